@@ -1,0 +1,39 @@
+/*  kc_config: what a node is and where its parts listen.
+ *
+ *  Read from an INI file (libinih) and then from the environment, which
+ *  wins, so one image serves every site: KC_NODE_ID, KC_NODE_LEVEL,
+ *  KC_NODE_DIVISION, KC_DATABASE_URL, KC_INTAKE_ENDPOINT,
+ *  KC_EVENTS_ENDPOINT, KC_LOG_LEVEL. The database connection string may
+ *  carry a password: it is never logged (see kc_config_describe).
+ */
+#ifndef KC_CONFIG_H
+#define KC_CONFIG_H
+
+#include <stddef.h>
+
+#include "kc/kc_error.h"
+
+typedef struct {
+    char node_id[64];          /* name of this node, e.g. "hebei" or "130123" */
+    char node_level[16];       /* "province", "city" or "county" */
+    char node_division[8];     /* six-digit code the node serves */
+    char conninfo[1024];       /* libpq connection string or URI */
+    char intake_endpoint[256]; /* ROUTER for requests, e.g. tcp://127.0.0.1:7101 */
+    char events_endpoint[256]; /* PUB for events, e.g. tcp://127.0.0.1:7102 */
+    size_t max_message_bytes;  /* larger frames are refused before decoding */
+    int group_max;             /* most writes committed in one transaction */
+    char log_level[16];        /* error, warn, notice, info, debug */
+} kc_config_t;
+
+/* Defaults: a node called "local" with loopback endpoints 7101/7102,
+ * 64 MiB messages, groups of 256. */
+void kc_config_init(kc_config_t *self);
+
+/* Read `path` (NULL or "" to skip the file), then the environment.
+ * Unknown keys and bad numbers are errors naming the key and the line. */
+int kc_config_load(kc_config_t *self, const char *path, kc_error_t *error);
+
+/* One line for the log with the connection string's password removed. */
+void kc_config_describe(const kc_config_t *self, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,42 @@
+/*  kc_db: kechuang's side of libpq.
+ *
+ *  A thin layer: connect with sane session settings, turn a failed result
+ *  into a kc_error_t that keeps PostgreSQL's SQLSTATE, message, detail and
+ *  hint, and tell callers whether to retry, reconnect or give up. Queries
+ *  are always parameterised; nothing here builds SQL from values.
+ */
+#ifndef KC_DB_H
+#define KC_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "kc/kc_error.h"
+
+/* Open a connection, set application_name to `who`, UTC time zone and a
+ * statement timeout; NULL with `error` filled (password not echoed). */
+PGconn *kc_db_connect(const char *conninfo, const char *who, kc_error_t *error);
+
+/* Close and NULL a connection. */
+void kc_db_disconnect(PGconn **conn);
+
+/* 0 if `result` has the expected status (PGRES_COMMAND_OK or
+ * PGRES_TUPLES_OK); otherwise fill `error` (KC_ERR_DB_UNAVAILABLE for
+ * connection-class SQLSTATE 08 or a lost connection, else KC_ERR_DATABASE)
+ * with `what` as the subject and return -1. Does not PQclear. */
+int kc_db_check(PGconn *conn, const PGresult *result, const char *what, kc_error_t *error);
+
+/* Run a command with no parameters and no rows (BEGIN, COMMIT...). */
+int kc_db_exec(PGconn *conn, const char *sql, kc_error_t *error);
+
+/* True when the SQLSTATE of `result` asks for the transaction to be
+ * retried (40001 serialization failure, 40P01 deadlock). */
+bool kc_db_is_retryable(const PGresult *result);
+
+/* True when the connection is gone and must be re-established. */
+bool kc_db_is_lost(PGconn *conn);
+
+/* Parse an int64 from a result cell; 0 for NULL. */
+long long kc_db_int(const PGresult *result, int row, int column);
+
+#endif

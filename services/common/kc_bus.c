@@ -1,0 +1,202 @@
+/*  kc_bus: framing of kc.v1.Envelope over ZeroMQ.
+ *
+ *  Everything that crosses a socket is packed or unpacked here, so the
+ *  checks that keep a daemon alive against hostile bytes live in one place:
+ *  the body must be set and known, and `type` must name it.
+ */
+#include "kc/kc_bus.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "kc/kc_clock.h"
+#include "kc/kc_id.h"
+
+static const struct {
+    Kc__V1__Envelope__BodyCase body;
+    const char *name;
+} s_bodies[] = {
+    {KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS, "SubmitReports"},
+    {KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION, "SubmitApplication"},
+    {KC__V1__ENVELOPE__BODY_SUBMIT_OBJECTION, "SubmitObjection"},
+    {KC__V1__ENVELOPE__BODY_GET_SUBMISSION, "GetSubmission"},
+    {KC__V1__ENVELOPE__BODY_LIST_EVENTS, "ListEvents"},
+    {KC__V1__ENVELOPE__BODY_LIST_DIVISIONS, "ListDivisions"},
+    {KC__V1__ENVELOPE__BODY_PING, "Ping"},
+    {KC__V1__ENVELOPE__BODY_ACCEPTED, "Accepted"},
+    {KC__V1__ENVELOPE__BODY_REJECTED, "Rejected"},
+    {KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS, "SubmissionStatus"},
+    {KC__V1__ENVELOPE__BODY_EVENT_PAGE, "EventPage"},
+    {KC__V1__ENVELOPE__BODY_DIVISION_LIST, "DivisionList"},
+    {KC__V1__ENVELOPE__BODY_PONG, "Pong"},
+};
+
+int kc_bus_configure(void *socket, size_t max_message_bytes)
+{
+    int linger = 1000;        /* replies get a second to leave on close, no more */
+    int hwm = 10000;          /* deep enough for 16 pipelining clients and bursts */
+    int keepalive = 1;        /* notice dead TCP peers across sites */
+    int64_t max_size = max_message_bytes ? (int64_t)max_message_bytes : -1;
+    if (zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger) ||
+        zmq_setsockopt(socket, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
+        zmq_setsockopt(socket, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+        zmq_setsockopt(socket, ZMQ_TCP_KEEPALIVE, &keepalive, sizeof keepalive) ||
+        zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size))
+        return -1;
+    return 0;
+}
+
+const char *kc_bus_body_name(Kc__V1__Envelope__BodyCase body)
+{
+    for (size_t i = 0; i < sizeof s_bodies / sizeof s_bodies[0]; i++)
+        if (s_bodies[i].body == body)
+            return s_bodies[i].name;
+    return "";
+}
+
+kc_envelope_t *kc_bus_decode(const void *bytes, size_t size, kc_error_t *error)
+{
+    kc_envelope_t *envelope = kc__v1__envelope__unpack(NULL, size, bytes);
+    if (!envelope) {
+        kc_error_set(error, KC_ERR_MALFORMED, NULL, "frame is not a kc.v1.Envelope");
+        kc_error_detail(error, "%zu bytes could not be decoded", size);
+        return NULL;
+    }
+    const char *expected = kc_bus_body_name(envelope->body_case);
+    if (!*expected) {
+        kc_error_set(error, KC_ERR_UNKNOWN_TYPE, "body", "message has no known body");
+        kc_error_detail(error, "type '%.64s', body field %d", envelope->type,
+                        (int)envelope->body_case);
+        kc_error_hint(error, "this node speaks kc.v1; see proto/README.md for its messages");
+    } else if (strcmp(envelope->type, expected) != 0) {
+        kc_error_set(error, KC_ERR_TYPE_MISMATCH, "type", "type '%.64s' does not match the body",
+                     envelope->type);
+        kc_error_detail(error, "the body is a %s", expected);
+    } else if (!*envelope->message_id) {
+        kc_error_set(error, KC_ERR_MISSING_HEADER, "message_id", "message id is missing");
+    } else {
+        return envelope;
+    }
+    kc_bus_free(&envelope);
+    return NULL;
+}
+
+void kc_bus_free(kc_envelope_t **envelope)
+{
+    if (envelope && *envelope) {
+        kc__v1__envelope__free_unpacked(*envelope, NULL);
+        *envelope = NULL;
+    }
+}
+
+void kc_bus_stamp(kc_envelope_t *envelope, char id[KC_ID_SIZE], const char *sender_node,
+                  Kc__V1__Actor *actor)
+{
+    kc_id_new(id);
+    envelope->message_id = id;
+    envelope->type = (char *)kc_bus_body_name(envelope->body_case);
+    envelope->sender_node = (char *)(sender_node ? sender_node : "");
+    envelope->actor = actor;
+    envelope->sent_at_ms = kc_clock_now_ms();
+}
+
+int kc_bus_send(void *socket, const void *identity, size_t identity_size, bool delimited,
+                const kc_envelope_t *envelope, kc_error_t *error)
+{
+    size_t size = kc__v1__envelope__get_packed_size(envelope);
+    zmq_msg_t frame;
+    if (zmq_msg_init_size(&frame, size))
+        return kc_error_set(error, KC_ERR_INTERNAL, NULL, "cannot allocate a %zu-byte frame",
+                            size);
+    kc__v1__envelope__pack(envelope, zmq_msg_data(&frame));
+    int flags = ZMQ_DONTWAIT;
+    if ((identity && zmq_send(socket, identity, identity_size, flags | ZMQ_SNDMORE) < 0) ||
+        (identity && delimited && zmq_send(socket, "", 0, flags | ZMQ_SNDMORE) < 0) ||
+        zmq_msg_send(&frame, socket, flags) < 0) {
+        int cause = errno;
+        zmq_msg_close(&frame);
+        return kc_error_set(error, KC_ERR_INTERNAL, NULL, "cannot send %s: %s",
+                            kc_bus_body_name(envelope->body_case), zmq_strerror(cause));
+    }
+    return 0;
+}
+
+static char *s_dup(const char *text)
+{
+    char *copy = strdup(text ? text : "");
+    if (!copy)
+        abort();
+    return copy;
+}
+
+Kc__V1__Error *kc_bus_error_new(const kc_error_t *error)
+{
+    Kc__V1__Error *out = malloc(sizeof *out);
+    if (!out)
+        abort();
+    kc__v1__error__init(out);
+    out->code = s_dup(kc_error_code_name(error->code));
+    out->field = s_dup(error->field);
+    out->message = s_dup(error->message);
+    out->detail = s_dup(error->detail);
+    out->hint = s_dup(error->hint);
+    return out;
+}
+
+Kc__V1__Rejected *kc_bus_rejected_new(const kc_errors_t *errors)
+{
+    Kc__V1__Rejected *rejected = malloc(sizeof *rejected);
+    if (!rejected)
+        abort();
+    kc__v1__rejected__init(rejected);
+    rejected->n_errors = errors->kept;
+    rejected->errors = calloc(errors->kept ? errors->kept : 1, sizeof *rejected->errors);
+    if (!rejected->errors)
+        abort();
+    for (size_t i = 0; i < errors->kept; i++)
+        rejected->errors[i] = kc_bus_error_new(&errors->items[i]);
+    rejected->error_count = (int32_t)errors->total;
+    return rejected;
+}
+
+void kc_bus_rejected_destroy(Kc__V1__Rejected **rejected)
+{
+    if (rejected && *rejected) {
+        kc__v1__rejected__free_unpacked(*rejected, NULL);
+        *rejected = NULL;
+    }
+}
+
+int kc_bus_send_error(void *socket, const void *identity, size_t identity_size, bool delimited,
+                      const char *sender_node, const char *request_id, const kc_error_t *error)
+{
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    kc_errors_push(&errors, error);
+    kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
+    reply.body_case = KC__V1__ENVELOPE__BODY_REJECTED;
+    reply.rejected = kc_bus_rejected_new(&errors);
+    char id[KC_ID_SIZE];
+    kc_bus_stamp(&reply, id, sender_node, NULL);
+    reply.correlation_id = (char *)(request_id ? request_id : "");
+    kc_error_t send_error;
+    int rc = kc_bus_send(socket, identity, identity_size, delimited, &reply, &send_error);
+    kc_bus_rejected_destroy(&reply.rejected);
+    kc_errors_release(&errors);
+    return rc;
+}
+
+void kc_bus_rejected_first(const Kc__V1__Rejected *rejected, kc_error_t *error)
+{
+    kc_error_clear(error);
+    if (!rejected || rejected->n_errors == 0) {
+        kc_error_set(error, KC_ERR_INTERNAL, NULL, "request rejected without a reason");
+        return;
+    }
+    const Kc__V1__Error *first = rejected->errors[0];
+    kc_error_set(error, kc_error_code_from_name(first->code), first->field, "%s", first->message);
+    kc_error_detail(error, "%s", first->detail);
+    kc_error_hint(error, "%s", first->hint);
+}

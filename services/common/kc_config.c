@@ -1,0 +1,143 @@
+/*  kc_config: defaults, then the INI file, then the environment. */
+#include "kc/kc_config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc/kc_log.h"
+
+typedef struct {
+    kc_config_t *config;
+    kc_error_t *error;
+} s_parse_t;
+
+void kc_config_init(kc_config_t *self)
+{
+    memset(self, 0, sizeof *self);
+    snprintf(self->node_id, sizeof self->node_id, "local");
+    snprintf(self->node_level, sizeof self->node_level, "province");
+    snprintf(self->intake_endpoint, sizeof self->intake_endpoint, "tcp://127.0.0.1:7101");
+    snprintf(self->events_endpoint, sizeof self->events_endpoint, "tcp://127.0.0.1:7102");
+    snprintf(self->log_level, sizeof self->log_level, "info");
+    self->max_message_bytes = 64u << 20;
+    self->group_max = 256;
+}
+
+static int s_copy(char *out, size_t size, const char *value, const char *key, kc_error_t *error)
+{
+    if (strlen(value) >= size)
+        return kc_error_set(error, KC_ERR_CONFIG, key, "value of '%s' is too long", key);
+    snprintf(out, size, "%s", value);
+    return 0;
+}
+
+static int s_number(long long *out, const char *value, long long low, long long high,
+                    const char *key, kc_error_t *error)
+{
+    char *end = NULL;
+    errno = 0;
+    long long number = strtoll(value, &end, 10);
+    if (errno || end == value || *end != '\0' || number < low || number > high) {
+        kc_error_set(error, KC_ERR_CONFIG, key, "value of '%s' is not a number in range", key);
+        kc_error_detail(error, "found '%s', expected %lld to %lld", value, low, high);
+        return -1;
+    }
+    *out = number;
+    return 0;
+}
+
+/* Apply one key; `key` is "section.name". */
+static int s_apply(kc_config_t *self, const char *key, const char *value, kc_error_t *error)
+{
+    long long number = 0;
+    if (strcmp(key, "node.id") == 0)
+        return s_copy(self->node_id, sizeof self->node_id, value, key, error);
+    if (strcmp(key, "node.level") == 0)
+        return s_copy(self->node_level, sizeof self->node_level, value, key, error);
+    if (strcmp(key, "node.division") == 0)
+        return s_copy(self->node_division, sizeof self->node_division, value, key, error);
+    if (strcmp(key, "database.conninfo") == 0)
+        return s_copy(self->conninfo, sizeof self->conninfo, value, key, error);
+    if (strcmp(key, "intake.endpoint") == 0)
+        return s_copy(self->intake_endpoint, sizeof self->intake_endpoint, value, key, error);
+    if (strcmp(key, "intake.events") == 0)
+        return s_copy(self->events_endpoint, sizeof self->events_endpoint, value, key, error);
+    if (strcmp(key, "intake.max_message_bytes") == 0) {
+        if (s_number(&number, value, 1024, 1LL << 30, key, error))
+            return -1;
+        self->max_message_bytes = (size_t)number;
+        return 0;
+    }
+    if (strcmp(key, "intake.group_max") == 0) {
+        if (s_number(&number, value, 1, 4096, key, error))
+            return -1;
+        self->group_max = (int)number;
+        return 0;
+    }
+    if (strcmp(key, "log.level") == 0)
+        return s_copy(self->log_level, sizeof self->log_level, value, key, error);
+    return kc_error_set(error, KC_ERR_CONFIG, key, "unknown setting '%s'", key);
+}
+
+static int s_on_entry(void *user, const char *section, const char *name, const char *value)
+{
+    s_parse_t *parse = user;
+    char key[128];
+    snprintf(key, sizeof key, "%s.%s", section, name);
+    return s_apply(parse->config, key, value, parse->error) == 0;
+}
+
+static const struct {
+    const char *variable;
+    const char *key;
+} s_environment[] = {
+    {"KC_NODE_ID", "node.id"},
+    {"KC_NODE_LEVEL", "node.level"},
+    {"KC_NODE_DIVISION", "node.division"},
+    {"KC_DATABASE_URL", "database.conninfo"},
+    {"KC_INTAKE_ENDPOINT", "intake.endpoint"},
+    {"KC_EVENTS_ENDPOINT", "intake.events"},
+    {"KC_LOG_LEVEL", "log.level"},
+};
+
+int kc_config_load(kc_config_t *self, const char *path, kc_error_t *error)
+{
+    if (path && *path) {
+        s_parse_t parse = {self, error};
+        kc_error_clear(error);
+        int line = ini_parse(path, s_on_entry, &parse);
+        if (line < 0)
+            return kc_error_set(error, KC_ERR_CONFIG, NULL, "cannot read configuration '%s'",
+                                path);
+        if (line > 0) {
+            if (error->code == KC_ERR_NONE)
+                kc_error_set(error, KC_ERR_CONFIG, NULL, "syntax error in '%s'", path);
+            kc_error_detail(error, "%s, line %d", path, line);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof s_environment / sizeof s_environment[0]; i++) {
+        const char *value = getenv(s_environment[i].variable);
+        if (value && *value && s_apply(self, s_environment[i].key, value, error))
+            return -1;
+    }
+    if (kc_log_level_parse(self->log_level) < 0)
+        return kc_error_set(error, KC_ERR_CONFIG, "log.level", "unknown log level '%s'",
+                            self->log_level);
+    if (!*self->conninfo)
+        return kc_error_set(error, KC_ERR_CONFIG, "database.conninfo",
+                            "no database given: set database.conninfo or KC_DATABASE_URL");
+    return 0;
+}
+
+void kc_config_describe(const kc_config_t *self, char *out, size_t out_size)
+{
+    /* The connection string is left out altogether: parsing it to drop the
+     * password alone would be one more parser to get wrong. */
+    snprintf(out, out_size, "node=%s level=%s division=%s intake=%s events=%s", self->node_id,
+             self->node_level, *self->node_division ? self->node_division : "-",
+             self->intake_endpoint, self->events_endpoint);
+}

@@ -1,0 +1,88 @@
+/*  kc_db: connection set-up and error translation for libpq. */
+#include "kc/kc_db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+PGconn *kc_db_connect(const char *conninfo, const char *who, kc_error_t *error)
+{
+    const char *keys[] = {"dbname", "application_name", "options", NULL};
+    /* The connection string is expanded in place of dbname, so URIs and
+     * key=value strings both work; options are added after it. */
+    const char *values[] = {conninfo, who, "-c TimeZone=UTC -c statement_timeout=60000", NULL};
+    PGconn *conn = PQconnectdbParams(keys, values, 1);
+    if (!conn || PQstatus(conn) != CONNECTION_OK) {
+        kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot connect to the database");
+        kc_error_detail(error, "%s", conn ? PQerrorMessage(conn) : "out of memory");
+        kc_error_hint(error, "check database.conninfo or KC_DATABASE_URL and that PostgreSQL runs");
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
+}
+
+void kc_db_disconnect(PGconn **conn)
+{
+    if (conn && *conn) {
+        PQfinish(*conn);
+        *conn = NULL;
+    }
+}
+
+static void s_trim_copy(char *out, size_t size, const char *text)
+{
+    size_t length = text ? strlen(text) : 0;
+    while (length && (text[length - 1] == '\n' || text[length - 1] == ' '))
+        length--;
+    if (length >= size)
+        length = size - 1;
+    if (length)
+        memcpy(out, text, length);
+    out[length] = '\0';
+}
+
+int kc_db_check(PGconn *conn, const PGresult *result, const char *what, kc_error_t *error)
+{
+    ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        return 0;
+    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
+    bool lost = kc_db_is_lost(conn) || (state && strncmp(state, "08", 2) == 0);
+    kc_error_set(error, lost ? KC_ERR_DB_UNAVAILABLE : KC_ERR_DATABASE, NULL, "%s failed", what);
+    char message[200];
+    const char *primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    s_trim_copy(message, sizeof message, primary ? primary : PQerrorMessage(conn));
+    const char *detail = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_DETAIL) : NULL;
+    kc_error_detail(error, "SQLSTATE %s: %s%s%s", state ? state : "-----", message,
+                    detail ? "; " : "", detail ? detail : "");
+    const char *hint = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_HINT) : NULL;
+    if (hint)
+        kc_error_hint(error, "%s", hint);
+    return -1;
+}
+
+int kc_db_exec(PGconn *conn, const char *sql, kc_error_t *error)
+{
+    PGresult *result = PQexec(conn, sql);
+    int rc = kc_db_check(conn, result, sql, error);
+    PQclear(result);
+    return rc;
+}
+
+bool kc_db_is_retryable(const PGresult *result)
+{
+    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
+    return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
+}
+
+bool kc_db_is_lost(PGconn *conn)
+{
+    return !conn || PQstatus(conn) != CONNECTION_OK;
+}
+
+long long kc_db_int(const PGresult *result, int row, int column)
+{
+    if (PQgetisnull(result, row, column))
+        return 0;
+    return strtoll(PQgetvalue(result, row, column), NULL, 10);
+}
