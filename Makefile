@@ -61,27 +61,30 @@ all: $(BINS)
 
 $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto
 	@mkdir -p $(B)/gen
-	protoc-c --proto_path=proto --c_out=$(B)/gen $(PROTOS)
+	@echo '  PROTOC-C proto/kc/v1'
+	@protoc-c --proto_path=proto --c_out=$(B)/gen $(PROTOS)
 
 $(B)/obj/$(B)/gen/%.o: $(B)/gen/%.c $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) $(OPT) -Wall -Werror -I$(B)/gen $(PKG_CFLAGS) -c $< -o $@
+	@echo '  CC (generated) $<'
+	@$(CC) $(CSTD) $(OPT) -Wall -Werror -I$(B)/gen $(PKG_CFLAGS) -c $< -o $@
 
 $(B)/obj/%.o: %.c $(GEN_H) $(wildcard include/kc/*.h services/*/*.h tests/support/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	@echo '  CC $<'
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIBKC): $(call obj,$(COMMON_SRC)) $(call obj,$(GEN_C))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(LIBINTAKE): $(call obj,$(INTAKE_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(LIBKCCTL): $(call obj,$(KCCTL_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(B)/bin/kc-intake: $(call obj,services/intake/main.c) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
@@ -99,7 +102,7 @@ $(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LI
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(B)/bench/%: $(call obj,bench/%.c $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBINTAKE) $(LIBKC)
+$(B)/bench/%: $(call obj,bench/%.c) $(LIBKCCTL) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 

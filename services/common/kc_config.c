@@ -101,6 +101,8 @@ static const struct {
     {"KC_INTAKE_ENDPOINT", "intake.endpoint"},
     {"KC_EVENTS_ENDPOINT", "intake.events"},
     {"KC_LOG_LEVEL", "log.level"},
+    {"KC_MAX_MESSAGE_BYTES", "intake.max_message_bytes"},
+    {"KC_GROUP_MAX", "intake.group_max"},
 };
 
 int kc_config_load(kc_config_t *self, const char *path, kc_error_t *error)

@@ -1,0 +1,494 @@
+/*  intake_server: receive, validate, group, commit, answer, publish.
+ *
+ *  The loop never blocks on a client: it reads with ZMQ_DONTWAIT and sends
+ *  with ZMQ_DONTWAIT, so a slow or vanished client costs it nothing. Bad
+ *  frames are answered with a bus.* error when the sender can be told, or
+ *  dropped with a log line when it cannot. Oversized frames never reach
+ *  it: ZMQ_MAXMSGSIZE makes libzmq drop the connection, which the socket
+ *  monitor reports in the log.
+ */
+#include "intake/intake_server.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "intake/catalogue.h"
+#include "intake/events.h"
+#include "intake/store.h"
+#include "intake/validate.h"
+#include "kc/kc_bus.h"
+#include "kc/kc_clock.h"
+#include "kc/kc_db.h"
+#include "kc/kc_log.h"
+
+#define MONITOR_ENDPOINT "inproc://intake-monitor"
+
+/* One request taken off the ROUTER, with where its answer goes. */
+typedef struct {
+    char identity[KC_BUS_IDENTITY_MAX];
+    size_t identity_size;
+    bool delimited;            /* a REQ peer: its reply needs the empty frame */
+    kc_envelope_t *request;    /* decoded; owned */
+    store_write_t write;
+} s_pending_t;
+
+struct intake_server_t {
+    kc_config_t config;
+    void *context;
+    void *router;              /* requests in, answers out */
+    void *publisher;           /* events out */
+    void *monitor;             /* connection events of the router */
+    PGconn *db;                /* NULL while the database is unreachable */
+    catalogue_t *catalogue;    /* NULL until the database was first reached */
+    int64_t next_connect_us;   /* earliest time of the next connection attempt */
+    s_pending_t *group;        /* writes waiting for the next commit */
+    size_t group_count;
+};
+
+static int s_bind(intake_server_t *self, void **socket, int type, const char *endpoint,
+                  kc_error_t *error)
+{
+    *socket = zmq_socket(self->context, type);
+    if (!*socket || kc_bus_configure(*socket, self->config.max_message_bytes) ||
+        zmq_bind(*socket, endpoint))
+        return kc_error_set(error, KC_ERR_CONFIG, NULL, "cannot bind '%s': %s", endpoint,
+                            zmq_strerror(zmq_errno()));
+    return 0;
+}
+
+intake_server_t *intake_server_new(const kc_config_t *config, kc_error_t *error)
+{
+    intake_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->config = *config;
+    self->group = calloc((size_t)config->group_max, sizeof *self->group);
+    self->context = zmq_ctx_new();
+    if (!self->group || !self->context)
+        abort();
+    int mandatory = 1; /* report unroutable answers instead of losing them silently */
+    if (s_bind(self, &self->router, ZMQ_ROUTER, config->intake_endpoint, error) ||
+        zmq_setsockopt(self->router, ZMQ_ROUTER_MANDATORY, &mandatory, sizeof mandatory) ||
+        s_bind(self, &self->publisher, ZMQ_PUB, config->events_endpoint, error) ||
+        zmq_socket_monitor(self->router, MONITOR_ENDPOINT, ZMQ_EVENT_DISCONNECTED)) {
+        intake_server_destroy(&self);
+        return NULL;
+    }
+    self->monitor = zmq_socket(self->context, ZMQ_PAIR);
+    zmq_connect(self->monitor, MONITOR_ENDPOINT);
+    return self;
+}
+
+void intake_server_destroy(intake_server_t **self)
+{
+    if (!self || !*self)
+        return;
+    intake_server_t *server = *self;
+    void *sockets[] = {server->router, server->publisher, server->monitor};
+    for (size_t i = 0; i < 3; i++)
+        if (sockets[i])
+            zmq_close(sockets[i]);
+    if (server->context)
+        zmq_ctx_term(server->context);
+    kc_db_disconnect(&server->db);
+    catalogue_destroy(&server->catalogue);
+    free(server->group);
+    free(server);
+    *self = NULL;
+}
+
+/* Connect (at most once a second) and load the catalogue if needed. */
+static bool s_database_ready(intake_server_t *self)
+{
+    if (self->db && !kc_db_is_lost(self->db))
+        return self->catalogue != NULL;
+    kc_db_disconnect(&self->db);
+    int64_t now = kc_clock_mono_us();
+    if (now < self->next_connect_us)
+        return false;
+    self->next_connect_us = now + 1000000;
+    kc_error_t error;
+    self->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
+    if (!self->db || store_prepare(self->db, &error)) {
+        kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
+        kc_db_disconnect(&self->db);
+        return false;
+    }
+    if (!self->catalogue && !(self->catalogue = catalogue_load(self->db, &error))) {
+        kc_log_error("cannot load the catalogue: %s (%s)", error.message, error.detail);
+        return false;
+    }
+    kc_log_notice("database connected: %d county-level divisions, %d catalogue entries",
+                  catalogue_county_count(self->catalogue),
+                  catalogue_indicator_count(self->catalogue));
+    return true;
+}
+
+static void s_reload(intake_server_t *self)
+{
+    kc_error_t error;
+    catalogue_t *fresh = self->db ? catalogue_load(self->db, &error) : NULL;
+    if (!fresh) {
+        kc_log_error("catalogue not reloaded: the database is not reachable");
+        return;
+    }
+    catalogue_destroy(&self->catalogue);
+    self->catalogue = fresh;
+    kc_log_notice("catalogue reloaded: %d county-level divisions, %d catalogue entries",
+                  catalogue_county_count(fresh), catalogue_indicator_count(fresh));
+}
+
+static void s_reply(intake_server_t *self, const s_pending_t *pending, kc_envelope_t *reply)
+{
+    char id[KC_ID_SIZE];
+    kc_bus_stamp(reply, id, self->config.node_id, NULL);
+    reply->correlation_id = pending->request ? pending->request->message_id : "";
+    kc_error_t error;
+    if (kc_bus_send(self->router, pending->identity, pending->identity_size, pending->delimited,
+                    reply, &error))
+        kc_log_warn("answer not delivered: %s", error.message);
+}
+
+static void s_reply_errors(intake_server_t *self, const s_pending_t *pending,
+                           const kc_errors_t *errors)
+{
+    kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
+    reply.body_case = KC__V1__ENVELOPE__BODY_REJECTED;
+    reply.rejected = kc_bus_rejected_new(errors);
+    s_reply(self, pending, &reply);
+    kc_bus_rejected_destroy(&reply.rejected);
+}
+
+static void s_reply_error(intake_server_t *self, const s_pending_t *pending,
+                          const kc_error_t *error)
+{
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    kc_errors_push(&errors, error);
+    s_reply_errors(self, pending, &errors);
+    kc_errors_release(&errors);
+}
+
+static void s_reply_accepted(intake_server_t *self, const s_pending_t *pending,
+                             Kc__V1__Accepted *accepted)
+{
+    kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
+    reply.body_case = KC__V1__ENVELOPE__BODY_ACCEPTED;
+    reply.accepted = accepted;
+    s_reply(self, pending, &reply);
+}
+
+static void s_publish(intake_server_t *self, const store_write_t *write)
+{
+    kc_error_t error;
+    Kc__V1__Event *event =
+        events_build(write->accepted.event_seq, write->event_type,
+                     write->accepted.committed_at_ms, self->config.node_id,
+                     write->accepted.submission_id, write->event_payload, write->event_size,
+                     &error);
+    if (event && events_publish(self->publisher, event))
+        kc_log_warn("event %lld not published; subscribers will read it from the log",
+                    (long long)event->seq);
+    events_destroy(&event);
+}
+
+static void s_finish_group(intake_server_t *self)
+{
+    for (size_t i = 0; i < self->group_count; i++) {
+        s_pending_t *pending = &self->group[i];
+        store_write_release(&pending->write);
+        kc_bus_free(&pending->request);
+    }
+    self->group_count = 0;
+}
+
+/* Commit the gathered writes; answer each; publish the new events. */
+static void s_commit(intake_server_t *self)
+{
+    if (self->group_count == 0)
+        return;
+    kc_error_t error;
+    int rc = -1;
+    if (s_database_ready(self)) {
+        /* Writes sit in s_pending_t, so commit them through a compact copy. */
+        store_write_t *batch = malloc(self->group_count * sizeof *batch);
+        if (!batch)
+            abort();
+        for (size_t i = 0; i < self->group_count; i++)
+            batch[i] = self->group[i].write;
+        rc = store_commit_group(self->db, batch, self->group_count, &error);
+        if (rc && self->group_count > 1 && !kc_db_is_lost(self->db)) {
+            kc_log_warn("group of %zu failed (%s); committing its writes one by one",
+                        self->group_count, error.detail);
+            for (size_t i = 0; i < self->group_count; i++)
+                if (store_commit_group(self->db, &batch[i], 1, &batch[i].error))
+                    batch[i].outcome = -1;
+            rc = 0;
+        }
+        for (size_t i = 0; i < self->group_count; i++)
+            self->group[i].write = batch[i];
+        free(batch);
+    } else {
+        kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
+        kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
+    }
+    for (size_t i = 0; i < self->group_count; i++) {
+        s_pending_t *pending = &self->group[i];
+        if (rc)
+            s_reply_error(self, pending, &error);
+        else if (pending->write.outcome)
+            s_reply_error(self, pending, &pending->write.error);
+        else {
+            s_reply_accepted(self, pending, &pending->write.accepted);
+            if (!pending->write.replayed)
+                s_publish(self, &pending->write);
+        }
+    }
+    if (rc)
+        kc_log_error("commit of %zu writes failed: %s %s", self->group_count, error.message,
+                     error.detail);
+    s_finish_group(self);
+}
+
+/* Validate a write; 0 to queue it, -1 when it was already answered. */
+static int s_validate_write(intake_server_t *self, s_pending_t *pending, kc_errors_t *errors)
+{
+    const kc_envelope_t *request = pending->request;
+    bool dry_run = false;
+    int32_t received = 1;
+    if (!*request->idempotency_key)
+        kc_errors_add(errors, KC_ERR_MISSING_HEADER, "idempotency_key",
+                      "a write needs an idempotency key");
+    switch (request->body_case) {
+    case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
+        validate_reports(self->catalogue, request->actor, request->submit_reports, errors);
+        dry_run = request->submit_reports->dry_run;
+        received = (int32_t)request->submit_reports->n_reports;
+        break;
+    case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION:
+        validate_actor(request->actor, errors);
+        validate_application(self->catalogue, request->submit_application, errors);
+        dry_run = request->submit_application->dry_run;
+        break;
+    default: {
+        validate_actor(request->actor, errors);
+        const Kc__V1__SubmitObjection *objection = request->submit_objection;
+        validate_objection(objection, errors);
+        bool exists = true;
+        kc_error_t error;
+        if (*objection->application_id &&
+            store_application_exists(self->db, objection->application_id, &exists, &error))
+            kc_errors_push(errors, &error);
+        else if (!exists)
+            kc_errors_add(errors, KC_ERR_UNKNOWN_APPLICATION, "application_id",
+                          "application '%.32s' does not exist", objection->application_id);
+        dry_run = objection->dry_run;
+    }
+    }
+    if (errors->total)
+        return -1;
+    if (dry_run) {
+        Kc__V1__Accepted accepted = KC__V1__ACCEPTED__INIT;
+        accepted.dry_run = true;
+        accepted.received = received;
+        accepted.kind = request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS ? "reports"
+                        : request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION
+                            ? "application"
+                            : "objection";
+        s_reply_accepted(self, pending, &accepted);
+        return -1;
+    }
+    return 0;
+}
+
+static void s_take_write(intake_server_t *self, s_pending_t *pending)
+{
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    kc_error_t error;
+    if (!s_database_ready(self)) {
+        kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
+        kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
+        s_reply_error(self, pending, &error);
+    } else if (s_validate_write(self, pending, &errors)) {
+        if (errors.total)
+            s_reply_errors(self, pending, &errors);
+    } else {
+        const char *county = "";
+        if (pending->request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION)
+            county = catalogue_division_name(
+                self->catalogue, pending->request->submit_application->mountain_base->county_code,
+                kc_clock_year());
+        if (store_write_init(&pending->write, self->db, pending->request, self->config.node_id,
+                             county, &error)) {
+            store_write_release(&pending->write);
+            s_reply_error(self, pending, &error);
+        } else {
+            self->group[self->group_count++] = *pending;
+            pending->request = NULL; /* now owned by the group */
+        }
+    }
+    kc_errors_release(&errors);
+}
+
+static void s_answer_query(intake_server_t *self, const s_pending_t *pending)
+{
+    const kc_envelope_t *request = pending->request;
+    kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
+    kc_error_t error;
+    int rc = 0;
+    if (request->body_case == KC__V1__ENVELOPE__BODY_PING) {
+        Kc__V1__Pong pong = KC__V1__PONG__INIT;
+        pong.node = self->config.node_id;
+        if (s_database_ready(self))
+            store_last_event_seq(self->db, &pong.last_event_seq, &error);
+        reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
+        reply.pong = &pong;
+        s_reply(self, pending, &reply);
+        return;
+    }
+    if (!s_database_ready(self)) {
+        kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
+        s_reply_error(self, pending, &error);
+        return;
+    }
+    switch (request->body_case) {
+    case KC__V1__ENVELOPE__BODY_GET_SUBMISSION:
+        reply.body_case = KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS;
+        rc = store_get_submission(self->db, request->get_submission, &reply.submission_status,
+                                  &error);
+        break;
+    case KC__V1__ENVELOPE__BODY_LIST_EVENTS:
+        reply.body_case = KC__V1__ENVELOPE__BODY_EVENT_PAGE;
+        rc = store_list_events(self->db, request->list_events->after_seq,
+                               request->list_events->limit, &reply.event_page, &error);
+        break;
+    default:
+        reply.body_case = KC__V1__ENVELOPE__BODY_DIVISION_LIST;
+        rc = store_list_divisions(self->db, request->list_divisions, &reply.division_list,
+                                  &error);
+    }
+    if (rc) {
+        s_reply_error(self, pending, &error);
+        return;
+    }
+    s_reply(self, pending, &reply);
+    reply.message_id = reply.type = reply.sender_node = reply.correlation_id = NULL;
+    /* Only the body is heap-owned; free it through its own descriptor. */
+    protobuf_c_message_free_unpacked((ProtobufCMessage *)reply.submission_status, NULL);
+}
+
+static void s_dispatch(intake_server_t *self, s_pending_t *pending)
+{
+    switch (pending->request->body_case) {
+    case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
+    case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION:
+    case KC__V1__ENVELOPE__BODY_SUBMIT_OBJECTION:
+        s_take_write(self, pending);
+        return;
+    case KC__V1__ENVELOPE__BODY_GET_SUBMISSION:
+    case KC__V1__ENVELOPE__BODY_LIST_EVENTS:
+    case KC__V1__ENVELOPE__BODY_LIST_DIVISIONS:
+    case KC__V1__ENVELOPE__BODY_PING:
+        s_commit(self); /* a query sees every write received before it */
+        s_answer_query(self, pending);
+        return;
+    default: {
+        kc_error_t error;
+        kc_error_set(&error, KC_ERR_UNKNOWN_TYPE, "type", "'%s' is not a request kc-intake takes",
+                     kc_bus_body_name(pending->request->body_case));
+        s_reply_error(self, pending, &error);
+    }
+    }
+}
+
+/* Take one multipart message off the router without blocking.
+ * Returns 0 if one was handled, -1 if none was waiting. */
+static int s_receive(intake_server_t *self)
+{
+    s_pending_t pending = {0};
+    zmq_msg_t frames[3];
+    int count = 0, more = 1, dropped = 0;
+    while (more) {
+        zmq_msg_t frame;
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, self->router, count || dropped ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&frame);
+            return -1;
+        }
+        more = zmq_msg_more(&frame);
+        if (count < 3)
+            frames[count++] = frame;
+        else {
+            zmq_msg_close(&frame);
+            dropped++;
+        }
+    }
+    size_t identity_size = zmq_msg_size(&frames[0]);
+    pending.identity_size = identity_size < sizeof pending.identity ? identity_size : 0;
+    memcpy(pending.identity, zmq_msg_data(&frames[0]), pending.identity_size);
+    pending.delimited = count == 3 && zmq_msg_size(&frames[1]) == 0;
+    kc_error_t error;
+    if (dropped || count < 2 || (count == 3 && !pending.delimited)) {
+        kc_error_set(&error, KC_ERR_MALFORMED, NULL, "message has %d frames", count + dropped);
+        kc_error_hint(&error, "send one frame holding a kc.v1.Envelope");
+        kc_log_warn("malformed message of %d frames dropped", count + dropped);
+        s_reply_error(self, &pending, &error);
+    } else {
+        zmq_msg_t *body = &frames[count - 1];
+        pending.request = kc_bus_decode(zmq_msg_data(body), zmq_msg_size(body), &error);
+        if (!pending.request) {
+            kc_log_warn("request refused: %s", error.message);
+            s_reply_error(self, &pending, &error);
+        } else {
+            s_dispatch(self, &pending);
+        }
+    }
+    kc_bus_free(&pending.request);
+    for (int i = 0; i < count; i++)
+        zmq_msg_close(&frames[i]);
+    return 0;
+}
+
+static void s_read_monitor(intake_server_t *self)
+{
+    zmq_msg_t frame;
+    zmq_msg_init(&frame);
+    while (zmq_msg_recv(&frame, self->monitor, ZMQ_DONTWAIT) >= 0) {
+        if (!zmq_msg_more(&frame)) /* the second frame names the peer's endpoint */
+            kc_log_info("client connection closed: %.*s", (int)zmq_msg_size(&frame),
+                        (const char *)zmq_msg_data(&frame));
+    }
+    zmq_msg_close(&frame);
+}
+
+int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
+                      volatile sig_atomic_t *reload)
+{
+    char description[512];
+    kc_config_describe(&self->config, description, sizeof description);
+    kc_log_notice("kc-intake serving: %s", description);
+    s_database_ready(self);
+    while (!*stop) {
+        if (*reload) {
+            *reload = 0;
+            s_reload(self);
+        }
+        zmq_pollitem_t items[] = {{self->router, 0, ZMQ_POLLIN, 0},
+                                  {self->monitor, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 2, 1000) < 0)
+            continue; /* EINTR: a signal; the loop re-reads the flags */
+        if (items[1].revents & ZMQ_POLLIN)
+            s_read_monitor(self);
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
+        /* Gather what is waiting, up to one group, then commit it. */
+        while (self->group_count < (size_t)self->config.group_max && s_receive(self) == 0)
+            ;
+        s_commit(self);
+    }
+    s_commit(self);
+    kc_log_notice("kc-intake stopped");
+    return 0;
+}

@@ -1,0 +1,454 @@
+/*  store: group commit of validated writes through libpq's pipeline mode.
+ *
+ *  Each write becomes one call of a SQL function (deploy/sql/0003_intake.sql)
+ *  that claims the idempotency key, stores the rows, appends the event and
+ *  returns the answer, or returns the first answer again for a retry. The
+ *  functions keep every dependent step on the server, so a whole group
+ *  needs no round trip between its writes.
+ */
+#include "intake/store.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "intake/validate.h"
+#include "kc/kc_clock.h"
+#include "kc/kc_db.h"
+#include "kc/kc_json.h"
+
+#define ANSWER_COLUMNS 11
+
+static const struct {
+    const char *name;
+    const char *sql;
+} s_statements[] = {
+    {"store_reports", "SELECT * FROM intake_store_reports($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+                      " $10::text[], $11::int[], $12::text[], $13::float8[], $14)"},
+    {"store_application", "SELECT * FROM intake_store_application($1, $2, $3, $4, $5, $6, $7,"
+                          " $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16)"},
+    {"store_objection", "SELECT * FROM intake_store_objection($1, $2, $3, $4, $5, $6, $7, $8,"
+                        " $9::bigint, $10, $11, $12, $13, $14, $15, $16)"},
+};
+
+int store_prepare(PGconn *conn, kc_error_t *error)
+{
+    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++) {
+        PGresult *result = PQprepare(conn, s_statements[i].name, s_statements[i].sql, 0, NULL);
+        int rc = kc_db_check(conn, result, "preparing intake statements", error);
+        PQclear(result);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* A growing text buffer for array literals. */
+typedef struct {
+    char *text;
+    size_t length;
+    size_t capacity;
+} s_text_t;
+
+static void s_text_reserve(s_text_t *self, size_t more)
+{
+    if (self->length + more + 1 <= self->capacity)
+        return;
+    size_t capacity = self->capacity ? self->capacity : 256;
+    while (capacity < self->length + more + 1)
+        capacity *= 2;
+    char *text = realloc(self->text, capacity);
+    if (!text)
+        abort();
+    self->text = text;
+    self->capacity = capacity;
+}
+
+static void s_text_append(s_text_t *self, const char *piece, size_t length)
+{
+    s_text_reserve(self, length);
+    memcpy(self->text + self->length, piece, length);
+    self->length += length;
+    self->text[self->length] = '\0';
+}
+
+/* Append a quoted array element: backslash and double quote escaped. */
+static void s_text_append_element(s_text_t *self, const char *value)
+{
+    s_text_append(self, self->length > 1 ? ",\"" : "\"", self->length > 1 ? 2 : 1);
+    for (const char *c = value; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            s_text_append(self, "\\", 1);
+        s_text_append(self, c, 1);
+    }
+    s_text_append(self, "\"", 1);
+}
+
+static void s_text_append_number(s_text_t *self, const char *format, double value)
+{
+    char number[40];
+    int length = snprintf(number, sizeof number, format, value);
+    if (self->length > 1)
+        s_text_append(self, ",", 1);
+    s_text_append(self, number, (size_t)length);
+}
+
+static uint8_t *s_pack(const ProtobufCMessage *message, size_t *size)
+{
+    *size = protobuf_c_message_get_packed_size(message);
+    uint8_t *bytes = malloc(*size ? *size : 1);
+    if (!bytes)
+        abort();
+    protobuf_c_message_pack(message, bytes);
+    return bytes;
+}
+
+static char *s_dup(const char *text)
+{
+    char *copy = strdup(text ? text : "");
+    if (!copy)
+        abort();
+    return copy;
+}
+
+static int s_draw_number(PGconn *conn, const char *sql, long long *number, kc_error_t *error)
+{
+    PGresult *result = PQexec(conn, sql);
+    int rc = kc_db_check(conn, result, "drawing a reference number", error);
+    if (!rc)
+        *number = kc_db_int(result, 0, 0);
+    PQclear(result);
+    return rc;
+}
+
+static int s_compare_ints(const void *left, const void *right)
+{
+    int a = *(const int *)left, b = *(const int *)right;
+    return (a > b) - (a < b);
+}
+
+/* The ReportsSubmitted payload: provider, counts, the years and how many
+ * counties the batch touched. */
+static void s_reports_event(store_write_t *write, const Kc__V1__SubmitReports *request)
+{
+    size_t count = request->n_reports;
+    int *years = malloc((count ? count : 1) * sizeof *years);
+    char (*counties)[8] = malloc((count ? count : 1) * sizeof *counties);
+    if (!years || !counties)
+        abort();
+    for (size_t i = 0; i < count; i++) {
+        years[i] = request->reports[i]->year;
+        snprintf(counties[i], sizeof counties[i], "%s", request->reports[i]->county_code);
+    }
+    qsort(years, count, sizeof *years, s_compare_ints);
+    qsort(counties, count, sizeof *counties, (int (*)(const void *, const void *))strcmp);
+    size_t distinct_years = 0, distinct_counties = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (i == 0 || years[i] != years[distinct_years - 1])
+            years[distinct_years++] = years[i];
+        if (i == 0 || strcmp(counties[i], counties[i - 1]) != 0)
+            distinct_counties++;
+    }
+    Kc__V1__ReportsSubmitted event = KC__V1__REPORTS_SUBMITTED__INIT;
+    event.provider = request->provider;
+    event.received = (int32_t)count;
+    event.n_years = distinct_years;
+    event.years = years;
+    event.county_count = (int32_t)distinct_counties;
+    write->event_type = s_dup("ReportsSubmitted");
+    write->event_payload = s_pack(&event.base, &write->event_size);
+    free(years);
+    free(counties);
+}
+
+int store_write_init(store_write_t *write, PGconn *conn, const kc_envelope_t *request,
+                     const char *node, const char *county_name, kc_error_t *error)
+{
+    memset(write, 0, sizeof *write);
+    write->request = request;
+    write->node = node;
+    kc__v1__accepted__init(&write->accepted);
+    long long number = 0;
+    switch (request->body_case) {
+    case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
+        s_reports_event(write, request->submit_reports);
+        return 0;
+    case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION: {
+        const Kc__V1__MountainBaseForm *form = request->submit_application->mountain_base;
+        if (s_draw_number(conn, "SELECT nextval('application_number')", &number, error))
+            return -1;
+        snprintf(write->reference, sizeof write->reference, "MB-%d-%06lld", kc_clock_year(),
+                 number);
+        validate_filing_title(county_name, form->industry, write->title, sizeof write->title);
+        json_object *json = kc_json_from_message(&form->base);
+        write->form_json = s_dup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
+        json_object_put(json);
+        Kc__V1__ApplicationSubmitted event = KC__V1__APPLICATION_SUBMITTED__INIT;
+        event.application_id = write->reference;
+        event.programme = request->submit_application->programme;
+        event.county_code = form->county_code;
+        event.title = write->title;
+        write->event_type = s_dup("ApplicationSubmitted");
+        write->event_payload = s_pack(&event.base, &write->event_size);
+        return 0;
+    }
+    case KC__V1__ENVELOPE__BODY_SUBMIT_OBJECTION: {
+        if (s_draw_number(conn, "SELECT nextval('objection_id_seq')", &number, error))
+            return -1;
+        write->objection_id = number;
+        Kc__V1__ObjectionSubmitted event = KC__V1__OBJECTION_SUBMITTED__INIT;
+        event.objection_id = number;
+        event.application_id = request->submit_objection->application_id;
+        write->event_type = s_dup("ObjectionSubmitted");
+        write->event_payload = s_pack(&event.base, &write->event_size);
+        return 0;
+    }
+    default:
+        return kc_error_set(error, KC_ERR_INTERNAL, NULL, "'%s' is not a write",
+                            kc_bus_body_name(request->body_case));
+    }
+}
+
+void store_write_release(store_write_t *write)
+{
+    free(write->form_json);
+    free(write->event_type);
+    free(write->event_payload);
+    write->form_json = NULL;
+    write->event_type = NULL;
+    write->event_payload = NULL;
+}
+
+/* Parameters of one write's function call: the common header first. */
+typedef struct {
+    const char *values[16];
+    int lengths[16];
+    int formats[16];
+    int count;
+    uint8_t *body;        /* packed request body, hashed by the database */
+    s_text_t arrays[4];   /* counties, years, indicators, values */
+    char number[24];
+} s_params_t;
+
+static void s_param(s_params_t *self, const char *value)
+{
+    self->values[self->count] = value;
+    self->lengths[self->count] = 0;
+    self->formats[self->count] = 0;
+    self->count++;
+}
+
+static void s_param_bytes(s_params_t *self, const uint8_t *bytes, size_t size)
+{
+    self->values[self->count] = (const char *)bytes;
+    self->lengths[self->count] = (int)size;
+    self->formats[self->count] = 1;
+    self->count++;
+}
+
+static void s_params_header(s_params_t *self, const kc_envelope_t *request,
+                            const ProtobufCMessage *body)
+{
+    size_t size = 0;
+    self->body = s_pack(body, &size);
+    s_param(self, request->idempotency_key);
+    s_param_bytes(self, self->body, size);
+    s_param(self, request->message_id);
+    s_param(self, request->sender_node);
+    s_param(self, request->actor->user_id);
+    s_param(self, request->actor->role);
+    s_param(self, request->actor->division_code);
+    s_param(self, request->actor->organisation);
+}
+
+static void s_params_reports(s_params_t *self, const Kc__V1__SubmitReports *request)
+{
+    for (int i = 0; i < 4; i++)
+        s_text_append(&self->arrays[i], "{", 1);
+    for (size_t i = 0; i < request->n_reports; i++) {
+        const Kc__V1__IndicatorReport *report = request->reports[i];
+        s_text_append_element(&self->arrays[0], report->county_code);
+        s_text_append_number(&self->arrays[1], "%.0f", (double)report->year);
+        s_text_append_element(&self->arrays[2], report->indicator_code);
+        s_text_append_number(&self->arrays[3], "%.17g", report->value);
+    }
+    s_param(self, request->provider);
+    for (int i = 0; i < 4; i++) {
+        s_text_append(&self->arrays[i], "}", 1);
+        s_param(self, self->arrays[i].text);
+    }
+}
+
+static const char *s_params_build(s_params_t *self, const store_write_t *write)
+{
+    const kc_envelope_t *request = write->request;
+    memset(self, 0, sizeof *self);
+    switch (request->body_case) {
+    case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
+        s_params_header(self, request, &request->submit_reports->base);
+        s_params_reports(self, request->submit_reports);
+        s_param_bytes(self, write->event_payload, write->event_size);
+        return "store_reports";
+    case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION: {
+        const Kc__V1__SubmitApplication *application = request->submit_application;
+        s_params_header(self, request, &application->base);
+        s_param(self, write->reference);
+        s_param(self, application->programme);
+        s_param(self, application->mountain_base->county_code);
+        s_param(self, write->title);
+        s_param(self, application->mountain_base->base_name);
+        s_param(self, application->mountain_base->applicant_organisation);
+        s_param(self, write->form_json);
+        s_param_bytes(self, write->event_payload, write->event_size);
+        return "store_application";
+    }
+    default: {
+        const Kc__V1__SubmitObjection *objection = request->submit_objection;
+        s_params_header(self, request, &objection->base);
+        snprintf(self->number, sizeof self->number, "%lld", (long long)write->objection_id);
+        s_param(self, self->number);
+        s_param(self, objection->application_id);
+        s_param(self, objection->objector_name);
+        s_param(self, objection->objector_organisation);
+        s_param(self, objection->phone);
+        s_param(self, objection->email);
+        s_param(self, objection->reason);
+        s_param_bytes(self, write->event_payload, write->event_size);
+        return "store_objection";
+    }
+    }
+}
+
+static void s_params_release(s_params_t *self)
+{
+    free(self->body);
+    for (int i = 0; i < 4; i++)
+        free(self->arrays[i].text);
+}
+
+/* Read one write's answer row into the write. */
+static void s_take_answer(store_write_t *write, const PGresult *result)
+{
+    Kc__V1__Accepted *accepted = &write->accepted;
+    write->replayed = PQgetvalue(result, 0, 1)[0] == 't';
+    if (PQgetvalue(result, 0, 2)[0] != 't') {
+        write->outcome = kc_error_set(&write->error, KC_ERR_KEY_REUSED, "idempotency_key",
+                                      "idempotency key '%.64s' was used for another request",
+                                      write->request->idempotency_key);
+        kc_error_detail(&write->error, "submission %s was stored under it",
+                        PQgetvalue(result, 0, 0));
+        kc_error_hint(&write->error, "use a new key for a new request; retries keep theirs");
+        return;
+    }
+    accepted->submission_id = kc_db_int(result, 0, 0);
+    accepted->replayed = write->replayed;
+    accepted->kind = (char *)(strcmp(PQgetvalue(result, 0, 3), "reports") == 0       ? "reports"
+                              : strcmp(PQgetvalue(result, 0, 3), "application") == 0 ? "application"
+                                                                                     : "objection");
+    accepted->received = (int32_t)kc_db_int(result, 0, 4);
+    accepted->stored = (int32_t)kc_db_int(result, 0, 5);
+    accepted->unchanged = (int32_t)kc_db_int(result, 0, 6);
+    snprintf(write->answer_ref, sizeof write->answer_ref, "%s", PQgetvalue(result, 0, 7));
+    accepted->application_id = write->answer_ref;
+    accepted->objection_id = kc_db_int(result, 0, 8);
+    accepted->event_seq = kc_db_int(result, 0, 9);
+    accepted->committed_at_ms = kc_db_int(result, 0, 10);
+    write->outcome = 0;
+}
+
+/* Collect the results of one pipelined query: its result, then NULL.
+ * Returns the result (to PQclear) or NULL if the connection failed. */
+static PGresult *s_next_result(PGconn *conn)
+{
+    PGresult *result = PQgetResult(conn);
+    if (!result)
+        return NULL;
+    PGresult *end = PQgetResult(conn);
+    if (end) {
+        /* A query returns one result set here; anything more is a protocol
+         * surprise, reported as the failure of that query. */
+        PQclear(end);
+    }
+    return result;
+}
+
+static int s_pipeline_send(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
+{
+    if (!PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot send to the database");
+    for (size_t i = 0; i < count; i++) {
+        s_params_t params;
+        const char *statement = s_params_build(&params, &writes[i]);
+        int sent = PQsendQueryPrepared(conn, statement, params.count, params.values,
+                                       params.lengths, params.formats, 0);
+        s_params_release(&params);
+        if (!sent)
+            return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL,
+                                "cannot send to the database: %s", PQerrorMessage(conn));
+    }
+    if (!PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+        !PQpipelineSync(conn))
+        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot send to the database");
+    return 0;
+}
+
+/* Read BEGIN, one result per write, COMMIT and the sync point. */
+static int s_pipeline_receive(PGconn *conn, store_write_t *writes, size_t count,
+                              kc_error_t *error)
+{
+    int rc = 0;
+    for (size_t i = 0; i < count + 2; i++) {
+        PGresult *result = s_next_result(conn);
+        if (!result)
+            return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL,
+                                "database connection lost during commit");
+        const char *what = i == 0 ? "BEGIN" : i == count + 1 ? "COMMIT" : "storing a write";
+        if (rc == 0 && kc_db_check(conn, result, what, error))
+            rc = -1;
+        else if (rc == 0 && i > 0 && i <= count)
+            s_take_answer(&writes[i - 1], result);
+        PQclear(result);
+    }
+    PGresult *sync = PQgetResult(conn);
+    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC)
+        rc = kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "database pipeline lost its sync");
+    PQclear(sync);
+    return rc;
+}
+
+int store_commit_group(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
+{
+    if (!PQenterPipelineMode(conn))
+        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL,
+                            "cannot enter pipeline mode: %s", PQerrorMessage(conn));
+    int rc = s_pipeline_send(conn, writes, count, error);
+    if (rc == 0)
+        rc = s_pipeline_receive(conn, writes, count, error);
+    if (rc == 0 && !PQexitPipelineMode(conn))
+        rc = kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot leave pipeline mode");
+    if (rc != 0) {
+        for (size_t i = 0; i < count; i++)
+            writes[i].outcome = -1;
+        if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF && !kc_db_is_lost(conn))
+            PQexitPipelineMode(conn);
+        if (!kc_db_is_lost(conn) && PQtransactionStatus(conn) != PQTRANS_IDLE) {
+            PGresult *rollback = PQexec(conn, "ROLLBACK");
+            PQclear(rollback);
+        }
+    }
+    return rc;
+}
+
+int store_application_exists(PGconn *conn, const char *reference, bool *exists,
+                             kc_error_t *error)
+{
+    const char *values[] = {reference};
+    PGresult *result = PQexecParams(conn, "SELECT 1 FROM application WHERE ref = $1", 1, NULL,
+                                    values, NULL, NULL, 0);
+    int rc = kc_db_check(conn, result, "looking up the application", error);
+    if (!rc)
+        *exists = PQntuples(result) > 0;
+    PQclear(result);
+    return rc;
+}

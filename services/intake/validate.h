@@ -1,0 +1,42 @@
+/*  validate: every rule a write must pass before anything is stored.
+ *
+ *  Each validator looks at the whole request and appends every problem it
+ *  finds to `errors` (so the sender can fix them all at once) with the path
+ *  of the field: "reports[12].value", "form.head.id_card". A request with
+ *  any error is refused whole: a batch is all or nothing.
+ */
+#ifndef INTAKE_VALIDATE_H
+#define INTAKE_VALIDATE_H
+
+#include "intake/catalogue.h"
+#include "kc/kc_error.h"
+#include "kc/v1/envelope.pb-c.h"
+
+/* The acting user must be named, with a role and a six-digit division. */
+void validate_actor(const Kc__V1__Actor *actor, kc_errors_t *errors);
+
+/* Provider known; each value's county valid that year, year covered by a
+ * framework and not in the future, indicator known that year and supplied
+ * by this provider, value finite and within range; no value twice. The
+ * actor must speak for the provider: its organisation is the provider, or,
+ * for county-supplied indicators, its division is the county or above it. */
+void validate_reports(const catalogue_t *catalogue, const Kc__V1__Actor *actor,
+                      const Kc__V1__SubmitReports *request, kc_errors_t *errors);
+
+/* Every field of the mountain demonstration-base form (seed 000, annex 1
+ * and 2): required fields, character limits, ID cards, phones, e-mail,
+ * website, dates; the county must be valid this year. */
+void validate_application(const catalogue_t *catalogue, const Kc__V1__SubmitApplication *request,
+                          kc_errors_t *errors);
+
+/* An objection names the application, a real name, a way to reach the
+ * objector and a reason. Whether the application exists is checked
+ * against the database by the caller. */
+void validate_objection(const Kc__V1__SubmitObjection *request, kc_errors_t *errors);
+
+/* The title a mountain base is filed under (seed 000 §四.3):
+ * 河北省山区“一县一业一基地一团队”科技示范工程——{县}{产业}产业科技示范基地. */
+void validate_filing_title(const char *county_name, const char *industry, char *out,
+                           size_t out_size);
+
+#endif

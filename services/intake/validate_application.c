@@ -1,0 +1,203 @@
+/*  validate_application: the mountain demonstration-base form of seed 000
+ *  (annex 1, 申报书; annex 2, 实施方案), field by field.
+ *
+ *  Character limits (1) 1000, (2) 1500, (3) 1000, (5) 500 are the seed's.
+ *  The seed sets none for names, addresses, section (4), opinions or the
+ *  plan: the limits marked "kechuang" below are ours, generous enough for
+ *  any real form and small enough to keep a stray paste out.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "intake/validate.h"
+#include "kc/kc_check.h"
+#include "kc/kc_clock.h"
+
+enum {
+    NAME_MAX_CHARS = 100,     /* kechuang */
+    PERSON_MAX_CHARS = 50,    /* kechuang */
+    ADDRESS_MAX_CHARS = 200,  /* kechuang */
+    SECTION_MAX_CHARS = 5000, /* kechuang: section (4), plan parts */
+    OPINION_MAX_CHARS = 500,  /* kechuang */
+};
+
+static const char *s_path(char *out, size_t size, const char *prefix, const char *name)
+{
+    snprintf(out, size, "%s.%s", prefix, name);
+    return out;
+}
+
+static void s_check_person(const Kc__V1__Person *person, const char *prefix, bool email_required,
+                           kc_errors_t *errors)
+{
+    char field[KC_ERROR_FIELD_MAX];
+    if (!person) {
+        kc_errors_add(errors, KC_ERR_REQUIRED, prefix, "'%s' is required", prefix);
+        return;
+    }
+    kc_check_text(person->name, s_path(field, sizeof field, prefix, "name"), true,
+                  PERSON_MAX_CHARS, errors);
+    kc_check_text(person->title, s_path(field, sizeof field, prefix, "title"), true,
+                  PERSON_MAX_CHARS, errors);
+    s_path(field, sizeof field, prefix, "birth_month");
+    if (kc_check_text(person->birth_month, field, true, 7, errors) == 0)
+        kc_check_year_month(person->birth_month, field, errors);
+    s_path(field, sizeof field, prefix, "id_card");
+    if (kc_check_text(person->id_card, field, true, 18, errors) == 0)
+        kc_check_id_card(person->id_card, field, errors);
+    kc_check_phone(person->fax, s_path(field, sizeof field, prefix, "fax"), errors);
+    s_path(field, sizeof field, prefix, "phone");
+    if (kc_check_text(person->phone, field, true, 32, errors) == 0)
+        kc_check_phone(person->phone, field, errors);
+    s_path(field, sizeof field, prefix, "email");
+    if (kc_check_text(person->email, field, email_required, 254, errors) == 0)
+        kc_check_email(person->email, field, errors);
+}
+
+/* An opinion block: text, the seal attested, the date. `required` is false
+ * for the county and city opinions, which are added as the file climbs. */
+static void s_check_opinion(const Kc__V1__Opinion *opinion, const char *prefix, bool required,
+                            kc_errors_t *errors)
+{
+    char field[KC_ERROR_FIELD_MAX];
+    if (!opinion) {
+        if (required)
+            kc_errors_add(errors, KC_ERR_REQUIRED, prefix, "'%s' is required", prefix);
+        return;
+    }
+    kc_check_text(opinion->text, s_path(field, sizeof field, prefix, "text"), true,
+                  OPINION_MAX_CHARS, errors);
+    if (!opinion->sealed) {
+        kc_error_t *error = kc_errors_add(errors, KC_ERR_REQUIRED,
+                                          s_path(field, sizeof field, prefix, "sealed"),
+                                          "'%s' must carry the seal", prefix);
+        if (error)
+            kc_error_hint(error, "set sealed to true once the paper copy is sealed");
+    }
+    s_path(field, sizeof field, prefix, "signed_on");
+    if (kc_check_text(opinion->signed_on, field, true, 10, errors) == 0)
+        kc_check_date(opinion->signed_on, field, errors);
+    kc_check_text(opinion->signer, s_path(field, sizeof field, prefix, "signer"), false,
+                  PERSON_MAX_CHARS, errors);
+}
+
+static void s_check_plan(const Kc__V1__ImplementationPlan *plan, kc_errors_t *errors)
+{
+    if (!plan) {
+        kc_errors_add(errors, KC_ERR_REQUIRED, "form.plan",
+                      "the implementation plan (实施方案) is required");
+        return;
+    }
+    const struct {
+        const char *text;
+        const char *field;
+    } parts[] = {
+        {plan->industry_base, "form.plan.industry_base"},
+        {plan->base_foundation, "form.plan.base_foundation"},
+        {plan->layout_positioning, "form.plan.layout_positioning"},
+        {plan->goals_content, "form.plan.goals_content"},
+        {plan->tasks_schedule, "form.plan.tasks_schedule"},
+        {plan->assessment_indicators, "form.plan.assessment_indicators"},
+        {plan->funding, "form.plan.funding"},
+        {plan->safeguards, "form.plan.safeguards"},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        kc_check_text(parts[i].text, parts[i].field, true, SECTION_MAX_CHARS, errors);
+    for (size_t i = 0; i < plan->n_attachments; i++) {
+        const Kc__V1__Attachment *attachment = plan->attachments[i];
+        char prefix[64], field[KC_ERROR_FIELD_MAX];
+        snprintf(prefix, sizeof prefix, "form.plan.attachments[%zu]", i);
+        kc_check_text(attachment->name, s_path(field, sizeof field, prefix, "name"), true,
+                      NAME_MAX_CHARS, errors);
+        s_path(field, sizeof field, prefix, "uri");
+        if (kc_check_text(attachment->uri, field, true, 2048, errors) == 0)
+            kc_check_url(attachment->uri, field, errors);
+        kc_check_sha256_hex(attachment->sha256, s_path(field, sizeof field, prefix, "sha256"),
+                            errors);
+    }
+}
+
+static void s_check_county(const catalogue_t *catalogue, const char *code, kc_errors_t *errors)
+{
+    const char *field = "form.county_code";
+    if (kc_check_text(code, field, true, 6, errors))
+        return;
+    switch (catalogue_county(catalogue, code, kc_clock_year())) {
+    case CATALOGUE_COUNTY_VALID:
+        return;
+    case CATALOGUE_COUNTY_NOT_IN_YEAR:
+        kc_errors_add(errors, KC_ERR_COUNTY_NOT_IN_YEAR, field, "county '%s' no longer exists",
+                      code);
+        return;
+    case CATALOGUE_COUNTY_WRONG_LEVEL:
+        kc_errors_add(errors, KC_ERR_NOT_COUNTY_LEVEL, field,
+                      "'%s' is not a county-level division", code);
+        return;
+    case CATALOGUE_COUNTY_UNKNOWN:
+        kc_errors_add(errors, KC_ERR_UNKNOWN_COUNTY, field, "county code '%.16s' is not known",
+                      code);
+        return;
+    }
+}
+
+static void s_check_mountain_base(const catalogue_t *catalogue, const Kc__V1__MountainBaseForm *f,
+                                  kc_errors_t *errors)
+{
+    kc_check_text(f->base_name, "form.base_name", true, NAME_MAX_CHARS, errors);
+    kc_check_text(f->applicant_organisation, "form.applicant_organisation", true,
+                  NAME_MAX_CHARS, errors);
+    s_check_county(catalogue, f->county_code, errors);
+    kc_check_text(f->industry, "form.industry", true, PERSON_MAX_CHARS, errors);
+    kc_check_text(f->location, "form.location", true, ADDRESS_MAX_CHARS, errors);
+    if (kc_check_text(f->website, "form.website", false, 2048, errors) == 0)
+        kc_check_url(f->website, "form.website", errors);
+    s_check_person(f->head, "form.head", false, errors);
+    kc_check_text(f->mailing_address, "form.mailing_address", true, ADDRESS_MAX_CHARS, errors);
+    s_check_person(f->chief_expert, "form.chief_expert", true, errors);
+    kc_check_text(f->representativeness, "form.representativeness", true, 1000, errors);
+    kc_check_text(f->industry_foundation, "form.industry_foundation", true, 1500, errors);
+    kc_check_text(f->innovation_conditions, "form.innovation_conditions", true, 1000, errors);
+    kc_check_text(f->construction_content, "form.construction_content", true, SECTION_MAX_CHARS,
+                  errors);
+    kc_check_text(f->organisation_support, "form.organisation_support", true, 500, errors);
+    s_check_opinion(f->applicant_opinion, "form.applicant_opinion", true, errors);
+    s_check_opinion(f->county_government_opinion, "form.county_government_opinion", false,
+                    errors);
+    s_check_opinion(f->city_bureau_opinion, "form.city_bureau_opinion", false, errors);
+    s_check_plan(f->plan, errors);
+    if (kc_check_text(f->filled_on, "form.filled_on", true, 10, errors) == 0)
+        kc_check_date(f->filled_on, "form.filled_on", errors);
+}
+
+void validate_application(const catalogue_t *catalogue, const Kc__V1__SubmitApplication *request,
+                          kc_errors_t *errors)
+{
+    if (strcmp(request->programme, "mountain_base") != 0) {
+        kc_error_t *error =
+            kc_errors_add(errors, KC_ERR_UNKNOWN_PROGRAMME, "programme",
+                          "programme '%.64s' does not take applications here", request->programme);
+        if (error)
+            kc_error_hint(error, "this node takes 'mountain_base' applications");
+        return;
+    }
+    if (request->form_case != KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE ||
+        !request->mountain_base) {
+        kc_errors_add(errors, KC_ERR_REQUIRED, "form",
+                      "a mountain_base application needs the mountain_base form");
+        return;
+    }
+    s_check_mountain_base(catalogue, request->mountain_base, errors);
+}
+
+void validate_filing_title(const char *county_name, const char *industry, char *out,
+                           size_t out_size)
+{
+    /* Seed 000 writes "——##县##产业科技示范基地": the industry is followed by
+     * 产业 unless its name already ends with it. */
+    const char *suffix = "产业";
+    size_t length = strlen(industry), suffix_length = strlen(suffix);
+    bool has_suffix =
+        length >= suffix_length && strcmp(industry + length - suffix_length, suffix) == 0;
+    snprintf(out, out_size, "河北省山区“一县一业一基地一团队”科技示范工程——%s%s%s科技示范基地",
+             county_name, industry, has_suffix ? "" : suffix);
+}

@@ -1,0 +1,67 @@
+/*  call: how kcctl reaches kc-intake and reports what came back. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kc/kc_client.h"
+#include "kcctl/kcctl.h"
+
+void kcctl_print_error(const kc_error_t *error)
+{
+    fprintf(stderr, "error: %s%s%s%s [%s]\n", *error->field ? error->field : "",
+            *error->field ? ": " : "", error->message, "", kc_error_code_name(error->code));
+    if (*error->detail)
+        fprintf(stderr, "  detail: %s\n", error->detail);
+    if (*error->hint)
+        fprintf(stderr, "  hint: %s\n", error->hint);
+}
+
+void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn locate,
+                          const void *locate_context)
+{
+    fprintf(stderr, "refused, nothing was stored: %d problem%s\n", rejected->error_count,
+            rejected->error_count == 1 ? "" : "s");
+    for (size_t i = 0; i < rejected->n_errors; i++) {
+        const Kc__V1__Error *error = rejected->errors[i];
+        char where[256] = "";
+        if (!locate || locate(locate_context, error->field, where, sizeof where))
+            snprintf(where, sizeof where, "%s", error->field);
+        fprintf(stderr, "  %s%s%s [%s]\n", where, *where ? ": " : "", error->message,
+                error->code);
+        if (*error->detail)
+            fprintf(stderr, "      %s\n", error->detail);
+        if (*error->hint)
+            fprintf(stderr, "      hint: %s\n", error->hint);
+    }
+    if ((size_t)rejected->error_count > rejected->n_errors)
+        fprintf(stderr, "  ... and %zu more\n", (size_t)rejected->error_count - rejected->n_errors);
+}
+
+int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply,
+               kcctl_locate_fn locate, const void *locate_context)
+{
+    kc_error_t error;
+    char id[KC_ID_SIZE];
+    kc_bus_stamp(request, id, self->config.node_id, &self->actor);
+    request->idempotency_key = self->key;
+    kc_client_t *client =
+        kc_client_new(self->config.intake_endpoint, self->timeout_ms, self->attempts, &error);
+    if (!client) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    int rc = kc_client_call(client, request, reply, &error);
+    if (rc == 0 && kc_client_attempts_used(client) > 1)
+        fprintf(stderr, "note: answered on attempt %d with idempotency key %s\n",
+                kc_client_attempts_used(client), self->key);
+    kc_client_destroy(&client);
+    if (rc) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    if ((*reply)->body_case == KC__V1__ENVELOPE__BODY_REJECTED) {
+        kcctl_print_rejected((*reply)->rejected, locate, locate_context);
+        kc_bus_free(reply);
+        return -1;
+    }
+    return 0;
+}

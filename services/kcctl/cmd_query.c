@@ -1,0 +1,158 @@
+/*  cmd_query: kcctl's read-only commands — status, divisions, events, ping. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "kc/kc_clock.h"
+#include "kcctl/kcctl.h"
+
+static void s_print_time(int64_t ms)
+{
+    char stamp[32];
+    kc_clock_format(ms, stamp, sizeof stamp);
+    printf("%s", stamp);
+}
+
+static void s_print_status(const Kc__V1__SubmissionStatus *status)
+{
+    const Kc__V1__Accepted *answer = status->answer;
+    printf("submission %lld: %s %s\n", (long long)status->submission_id, status->kind,
+           status->status);
+    printf("  key        %s\n", status->idempotency_key);
+    printf("  received   ");
+    s_print_time(status->received_at_ms);
+    printf(" from node %s\n", status->sender_node);
+    if (status->actor)
+        printf("  actor      %s (%s, %s%s%s)\n", status->actor->user_id, status->actor->role,
+               status->actor->division_code, *status->actor->organisation ? ", " : "",
+               status->actor->organisation);
+    if (answer && strcmp(status->kind, "reports") == 0)
+        printf("  values     %d received, %d new revisions, %d unchanged\n", answer->received,
+               answer->stored, answer->unchanged);
+    if (answer && *answer->application_id)
+        printf("  application %s\n", answer->application_id);
+    if (answer)
+        printf("  event      %lld\n", (long long)answer->event_seq);
+    if (status->n_history)
+        printf("  history of the values it stored (revision, value, submission, current):\n");
+    for (size_t i = 0; i < status->n_history; i++) {
+        const Kc__V1__ValueRevision *revision = status->history[i];
+        printf("    %s %d %-4s r%-3d %-14.10g #%-6lld %s\n", revision->county_code,
+               revision->year, revision->indicator_code, revision->revision, revision->value,
+               (long long)revision->submission_id, revision->current ? "current" : "replaced");
+    }
+    if (status->history_truncated)
+        printf("    ... more revisions not shown\n");
+}
+
+int kcctl_status(kcctl_t *self)
+{
+    if (self->positional_count != 1) {
+        fprintf(stderr, "usage: kcctl status SUBMISSION_ID | kcctl status --key KEY\n");
+        return -1;
+    }
+    Kc__V1__GetSubmission query = KC__V1__GET_SUBMISSION__INIT;
+    char *end = NULL;
+    long long id = strtoll(self->positional[0], &end, 10);
+    if (end && *end == '\0' && id > 0)
+        query.submission_id = id;
+    else
+        query.idempotency_key = (char *)self->positional[0];
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    request.body_case = KC__V1__ENVELOPE__BODY_GET_SUBMISSION;
+    request.get_submission = &query;
+    if (kcctl_call(self, &request, &reply, NULL, NULL))
+        return -1;
+    s_print_status(reply->submission_status);
+    kc_bus_free(&reply);
+    return 0;
+}
+
+int kcctl_divisions(kcctl_t *self)
+{
+    Kc__V1__ListDivisions query = KC__V1__LIST_DIVISIONS__INIT;
+    query.parent_code = (char *)(self->positional_count ? self->positional[0] : "");
+    query.year = self->year;
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    request.body_case = KC__V1__ENVELOPE__BODY_LIST_DIVISIONS;
+    request.list_divisions = &query;
+    if (kcctl_call(self, &request, &reply, NULL, NULL))
+        return -1;
+    const Kc__V1__DivisionList *list = reply->division_list;
+    static const char *const levels[] = {"", "province", "city", "county", "town"};
+    for (size_t i = 0; i < list->n_divisions; i++) {
+        const Kc__V1__Division *division = list->divisions[i];
+        int level = division->level >= 1 && division->level <= 4 ? division->level : 0;
+        printf("%s  %s  %s%s", division->code, division->name, levels[level],
+               division->is_zone ? " (development zone)" : "");
+        if (*division->valid_from || *division->valid_to)
+            printf("  valid %s to %s", *division->valid_from ? division->valid_from : "…",
+                   *division->valid_to ? division->valid_to : "now");
+        if (division->n_successors)
+            printf("  succeeded by %s", division->successors[0]);
+        printf("\n");
+    }
+    printf("%zu division%s\n", list->n_divisions, list->n_divisions == 1 ? "" : "s");
+    kc_bus_free(&reply);
+    return 0;
+}
+
+static void s_print_event(const Kc__V1__Event *event)
+{
+    printf("%6lld  ", (long long)event->seq);
+    s_print_time(event->occurred_at_ms);
+    printf("  %-20s submission %lld", event->type, (long long)event->submission_id);
+    if (event->payload_case == KC__V1__EVENT__PAYLOAD_REPORTS_SUBMITTED)
+        printf("  %s: %d values, %d counties", event->reports_submitted->provider,
+               event->reports_submitted->received, event->reports_submitted->county_count);
+    else if (event->payload_case == KC__V1__EVENT__PAYLOAD_APPLICATION_SUBMITTED)
+        printf("  %s %s", event->application_submitted->application_id,
+               event->application_submitted->title);
+    else if (event->payload_case == KC__V1__EVENT__PAYLOAD_OBJECTION_SUBMITTED)
+        printf("  objection %lld to %s", (long long)event->objection_submitted->objection_id,
+               event->objection_submitted->application_id);
+    printf("\n");
+}
+
+int kcctl_events(kcctl_t *self)
+{
+    int64_t after = self->after;
+    for (;;) {
+        Kc__V1__ListEvents query = KC__V1__LIST_EVENTS__INIT;
+        query.after_seq = after;
+        kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+        request.body_case = KC__V1__ENVELOPE__BODY_LIST_EVENTS;
+        request.list_events = &query;
+        if (kcctl_call(self, &request, &reply, NULL, NULL))
+            return -1;
+        const Kc__V1__EventPage *page = reply->event_page;
+        for (size_t i = 0; i < page->n_events; i++) {
+            s_print_event(page->events[i]);
+            after = page->events[i]->seq;
+        }
+        bool more = page->n_events > 0 && after < page->last_seq;
+        kc_bus_free(&reply);
+        if (more)
+            continue;
+        if (!self->follow)
+            return 0;
+        fflush(stdout);
+        zmq_sleep(1); /* --follow polls the log once a second; a subscriber would use PUB */
+    }
+}
+
+int kcctl_ping(kcctl_t *self)
+{
+    Kc__V1__Ping ping = KC__V1__PING__INIT;
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    request.body_case = KC__V1__ENVELOPE__BODY_PING;
+    request.ping = &ping;
+    int64_t start = kc_clock_mono_us();
+    if (kcctl_call(self, &request, &reply, NULL, NULL))
+        return -1;
+    printf("kc-intake of node %s answered in %.1f ms; last event %lld\n", reply->pong->node,
+           (double)(kc_clock_mono_us() - start) / 1000.0, (long long)reply->pong->last_event_seq);
+    kc_bus_free(&reply);
+    return 0;
+}

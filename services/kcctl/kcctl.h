@@ -1,0 +1,62 @@
+/*  kcctl: the operator's command line for a kechuang node.
+ *
+ *  Each command is one function taking the parsed invocation; they share
+ *  the way they reach the daemon (a kc_client that retries with the same
+ *  idempotency key and then gives up) and the way they print errors, so
+ *  every command speaks the same language to the person at the terminal.
+ */
+#ifndef KCCTL_H
+#define KCCTL_H
+
+#include <stdbool.h>
+
+#include "kc/kc_bus.h"
+#include "kc/kc_config.h"
+
+#define KCCTL_POSITIONAL_MAX 8
+
+typedef struct {
+    kc_config_t config;
+    char config_path[256];
+    Kc__V1__Actor actor;              /* points into the buffers below */
+    char user[64];
+    char role[32];
+    char division[8];
+    char organisation[64];
+    char key[128];                    /* --key, or a fresh id per invocation */
+    char provider[32];                /* --provider */
+    int year;                         /* --year */
+    int after;                        /* --after, for events */
+    int timeout_ms;                   /* per attempt */
+    int attempts;
+    bool dry_run;
+    bool follow;
+    const char *positional[KCCTL_POSITIONAL_MAX];
+    int positional_count;
+} kcctl_t;
+
+/* Send one request to kc-intake and wait for its answer, retrying with the
+ * same envelope; prints a clear message and returns -1 when no answer comes
+ * or the answer is a refusal (after printing it, with `locate` turning a
+ * field path into something the person can find, when given). */
+typedef int (*kcctl_locate_fn)(const void *context, const char *field, char *out, size_t size);
+int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply,
+               kcctl_locate_fn locate, const void *locate_context);
+
+/* Print every error of a refusal, located when possible. */
+void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn locate,
+                          const void *locate_context);
+
+/* Print one error in the shared format. */
+void kcctl_print_error(const kc_error_t *error);
+
+int kcctl_migrate(kcctl_t *self);
+int kcctl_submit_values(kcctl_t *self);
+int kcctl_submit_application(kcctl_t *self);
+int kcctl_submit_objection(kcctl_t *self);
+int kcctl_status(kcctl_t *self);
+int kcctl_divisions(kcctl_t *self);
+int kcctl_events(kcctl_t *self);
+int kcctl_ping(kcctl_t *self);
+
+#endif

@@ -1,0 +1,186 @@
+/*  kcctl: command line of a kechuang node.
+ *
+ *  kcctl [options] COMMAND [ARGS]
+ *    migrate                         apply the database migrations
+ *    submit-values FILE.csv          indicator values, one row per county
+ *    submit-application FILE.json    a programme application
+ *    submit-objection FILE.json      an objection to a public notice
+ *    status SUBMISSION_ID            a submission's answer and value history
+ *    divisions [CODE]                the divisions under CODE (provinces if none)
+ *    events                          the event log (--after N, --follow)
+ *    ping                            whether kc-intake answers
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc/kc_id.h"
+#include "kcctl/kcctl.h"
+
+static const struct {
+    const char *name;
+    int (*run)(kcctl_t *self);
+} s_commands[] = {
+    {"migrate", kcctl_migrate},
+    {"submit-values", kcctl_submit_values},
+    {"submit-application", kcctl_submit_application},
+    {"submit-objection", kcctl_submit_objection},
+    {"status", kcctl_status},
+    {"divisions", kcctl_divisions},
+    {"events", kcctl_events},
+    {"ping", kcctl_ping},
+};
+
+static void s_usage(void)
+{
+    fputs("usage: kcctl [options] COMMAND [ARGS]\n"
+          "commands: migrate, submit-values FILE.csv, submit-application FILE.json,\n"
+          "          submit-objection FILE.json, status ID, divisions [CODE], events, ping\n"
+          "options:  --config FILE     node configuration (default: environment only)\n"
+          "          --endpoint URL    kc-intake requests endpoint\n"
+          "          --user NAME --role ROLE --division CODE --organisation ORG\n"
+          "                            who is acting (defaults: $USER, operator, node division)\n"
+          "          --provider CODE --year YEAR   for submit-values\n"
+          "          --dry-run         validate and report, store nothing\n"
+          "          --key KEY         idempotency key (default: a new one per run)\n"
+          "          --timeout MS --attempts N     per-attempt wait and attempts (5000, 3)\n"
+          "          --after SEQ --follow          for events\n",
+          stderr);
+}
+
+static int s_copy(char *out, size_t size, const char *value, const char *option)
+{
+    if (strlen(value) >= size) {
+        fprintf(stderr, "kcctl: value of %s is too long\n", option);
+        return -1;
+    }
+    snprintf(out, size, "%s", value);
+    return 0;
+}
+
+static int s_number(const char *value, const char *option, int *out)
+{
+    char *end = NULL;
+    long number = strtol(value, &end, 10);
+    if (end == value || *end || number < 0 || number > 100000000) {
+        fprintf(stderr, "kcctl: %s needs a number, not '%s'\n", option, value);
+        return -1;
+    }
+    *out = (int)number;
+    return 0;
+}
+
+/* One option with a value; returns 0, or -1 on a bad value or unknown option. */
+static int s_option(kcctl_t *self, const char *option, const char *value)
+{
+    const struct {
+        const char *name;
+        char *out;
+        size_t size;
+    } texts[] = {
+        {"--config", self->config_path, sizeof self->config_path},
+        {"--endpoint", self->config.intake_endpoint, sizeof self->config.intake_endpoint},
+        {"--user", self->user, sizeof self->user},
+        {"--role", self->role, sizeof self->role},
+        {"--division", self->division, sizeof self->division},
+        {"--organisation", self->organisation, sizeof self->organisation},
+        {"--provider", self->provider, sizeof self->provider},
+        {"--key", self->key, sizeof self->key},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if (strcmp(option, texts[i].name) == 0)
+            return s_copy(texts[i].out, texts[i].size, value, option);
+    if (strcmp(option, "--year") == 0)
+        return s_number(value, option, &self->year);
+    if (strcmp(option, "--timeout") == 0)
+        return s_number(value, option, &self->timeout_ms);
+    if (strcmp(option, "--attempts") == 0)
+        return s_number(value, option, &self->attempts);
+    if (strcmp(option, "--after") == 0)
+        return s_number(value, option, &self->after);
+    fprintf(stderr, "kcctl: unknown option '%s'\n", option);
+    return -1;
+}
+
+static int s_parse(kcctl_t *self, int argc, char **argv, const char **command)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *word = argv[i];
+        if (strcmp(word, "--dry-run") == 0)
+            self->dry_run = true;
+        else if (strcmp(word, "--follow") == 0)
+            self->follow = true;
+        else if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
+            return -1;
+        else if (strncmp(word, "--", 2) == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "kcctl: %s needs a value\n", word);
+                return -1;
+            }
+            if (s_option(self, word, argv[++i]))
+                return -1;
+        } else if (!*command)
+            *command = word; /* the first bare word */
+        else if (self->positional_count < KCCTL_POSITIONAL_MAX)
+            self->positional[self->positional_count++] = word;
+    }
+    return *command ? 0 : -1; /* no command: show the usage */
+}
+
+/* Settings: defaults, then the file and environment, then the options. */
+static int s_configure(kcctl_t *self)
+{
+    char endpoint[sizeof self->config.intake_endpoint];
+    snprintf(endpoint, sizeof endpoint, "%s", self->config.intake_endpoint);
+    kc_config_t config;
+    kc_config_init(&config);
+    kc_error_t error;
+    if (kc_config_load(&config, self->config_path, &error) && error.code != KC_ERR_CONFIG) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    if (*self->config_path && error.code == KC_ERR_CONFIG &&
+        strcmp(error.field, "database.conninfo") != 0) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    self->config = config;
+    if (*endpoint)
+        snprintf(self->config.intake_endpoint, sizeof self->config.intake_endpoint, "%s",
+                 endpoint);
+    if (!*self->user)
+        s_copy(self->user, sizeof self->user, getenv("USER") ? getenv("USER") : "operator",
+               "--user");
+    if (!*self->role)
+        s_copy(self->role, sizeof self->role, "operator", "--role");
+    if (!*self->division)
+        s_copy(self->division, sizeof self->division,
+               *config.node_division ? config.node_division : "000000", "--division");
+    if (!*self->key)
+        kc_id_new(self->key);
+    kc__v1__actor__init(&self->actor);
+    self->actor.user_id = self->user;
+    self->actor.role = self->role;
+    self->actor.division_code = self->division;
+    self->actor.organisation = self->organisation;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    kcctl_t self;
+    memset(&self, 0, sizeof self);
+    self.timeout_ms = 5000;
+    self.attempts = 3;
+    const char *command = NULL;
+    if (s_parse(&self, argc, argv, &command) || s_configure(&self)) {
+        s_usage();
+        return 2;
+    }
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (strcmp(command, s_commands[i].name) == 0)
+            return s_commands[i].run(&self) ? 1 : 0;
+    fprintf(stderr, "kcctl: unknown command '%s'\n", command);
+    s_usage();
+    return 2;
+}

@@ -1,0 +1,62 @@
+/*  harness: real kechuang nodes for integration tests and benchmarks.
+ *
+ *  A node here is a real kc-intake process on free loopback ports, with a
+ *  database of its own copied from the migrated template `kc_template` of
+ *  the test cluster (deploy/local/run-tests.sh starts the cluster, migrates
+ *  the template and exports KC_TEST_DATABASE_URL and KC_BIN_DIR). Nothing
+ *  is mocked: requests travel over TCP, rows land in PostgreSQL, kills are
+ *  real signals. Waiting is on answers with deadlines, never on sleeps.
+ */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "kc/kc_bus.h"
+#include "kc/kc_client.h"
+
+typedef struct {
+    pid_t pid;                 /* kc-intake, 0 when not running */
+    char database[64];         /* this node's own database */
+    char conninfo[512];        /* connection string of that database */
+    char endpoint[64];         /* requests */
+    char events[64];           /* event publication */
+    char log_path[256];        /* the daemon's standard error */
+    PGconn *db;                /* for the test's own assertions */
+} harness_node_t;
+
+/* Create a database from the template and start kc-intake on it; aborts
+ * the test (cr_assert) if the daemon does not answer a ping in 20 s. */
+void harness_node_start(harness_node_t *node);
+
+/* Start kc-intake again on the same database and ports. */
+void harness_node_restart(harness_node_t *node);
+
+/* Send `signal_number` and wait for the process to end; returns its wait
+ * status. */
+int harness_node_signal(harness_node_t *node, int signal_number);
+
+/* Stop kc-intake (SIGTERM), assert it exited cleanly, drop the database. */
+void harness_node_stop(harness_node_t *node);
+
+/* A client of the node with short attempts, for tests. */
+kc_client_t *harness_client(const harness_node_t *node, int timeout_ms, int attempts);
+
+/* Fill the header of `request` for a test actor (user "tester", role
+ * "data_provider", division 130000, organisation `organisation`). */
+void harness_stamp(kc_envelope_t *request, char id[KC_ID_SIZE], Kc__V1__Actor *actor,
+                   const char *organisation, const char *key);
+
+/* One row count from SQL with no parameters. */
+long long harness_count(const harness_node_t *node, const char *sql);
+
+/* Real Hebei county-level codes valid today (not zones), up to `max`;
+ * returns how many. */
+int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max);
+
+/* A fresh loopback endpoint "tcp://127.0.0.1:PORT" with a free port. */
+void harness_free_endpoint(char *out, size_t size);
+
+#endif
