@@ -112,12 +112,12 @@ SELECT code || '00', name, 2, province_code || '0000'
   FROM division_staging_city;
 
 -- Three cities have no counties: 东莞市 441900, 中山市 442000 and 儋州市
--- 460400 govern their towns directly. The list repeats each of them in
--- areas.csv under the city's own code, only so that its towns have a row at
--- the level above. A code can hold one level at a time (the key is code and
--- valid_from), and these are cities, not county-level units: the repeat is
--- not loaded, and their towns hang from the city row. So the map has 2,975
--- county-level rows for the file's 2,978 lines.
+-- 460400 govern their towns directly. The list also has each of them in
+-- areas.csv, under the city's own code, with its towns below. A code holds
+-- one level at a time (the key is code and valid_from), and these are cities,
+-- not county-level units: the repeated row is not loaded and their towns hang
+-- from the city row. So the map has 2,975 county-level rows for the file's
+-- 2,978.
 INSERT INTO division (code, name, level, parent_code, is_zone)
 SELECT code, name, 3, city_code || '00', substr(code, 5, 1) = '7'
   FROM division_staging_county

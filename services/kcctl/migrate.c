@@ -472,8 +472,12 @@ static int s_parse_directive(migrate_run_t *self, const char *line, size_t lengt
     int count = 0;
     char *save = NULL;
 
-    if (length >= sizeof buffer)
-        length = sizeof buffer - 1; /* a line this long is malformed anyway */
+    if (length >= sizeof buffer) {
+        kc_error_set(self->error, KC_ERR_INPUT, NULL,
+                     "kc:copy directive at line %d of migration '%s' is longer than %d bytes",
+                     number, self->file, MIGRATE_LINE_MAX - 1);
+        return -1;
+    }
     memcpy(buffer, line, length);
     buffer[length] = '\0';
     for (char *word = strtok_r(buffer + 3, " \t\r", &save); word && count < 5;
@@ -687,7 +691,8 @@ static int s_copy(migrate_run_t *self, const migrate_copy_t *copy, uint64_t *row
 }
 
 /* Execute a whole file: segments between the directive lines, and each
- * directive's copy where it stands. `text` is cut in place. */
+ * directive's copy where it stands. A directive may be indented. `text` is
+ * cut in place. */
 static int s_run_script(migrate_run_t *self, char *text, uint64_t *rows)
 {
     char *segment = text;
@@ -696,10 +701,11 @@ static int s_run_script(migrate_run_t *self, char *text, uint64_t *rows)
     for (char *line = text; *line; number++) {
         char *end = strchr(line, '\n');
         char *next = end ? end + 1 : line + strlen(line);
-        if (strncmp(line, "-- kc:", 6) == 0) {
+        char *start = line + strspn(line, " \t");
+        if (strncmp(start, "-- kc:", 6) == 0) {
             migrate_copy_t copy;
-            if (s_parse_directive(self, line, (size_t)((end ? end : next) - line), number, &copy) <
-                0)
+            size_t length = (size_t)((end ? end : next) - start);
+            if (s_parse_directive(self, start, length, number, &copy) < 0)
                 return -1;
             *line = '\0'; /* the segment before the directive ends here */
             if (s_run_segment(self, segment, segment_line) < 0 || s_copy(self, &copy, rows) < 0)

@@ -16,8 +16,9 @@
  *  the runner streams the CSV file into <table> with
  *  COPY <table> FROM STDIN WITH (FORMAT csv, HEADER true), so the CSV's
  *  columns are the table's, in order, after a header row. To PostgreSQL the
- *  line is an ordinary comment. Any line starting "-- kc:" must be a valid
- *  directive: a misspelt one is an error, not a silently skipped load.
+ *  line is an ordinary comment. Any line starting "-- kc:" (after blanks)
+ *  must be a valid directive: a misspelt one is an error, not a silently
+ *  skipped load.
  */
 #ifndef KCCTL_MIGRATE_H
 #define KCCTL_MIGRATE_H
