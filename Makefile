@@ -30,7 +30,7 @@ else
   LDSAN :=
 endif
 
-CFLAGS := $(CSTD) $(WARN) $(OPT) -Iinclude -I$(B)/gen -Iservices $(PKG_CFLAGS)
+CFLAGS := $(CSTD) $(WARN) $(OPT) -Iinclude -I$(B)/gen -Iservices -Itests/support $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm
 
 PROTOS := $(wildcard proto/kc/v1/*.proto)

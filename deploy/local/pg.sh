@@ -42,12 +42,14 @@ s_die() {
 }
 
 # Run a server program as the cluster's owner: postgres when we are root,
-# ourselves otherwise. From / so that an untraversable cwd does not matter.
+# ourselves otherwise. From / so that an untraversable cwd does not matter;
+# without fd 9, the start lock, which the server would otherwise inherit and
+# hold for as long as it runs.
 s_as_owner() {
     if ((EUID == 0)); then
-        (cd / && runuser -u postgres -- "$@")
+        (cd / && runuser -u postgres -- "$@") 9>&-
     else
-        "$@"
+        "$@" 9>&-
     fi
 }
 
@@ -77,13 +79,17 @@ s_pick_port() {
 }
 
 # As root, give postgres a way in: o+x on every parent it cannot traverse.
+# From / down, since a directory below a closed one looks closed too.
 s_open_parents() {
-    local dir=$1
-    while [[ "$dir" != / ]]; do
-        dir="$(dirname "$dir")"
-        if ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
-            echo "pg.sh: chmod o+x '$dir' so that postgres can reach the cluster" >&2
-            chmod o+x "$dir"
+    local parent path=
+    local -a parts
+    IFS=/ read -ra parts <<<"${1%/*}"
+    for parent in "${parts[@]}"; do
+        [[ -n "$parent" ]] || continue
+        path="$path/$parent"
+        if ! runuser -u postgres -- test -x "$path" 2>/dev/null; then
+            echo "pg.sh: chmod o+x '$path' so that postgres can reach the cluster" >&2
+            chmod o+x "$path"
         fi
     done
 }
@@ -101,7 +107,7 @@ s_initdb() {
         --encoding=UTF8 --locale=C.UTF-8 >"$log_dir/initdb.log" 2>&1 ||
         s_die "initdb failed in '$data_dir'; see '$log_dir/initdb.log'"
     # The settings that change per start (port) live in kechuang.conf.
-    s_as_owner sh -c "cat >>'$data_dir/postgresql.conf'" <<'EOF'
+    s_as_owner tee -a "$data_dir/postgresql.conf" >/dev/null <<'EOF'
 
 # pg.sh: a throwaway cluster for tests, loopback only.
 shared_buffers = 128MB
@@ -123,11 +129,11 @@ s_write_settings() {
         echo "pg.sh: '$socket_dir' is too long for a unix socket; TCP only" >&2
         sockets=
     fi
-    s_as_owner sh -c "cat >'$data_dir/kechuang.conf'" <<EOF
+    s_as_owner tee "$data_dir/kechuang.conf" >/dev/null <<EOF
 # Written by pg.sh at each start.
 listen_addresses = '127.0.0.1'
 port = $port
-unix_socket_directories = '$sockets'
+unix_socket_directories = '${sockets//\'/\'\'}'
 EOF
 }
 
@@ -211,6 +217,10 @@ s_env() {
 (($# >= 1)) || s_usage
 command=$1
 shift
+case "$command" in
+start | stop | status | env) ;;
+*) s_usage ;;
+esac
 dir="$repo_root/var/pg"
 purge=no
 for arg in "$@"; do
@@ -248,5 +258,4 @@ start)
 stop) s_stop ;;
 status) s_status ;;
 env) s_env ;;
-*) s_usage ;;
 esac

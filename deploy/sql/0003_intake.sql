@@ -165,7 +165,8 @@ CREATE FUNCTION intake_store_reports(p_key text, p_body bytea, p_message_id text
                                      p_user text, p_role text, p_division text,
                                      p_organisation text, p_provider text, p_counties text[],
                                      p_years integer[], p_indicators text[],
-                                     p_values double precision[], p_event bytea)
+                                     p_values double precision[], p_event bytea,
+                                     p_local_node text)
 RETURNS TABLE (submission_id bigint, replayed boolean, hash_matches boolean, kind text,
                received integer, stored integer, unchanged integer, application_ref text,
                objection_id bigint, event_seq bigint, committed_ms bigint)
@@ -197,7 +198,7 @@ BEGIN
      WHERE l.value IS DISTINCT FROM i.value;
     GET DIAGNOSTICS n_stored = ROW_COUNT;
 
-    seq := kc_event_append('ReportsSubmitted', p_node, claim.submission_id, p_event);
+    seq := kc_event_append('ReportsSubmitted', p_local_node, claim.submission_id, p_event);
     UPDATE submission s
        SET received = n_received, stored = n_stored, unchanged = n_received - n_stored,
            provider = p_provider, event_seq = seq
@@ -212,7 +213,7 @@ CREATE FUNCTION intake_store_application(p_key text, p_body bytea, p_message_id 
                                          p_division text, p_organisation text, p_ref text,
                                          p_programme text, p_county text, p_title text,
                                          p_base_name text, p_applicant text, p_form jsonb,
-                                         p_event bytea)
+                                         p_event bytea, p_local_node text)
 RETURNS TABLE (submission_id bigint, replayed boolean, hash_matches boolean, kind text,
                received integer, stored integer, unchanged integer, application_ref text,
                objection_id bigint, event_seq bigint, committed_ms bigint)
@@ -231,7 +232,7 @@ BEGIN
                              applicant_organisation, submission_id, form)
     VALUES (p_ref, p_programme, p_county, p_title, p_base_name, p_applicant,
             claim.submission_id, p_form);
-    seq := kc_event_append('ApplicationSubmitted', p_node, claim.submission_id, p_event);
+    seq := kc_event_append('ApplicationSubmitted', p_local_node, claim.submission_id, p_event);
     UPDATE submission s SET received = 1, stored = 1, application_ref = p_ref, event_seq = seq
      WHERE s.id = claim.submission_id;
     RETURN QUERY SELECT * FROM intake_answer(claim.submission_id, false, true);
@@ -243,7 +244,8 @@ CREATE FUNCTION intake_store_objection(p_key text, p_body bytea, p_message_id te
                                        p_division text, p_organisation text, p_objection bigint,
                                        p_application_ref text, p_name text,
                                        p_objector_organisation text, p_phone text,
-                                       p_email text, p_reason text, p_event bytea)
+                                       p_email text, p_reason text, p_event bytea,
+                                       p_local_node text)
 RETURNS TABLE (submission_id bigint, replayed boolean, hash_matches boolean, kind text,
                received integer, stored integer, unchanged integer, application_ref text,
                objection_id bigint, event_seq bigint, committed_ms bigint)
@@ -268,7 +270,7 @@ BEGIN
                            email, reason, submission_id)
     VALUES (p_objection, target, p_name, p_objector_organisation, p_phone, p_email, p_reason,
             claim.submission_id);
-    seq := kc_event_append('ObjectionSubmitted', p_node, claim.submission_id, p_event);
+    seq := kc_event_append('ObjectionSubmitted', p_local_node, claim.submission_id, p_event);
     UPDATE submission s SET received = 1, stored = 1, objection_id = p_objection,
                             application_ref = p_application_ref, event_seq = seq
      WHERE s.id = claim.submission_id;

@@ -30,7 +30,6 @@ typedef struct {
     size_t identity_size;
     bool delimited;            /* a REQ peer: its reply needs the empty frame */
     kc_envelope_t *request;    /* decoded; owned */
-    store_write_t write;
 } s_pending_t;
 
 struct intake_server_t {
@@ -42,7 +41,8 @@ struct intake_server_t {
     PGconn *db;                /* NULL while the database is unreachable */
     catalogue_t *catalogue;    /* NULL until the database was first reached */
     int64_t next_connect_us;   /* earliest time of the next connection attempt */
-    s_pending_t *group;        /* writes waiting for the next commit */
+    s_pending_t *group;        /* writes waiting for the next commit... */
+    store_write_t *writes;     /* ...and what the store makes of them, index for index */
     size_t group_count;
 };
 
@@ -64,8 +64,9 @@ intake_server_t *intake_server_new(const kc_config_t *config, kc_error_t *error)
         abort();
     self->config = *config;
     self->group = calloc((size_t)config->group_max, sizeof *self->group);
+    self->writes = calloc((size_t)config->group_max, sizeof *self->writes);
     self->context = zmq_ctx_new();
-    if (!self->group || !self->context)
+    if (!self->group || !self->writes || !self->context)
         abort();
     int mandatory = 1; /* report unroutable answers instead of losing them silently */
     if (s_bind(self, &self->router, ZMQ_ROUTER, config->intake_endpoint, error) ||
@@ -94,6 +95,7 @@ void intake_server_destroy(intake_server_t **self)
     kc_db_disconnect(&server->db);
     catalogue_destroy(&server->catalogue);
     free(server->group);
+    free(server->writes);
     free(server);
     *self = NULL;
 }
@@ -196,9 +198,8 @@ static void s_publish(intake_server_t *self, const store_write_t *write)
 static void s_finish_group(intake_server_t *self)
 {
     for (size_t i = 0; i < self->group_count; i++) {
-        s_pending_t *pending = &self->group[i];
-        store_write_release(&pending->write);
-        kc_bus_free(&pending->request);
+        store_write_release(&self->writes[i]);
+        kc_bus_free(&self->group[i].request);
     }
     self->group_count = 0;
 }
@@ -210,39 +211,31 @@ static void s_commit(intake_server_t *self)
         return;
     kc_error_t error;
     int rc = -1;
+    store_write_t *writes = self->writes;
     if (s_database_ready(self)) {
-        /* Writes sit in s_pending_t, so commit them through a compact copy. */
-        store_write_t *batch = malloc(self->group_count * sizeof *batch);
-        if (!batch)
-            abort();
-        for (size_t i = 0; i < self->group_count; i++)
-            batch[i] = self->group[i].write;
-        rc = store_commit_group(self->db, batch, self->group_count, &error);
+        rc = store_commit_group(self->db, writes, self->group_count, &error);
         if (rc && self->group_count > 1 && !kc_db_is_lost(self->db)) {
             kc_log_warn("group of %zu failed (%s); committing its writes one by one",
                         self->group_count, error.detail);
             for (size_t i = 0; i < self->group_count; i++)
-                if (store_commit_group(self->db, &batch[i], 1, &batch[i].error))
-                    batch[i].outcome = -1;
+                if (store_commit_group(self->db, &writes[i], 1, &writes[i].error))
+                    writes[i].outcome = -1;
             rc = 0;
         }
-        for (size_t i = 0; i < self->group_count; i++)
-            self->group[i].write = batch[i];
-        free(batch);
     } else {
         kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
         kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
     }
     for (size_t i = 0; i < self->group_count; i++) {
-        s_pending_t *pending = &self->group[i];
+        const s_pending_t *pending = &self->group[i];
         if (rc)
             s_reply_error(self, pending, &error);
-        else if (pending->write.outcome)
-            s_reply_error(self, pending, &pending->write.error);
+        else if (writes[i].outcome)
+            s_reply_error(self, pending, &writes[i].error);
         else {
-            s_reply_accepted(self, pending, &pending->write.accepted);
-            if (!pending->write.replayed)
-                s_publish(self, &pending->write);
+            s_reply_accepted(self, pending, &writes[i].accepted);
+            if (!writes[i].replayed)
+                s_publish(self, &writes[i]);
         }
     }
     if (rc)
@@ -320,9 +313,10 @@ static void s_take_write(intake_server_t *self, s_pending_t *pending)
             county = catalogue_division_name(
                 self->catalogue, pending->request->submit_application->mountain_base->county_code,
                 kc_clock_year());
-        if (store_write_init(&pending->write, self->db, pending->request, self->config.node_id,
-                             county, &error)) {
-            store_write_release(&pending->write);
+        store_write_t *write = &self->writes[self->group_count];
+        if (store_write_init(write, self->db, pending->request, self->config.node_id, county,
+                             &error)) {
+            store_write_release(write);
             s_reply_error(self, pending, &error);
         } else {
             self->group[self->group_count++] = *pending;

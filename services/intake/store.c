@@ -25,11 +25,11 @@ static const struct {
     const char *sql;
 } s_statements[] = {
     {"store_reports", "SELECT * FROM intake_store_reports($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-                      " $10::text[], $11::int[], $12::text[], $13::float8[], $14)"},
+                      " $10::text[], $11::int[], $12::text[], $13::float8[], $14, $15)"},
     {"store_application", "SELECT * FROM intake_store_application($1, $2, $3, $4, $5, $6, $7,"
-                          " $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16)"},
+                          " $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)"},
     {"store_objection", "SELECT * FROM intake_store_objection($1, $2, $3, $4, $5, $6, $7, $8,"
-                        " $9::bigint, $10, $11, $12, $13, $14, $15, $16)"},
+                        " $9::bigint, $10, $11, $12, $13, $14, $15, $16, $17)"},
 };
 
 int store_prepare(PGconn *conn, kc_error_t *error)
@@ -222,9 +222,9 @@ void store_write_release(store_write_t *write)
 
 /* Parameters of one write's function call: the common header first. */
 typedef struct {
-    const char *values[16];
-    int lengths[16];
-    int formats[16];
+    const char *values[18];
+    int lengths[18];
+    int formats[18];
     int count;
     uint8_t *body;        /* packed request body, hashed by the database */
     s_text_t arrays[4];   /* counties, years, indicators, values */
@@ -289,6 +289,7 @@ static const char *s_params_build(s_params_t *self, const store_write_t *write)
         s_params_header(self, request, &request->submit_reports->base);
         s_params_reports(self, request->submit_reports);
         s_param_bytes(self, write->event_payload, write->event_size);
+        s_param(self, write->node);
         return "store_reports";
     case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION: {
         const Kc__V1__SubmitApplication *application = request->submit_application;
@@ -301,6 +302,7 @@ static const char *s_params_build(s_params_t *self, const store_write_t *write)
         s_param(self, application->mountain_base->applicant_organisation);
         s_param(self, write->form_json);
         s_param_bytes(self, write->event_payload, write->event_size);
+        s_param(self, write->node);
         return "store_application";
     }
     default: {
@@ -315,6 +317,7 @@ static const char *s_params_build(s_params_t *self, const store_write_t *write)
         s_param(self, objection->email);
         s_param(self, objection->reason);
         s_param_bytes(self, write->event_payload, write->event_size);
+        s_param(self, write->node);
         return "store_objection";
     }
     }

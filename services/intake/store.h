@@ -32,7 +32,7 @@ typedef struct {
     int outcome;                   /* 0 stored or replayed, -1 refused: see error */
     kc_error_t error;
     bool replayed;                 /* the key was seen before: first answer returned */
-    Kc__V1__Accepted accepted;     /* the answer (application_id points into answer_ref) */
+    Kc__V1__Accepted accepted;     /* the answer; points into answer_ref: never copy a write */
     char answer_ref[32];
     char *event_type;              /* event appended (owned), NULL if none */
     uint8_t *event_payload;        /* packed payload of that event (owned) */

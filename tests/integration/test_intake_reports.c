@@ -122,21 +122,22 @@ Test(intake_reports, a_retry_with_the_same_key_gets_the_first_answer_and_stores_
 Test(intake_reports, a_corrected_value_is_a_new_revision_and_the_history_stays)
 {
     requests_batch_t *batch = s_batch("samr");
-    requests_batch_add(batch, "130124", 2023, "I12", 1.25);
+    requests_batch_add(batch, "130125", 2023, "I12", 1.25);
     kc_envelope_t *first = requests_send_batch(&s_node, batch, "rev-1");
     batch->items[0].value = 1.75;
     kc_envelope_t *second = requests_send_batch(&s_node, batch, "rev-2");
     kc_envelope_t *same = requests_send_batch(&s_node, batch, "rev-3");
+    cr_assert_eq(first->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     cr_assert_eq(second->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     cr_expect_eq(second->accepted->stored, 1);
     cr_expect_eq(same->accepted->stored, 0);
     cr_expect_eq(same->accepted->unchanged, 1);
     cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM indicator_value"
-                                        " WHERE county_code = '130124'"),
+                                        " WHERE county_code = '130125'"),
                  2);
     cr_expect_eq(harness_count(&s_node, "SELECT max(revision) FROM indicator_value"), 2);
     cr_expect_eq(harness_count(&s_node, "SELECT (value * 100)::int FROM indicator_value_current"
-                                        " WHERE county_code = '130124'"),
+                                        " WHERE county_code = '130125'"),
                  175);
 
     Kc__V1__GetSubmission query = KC__V1__GET_SUBMISSION__INIT;

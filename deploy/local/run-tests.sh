@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# run-tests.sh BUILD_DIR: every test of kechuang, on a build made by `make test`
+# (AddressSanitizer + UndefinedBehaviorSanitizer).
+#
+#   1. lint: banned calls, SQL built from strings, clang-format
+#   2. unit tests (Criterion)
+#   3. integration tests (Criterion) against real kc-intake processes and a
+#      real PostgreSQL 15 cluster started here under var/test-pg; every test
+#      node gets its own database copied from a migrated template
+#   4. the libFuzzer targets for a short fixed time (FUZZ_SECONDS, default 10)
+#
+# The cluster is stopped and removed on exit, pass or fail.
+set -euo pipefail
+
+build=${1:-build/asan}
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+cd "$root"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "lint"
+.ci/lint.sh
+
+pg_dir=var/test-pg
+logs=var/test-logs
+rm -rf "$logs" && mkdir -p "$logs"
+deploy/local/pg.sh stop "$pg_dir" --purge >/dev/null 2>&1 || true
+trap 'deploy/local/pg.sh stop "$pg_dir" --purge >/dev/null 2>&1 || true' EXIT
+deploy/local/pg.sh start "$pg_dir" >/dev/null
+# The tests create and drop databases, so they connect as the superuser.
+admin="$(cat "$pg_dir/conninfo") user=postgres"
+
+step "migrate the template database"
+psql "$admin" -v ON_ERROR_STOP=1 -q -c 'CREATE DATABASE kc_template'
+KC_DATABASE_URL="$admin dbname=kc_template" "$build/bin/kcctl" migrate
+
+export KC_TEST_DATABASE_URL="$admin"
+export KC_BIN_DIR="$root/$build/bin"
+export KC_TEST_LOG_DIR="$root/$logs"
+# Leaks fail the run; a sanitizer report stops the process that made it.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+step "unit tests"
+"$build/tests/unit" --jobs 2
+
+step "integration tests"
+if ! "$build/tests/integration" --jobs 2; then
+    echo "daemon logs are in $logs:" >&2
+    tail -n 20 "$logs"/*.log >&2 || true
+    exit 1
+fi
+
+step "fuzz (${FUZZ_SECONDS:-10} s per target)"
+tests/fuzz/run.sh "${FUZZ_SECONDS:-10}"
+
+step "all tests passed"
