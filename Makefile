@@ -54,7 +54,7 @@ BINS := $(B)/bin/kc-intake $(B)/bin/kcctl
 TESTS := $(B)/tests/unit $(B)/tests/integration
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
-.PHONY: all test unit integration demo bench fuzz fuzz-long deps format lint clean
+.PHONY: all test build-tests demo bench fuzz deps format lint clean
 .SECONDARY: $(GEN_C) $(GEN_H)
 
 all: $(BINS)
@@ -127,7 +127,7 @@ deps:
 	deploy/local/install-deps.sh
 
 format:
-	clang-format -i $(wildcard include/kc/*.h services/*/*.c services/*/*.h tests/*/*.c tests/*/*.h bench/*.c)
+	find include services tests bench -name "*.[ch]" -print0 | xargs -0 clang-format -i
 
 lint:
 	.ci/lint.sh

@@ -250,9 +250,14 @@ log_dir="$dir/log"
 
 case "$command" in
 start)
+    # Already running: answer without the lock, which only guards setting up.
+    if s_is_running && [[ -f "$dir/conninfo" ]]; then
+        cat "$dir/conninfo"
+        exit 0
+    fi
     # Two starts at once (parallel test runs) would race on initdb and ports.
     exec 9>>"$dir/.lock"
-    flock 9
+    flock -w 120 9 || s_die "another pg.sh has held '$dir/.lock' for 2 minutes"
     s_start
     ;;
 stop) s_stop ;;

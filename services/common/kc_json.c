@@ -28,9 +28,9 @@
 
 /* What a reading walk carries: where the errors go and where it is. */
 typedef struct {
-    kc_errors_t *errors;            /* every problem found */
-    char path[KC_JSON_PATH_MAX];    /* path of the value being read */
-    size_t length;                  /* bytes used in path */
+    kc_errors_t *errors;         /* every problem found */
+    char path[KC_JSON_PATH_MAX]; /* path of the value being read */
+    size_t length;               /* bytes used in path */
 } s_reader_t;
 
 /* An integer read from JSON before it is fitted to a field: sign and size. */
@@ -97,8 +97,8 @@ static void *s_member(const ProtobufCMessage *message, unsigned offset)
 static bool s_has_flag(const ProtobufCFieldDescriptor *field)
 {
     return field->label == PROTOBUF_C_LABEL_OPTIONAL &&
-           !(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-           field->type != PROTOBUF_C_TYPE_STRING && field->type != PROTOBUF_C_TYPE_MESSAGE;
+           !(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && field->type != PROTOBUF_C_TYPE_STRING &&
+           field->type != PROTOBUF_C_TYPE_MESSAGE;
 }
 
 static uint32_t *s_oneof_case(const ProtobufCMessage *message,
@@ -110,14 +110,14 @@ static uint32_t *s_oneof_case(const ProtobufCMessage *message,
 static const char *s_type_name(ProtobufCType type)
 {
     static const char *const names[] = {
-        [PROTOBUF_C_TYPE_INT32] = "int32",     [PROTOBUF_C_TYPE_SINT32] = "sint32",
+        [PROTOBUF_C_TYPE_INT32] = "int32",       [PROTOBUF_C_TYPE_SINT32] = "sint32",
         [PROTOBUF_C_TYPE_SFIXED32] = "sfixed32", [PROTOBUF_C_TYPE_INT64] = "int64",
-        [PROTOBUF_C_TYPE_SINT64] = "sint64",   [PROTOBUF_C_TYPE_SFIXED64] = "sfixed64",
-        [PROTOBUF_C_TYPE_UINT32] = "uint32",   [PROTOBUF_C_TYPE_FIXED32] = "fixed32",
-        [PROTOBUF_C_TYPE_UINT64] = "uint64",   [PROTOBUF_C_TYPE_FIXED64] = "fixed64",
-        [PROTOBUF_C_TYPE_FLOAT] = "float",     [PROTOBUF_C_TYPE_DOUBLE] = "double",
-        [PROTOBUF_C_TYPE_BOOL] = "bool",       [PROTOBUF_C_TYPE_ENUM] = "enum",
-        [PROTOBUF_C_TYPE_STRING] = "string",   [PROTOBUF_C_TYPE_BYTES] = "bytes",
+        [PROTOBUF_C_TYPE_SINT64] = "sint64",     [PROTOBUF_C_TYPE_SFIXED64] = "sfixed64",
+        [PROTOBUF_C_TYPE_UINT32] = "uint32",     [PROTOBUF_C_TYPE_FIXED32] = "fixed32",
+        [PROTOBUF_C_TYPE_UINT64] = "uint64",     [PROTOBUF_C_TYPE_FIXED64] = "fixed64",
+        [PROTOBUF_C_TYPE_FLOAT] = "float",       [PROTOBUF_C_TYPE_DOUBLE] = "double",
+        [PROTOBUF_C_TYPE_BOOL] = "bool",         [PROTOBUF_C_TYPE_ENUM] = "enum",
+        [PROTOBUF_C_TYPE_STRING] = "string",     [PROTOBUF_C_TYPE_BYTES] = "bytes",
         [PROTOBUF_C_TYPE_MESSAGE] = "message",
     };
     if ((unsigned)type >= sizeof names / sizeof names[0] || !names[type])
@@ -289,8 +289,8 @@ static size_t s_path_grow(s_reader_t *self, size_t saved, int wrote)
 static size_t s_path_push_name(s_reader_t *self, const char *name)
 {
     size_t saved = self->length;
-    int wrote = snprintf(self->path + saved, sizeof self->path - saved, "%s%s",
-                         saved ? "." : "", name);
+    int wrote =
+        snprintf(self->path + saved, sizeof self->path - saved, "%s%s", saved ? "." : "", name);
     return s_path_grow(self, saved, wrote);
 }
 
@@ -353,7 +353,7 @@ static const char *s_expected_kind(const ProtobufCFieldDescriptor *field)
 /* Add an input error at the reader's path; the stored entry, or NULL when
  * the list only counted it. */
 __attribute__((format(printf, 2, 3))) static kc_error_t *s_fail(s_reader_t *self,
-                                                               const char *format, ...)
+                                                                const char *format, ...)
 {
     char message[KC_ERROR_MESSAGE_MAX];
     va_list args;
@@ -388,8 +388,8 @@ static int s_read_integer(s_reader_t *self, const ProtobufCFieldDescriptor *fiel
     if (json_object_is_type(value, json_type_int)) {
         int64_t signed_value = json_object_get_int64(value);
         out->negative = signed_value < 0;
-        out->magnitude = out->negative ? (uint64_t)(-(signed_value + 1)) + 1
-                                       : json_object_get_uint64(value);
+        out->magnitude =
+            out->negative ? (uint64_t)(-(signed_value + 1)) + 1 : json_object_get_uint64(value);
         return 0;
     }
     if (!json_object_is_type(value, json_type_double)) {
@@ -398,7 +398,8 @@ static int s_read_integer(s_reader_t *self, const ProtobufCFieldDescriptor *fiel
     }
     double number = json_object_get_double(value);
     double size = number < 0 ? -number : number;
-    bool whole = isfinite(number) && (size >= 9007199254740992.0 || (double)(int64_t)number == number);
+    bool whole =
+        isfinite(number) && (size >= 9007199254740992.0 || (double)(int64_t)number == number);
     if (!whole) {
         kc_error_t *error = s_fail(self, "wrong type for \"%s\"", s_current_name(field));
         if (error)
@@ -456,8 +457,8 @@ static int s_store_integer(s_reader_t *self, const ProtobufCFieldDescriptor *fie
                             (unsigned long long)maximum);
         return -1;
     }
-    int64_t signed_value = number->negative ? (int64_t)(0 - number->magnitude)
-                                            : (int64_t)number->magnitude;
+    int64_t signed_value =
+        number->negative ? (int64_t)(0 - number->magnitude) : (int64_t)number->magnitude;
     if (number->negative && number->magnitude == (uint64_t)INT64_MAX + 1)
         signed_value = INT64_MIN;
     switch (s_element_size(field->type)) {
@@ -527,7 +528,8 @@ static int s_read_enum(s_reader_t *self, const ProtobufCFieldDescriptor *field,
         *slot = known->value;
         return 0;
     }
-    if (!json_object_is_type(value, json_type_int) && !json_object_is_type(value, json_type_double)) {
+    if (!json_object_is_type(value, json_type_int) &&
+        !json_object_is_type(value, json_type_double)) {
         s_fail_type(self, field, "an enum name", value);
         return -1;
     }
@@ -735,7 +737,8 @@ static void s_read_single(s_reader_t *self, ProtobufCMessage *message,
     if (*chosen != 0 && *chosen != field->id) {
         kc_error_t *error = s_fail(self, "conflicting field \"%s\"", field->name);
         if (error) {
-            kc_error_detail(error, "\"%s\" and \"%s\" are members of one oneof: only one may be set",
+            kc_error_detail(error,
+                            "\"%s\" and \"%s\" are members of one oneof: only one may be set",
                             s_field_name_by_id(message->descriptor, *chosen), field->name);
             kc_error_hint(error, "keep one of them");
         }

@@ -1,5 +1,6 @@
-/*  catalogue: load the division map and the indicator catalogue into sorted
- *  arrays and answer the questions validation asks of them.
+/*  catalogue: the division map and the indicator catalogue in sorted arrays,
+ *  filled from the database (catalogue_load) or by hand (catalogue_new and
+ *  the add functions), and the questions validation asks of them.
  */
 #include "intake/catalogue.h"
 
@@ -22,25 +23,37 @@ typedef struct {
     char successor[8];
 } s_succession_t;
 
+/* A growable array of fixed-size items. */
+typedef struct {
+    void *items;
+    int count;
+    int capacity;
+} s_array_t;
+
 struct catalogue_t {
-    s_division_t *divisions;      /* sorted by code, then from_year */
-    int division_count;
-    catalogue_indicator_t *indicators; /* sorted by code, then first_year */
-    int indicator_count;
-    char (*providers)[16];
-    int provider_count;
-    s_succession_t *successions;  /* sorted by predecessor */
-    int succession_count;
-    int county_count;
+    s_array_t divisions;   /* s_division_t, sorted by code then from_year */
+    s_array_t indicators;  /* catalogue_indicator_t, sorted by code then first_year */
+    s_array_t providers;   /* char[16], sorted */
+    s_array_t successions; /* s_succession_t, in insertion order */
+    int county_count;      /* county-level divisions valid today */
 };
 
-static void *s_alloc(size_t count, size_t size)
+static void *s_push(s_array_t *array, size_t size)
 {
-    void *memory = calloc(count ? count : 1, size);
-    if (!memory)
-        abort();
-    return memory;
+    if (array->count == array->capacity) {
+        int capacity = array->capacity ? array->capacity * 2 : 64;
+        void *items = realloc(array->items, (size_t)capacity * size);
+        if (!items)
+            abort();
+        array->items = items;
+        array->capacity = capacity;
+    }
+    void *slot = (char *)array->items + (size_t)array->count++ * size;
+    memset(slot, 0, size);
+    return slot;
 }
+
+#define S_AT(array, type, index) (&((type *)(array).items)[index])
 
 static int s_code_number(const char *code)
 {
@@ -53,6 +66,95 @@ static int s_code_number(const char *code)
     return code[6] == '\0' ? number : -1;
 }
 
+catalogue_t *catalogue_new(void)
+{
+    catalogue_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    return self;
+}
+
+void catalogue_destroy(catalogue_t **self)
+{
+    if (!self || !*self)
+        return;
+    free((*self)->divisions.items);
+    free((*self)->indicators.items);
+    free((*self)->providers.items);
+    free((*self)->successions.items);
+    free(*self);
+    *self = NULL;
+}
+
+void catalogue_add_division(catalogue_t *self, const char *code, int from_year, int to_year,
+                            int level, const char *name)
+{
+    int number = s_code_number(code);
+    if (number < 0)
+        return;
+    s_division_t *division = s_push(&self->divisions, sizeof *division);
+    division->code = number;
+    division->from_year = from_year;
+    division->to_year = to_year;
+    division->level = level;
+    snprintf(division->name, sizeof division->name, "%s", name);
+    if (level == 3 && to_year == 9999)
+        self->county_count++;
+}
+
+void catalogue_add_succession(catalogue_t *self, const char *predecessor, const char *successor)
+{
+    int number = s_code_number(predecessor);
+    if (number < 0)
+        return;
+    s_succession_t *succession = s_push(&self->successions, sizeof *succession);
+    succession->predecessor = number;
+    snprintf(succession->successor, sizeof succession->successor, "%s", successor);
+}
+
+void catalogue_add_indicator(catalogue_t *self, const catalogue_indicator_t *indicator)
+{
+    catalogue_indicator_t *slot = s_push(&self->indicators, sizeof *slot);
+    *slot = *indicator;
+}
+
+void catalogue_add_provider(catalogue_t *self, const char *code)
+{
+    char *slot = s_push(&self->providers, 16);
+    snprintf(slot, 16, "%s", code);
+}
+
+static int s_compare_divisions(const void *left, const void *right)
+{
+    const s_division_t *a = left, *b = right;
+    if (a->code != b->code)
+        return (a->code > b->code) - (a->code < b->code);
+    return (a->from_year > b->from_year) - (a->from_year < b->from_year);
+}
+
+static int s_compare_indicators(const void *left, const void *right)
+{
+    const catalogue_indicator_t *a = left, *b = right;
+    int order = strcmp(a->code, b->code);
+    return order ? order : (a->first_year > b->first_year) - (a->first_year < b->first_year);
+}
+
+static int s_compare_providers(const void *left, const void *right)
+{
+    return strcmp(left, right);
+}
+
+void catalogue_seal(catalogue_t *self)
+{
+    qsort(self->divisions.items, (size_t)self->divisions.count, sizeof(s_division_t),
+          s_compare_divisions);
+    qsort(self->indicators.items, (size_t)self->indicators.count,
+          sizeof(catalogue_indicator_t), s_compare_indicators);
+    qsort(self->providers.items, (size_t)self->providers.count, 16, s_compare_providers);
+}
+
+/* --- loading from the database --------------------------------------------- */
+
 static PGresult *s_query(PGconn *conn, const char *sql, const char *what, kc_error_t *error)
 {
     PGresult *result = PQexec(conn, sql);
@@ -63,7 +165,7 @@ static PGresult *s_query(PGconn *conn, const char *sql, const char *what, kc_err
     return result;
 }
 
-/* Years are derived from the validity dates: valid_to is exclusive, so a
+/* Years come from the validity dates: valid_to is exclusive, so a
  * division that ends on 2021-01-01 was last valid in 2020. */
 static const char *s_division_sql =
     "SELECT code, CASE WHEN valid_from = '-infinity' THEN 0"
@@ -71,124 +173,90 @@ static const char *s_division_sql =
     "       CASE WHEN valid_to = 'infinity' THEN 9999"
     "            ELSE extract(year FROM valid_to - 1)::int END,"
     "       level, name"
-    "  FROM division WHERE level <= 3 ORDER BY code, valid_from";
+    "  FROM division WHERE level <= 3";
 
-static int s_load_divisions(catalogue_t *self, PGconn *conn, kc_error_t *error)
+static const char *s_indicator_sql =
+    "SELECT i.framework, i.code, i.name_zh, i.unit, i.provider, i.min_value, i.max_value,"
+    "       f.first_year, f.last_year"
+    "  FROM indicator i JOIN indicator_framework f ON f.code = i.framework";
+
+static void s_copy(char *out, size_t size, const PGresult *result, int row, int column)
 {
-    PGresult *result = s_query(conn, s_division_sql, "reading the division map", error);
-    if (!result)
-        return -1;
-    int rows = PQntuples(result);
-    self->divisions = s_alloc((size_t)rows, sizeof *self->divisions);
-    for (int i = 0; i < rows; i++) {
-        s_division_t *division = &self->divisions[self->division_count];
-        division->code = s_code_number(PQgetvalue(result, i, 0));
-        if (division->code < 0)
-            continue;
-        division->from_year = (int)kc_db_int(result, i, 1);
-        division->to_year = (int)kc_db_int(result, i, 2);
-        division->level = (int)kc_db_int(result, i, 3);
-        snprintf(division->name, sizeof division->name, "%s", PQgetvalue(result, i, 4));
-        if (division->level == 3 && division->to_year == 9999)
-            self->county_count++;
-        self->division_count++;
-    }
-    PQclear(result);
-    result = s_query(conn,
-                     "SELECT predecessor_code, successor_code FROM division_succession"
-                     " ORDER BY predecessor_code, effective_on DESC",
-                     "reading division successions", error);
-    if (!result)
-        return -1;
-    rows = PQntuples(result);
-    self->successions = s_alloc((size_t)rows, sizeof *self->successions);
-    for (int i = 0; i < rows; i++) {
-        s_succession_t *succession = &self->successions[self->succession_count];
-        succession->predecessor = s_code_number(PQgetvalue(result, i, 0));
-        snprintf(succession->successor, sizeof succession->successor, "%s",
-                 PQgetvalue(result, i, 1));
-        if (succession->predecessor >= 0)
-            self->succession_count++;
-    }
-    PQclear(result);
-    return 0;
+    snprintf(out, size, "%s", PQgetvalue(result, row, column));
 }
 
-static int s_load_indicators(catalogue_t *self, PGconn *conn, kc_error_t *error)
+static void s_add_indicators(catalogue_t *self, const PGresult *result)
 {
-    PGresult *result = s_query(
-        conn,
-        "SELECT i.framework, i.code, i.name_zh, i.unit, i.provider, i.min_value, i.max_value,"
-        "       f.first_year, f.last_year"
-        "  FROM indicator i JOIN indicator_framework f ON f.code = i.framework"
-        " ORDER BY i.code, f.first_year",
-        "reading the indicator catalogue", error);
-    if (!result)
-        return -1;
-    int rows = PQntuples(result);
-    self->indicators = s_alloc((size_t)rows, sizeof *self->indicators);
-    for (int i = 0; i < rows; i++) {
-        catalogue_indicator_t *indicator = &self->indicators[i];
-        snprintf(indicator->framework, sizeof indicator->framework, "%s",
-                 PQgetvalue(result, i, 0));
-        snprintf(indicator->code, sizeof indicator->code, "%s", PQgetvalue(result, i, 1));
-        snprintf(indicator->name_zh, sizeof indicator->name_zh, "%s", PQgetvalue(result, i, 2));
-        snprintf(indicator->unit, sizeof indicator->unit, "%s", PQgetvalue(result, i, 3));
-        snprintf(indicator->provider, sizeof indicator->provider, "%s",
-                 PQgetvalue(result, i, 4));
-        indicator->min_value = strtod(PQgetvalue(result, i, 5), NULL);
-        indicator->max_value = strtod(PQgetvalue(result, i, 6), NULL);
-        indicator->first_year = (int)kc_db_int(result, i, 7);
-        indicator->last_year = (int)kc_db_int(result, i, 8);
+    for (int i = 0; i < PQntuples(result); i++) {
+        catalogue_indicator_t indicator;
+        memset(&indicator, 0, sizeof indicator);
+        s_copy(indicator.framework, sizeof indicator.framework, result, i, 0);
+        s_copy(indicator.code, sizeof indicator.code, result, i, 1);
+        s_copy(indicator.name_zh, sizeof indicator.name_zh, result, i, 2);
+        s_copy(indicator.unit, sizeof indicator.unit, result, i, 3);
+        s_copy(indicator.provider, sizeof indicator.provider, result, i, 4);
+        indicator.min_value = strtod(PQgetvalue(result, i, 5), NULL);
+        indicator.max_value = strtod(PQgetvalue(result, i, 6), NULL);
+        indicator.first_year = (int)kc_db_int(result, i, 7);
+        indicator.last_year = (int)kc_db_int(result, i, 8);
+        catalogue_add_indicator(self, &indicator);
     }
-    self->indicator_count = rows;
-    PQclear(result);
-    result = s_query(conn, "SELECT code FROM provider ORDER BY code", "reading providers", error);
-    if (!result)
-        return -1;
-    rows = PQntuples(result);
-    self->providers = s_alloc((size_t)rows, sizeof *self->providers);
-    for (int i = 0; i < rows; i++)
-        snprintf(self->providers[i], sizeof self->providers[i], "%s", PQgetvalue(result, i, 0));
-    self->provider_count = rows;
-    PQclear(result);
-    return 0;
 }
 
 catalogue_t *catalogue_load(PGconn *conn, kc_error_t *error)
 {
-    catalogue_t *self = s_alloc(1, sizeof *self);
-    if (s_load_divisions(self, conn, error) || s_load_indicators(self, conn, error)) {
+    catalogue_t *self = catalogue_new();
+    PGresult *divisions = s_query(conn, s_division_sql, "reading the division map", error);
+    PGresult *successions =
+        divisions ? s_query(conn, "SELECT predecessor_code, successor_code"
+                                  " FROM division_succession ORDER BY effective_on DESC",
+                            "reading division successions", error)
+                  : NULL;
+    PGresult *indicators = successions ? s_query(conn, s_indicator_sql,
+                                                 "reading the indicator catalogue", error)
+                                       : NULL;
+    PGresult *providers =
+        indicators ? s_query(conn, "SELECT code FROM provider", "reading providers", error)
+                   : NULL;
+    if (providers) {
+        for (int i = 0; i < PQntuples(divisions); i++)
+            catalogue_add_division(self, PQgetvalue(divisions, i, 0),
+                                   (int)kc_db_int(divisions, i, 1),
+                                   (int)kc_db_int(divisions, i, 2),
+                                   (int)kc_db_int(divisions, i, 3), PQgetvalue(divisions, i, 4));
+        for (int i = 0; i < PQntuples(successions); i++)
+            catalogue_add_succession(self, PQgetvalue(successions, i, 0),
+                                     PQgetvalue(successions, i, 1));
+        s_add_indicators(self, indicators);
+        for (int i = 0; i < PQntuples(providers); i++)
+            catalogue_add_provider(self, PQgetvalue(providers, i, 0));
+        catalogue_seal(self);
+    } else {
         catalogue_destroy(&self);
-        return NULL;
     }
+    PQclear(divisions);
+    PQclear(successions);
+    PQclear(indicators);
+    PQclear(providers);
     return self;
 }
 
-void catalogue_destroy(catalogue_t **self)
-{
-    if (!self || !*self)
-        return;
-    free((*self)->divisions);
-    free((*self)->indicators);
-    free((*self)->providers);
-    free((*self)->successions);
-    free(*self);
-    *self = NULL;
-}
+/* --- lookups ---------------------------------------------------------------- */
 
 /* Index of the first division row with `code`, or -1. */
 static int s_first_division(const catalogue_t *self, int code)
 {
-    int low = 0, high = self->division_count;
+    int low = 0, high = self->divisions.count;
     while (low < high) {
         int middle = low + (high - low) / 2;
-        if (self->divisions[middle].code < code)
+        if (S_AT(self->divisions, s_division_t, middle)->code < code)
             low = middle + 1;
         else
             high = middle;
     }
-    return low < self->division_count && self->divisions[low].code == code ? low : -1;
+    return low < self->divisions.count && S_AT(self->divisions, s_division_t, low)->code == code
+               ? low
+               : -1;
 }
 
 catalogue_county_status_t catalogue_county(const catalogue_t *self, const char *code, int year)
@@ -198,8 +266,10 @@ catalogue_county_status_t catalogue_county(const catalogue_t *self, const char *
     if (first < 0)
         return CATALOGUE_COUNTY_UNKNOWN;
     bool county_level = false;
-    for (int i = first; i < self->division_count && self->divisions[i].code == number; i++) {
-        const s_division_t *division = &self->divisions[i];
+    for (int i = first; i < self->divisions.count; i++) {
+        const s_division_t *division = S_AT(self->divisions, s_division_t, i);
+        if (division->code != number)
+            break;
         if (division->level != 3)
             continue;
         county_level = true;
@@ -214,10 +284,12 @@ const char *catalogue_division_name(const catalogue_t *self, const char *code, i
     int number = s_code_number(code);
     int first = number < 0 ? -1 : s_first_division(self, number);
     const char *name = "";
-    for (int i = first; first >= 0 && i < self->division_count && self->divisions[i].code == number;
-         i++) {
-        name = self->divisions[i].name; /* rows are in time order: the last is the latest */
-        if (self->divisions[i].from_year <= year && year <= self->divisions[i].to_year)
+    for (int i = first; first >= 0 && i < self->divisions.count; i++) {
+        const s_division_t *division = S_AT(self->divisions, s_division_t, i);
+        if (division->code != number)
+            break;
+        name = division->name; /* rows are in time order: the last is the latest */
+        if (division->from_year <= year && year <= division->to_year)
             break;
     }
     return name;
@@ -226,27 +298,30 @@ const char *catalogue_division_name(const catalogue_t *self, const char *code, i
 const char *catalogue_successor(const catalogue_t *self, const char *code)
 {
     int number = s_code_number(code);
-    for (int i = 0; number >= 0 && i < self->succession_count; i++)
-        if (self->successions[i].predecessor == number)
-            return self->successions[i].successor;
+    for (int i = 0; number >= 0 && i < self->successions.count; i++)
+        if (S_AT(self->successions, s_succession_t, i)->predecessor == number)
+            return S_AT(self->successions, s_succession_t, i)->successor;
     return "";
 }
 
 const catalogue_indicator_t *catalogue_indicator(const catalogue_t *self, const char *code,
                                                  int year)
 {
-    int low = 0, high = self->indicator_count;
+    int low = 0, high = self->indicators.count;
     while (low < high) {
         int middle = low + (high - low) / 2;
-        if (strcmp(self->indicators[middle].code, code) < 0)
+        if (strcmp(S_AT(self->indicators, catalogue_indicator_t, middle)->code, code) < 0)
             low = middle + 1;
         else
             high = middle;
     }
-    for (int i = low; i < self->indicator_count && strcmp(self->indicators[i].code, code) == 0;
-         i++)
-        if (self->indicators[i].first_year <= year && year <= self->indicators[i].last_year)
-            return &self->indicators[i];
+    for (int i = low; i < self->indicators.count; i++) {
+        const catalogue_indicator_t *indicator = S_AT(self->indicators, catalogue_indicator_t, i);
+        if (strcmp(indicator->code, code) != 0)
+            break;
+        if (indicator->first_year <= year && year <= indicator->last_year)
+            return indicator;
+    }
     return NULL;
 }
 
@@ -254,8 +329,8 @@ bool catalogue_year_known(const catalogue_t *self, int year, int *first, int *la
 {
     int lowest = 0, highest = 0;
     bool known = false;
-    for (int i = 0; i < self->indicator_count; i++) {
-        const catalogue_indicator_t *indicator = &self->indicators[i];
+    for (int i = 0; i < self->indicators.count; i++) {
+        const catalogue_indicator_t *indicator = S_AT(self->indicators, catalogue_indicator_t, i);
         if (!lowest || indicator->first_year < lowest)
             lowest = indicator->first_year;
         if (indicator->last_year > highest)
@@ -272,10 +347,8 @@ bool catalogue_year_known(const catalogue_t *self, int year, int *first, int *la
 
 bool catalogue_provider_known(const catalogue_t *self, const char *code)
 {
-    for (int i = 0; i < self->provider_count; i++)
-        if (strcmp(self->providers[i], code) == 0)
-            return true;
-    return false;
+    return bsearch(code, self->providers.items, (size_t)self->providers.count, 16,
+                   s_compare_providers) != NULL;
 }
 
 int catalogue_county_count(const catalogue_t *self)
@@ -285,5 +358,5 @@ int catalogue_county_count(const catalogue_t *self)
 
 int catalogue_indicator_count(const catalogue_t *self)
 {
-    return self->indicator_count;
+    return self->indicators.count;
 }

@@ -38,6 +38,20 @@ typedef struct {
 /* Read divisions, indicators and providers; NULL with `error` filled. */
 catalogue_t *catalogue_load(PGconn *conn, kc_error_t *error);
 
+/* An empty catalogue to fill by hand (tests, fuzzing) and then seal. */
+catalogue_t *catalogue_new(void);
+
+/* Add a division valid from `from_year` to `to_year` inclusive (0 and 9999
+ * for open ends); codes that are not six digits are ignored. */
+void catalogue_add_division(catalogue_t *self, const char *code, int from_year, int to_year,
+                            int level, const char *name);
+void catalogue_add_succession(catalogue_t *self, const char *predecessor, const char *successor);
+void catalogue_add_indicator(catalogue_t *self, const catalogue_indicator_t *indicator);
+void catalogue_add_provider(catalogue_t *self, const char *code);
+
+/* Sort what was added so lookups can search it; call once after adding. */
+void catalogue_seal(catalogue_t *self);
+
 void catalogue_destroy(catalogue_t **self);
 
 /* Whether `code` names a county-level division valid at some time in `year`. */

@@ -16,15 +16,15 @@
 
 /* Where the parser is: the text, its position, and the table it fills. */
 typedef struct {
-    const char *text;      /* input */
-    size_t size;           /* bytes of input */
-    size_t at;             /* next byte to read */
-    size_t line;           /* 1-based line of `at` */
-    char *out;             /* next free byte of the table's storage */
-    size_t cell_capacity;  /* allocated entries of table->cells */
-    size_t row_capacity;   /* allocated entries of table->rows */
-    csv_table_t *table;    /* being filled */
-    kc_error_t *error;     /* set on failure */
+    const char *text;     /* input */
+    size_t size;          /* bytes of input */
+    size_t at;            /* next byte to read */
+    size_t line;          /* 1-based line of `at` */
+    char *out;            /* next free byte of the table's storage */
+    size_t cell_capacity; /* allocated entries of table->cells */
+    size_t row_capacity;  /* allocated entries of table->rows */
+    csv_table_t *table;   /* being filled */
+    kc_error_t *error;    /* set on failure */
 } s_parser_t;
 
 static void *s_grow(void *array, size_t *capacity, size_t element_size)
@@ -120,9 +120,8 @@ static int s_read_cell(s_parser_t *self, size_t column)
     csv_cell_t *cell = &table->cells[table->cell_count];
     cell->text = self->out;
     cell->line = self->line;
-    int status = self->at < self->size && self->text[self->at] == '"'
-                     ? s_read_quoted(self, column)
-                     : s_read_bare(self, column);
+    int status = self->at < self->size && self->text[self->at] == '"' ? s_read_quoted(self, column)
+                                                                      : s_read_bare(self, column);
     if (status != 0)
         return -1;
     cell->size = (size_t)(self->out - cell->text);
@@ -158,8 +157,8 @@ static int s_read_row(s_parser_t *self)
 /* Refuse text that is not UTF-8 CSV at all before reading it as such. */
 static int s_check_encoding(s_parser_t *self)
 {
-    if (self->size >= 2 && ((unsigned char)self->text[0] == 0xFF ||
-                            (unsigned char)self->text[0] == 0xFE) &&
+    if (self->size >= 2 &&
+        ((unsigned char)self->text[0] == 0xFF || (unsigned char)self->text[0] == 0xFE) &&
         ((unsigned char)self->text[1] ^ (unsigned char)self->text[0]) == 0x01)
         return s_fail(self, 1, 1, "file is UTF-16, not UTF-8",
                       "save the sheet as \"CSV UTF-8 (comma delimited)\"");

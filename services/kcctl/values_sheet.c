@@ -41,17 +41,17 @@ typedef struct {
 
 /* Everything one reading needs. */
 typedef struct {
-    const char *path;       /* the file, for whole-file errors */
-    int year;               /* year of every report */
-    csv_table_t table;      /* the file's cells */
-    s_column_t *columns;    /* one per header cell */
-    size_t column_count;    /* entries in columns */
-    size_t code_column;     /* index of the county-code column */
-    s_county_t *counties;   /* one per county row read */
-    size_t capacity;        /* allocated entries of the report arrays */
-    bool full;              /* VALUES_SHEET_VALUES_MAX reached */
-    values_sheet_t *sheet;  /* being filled */
-    kc_errors_t *errors;    /* every problem found */
+    const char *path;      /* the file, for whole-file errors */
+    int year;              /* year of every report */
+    csv_table_t table;     /* the file's cells */
+    s_column_t *columns;   /* one per header cell */
+    size_t column_count;   /* entries in columns */
+    size_t code_column;    /* index of the county-code column */
+    s_county_t *counties;  /* one per county row read */
+    size_t capacity;       /* allocated entries of the report arrays */
+    bool full;             /* VALUES_SHEET_VALUES_MAX reached */
+    values_sheet_t *sheet; /* being filled */
+    kc_errors_t *errors;   /* every problem found */
 } s_reader_t;
 
 static void *s_allocate(size_t size)
@@ -441,9 +441,9 @@ static void s_read_row(s_reader_t *self, const csv_row_t *row)
     if (row->count != self->column_count) {
         char field[KC_ERROR_FIELD_MAX];
         snprintf(field, sizeof field, "line %zu", row->line);
-        kc_error_t *error = kc_errors_add(self->errors, KC_ERR_INPUT, field,
-                                          "row has %zu cells, the header has %zu", row->count,
-                                          self->column_count);
+        kc_error_t *error =
+            kc_errors_add(self->errors, KC_ERR_INPUT, field,
+                          "row has %zu cells, the header has %zu", row->count, self->column_count);
         if (error)
             kc_error_hint(error, "every row needs one cell per column; quote a cell that holds "
                                  "a comma or a line break");
@@ -458,8 +458,9 @@ static void s_read_row(s_reader_t *self, const csv_row_t *row)
         if (kind == S_COLUMN_INDICATOR)
             s_read_value(self, row, column);
         else if (kind == S_COLUMN_UNNAMED && s_cell(&self->table, row, column)->size > 0) {
-            kc_error_t *error = s_fail_at(self, KC_ERR_INPUT, s_cell(&self->table, row, column)->line,
-                                          column + 1, "value in a column with no name");
+            kc_error_t *error =
+                s_fail_at(self, KC_ERR_INPUT, s_cell(&self->table, row, column)->line, column + 1,
+                          "value in a column with no name");
             if (error)
                 kc_error_hint(error, "name the column by its indicator code, or delete it");
         }
@@ -593,8 +594,7 @@ static int s_parse_report_path(const char *field, size_t *index, const char **me
     return 0;
 }
 
-int values_sheet_locate(const values_sheet_t *self, const char *field, char *out,
-                        size_t out_size)
+int values_sheet_locate(const values_sheet_t *self, const char *field, char *out, size_t out_size)
 {
     size_t index;
     const char *member;

@@ -38,11 +38,11 @@ typedef struct {
 } values_sheet_cell_t;
 
 typedef struct {
-    Kc__V1__SubmitReports *request;         /* provider, every value read; dry_run false */
-    values_sheet_cell_t *cells;             /* cells[i] is where request->reports[i] came from */
-    size_t empty_cells;                     /* indicator cells left empty: not reported */
-    size_t county_count;                    /* county rows read (blank rows not counted) */
-    size_t indicator_count;                 /* indicator columns in the header */
+    Kc__V1__SubmitReports *request;          /* provider, every value read; dry_run false */
+    values_sheet_cell_t *cells;              /* cells[i] is where request->reports[i] came from */
+    size_t empty_cells;                      /* indicator cells left empty: not reported */
+    size_t county_count;                     /* county rows read (blank rows not counted) */
+    size_t indicator_count;                  /* indicator columns in the header */
     char code_column[VALUES_SHEET_NAME_MAX]; /* header of the county-code column as written */
 } values_sheet_t;
 
@@ -84,7 +84,6 @@ void values_sheet_release(values_sheet_t *self);
  * The text is cut to fit `out_size` bytes. Returns 0, or -1 (leaving `out`
  * alone) when `field` is not a reports[N] path or N is not a report of
  * the sheet. */
-int values_sheet_locate(const values_sheet_t *self, const char *field, char *out,
-                        size_t out_size);
+int values_sheet_locate(const values_sheet_t *self, const char *field, char *out, size_t out_size);
 
 #endif
