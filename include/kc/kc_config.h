@@ -3,8 +3,8 @@
  *  Read from an INI file (libinih) and then from the environment, which
  *  wins, so one image serves every site: KC_NODE_ID, KC_NODE_LEVEL,
  *  KC_NODE_DIVISION, KC_DATABASE_URL, KC_INTAKE_ENDPOINT,
- *  KC_EVENTS_ENDPOINT, KC_LOG_LEVEL, KC_MAX_MESSAGE_BYTES, KC_GROUP_MAX. The database connection string may
- *  carry a password: it is never logged (see kc_config_describe).
+ *  KC_EVENTS_ENDPOINT, KC_LOG_LEVEL, KC_MAX_MESSAGE_BYTES, KC_GROUP_MAX. The database connection
+ * string may carry a password: it is never logged (see kc_config_describe).
  */
 #ifndef KC_CONFIG_H
 #define KC_CONFIG_H

@@ -35,9 +35,9 @@ static const struct {
 
 int kc_bus_configure(void *socket, size_t max_message_bytes)
 {
-    int linger = 1000;        /* replies get a second to leave on close, no more */
-    int hwm = 10000;          /* deep enough for 16 pipelining clients and bursts */
-    int keepalive = 1;        /* notice dead TCP peers across sites */
+    int linger = 1000; /* replies get a second to leave on close, no more */
+    int hwm = 10000;   /* deep enough for 16 pipelining clients and bursts */
+    int keepalive = 1; /* notice dead TCP peers across sites */
     int64_t max_size = max_message_bytes ? (int64_t)max_message_bytes : -1;
     if (zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger) ||
         zmq_setsockopt(socket, ZMQ_SNDHWM, &hwm, sizeof hwm) ||
@@ -108,8 +108,7 @@ int kc_bus_send(void *socket, const void *identity, size_t identity_size, bool d
     size_t size = kc__v1__envelope__get_packed_size(envelope);
     zmq_msg_t frame;
     if (zmq_msg_init_size(&frame, size))
-        return kc_error_set(error, KC_ERR_INTERNAL, NULL, "cannot allocate a %zu-byte frame",
-                            size);
+        return kc_error_set(error, KC_ERR_INTERNAL, NULL, "cannot allocate a %zu-byte frame", size);
     kc__v1__envelope__pack(envelope, zmq_msg_data(&frame));
     int flags = ZMQ_DONTWAIT;
     if ((identity && zmq_send(socket, identity, identity_size, flags | ZMQ_SNDMORE) < 0) ||

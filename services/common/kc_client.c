@@ -11,12 +11,12 @@
 #include "kc/kc_clock.h"
 
 struct kc_client_t {
-    void *context;       /* owned: one context per client keeps it self-contained */
-    void *socket;        /* DEALER, replaced after every timed-out attempt */
-    char endpoint[256];  /* where the daemon listens */
-    int timeout_ms;      /* per attempt */
-    int attempts;        /* in all */
-    int attempts_used;   /* by the last call */
+    void *context;      /* owned: one context per client keeps it self-contained */
+    void *socket;       /* DEALER, replaced after every timed-out attempt */
+    char endpoint[256]; /* where the daemon listens */
+    int timeout_ms;     /* per attempt */
+    int attempts;       /* in all */
+    int attempts_used;  /* by the last call */
 };
 
 static int s_open(kc_client_t *self, kc_error_t *error)
@@ -25,7 +25,7 @@ static int s_open(kc_client_t *self, kc_error_t *error)
     if (!self->socket)
         return kc_error_set(error, KC_ERR_INTERNAL, NULL, "cannot create a socket: %s",
                             zmq_strerror(zmq_errno()));
-    int linger = 0; /* an abandoned attempt must not hold the process on exit */
+    int linger = 0;    /* an abandoned attempt must not hold the process on exit */
     int immediate = 1; /* queue nothing for a daemon that is not connected yet */
     kc_bus_configure(self->socket, 0);
     zmq_setsockopt(self->socket, ZMQ_LINGER, &linger, sizeof linger);
@@ -95,8 +95,7 @@ static int s_await(kc_client_t *self, const char *request_id, int64_t deadline_u
             zmq_msg_close(&frame);
             continue;
         }
-        kc_envelope_t *envelope =
-            kc_bus_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), error);
+        kc_envelope_t *envelope = kc_bus_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), error);
         zmq_msg_close(&frame);
         if (!envelope)
             return -1;

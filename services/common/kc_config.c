@@ -112,8 +112,7 @@ int kc_config_load(kc_config_t *self, const char *path, kc_error_t *error)
         kc_error_clear(error);
         int line = ini_parse(path, s_on_entry, &parse);
         if (line < 0)
-            return kc_error_set(error, KC_ERR_CONFIG, NULL, "cannot read configuration '%s'",
-                                path);
+            return kc_error_set(error, KC_ERR_CONFIG, NULL, "cannot read configuration '%s'", path);
         if (line > 0) {
             if (error->code == KC_ERR_NONE)
                 kc_error_set(error, KC_ERR_CONFIG, NULL, "syntax error in '%s'", path);

@@ -15,14 +15,14 @@
 #include "kc/kc_client.h"
 #include "kc/kc_clock.h"
 
-#define WINDOW 1024     /* events held ahead of the cursor */
-#define CATCH_UP_MS 250 /* how long to wait for PUB before reading the log */
+#define WINDOW      1024 /* events held ahead of the cursor */
+#define CATCH_UP_MS 250  /* how long to wait for PUB before reading the log */
 
 struct kc_subscriber_t {
     void *context;
-    void *sub;             /* SUB to the node's events */
-    kc_client_t *client;   /* ListEvents for catching up */
-    int64_t cursor;        /* last delivered sequence number */
+    void *sub;                     /* SUB to the node's events */
+    kc_client_t *client;           /* ListEvents for catching up */
+    int64_t cursor;                /* last delivered sequence number */
     Kc__V1__Event *window[WINDOW]; /* window[seq % WINDOW] for cursor < seq <= cursor+WINDOW */
 };
 
@@ -38,7 +38,8 @@ kc_subscriber_t *kc_subscriber_new(const char *intake_endpoint, const char *even
     int linger = 0;
     if (!self->sub || kc_bus_configure(self->sub, 0) ||
         zmq_setsockopt(self->sub, ZMQ_LINGER, &linger, sizeof linger) ||
-        zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, "", 0) || zmq_connect(self->sub, events_endpoint)) {
+        zmq_setsockopt(self->sub, ZMQ_SUBSCRIBE, "", 0) ||
+        zmq_connect(self->sub, events_endpoint)) {
         kc_error_set(error, KC_ERR_CONFIG, NULL, "cannot subscribe to '%s': %s", events_endpoint,
                      zmq_strerror(zmq_errno()));
         kc_subscriber_destroy(&self);

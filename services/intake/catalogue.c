@@ -11,10 +11,10 @@
 #include "kc/kc_db.h"
 
 typedef struct {
-    int code;        /* six-digit code as a number */
-    int from_year;   /* first year of validity, inclusive */
-    int to_year;     /* last year of validity, inclusive */
-    int level;       /* 1 province, 2 city, 3 county */
+    int code;      /* six-digit code as a number */
+    int from_year; /* first year of validity, inclusive */
+    int to_year;   /* last year of validity, inclusive */
+    int level;     /* 1 province, 2 city, 3 county */
     char name[64];
 } s_division_t;
 
@@ -148,8 +148,8 @@ void catalogue_seal(catalogue_t *self)
 {
     qsort(self->divisions.items, (size_t)self->divisions.count, sizeof(s_division_t),
           s_compare_divisions);
-    qsort(self->indicators.items, (size_t)self->indicators.count,
-          sizeof(catalogue_indicator_t), s_compare_indicators);
+    qsort(self->indicators.items, (size_t)self->indicators.count, sizeof(catalogue_indicator_t),
+          s_compare_indicators);
     qsort(self->providers.items, (size_t)self->providers.count, 16, s_compare_providers);
 }
 
@@ -167,13 +167,12 @@ static PGresult *s_query(PGconn *conn, const char *sql, const char *what, kc_err
 
 /* Years come from the validity dates: valid_to is exclusive, so a
  * division that ends on 2021-01-01 was last valid in 2020. */
-static const char *s_division_sql =
-    "SELECT code, CASE WHEN valid_from = '-infinity' THEN 0"
-    "                  ELSE extract(year FROM valid_from)::int END,"
-    "       CASE WHEN valid_to = 'infinity' THEN 9999"
-    "            ELSE extract(year FROM valid_to - 1)::int END,"
-    "       level, name"
-    "  FROM division WHERE level <= 3";
+static const char *s_division_sql = "SELECT code, CASE WHEN valid_from = '-infinity' THEN 0"
+                                    "                  ELSE extract(year FROM valid_from)::int END,"
+                                    "       CASE WHEN valid_to = 'infinity' THEN 9999"
+                                    "            ELSE extract(year FROM valid_to - 1)::int END,"
+                                    "       level, name"
+                                    "  FROM division WHERE level <= 3";
 
 static const char *s_indicator_sql =
     "SELECT i.framework, i.code, i.name_zh, i.unit, i.provider, i.min_value, i.max_value,"
@@ -207,22 +206,21 @@ catalogue_t *catalogue_load(PGconn *conn, kc_error_t *error)
 {
     catalogue_t *self = catalogue_new();
     PGresult *divisions = s_query(conn, s_division_sql, "reading the division map", error);
-    PGresult *successions =
-        divisions ? s_query(conn, "SELECT predecessor_code, successor_code"
-                                  " FROM division_succession ORDER BY effective_on DESC",
-                            "reading division successions", error)
-                  : NULL;
-    PGresult *indicators = successions ? s_query(conn, s_indicator_sql,
-                                                 "reading the indicator catalogue", error)
-                                       : NULL;
+    PGresult *successions = divisions
+                                ? s_query(conn,
+                                          "SELECT predecessor_code, successor_code"
+                                          " FROM division_succession ORDER BY effective_on DESC",
+                                          "reading division successions", error)
+                                : NULL;
+    PGresult *indicators =
+        successions ? s_query(conn, s_indicator_sql, "reading the indicator catalogue", error)
+                    : NULL;
     PGresult *providers =
-        indicators ? s_query(conn, "SELECT code FROM provider", "reading providers", error)
-                   : NULL;
+        indicators ? s_query(conn, "SELECT code FROM provider", "reading providers", error) : NULL;
     if (providers) {
         for (int i = 0; i < PQntuples(divisions); i++)
             catalogue_add_division(self, PQgetvalue(divisions, i, 0),
-                                   (int)kc_db_int(divisions, i, 1),
-                                   (int)kc_db_int(divisions, i, 2),
+                                   (int)kc_db_int(divisions, i, 1), (int)kc_db_int(divisions, i, 2),
                                    (int)kc_db_int(divisions, i, 3), PQgetvalue(divisions, i, 4));
         for (int i = 0; i < PQntuples(successions); i++)
             catalogue_add_succession(self, PQgetvalue(successions, i, 0),

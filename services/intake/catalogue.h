@@ -24,14 +24,14 @@ typedef enum {
 } catalogue_county_status_t;
 
 typedef struct {
-    char framework[32];      /* e.g. "hebei-2019" */
-    char code[16];           /* e.g. "I07" */
-    char name_zh[128];       /* name as published */
+    char framework[32]; /* e.g. "hebei-2019" */
+    char code[16];      /* e.g. "I07" */
+    char name_zh[128];  /* name as published */
     char unit[32];
-    char provider[16];       /* the one provider that supplies it */
-    double min_value;        /* inclusive sane range */
+    char provider[16]; /* the one provider that supplies it */
+    double min_value;  /* inclusive sane range */
     double max_value;
-    int first_year;          /* years of its framework, inclusive */
+    int first_year; /* years of its framework, inclusive */
     int last_year;
 } catalogue_indicator_t;
 

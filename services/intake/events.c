@@ -13,9 +13,9 @@ static char *s_dup(const char *text)
     return copy;
 }
 
-Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_ms,
-                            const char *node, int64_t submission_id, const uint8_t *payload,
-                            size_t payload_size, kc_error_t *error)
+Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_ms, const char *node,
+                            int64_t submission_id, const uint8_t *payload, size_t payload_size,
+                            kc_error_t *error)
 {
     Kc__V1__Event *event = malloc(sizeof *event);
     if (!event)

@@ -15,9 +15,9 @@
 
 /* A heap Event (free with events_destroy) from the parts of a log row;
  * NULL with `error` filled if the payload does not decode as `type`. */
-Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_ms,
-                            const char *node, int64_t submission_id, const uint8_t *payload,
-                            size_t payload_size, kc_error_t *error);
+Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_ms, const char *node,
+                            int64_t submission_id, const uint8_t *payload, size_t payload_size,
+                            kc_error_t *error);
 
 void events_destroy(Kc__V1__Event **event);
 

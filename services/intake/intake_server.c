@@ -28,21 +28,21 @@
 typedef struct {
     char identity[KC_BUS_IDENTITY_MAX];
     size_t identity_size;
-    bool delimited;            /* a REQ peer: its reply needs the empty frame */
-    kc_envelope_t *request;    /* decoded; owned */
+    bool delimited;         /* a REQ peer: its reply needs the empty frame */
+    kc_envelope_t *request; /* decoded; owned */
 } s_pending_t;
 
 struct intake_server_t {
     kc_config_t config;
     void *context;
-    void *router;              /* requests in, answers out */
-    void *publisher;           /* events out */
-    void *monitor;             /* connection events of the router */
-    PGconn *db;                /* NULL while the database is unreachable */
-    catalogue_t *catalogue;    /* NULL until the database was first reached */
-    int64_t next_connect_us;   /* earliest time of the next connection attempt */
-    s_pending_t *group;        /* writes waiting for the next commit... */
-    store_write_t *writes;     /* ...and what the store makes of them, index for index */
+    void *router;            /* requests in, answers out */
+    void *publisher;         /* events out */
+    void *monitor;           /* connection events of the router */
+    PGconn *db;              /* NULL while the database is unreachable */
+    catalogue_t *catalogue;  /* NULL until the database was first reached */
+    int64_t next_connect_us; /* earliest time of the next connection attempt */
+    s_pending_t *group;      /* writes waiting for the next commit... */
+    store_write_t *writes;   /* ...and what the store makes of them, index for index */
     size_t group_count;
 };
 
@@ -185,10 +185,9 @@ static void s_publish(intake_server_t *self, const store_write_t *write)
 {
     kc_error_t error;
     Kc__V1__Event *event =
-        events_build(write->accepted.event_seq, write->event_type,
-                     write->accepted.committed_at_ms, self->config.node_id,
-                     write->accepted.submission_id, write->event_payload, write->event_size,
-                     &error);
+        events_build(write->accepted.event_seq, write->event_type, write->accepted.committed_at_ms,
+                     self->config.node_id, write->accepted.submission_id, write->event_payload,
+                     write->event_size, &error);
     if (event && events_publish(self->publisher, event))
         kc_log_warn("event %lld not published; subscribers will read it from the log",
                     (long long)event->seq);
@@ -360,8 +359,7 @@ static void s_answer_query(intake_server_t *self, const s_pending_t *pending)
         break;
     default:
         reply.body_case = KC__V1__ENVELOPE__BODY_DIVISION_LIST;
-        rc = store_list_divisions(self->db, request->list_divisions, &reply.division_list,
-                                  &error);
+        rc = store_list_divisions(self->db, request->list_divisions, &reply.division_list, &error);
     }
     if (rc) {
         s_reply_error(self, pending, &error);

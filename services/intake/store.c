@@ -134,7 +134,7 @@ static void s_reports_event(store_write_t *write, const Kc__V1__SubmitReports *r
 {
     size_t count = request->n_reports;
     int *years = malloc((count ? count : 1) * sizeof *years);
-    char (*counties)[8] = malloc((count ? count : 1) * sizeof *counties);
+    char(*counties)[8] = malloc((count ? count : 1) * sizeof *counties);
     if (!years || !counties)
         abort();
     for (size_t i = 0; i < count; i++) {
@@ -226,8 +226,8 @@ typedef struct {
     int lengths[18];
     int formats[18];
     int count;
-    uint8_t *body;        /* packed request body, hashed by the database */
-    s_text_t arrays[4];   /* counties, years, indicators, values */
+    uint8_t *body;      /* packed request body, hashed by the database */
+    s_text_t arrays[4]; /* counties, years, indicators, values */
     char number[24];
 } s_params_t;
 
@@ -383,22 +383,20 @@ static int s_pipeline_send(PGconn *conn, store_write_t *writes, size_t count, kc
     for (size_t i = 0; i < count; i++) {
         s_params_t params;
         const char *statement = s_params_build(&params, &writes[i]);
-        int sent = PQsendQueryPrepared(conn, statement, params.count, params.values,
-                                       params.lengths, params.formats, 0);
+        int sent = PQsendQueryPrepared(conn, statement, params.count, params.values, params.lengths,
+                                       params.formats, 0);
         s_params_release(&params);
         if (!sent)
             return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL,
                                 "cannot send to the database: %s", PQerrorMessage(conn));
     }
-    if (!PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
-        !PQpipelineSync(conn))
+    if (!PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(conn))
         return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot send to the database");
     return 0;
 }
 
 /* Read BEGIN, one result per write, COMMIT and the sync point. */
-static int s_pipeline_receive(PGconn *conn, store_write_t *writes, size_t count,
-                              kc_error_t *error)
+static int s_pipeline_receive(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
 {
     int rc = 0;
     for (size_t i = 0; i < count + 2; i++) {
@@ -423,8 +421,8 @@ static int s_pipeline_receive(PGconn *conn, store_write_t *writes, size_t count,
 int store_commit_group(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
 {
     if (!PQenterPipelineMode(conn))
-        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL,
-                            "cannot enter pipeline mode: %s", PQerrorMessage(conn));
+        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot enter pipeline mode: %s",
+                            PQerrorMessage(conn));
     int rc = s_pipeline_send(conn, writes, count, error);
     if (rc == 0)
         rc = s_pipeline_receive(conn, writes, count, error);
@@ -443,8 +441,7 @@ int store_commit_group(PGconn *conn, store_write_t *writes, size_t count, kc_err
     return rc;
 }
 
-int store_application_exists(PGconn *conn, const char *reference, bool *exists,
-                             kc_error_t *error)
+int store_application_exists(PGconn *conn, const char *reference, bool *exists, kc_error_t *error)
 {
     const char *values[] = {reference};
     PGresult *result = PQexecParams(conn, "SELECT 1 FROM application WHERE ref = $1", 1, NULL,

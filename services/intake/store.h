@@ -22,20 +22,20 @@
 
 typedef struct {
     /* in */
-    const kc_envelope_t *request;  /* borrowed; a validated write */
-    const char *node;              /* this node's id, for the event */
-    char reference[32];            /* application reference number, drawn beforehand */
-    int64_t objection_id;          /* objection id, drawn beforehand */
-    char *form_json;               /* application form as JSON (owned) */
-    char title[512];               /* filing title of an application */
+    const kc_envelope_t *request; /* borrowed; a validated write */
+    const char *node;             /* this node's id, for the event */
+    char reference[32];           /* application reference number, drawn beforehand */
+    int64_t objection_id;         /* objection id, drawn beforehand */
+    char *form_json;              /* application form as JSON (owned) */
+    char title[512];              /* filing title of an application */
     /* out */
-    int outcome;                   /* 0 stored or replayed, -1 refused: see error */
+    int outcome; /* 0 stored or replayed, -1 refused: see error */
     kc_error_t error;
-    bool replayed;                 /* the key was seen before: first answer returned */
-    Kc__V1__Accepted accepted;     /* the answer; points into answer_ref: never copy a write */
+    bool replayed;             /* the key was seen before: first answer returned */
+    Kc__V1__Accepted accepted; /* the answer; points into answer_ref: never copy a write */
     char answer_ref[32];
-    char *event_type;              /* event appended (owned), NULL if none */
-    uint8_t *event_payload;        /* packed payload of that event (owned) */
+    char *event_type;       /* event appended (owned), NULL if none */
+    uint8_t *event_payload; /* packed payload of that event (owned) */
     size_t event_size;
 } store_write_t;
 
@@ -54,8 +54,7 @@ void store_write_release(store_write_t *write);
 int store_commit_group(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error);
 
 /* Whether an application with this reference number exists. */
-int store_application_exists(PGconn *conn, const char *reference, bool *exists,
-                             kc_error_t *error);
+int store_application_exists(PGconn *conn, const char *reference, bool *exists, kc_error_t *error);
 
 /* The status and history of one submission, by id or key. */
 int store_get_submission(PGconn *conn, const Kc__V1__GetSubmission *query,

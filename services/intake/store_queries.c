@@ -11,7 +11,7 @@
 #include "kc/kc_db.h"
 
 #define HISTORY_MAX 1000
-#define EVENTS_MAX 1000
+#define EVENTS_MAX  1000
 
 static char *s_dup(const char *text)
 {
@@ -123,8 +123,8 @@ int store_get_submission(PGconn *conn, const Kc__V1__GetSubmission *query,
         return -1;
     if (PQntuples(row) == 0) {
         PQclear(row);
-        kc_error_set(error, KC_ERR_NOT_FOUND, query->submission_id ? "submission_id"
-                                                                    : "idempotency_key",
+        kc_error_set(error, KC_ERR_NOT_FOUND,
+                     query->submission_id ? "submission_id" : "idempotency_key",
                      "no submission %s%.64s", query->submission_id ? id : "with key ",
                      query->submission_id ? "" : query->idempotency_key);
         return -1;
@@ -161,13 +161,13 @@ int store_list_events(PGconn *conn, int64_t after_seq, int limit, Kc__V1__EventP
     snprintf(after, sizeof after, "%lld", (long long)after_seq);
     snprintf(count, sizeof count, "%d", limit > 0 && limit <= EVENTS_MAX ? limit : EVENTS_MAX);
     const char *values[] = {after, count};
-    PGresult *rows = PQexecParams(
-        conn,
-        "SELECT seq, type, (extract(epoch FROM occurred_at) * 1000)::bigint, node,"
-        "       coalesce(submission_id, 0), payload,"
-        "       (SELECT last_seq FROM event_log_head)"
-        "  FROM event WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int",
-        2, NULL, values, NULL, NULL, 1); /* binary results: the payload is raw bytes */
+    PGresult *rows =
+        PQexecParams(conn,
+                     "SELECT seq, type, (extract(epoch FROM occurred_at) * 1000)::bigint, node,"
+                     "       coalesce(submission_id, 0), payload,"
+                     "       (SELECT last_seq FROM event_log_head)"
+                     "  FROM event WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int",
+                     2, NULL, values, NULL, NULL, 1); /* binary results: the payload is raw bytes */
     if (kc_db_check(conn, rows, "reading the event log", error)) {
         PQclear(rows);
         return -1;

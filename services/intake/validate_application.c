@@ -35,8 +35,8 @@ static void s_check_person(const Kc__V1__Person *person, const char *prefix, boo
         kc_errors_add(errors, KC_ERR_REQUIRED, prefix, "'%s' is required", prefix);
         return;
     }
-    kc_check_text(person->name, s_path(field, sizeof field, prefix, "name"), true,
-                  PERSON_MAX_CHARS, errors);
+    kc_check_text(person->name, s_path(field, sizeof field, prefix, "name"), true, PERSON_MAX_CHARS,
+                  errors);
     kc_check_text(person->title, s_path(field, sizeof field, prefix, "title"), true,
                   PERSON_MAX_CHARS, errors);
     s_path(field, sizeof field, prefix, "birth_month");
@@ -68,9 +68,9 @@ static void s_check_opinion(const Kc__V1__Opinion *opinion, const char *prefix, 
     kc_check_text(opinion->text, s_path(field, sizeof field, prefix, "text"), true,
                   OPINION_MAX_CHARS, errors);
     if (!opinion->sealed) {
-        kc_error_t *error = kc_errors_add(errors, KC_ERR_REQUIRED,
-                                          s_path(field, sizeof field, prefix, "sealed"),
-                                          "'%s' must carry the seal", prefix);
+        kc_error_t *error =
+            kc_errors_add(errors, KC_ERR_REQUIRED, s_path(field, sizeof field, prefix, "sealed"),
+                          "'%s' must carry the seal", prefix);
         if (error)
             kc_error_hint(error, "set sealed to true once the paper copy is sealed");
     }
@@ -130,8 +130,8 @@ static void s_check_county(const catalogue_t *catalogue, const char *code, kc_er
                       code);
         return;
     case CATALOGUE_COUNTY_WRONG_LEVEL:
-        kc_errors_add(errors, KC_ERR_NOT_COUNTY_LEVEL, field,
-                      "'%s' is not a county-level division", code);
+        kc_errors_add(errors, KC_ERR_NOT_COUNTY_LEVEL, field, "'%s' is not a county-level division",
+                      code);
         return;
     case CATALOGUE_COUNTY_UNKNOWN:
         kc_errors_add(errors, KC_ERR_UNKNOWN_COUNTY, field, "county code '%.16s' is not known",
@@ -144,8 +144,8 @@ static void s_check_mountain_base(const catalogue_t *catalogue, const Kc__V1__Mo
                                   kc_errors_t *errors)
 {
     kc_check_text(f->base_name, "form.base_name", true, NAME_MAX_CHARS, errors);
-    kc_check_text(f->applicant_organisation, "form.applicant_organisation", true,
-                  NAME_MAX_CHARS, errors);
+    kc_check_text(f->applicant_organisation, "form.applicant_organisation", true, NAME_MAX_CHARS,
+                  errors);
     s_check_county(catalogue, f->county_code, errors);
     kc_check_text(f->industry, "form.industry", true, PERSON_MAX_CHARS, errors);
     kc_check_text(f->location, "form.location", true, ADDRESS_MAX_CHARS, errors);
@@ -161,8 +161,7 @@ static void s_check_mountain_base(const catalogue_t *catalogue, const Kc__V1__Mo
                   errors);
     kc_check_text(f->organisation_support, "form.organisation_support", true, 500, errors);
     s_check_opinion(f->applicant_opinion, "form.applicant_opinion", true, errors);
-    s_check_opinion(f->county_government_opinion, "form.county_government_opinion", false,
-                    errors);
+    s_check_opinion(f->county_government_opinion, "form.county_government_opinion", false, errors);
     s_check_opinion(f->city_bureau_opinion, "form.city_bureau_opinion", false, errors);
     s_check_plan(f->plan, errors);
     if (kc_check_text(f->filled_on, "form.filled_on", true, 10, errors) == 0)

@@ -60,8 +60,7 @@ static void s_check_county(const catalogue_t *catalogue, const Kc__V1__Indicator
     case CATALOGUE_COUNTY_NOT_IN_YEAR:
         error = kc_errors_add(errors, KC_ERR_COUNTY_NOT_IN_YEAR, field,
                               "county '%.16s' (%s) did not exist in %d", report->county_code,
-                              catalogue_division_name(catalogue, report->county_code,
-                                                      report->year),
+                              catalogue_division_name(catalogue, report->county_code, report->year),
                               report->year);
         if (error && *catalogue_successor(catalogue, report->county_code))
             kc_error_hint(error, "its successor is '%s'",
@@ -80,10 +79,10 @@ static void s_check_value(const catalogue_indicator_t *indicator,
         return;
     }
     if (report->value < indicator->min_value || report->value > indicator->max_value) {
-        kc_error_t *error = kc_errors_add(errors, KC_ERR_OUT_OF_RANGE, field,
-                                          "value %g of '%s' is outside %g to %g %s", report->value,
-                                          indicator->code, indicator->min_value,
-                                          indicator->max_value, indicator->unit);
+        kc_error_t *error =
+            kc_errors_add(errors, KC_ERR_OUT_OF_RANGE, field,
+                          "value %g of '%s' is outside %g to %g %s", report->value, indicator->code,
+                          indicator->min_value, indicator->max_value, indicator->unit);
         if (error)
             kc_error_detail(error, "%s (%s), unit %s", indicator->name_zh, indicator->code,
                             indicator->unit);
@@ -97,8 +96,7 @@ static void s_check_report(const catalogue_t *catalogue, const char *provider,
     char field[KC_ERROR_FIELD_MAX];
     int first = 0, last = 0;
     snprintf(field, sizeof field, "reports[%zu].year", index);
-    if (!catalogue_year_known(catalogue, report->year, &first, &last) ||
-        report->year > this_year) {
+    if (!catalogue_year_known(catalogue, report->year, &first, &last) || report->year > this_year) {
         kc_error_t *error = kc_errors_add(errors, KC_ERR_YEAR_OUT_OF_RANGE, field,
                                           "year %d is not an evaluation year", report->year);
         if (error)
@@ -118,9 +116,9 @@ static void s_check_report(const catalogue_t *catalogue, const char *provider,
         return;
     }
     if (strcmp(indicator->provider, provider) != 0) {
-        kc_error_t *error = kc_errors_add(errors, KC_ERR_PROVIDER_NOT_ALLOWED, field,
-                                          "indicator '%s' is not supplied by '%.16s'",
-                                          indicator->code, provider);
+        kc_error_t *error =
+            kc_errors_add(errors, KC_ERR_PROVIDER_NOT_ALLOWED, field,
+                          "indicator '%s' is not supplied by '%.16s'", indicator->code, provider);
         if (error)
             kc_error_detail(error, "%s is supplied by '%s'", indicator->name_zh,
                             indicator->provider);
@@ -197,13 +195,13 @@ void validate_reports(const catalogue_t *catalogue, const Kc__V1__Actor *actor,
     for (size_t i = 0; i < request->n_reports; i++) {
         const Kc__V1__IndicatorReport *report = request->reports[i];
         s_check_report(catalogue, request->provider, report, i, this_year, errors);
-        if (actor && county_provider && !s_division_covers(actor->division_code,
-                                                           report->county_code)) {
+        if (actor && county_provider &&
+            !s_division_covers(actor->division_code, report->county_code)) {
             char field[KC_ERROR_FIELD_MAX];
             snprintf(field, sizeof field, "reports[%zu].county_code", i);
             kc_errors_add(errors, KC_ERR_DENIED, field,
-                          "division '%.8s' may not report for county '%.16s'",
-                          actor->division_code, report->county_code);
+                          "division '%.8s' may not report for county '%.16s'", actor->division_code,
+                          report->county_code);
         }
     }
     s_check_duplicates(request, errors);

@@ -25,8 +25,7 @@ void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn loca
         char where[256] = "";
         if (!locate || locate(locate_context, error->field, where, sizeof where))
             snprintf(where, sizeof where, "%s", error->field);
-        fprintf(stderr, "  %s%s%s [%s]\n", where, *where ? ": " : "", error->message,
-                error->code);
+        fprintf(stderr, "  %s%s%s [%s]\n", where, *where ? ": " : "", error->message, error->code);
         if (*error->detail)
             fprintf(stderr, "      %s\n", error->detail);
         if (*error->hint)
@@ -36,8 +35,8 @@ void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn loca
         fprintf(stderr, "  ... and %zu more\n", (size_t)rejected->error_count - rejected->n_errors);
 }
 
-int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply,
-               kcctl_locate_fn locate, const void *locate_context)
+int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply, kcctl_locate_fn locate,
+               const void *locate_context)
 {
     kc_error_t error;
     char id[KC_ID_SIZE];

@@ -38,8 +38,8 @@ static void s_print_status(const Kc__V1__SubmissionStatus *status)
         printf("  history of the values it stored (revision, value, submission, current):\n");
     for (size_t i = 0; i < status->n_history; i++) {
         const Kc__V1__ValueRevision *revision = status->history[i];
-        printf("    %s %d %-4s r%-3d %-14.10g #%-6lld %s\n", revision->county_code,
-               revision->year, revision->indicator_code, revision->revision, revision->value,
+        printf("    %s %d %-4s r%-3d %-14.10g #%-6lld %s\n", revision->county_code, revision->year,
+               revision->indicator_code, revision->revision, revision->value,
                (long long)revision->submission_id, revision->current ? "current" : "replaced");
     }
     if (status->history_truncated)

@@ -18,8 +18,8 @@ static void s_print_local_errors(const char *path, const kc_errors_t *errors)
             errors->total == 1 ? "" : "s");
     for (size_t i = 0; i < errors->kept; i++) {
         const kc_error_t *error = &errors->items[i];
-        fprintf(stderr, "  %s%s%s [%s]\n", error->field, *error->field ? ": " : "",
-                error->message, kc_error_code_name(error->code));
+        fprintf(stderr, "  %s%s%s [%s]\n", error->field, *error->field ? ": " : "", error->message,
+                kc_error_code_name(error->code));
         if (*error->detail)
             fprintf(stderr, "      %s\n", error->detail);
         if (*error->hint)
@@ -100,8 +100,7 @@ int kcctl_submit_values(kcctl_t *self)
 }
 
 /* Read a JSON file into a message of `descriptor`, printing problems. */
-static ProtobufCMessage *s_read_json(const char *path,
-                                     const ProtobufCMessageDescriptor *descriptor)
+static ProtobufCMessage *s_read_json(const char *path, const ProtobufCMessageDescriptor *descriptor)
 {
     kc_errors_t errors;
     kc_errors_init(&errors);

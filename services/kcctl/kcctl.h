@@ -18,16 +18,16 @@
 typedef struct {
     kc_config_t config;
     char config_path[256];
-    Kc__V1__Actor actor;              /* points into the buffers below */
+    Kc__V1__Actor actor; /* points into the buffers below */
     char user[64];
     char role[32];
     char division[8];
     char organisation[64];
-    char key[128];                    /* --key, or a fresh id per invocation */
-    char provider[32];                /* --provider */
-    int year;                         /* --year */
-    int after;                        /* --after, for events */
-    int timeout_ms;                   /* per attempt */
+    char key[128];     /* --key, or a fresh id per invocation */
+    char provider[32]; /* --provider */
+    int year;          /* --year */
+    int after;         /* --after, for events */
+    int timeout_ms;    /* per attempt */
     int attempts;
     bool dry_run;
     bool follow;
@@ -40,8 +40,8 @@ typedef struct {
  * or the answer is a refusal (after printing it, with `locate` turning a
  * field path into something the person can find, when given). */
 typedef int (*kcctl_locate_fn)(const void *context, const char *field, char *out, size_t size);
-int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply,
-               kcctl_locate_fn locate, const void *locate_context);
+int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply, kcctl_locate_fn locate,
+               const void *locate_context);
 
 /* Print every error of a refusal, located when possible. */
 void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn locate,

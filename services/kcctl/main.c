@@ -146,8 +146,7 @@ static int s_configure(kcctl_t *self)
     }
     self->config = config;
     if (*endpoint)
-        snprintf(self->config.intake_endpoint, sizeof self->config.intake_endpoint, "%s",
-                 endpoint);
+        snprintf(self->config.intake_endpoint, sizeof self->config.intake_endpoint, "%s", endpoint);
     if (!*self->user)
         s_copy(self->user, sizeof self->user, getenv("USER") ? getenv("USER") : "operator",
                "--user");

@@ -40,8 +40,8 @@ static Kc__V1__Event *s_next(kc_subscriber_t *subscriber)
     Kc__V1__Event *event = NULL;
     kc_error_t error;
     int got = kc_subscriber_next(subscriber, 5000, &event, &error);
-    cr_assert_eq(got, 1, "no event after seq %lld: %s",
-                 (long long)kc_subscriber_cursor(subscriber), got < 0 ? error.message : "timeout");
+    cr_assert_eq(got, 1, "no event after seq %lld: %s", (long long)kc_subscriber_cursor(subscriber),
+                 got < 0 ? error.message : "timeout");
     return event;
 }
 

@@ -28,16 +28,15 @@ static Kc__V1__SubmitApplication *s_fixture(void)
 {
     kc_errors_t errors;
     kc_errors_init(&errors);
-    ProtobufCMessage *message = kc_json_file_to_message(
-        "tests/integration/fixtures/mountain_base.json", &kc__v1__submit_application__descriptor,
-        &errors);
+    ProtobufCMessage *message =
+        kc_json_file_to_message("tests/integration/fixtures/mountain_base.json",
+                                &kc__v1__submit_application__descriptor, &errors);
     cr_assert(message, "fixture: %s", errors.kept ? errors.items[0].message : "?");
     kc_errors_release(&errors);
     return (Kc__V1__SubmitApplication *)message;
 }
 
-static kc_envelope_t *s_submit_application(Kc__V1__SubmitApplication *application,
-                                           const char *key)
+static kc_envelope_t *s_submit_application(Kc__V1__SubmitApplication *application, const char *key)
 {
     kc_envelope_t request = KC__V1__ENVELOPE__INIT;
     request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION;
@@ -89,7 +88,7 @@ Test(intake_forms, every_broken_field_of_the_form_is_listed_and_nothing_is_store
     long_text[1001 * 3] = '\0';
     free(form->representativeness);
     form->representativeness = long_text;
-    form->head->id_card[17] = '9';   /* wrong check digit */
+    form->head->id_card[17] = '9';       /* wrong check digit */
     form->chief_expert->email[0] = '\0'; /* required for the chief expert */
     free(form->head->phone);
     form->head->phone = strdup("12345");

@@ -61,15 +61,15 @@ Test(intake_reports, a_valid_batch_is_stored_with_one_event)
 Test(intake_reports, a_bad_batch_lists_every_error_and_stores_nothing)
 {
     requests_batch_t *batch = s_batch("stats");
-    requests_batch_add(batch, "130102", 2023, "I03", 2.5);     /* 0: fine */
-    requests_batch_add(batch, "999999", 2023, "I03", 2.5);     /* 1: unknown county */
-    requests_batch_add(batch, "130100", 2023, "I03", 2.5);     /* 2: a city */
-    requests_batch_add(batch, "130102", 1999, "I03", 2.5);     /* 3: year */
-    requests_batch_add(batch, "130102", 2023, "I99", 2.5);     /* 4: indicator */
-    requests_batch_add(batch, "130102", 2023, "I05", 10);      /* 5: sti's indicator */
-    requests_batch_add(batch, "130104", 2023, "I03", 250);     /* 6: share above 100 % */
-    requests_batch_add(batch, "130104", 2023, "I04", NAN);     /* 7: not finite */
-    requests_batch_add(batch, "130102", 2023, "I03", 3.5);     /* 8: same as 0 */
+    requests_batch_add(batch, "130102", 2023, "I03", 2.5); /* 0: fine */
+    requests_batch_add(batch, "999999", 2023, "I03", 2.5); /* 1: unknown county */
+    requests_batch_add(batch, "130100", 2023, "I03", 2.5); /* 2: a city */
+    requests_batch_add(batch, "130102", 1999, "I03", 2.5); /* 3: year */
+    requests_batch_add(batch, "130102", 2023, "I99", 2.5); /* 4: indicator */
+    requests_batch_add(batch, "130102", 2023, "I05", 10);  /* 5: sti's indicator */
+    requests_batch_add(batch, "130104", 2023, "I03", 250); /* 6: share above 100 % */
+    requests_batch_add(batch, "130104", 2023, "I04", NAN); /* 7: not finite */
+    requests_batch_add(batch, "130102", 2023, "I03", 3.5); /* 8: same as 0 */
     kc_envelope_t *reply = requests_send_batch(&s_node, batch, "bad-1");
     cr_assert_eq(reply->body_case, KC__V1__ENVELOPE__BODY_REJECTED);
     cr_expect_eq(reply->rejected->error_count, 8);
@@ -78,8 +78,8 @@ Test(intake_reports, a_bad_batch_lists_every_error_and_stores_nothing)
     cr_expect(requests_has_error(reply, "validation.year_out_of_range", "reports[3].year"));
     cr_expect(
         requests_has_error(reply, "validation.unknown_indicator", "reports[4].indicator_code"));
-    cr_expect(requests_has_error(reply, "validation.provider_not_allowed",
-                                 "reports[5].indicator_code"));
+    cr_expect(
+        requests_has_error(reply, "validation.provider_not_allowed", "reports[5].indicator_code"));
     cr_expect(requests_has_error(reply, "validation.out_of_range", "reports[6].value"));
     cr_expect(requests_has_error(reply, "validation.not_finite", "reports[7].value"));
     cr_expect(requests_has_error(reply, "validation.duplicate_in_batch", "reports[8]"));

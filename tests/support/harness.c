@@ -89,8 +89,8 @@ void harness_node_start(harness_node_t *node)
     kc_id_new(id);
     snprintf(node->database, sizeof node->database, "kc_test_%.8s", id);
     s_admin("CREATE DATABASE %s TEMPLATE kc_template", node->database);
-    snprintf(node->conninfo, sizeof node->conninfo, "%s dbname=%s",
-             s_env("KC_TEST_DATABASE_URL"), node->database);
+    snprintf(node->conninfo, sizeof node->conninfo, "%s dbname=%s", s_env("KC_TEST_DATABASE_URL"),
+             node->database);
     harness_free_endpoint(node->endpoint, sizeof node->endpoint);
     harness_free_endpoint(node->events, sizeof node->events);
     snprintf(node->log_path, sizeof node->log_path, "%s/%s.log",
@@ -152,8 +152,7 @@ void harness_stamp(kc_envelope_t *request, char id[KC_ID_SIZE], Kc__V1__Actor *a
 long long harness_count(const harness_node_t *node, const char *sql)
 {
     PGresult *result = PQexec(node->db, sql);
-    cr_assert(PQresultStatus(result) == PGRES_TUPLES_OK, "%s: %s", sql,
-              PQerrorMessage(node->db));
+    cr_assert(PQresultStatus(result) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(node->db));
     long long count = kc_db_int(result, 0, 0);
     PQclear(result);
     return count;
@@ -162,8 +161,8 @@ long long harness_count(const harness_node_t *node, const char *sql)
 int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max)
 {
     PGresult *result = PQexec(node->db, "SELECT code FROM division WHERE level = 3"
-                                         " AND code LIKE '13%' AND NOT is_zone"
-                                         " AND valid_to = 'infinity' ORDER BY code");
+                                        " AND code LIKE '13%' AND NOT is_zone"
+                                        " AND valid_to = 'infinity' ORDER BY code");
     cr_assert(PQresultStatus(result) == PGRES_TUPLES_OK);
     int count = PQntuples(result) < max ? PQntuples(result) : max;
     for (int i = 0; i < count; i++)

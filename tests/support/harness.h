@@ -18,13 +18,13 @@
 #include "kc/kc_client.h"
 
 typedef struct {
-    pid_t pid;                 /* kc-intake, 0 when not running */
-    char database[64];         /* this node's own database */
-    char conninfo[512];        /* connection string of that database */
-    char endpoint[64];         /* requests */
-    char events[64];           /* event publication */
-    char log_path[256];        /* the daemon's standard error */
-    PGconn *db;                /* for the test's own assertions */
+    pid_t pid;          /* kc-intake, 0 when not running */
+    char database[64];  /* this node's own database */
+    char conninfo[512]; /* connection string of that database */
+    char endpoint[64];  /* requests */
+    char events[64];    /* event publication */
+    char log_path[256]; /* the daemon's standard error */
+    PGconn *db;         /* for the test's own assertions */
 } harness_node_t;
 
 /* Create a database from the template and start kc-intake on it; aborts

@@ -189,13 +189,13 @@ Test(kc_json, reports_every_nested_error_with_its_own_path)
     kc_errors_t errors;
     kc_errors_init(&errors);
     kc_errors_add(&errors, KC_ERR_REQUIRED, "earlier", "an error from before the call");
-    ProtobufCMessage *message = s_read(
-        "{\"plan\": {\"attachments\": [{\"name\": \"a\"}, {\"name\": \"b\"}, {\"name\": 3},"
-        "                           {\"uri\": [\"x\"]}, null, \"c\"]},"
-        " \"applicant_opinion\": {\"sealed\": \"yes\"},"
-        " \"head\": [],"
-        " \"plan2\": {}}",
-        &kc__v1__mountain_base_form__descriptor, "form", &errors);
+    ProtobufCMessage *message =
+        s_read("{\"plan\": {\"attachments\": [{\"name\": \"a\"}, {\"name\": \"b\"}, {\"name\": 3},"
+               "                           {\"uri\": [\"x\"]}, null, \"c\"]},"
+               " \"applicant_opinion\": {\"sealed\": \"yes\"},"
+               " \"head\": [],"
+               " \"plan2\": {}}",
+               &kc__v1__mountain_base_form__descriptor, "form", &errors);
     s_dump_errors(&errors);
     cr_assert_null(message);
     cr_assert_eq(errors.total, 8);
@@ -241,10 +241,10 @@ Test(kc_json, reads_and_writes_the_set_member_of_a_oneof)
 {
     kc_errors_t errors;
     kc_errors_init(&errors);
-    ProtobufCMessage *message = s_read(
-        "{\"programme\": \"mountain_base\", \"dry_run\": true,"
-        " \"mountain_base\": {\"base_name\": \"基地\", \"head\": {\"name\": \"张伟\"}}}",
-        &kc__v1__submit_application__descriptor, NULL, &errors);
+    ProtobufCMessage *message =
+        s_read("{\"programme\": \"mountain_base\", \"dry_run\": true,"
+               " \"mountain_base\": {\"base_name\": \"基地\", \"head\": {\"name\": \"张伟\"}}}",
+               &kc__v1__submit_application__descriptor, NULL, &errors);
     cr_assert_not_null(message);
     Kc__V1__SubmitApplication *application = (Kc__V1__SubmitApplication *)message;
     cr_assert_eq(application->form_case, KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE);
@@ -306,9 +306,8 @@ Test(kc_json, checks_the_range_of_integers)
 {
     kc_errors_t errors;
     kc_errors_init(&errors);
-    ProtobufCMessage *message =
-        s_read("{\"after_seq\": 9007199254740993, \"limit\": -2147483648}",
-               &kc__v1__list_events__descriptor, NULL, &errors);
+    ProtobufCMessage *message = s_read("{\"after_seq\": 9007199254740993, \"limit\": -2147483648}",
+                                       &kc__v1__list_events__descriptor, NULL, &errors);
     cr_assert_not_null(message);
     cr_assert_eq(((Kc__V1__ListEvents *)message)->after_seq, 9007199254740993LL);
     cr_assert_eq(((Kc__V1__ListEvents *)message)->limit, INT32_MIN);
@@ -318,17 +317,16 @@ Test(kc_json, checks_the_range_of_integers)
     json_object_put(output);
     protobuf_c_message_free_unpacked(message, NULL);
 
-    cr_assert_null(s_read("{\"limit\": 2147483648}", &kc__v1__list_events__descriptor, NULL,
-                          &errors));
+    cr_assert_null(
+        s_read("{\"limit\": 2147483648}", &kc__v1__list_events__descriptor, NULL, &errors));
     cr_assert_eq(errors.total, 1);
     cr_assert_str_eq(errors.items[0].field, "limit");
     cr_assert_str_eq(errors.items[0].detail,
                      "2147483648 is out of range for int32 (-2147483648 to 2147483647)");
-    cr_assert_null(s_read("{\"after_seq\": 18446744073709551615}",
-                          &kc__v1__list_events__descriptor, NULL, &errors));
+    cr_assert_null(s_read("{\"after_seq\": 18446744073709551615}", &kc__v1__list_events__descriptor,
+                          NULL, &errors));
     cr_assert_eq(errors.total, 2);
-    cr_assert_null(
-        s_read("{\"limit\": 2.5}", &kc__v1__list_events__descriptor, NULL, &errors));
+    cr_assert_null(s_read("{\"limit\": 2.5}", &kc__v1__list_events__descriptor, NULL, &errors));
     cr_assert_str_eq(errors.items[2].detail, "expected an integer, found a fraction");
     message = s_read("{\"limit\": 1e3}", &kc__v1__list_events__descriptor, NULL, &errors);
     cr_assert_not_null(message);
@@ -343,13 +341,13 @@ Test(kc_json, writes_doubles_in_their_shortest_form)
     Kc__V1__IndicatorReport report = KC__V1__INDICATOR_REPORT__INIT;
     report.value = 0.1;
     struct json_object *output = kc_json_from_message(&report.base);
-    cr_assert(strstr(json_object_to_json_string_ext(output, JSON_C_TO_STRING_PLAIN),
-                     "\"value\":0.1}"));
+    cr_assert(
+        strstr(json_object_to_json_string_ext(output, JSON_C_TO_STRING_PLAIN), "\"value\":0.1}"));
     json_object_put(output);
     report.value = 3;
     output = kc_json_from_message(&report.base);
-    cr_assert(strstr(json_object_to_json_string_ext(output, JSON_C_TO_STRING_PLAIN),
-                     "\"value\":3.0}"));
+    cr_assert(
+        strstr(json_object_to_json_string_ext(output, JSON_C_TO_STRING_PLAIN), "\"value\":3.0}"));
     json_object_put(output);
 
     /* Non-finite values travel as the strings of the proto3 JSON mapping. */
@@ -365,8 +363,8 @@ Test(kc_json, writes_doubles_in_their_shortest_form)
     cr_assert(isinf(((Kc__V1__IndicatorReport *)message)->value));
     protobuf_c_message_free_unpacked(message, NULL);
     json_object_put(output);
-    cr_assert_null(s_read("{\"value\": \"12.5\"}", &kc__v1__indicator_report__descriptor, NULL,
-                          &errors));
+    cr_assert_null(
+        s_read("{\"value\": \"12.5\"}", &kc__v1__indicator_report__descriptor, NULL, &errors));
     cr_assert_str_eq(errors.items[0].detail, "expected a number, found a string");
     kc_errors_release(&errors);
 }
@@ -375,8 +373,8 @@ Test(kc_json, refuses_a_string_holding_a_nul_character)
 {
     kc_errors_t errors;
     kc_errors_init(&errors);
-    cr_assert_null(s_read("{\"name\": \"a\\u0000b\"}", &kc__v1__person__descriptor, "head",
-                          &errors));
+    cr_assert_null(
+        s_read("{\"name\": \"a\\u0000b\"}", &kc__v1__person__descriptor, "head", &errors));
     cr_assert_eq(errors.total, 1);
     cr_assert_str_eq(errors.items[0].field, "head.name");
     kc_errors_release(&errors);
@@ -407,8 +405,8 @@ Test(kc_json, reads_repeated_strings_and_messages)
                           &kc__v1__division_list__descriptor, NULL, &errors));
     cr_assert_eq(errors.total, 1);
     cr_assert_str_eq(errors.items[0].field, "divisions[0].successors[1]");
-    cr_assert_null(s_read("{\"divisions\": {}}", &kc__v1__division_list__descriptor, NULL,
-                          &errors));
+    cr_assert_null(
+        s_read("{\"divisions\": {}}", &kc__v1__division_list__descriptor, NULL, &errors));
     cr_assert_str_eq(errors.items[1].detail, "expected an array of message, found an object");
     kc_errors_release(&errors);
 }
@@ -419,19 +417,19 @@ Test(kc_json, reads_repeated_strings_and_messages)
 
 typedef struct {
     ProtobufCMessage base;
-    uint32_t count;            /* 1: uint32 */
-    uint64_t total;            /* 2: uint64 */
-    float ratio;               /* 3: float */
-    int colour;                /* 4: enum */
-    ProtobufCBinaryData blob;  /* 5: bytes */
-    size_t n_ratios;           /* 6: repeated float */
-    float *ratios;             /* 6 */
-    size_t n_blobs;            /* 7: repeated bytes */
-    ProtobufCBinaryData *blobs; /* 7 */
+    uint32_t count;               /* 1: uint32 */
+    uint64_t total;               /* 2: uint64 */
+    float ratio;                  /* 3: float */
+    int colour;                   /* 4: enum */
+    ProtobufCBinaryData blob;     /* 5: bytes */
+    size_t n_ratios;              /* 6: repeated float */
+    float *ratios;                /* 6 */
+    size_t n_blobs;               /* 7: repeated bytes */
+    ProtobufCBinaryData *blobs;   /* 7 */
     protobuf_c_boolean has_level; /* 8: optional sint32 */
-    int32_t level;             /* 8 */
-    size_t n_colours;          /* 9: repeated enum */
-    int *colours;              /* 9 */
+    int32_t level;                /* 8 */
+    size_t n_colours;             /* 9: repeated enum */
+    int *colours;                 /* 9 */
 } s_sample_t;
 
 static const ProtobufCEnumValue s_colour_values[] = {
@@ -442,13 +440,27 @@ static const ProtobufCEnumValue s_colour_values[] = {
 static const ProtobufCEnumValueIndex s_colour_names[] = {
     {"COLOUR_UNSPECIFIED", 0}, {"GREEN", 2}, {"RED", 1}};
 static const ProtobufCIntRange s_colour_ranges[] = {{0, 0}, {0, 3}};
-static const ProtobufCEnumDescriptor s_colour_descriptor = {
-    PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC, "test.Colour", "Colour", "Colour", "test", 3,
-    s_colour_values, 3, s_colour_names, 1, s_colour_ranges, NULL, NULL, NULL, NULL};
+static const ProtobufCEnumDescriptor s_colour_descriptor = {PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+                                                            "test.Colour",
+                                                            "Colour",
+                                                            "Colour",
+                                                            "test",
+                                                            3,
+                                                            s_colour_values,
+                                                            3,
+                                                            s_colour_names,
+                                                            1,
+                                                            s_colour_ranges,
+                                                            NULL,
+                                                            NULL,
+                                                            NULL,
+                                                            NULL};
 
-#define S_FIELD(name, id, label, type, quantifier, member, descriptor)                           \
-    {name, id, label, type, quantifier, offsetof(s_sample_t, member), descriptor, NULL, 0, 0, NULL, \
-     NULL}
+#define S_FIELD(name, id, label, type, quantifier, member, descriptor)                             \
+    {                                                                                              \
+        name, id, label, type, quantifier, offsetof(s_sample_t, member), descriptor, NULL, 0, 0,   \
+            NULL, NULL                                                                             \
+    }
 
 static const ProtobufCFieldDescriptor s_sample_fields[] = {
     S_FIELD("count", 1, PROTOBUF_C_LABEL_NONE, PROTOBUF_C_TYPE_UINT32, 0, count, NULL),
@@ -471,22 +483,21 @@ static const ProtobufCIntRange s_sample_ranges[] = {{1, 0}, {0, 9}};
 
 static void s_sample_init(ProtobufCMessage *message);
 
-static const ProtobufCMessageDescriptor s_sample_descriptor = {
-    PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-    "test.Sample",
-    "Sample",
-    "Sample",
-    "test",
-    sizeof(s_sample_t),
-    9,
-    s_sample_fields,
-    s_sample_by_name,
-    1,
-    s_sample_ranges,
-    s_sample_init,
-    NULL,
-    NULL,
-    NULL};
+static const ProtobufCMessageDescriptor s_sample_descriptor = {PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+                                                               "test.Sample",
+                                                               "Sample",
+                                                               "Sample",
+                                                               "test",
+                                                               sizeof(s_sample_t),
+                                                               9,
+                                                               s_sample_fields,
+                                                               s_sample_by_name,
+                                                               1,
+                                                               s_sample_ranges,
+                                                               s_sample_init,
+                                                               NULL,
+                                                               NULL,
+                                                               NULL};
 
 static void s_sample_init(ProtobufCMessage *message)
 {
@@ -621,7 +632,8 @@ Test(kc_json, reads_a_file_with_a_byte_order_mark)
 
 Test(kc_json, reports_where_a_file_fails_to_parse)
 {
-    static const char text[] = "{\"provider\": \"stats\",\n \"reports\": [\n  {\"year\": 2024,,}\n]}";
+    static const char text[] =
+        "{\"provider\": \"stats\",\n \"reports\": [\n  {\"year\": 2024,,}\n]}";
     char *path = s_write_file(text, sizeof text - 1);
     kc_errors_t errors;
     kc_errors_init(&errors);
@@ -637,8 +649,8 @@ Test(kc_json, reports_where_a_file_fails_to_parse)
 
 Test(kc_json, reports_empty_truncated_and_missing_files)
 {
-    static const char *const texts[] = {"", "  \n", "{\"provider\": \"st", "{} x", "null",
-                                        "{\"provider\": 1}"};
+    static const char *const texts[] = {"",     "  \n", "{\"provider\": \"st",
+                                        "{} x", "null", "{\"provider\": 1}"};
     static const char *const details[] = {"line 1, column 1: the file is empty",
                                           "line 2, column 1: the file is empty",
                                           "line 1, column 18: unexpected end",
@@ -651,8 +663,8 @@ Test(kc_json, reports_empty_truncated_and_missing_files)
         kc_errors_init(&errors);
         cr_assert_null(kc_json_file_to_message(path, &kc__v1__submit_reports__descriptor, &errors));
         cr_assert_eq(errors.total, 1, "%s", texts[i]);
-        cr_assert(strncmp(errors.items[0].detail, details[i], strlen(details[i])) == 0,
-                  "%s: %s", texts[i], errors.items[0].detail);
+        cr_assert(strncmp(errors.items[0].detail, details[i], strlen(details[i])) == 0, "%s: %s",
+                  texts[i], errors.items[0].detail);
         unlink(path);
         free(path);
         kc_errors_release(&errors);

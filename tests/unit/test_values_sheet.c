@@ -272,10 +272,9 @@ Test(values_sheet, reports_empty_files_and_sheets)
 {
     static const char *const texts[] = {"", "\r\n\r\n", "county_code,I01\r\n",
                                         "county_code,I01\n130131,\n", "code,I01,\n130131,1,x\n"};
-    static const char *const messages[] = {"the file is empty", "the file is empty",
-                                           "no county rows after the header",
-                                           "no values in the sheet",
-                                           "value in a column with no name"};
+    static const char *const messages[] = {
+        "the file is empty", "the file is empty", "no county rows after the header",
+        "no values in the sheet", "value in a column with no name"};
     static const kc_error_code_t codes[] = {KC_ERR_INPUT, KC_ERR_INPUT, KC_ERR_INPUT,
                                             KC_ERR_EMPTY_BATCH, KC_ERR_INPUT};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -291,13 +290,12 @@ Test(values_sheet, reports_empty_files_and_sheets)
 
 Test(values_sheet, reports_broken_csv_and_unreadable_files)
 {
-    static const char *const texts[] = {"code,I01\n130131,\"1\n",    "code,I01\n130131,1\"2\n",
-                                        "code,I01\n130131,\"1\"2\n", "\xFF\xFE" "c\0o\0",
+    static const char *const texts[] = {"code,I01\n130131,\"1\n", "code,I01\n130131,1\"2\n",
+                                        "code,I01\n130131,\"1\"2\n", "\xFF\xFE\x63\0o\0",
                                         "code,I01\n130131,1\0\n"};
     static const size_t sizes[] = {0, 0, 0, 6, 19};
-    static const char *const fields[] = {"line 2, column 2", "line 2, column 2",
-                                         "line 2, column 2", "line 1, column 1",
-                                         "line 2, column 1"};
+    static const char *const fields[] = {"line 2, column 2", "line 2, column 2", "line 2, column 2",
+                                         "line 1, column 1", "line 2, column 1"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         s_write_sheet(texts[i], sizes[i] ? sizes[i] : strlen(texts[i]));
         values_sheet_t sheet;
@@ -335,8 +333,7 @@ Test(values_sheet, maps_server_error_paths_back_to_cells)
     cr_assert_str_eq(where, "line 3, column I07 (130123)");
     cr_assert_eq(values_sheet_locate(&sheet, "reports[1].county_code", where, sizeof where), 0);
     cr_assert_str_eq(where, "line 2, column county_code (130131)");
-    cr_assert_eq(values_sheet_locate(&sheet, "reports[0].indicator_code", where, sizeof where),
-                 0);
+    cr_assert_eq(values_sheet_locate(&sheet, "reports[0].indicator_code", where, sizeof where), 0);
     cr_assert_str_eq(where, "line 1, column I01 (header)");
     cr_assert_eq(values_sheet_locate(&sheet, "reports[0].year", where, sizeof where), 0);
     cr_assert_str_eq(where, "line 2, column I01 (130131)");
@@ -345,10 +342,10 @@ Test(values_sheet, maps_server_error_paths_back_to_cells)
     cr_assert_eq(values_sheet_locate(&sheet, "reports[0].value", small, sizeof small), 0);
     cr_assert_str_eq(small, "line 2,");
 
-    static const char *const others[] = {"reports[3].value", "reports[].value", "reports[1",
-                                         "reports[1]value", "reports[-1].value", "provider",
-                                         "", "reports[99999999999999999999].value",
-                                         "form.reports[0]"};
+    static const char *const others[] = {
+        "reports[3].value",  "reports[].value", "reports[1", "reports[1]value",
+        "reports[-1].value", "provider",        "",          "reports[99999999999999999999].value",
+        "form.reports[0]"};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         snprintf(where, sizeof where, "untouched");
         cr_assert_eq(values_sheet_locate(&sheet, others[i], where, sizeof where), -1, "%s",
