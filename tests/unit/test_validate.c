@@ -1,0 +1,265 @@
+/*  Unit tests of kc-intake's request validators over a small hand-made
+ *  catalogue: two counties (one merged away in 2020), one city, three
+ *  indicators from two providers.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "intake/validate.h"
+#include "kc/kc_clock.h"
+
+static catalogue_t *s_catalogue;
+
+static void s_indicator(const char *code, const char *provider, double low, double high)
+{
+    catalogue_indicator_t indicator;
+    memset(&indicator, 0, sizeof indicator);
+    snprintf(indicator.framework, sizeof indicator.framework, "hebei-2019");
+    snprintf(indicator.code, sizeof indicator.code, "%s", code);
+    snprintf(indicator.provider, sizeof indicator.provider, "%s", provider);
+    snprintf(indicator.unit, sizeof indicator.unit, "%%");
+    indicator.min_value = low;
+    indicator.max_value = high;
+    indicator.first_year = 2017;
+    indicator.last_year = 2025;
+    catalogue_add_indicator(s_catalogue, &indicator);
+}
+
+static void s_setup(void)
+{
+    kc_clock_set_fake(1795000000000LL); /* 2026-11-18 */
+    s_catalogue = catalogue_new();
+    catalogue_add_division(s_catalogue, "130000", 0, 9999, 1, "河北省");
+    catalogue_add_division(s_catalogue, "130100", 0, 9999, 2, "石家庄市");
+    catalogue_add_division(s_catalogue, "130123", 0, 9999, 3, "正定县");
+    catalogue_add_division(s_catalogue, "130199", 0, 2019, 3, "旧县");
+    catalogue_add_succession(s_catalogue, "130199", "130123");
+    s_indicator("I03", "stats", 0, 100);
+    s_indicator("I05", "sti", 0, 100000);
+    s_indicator("I15", "county", 0, 100);
+    catalogue_add_provider(s_catalogue, "stats");
+    catalogue_add_provider(s_catalogue, "sti");
+    catalogue_add_provider(s_catalogue, "county");
+    catalogue_seal(s_catalogue);
+}
+
+static void s_teardown(void)
+{
+    catalogue_destroy(&s_catalogue);
+    kc_clock_set_fake(0);
+}
+
+TestSuite(validate, .init = s_setup, .fini = s_teardown);
+
+typedef struct {
+    Kc__V1__SubmitReports request;
+    Kc__V1__IndicatorReport items[8];
+    Kc__V1__IndicatorReport *pointers[8];
+    Kc__V1__Actor actor;
+} s_batch_t;
+
+static void s_batch(s_batch_t *batch, const char *provider)
+{
+    memset(batch, 0, sizeof *batch);
+    kc__v1__submit_reports__init(&batch->request);
+    batch->request.provider = (char *)provider;
+    batch->request.reports = batch->pointers;
+    kc__v1__actor__init(&batch->actor);
+    batch->actor.user_id = "zhang";
+    batch->actor.role = "data_provider";
+    batch->actor.division_code = "130000";
+    batch->actor.organisation = (char *)provider;
+}
+
+static void s_add(s_batch_t *batch, const char *county, int year, const char *indicator,
+                  double value)
+{
+    size_t i = batch->request.n_reports++;
+    kc__v1__indicator_report__init(&batch->items[i]);
+    batch->items[i].county_code = (char *)county;
+    batch->items[i].year = year;
+    batch->items[i].indicator_code = (char *)indicator;
+    batch->items[i].value = value;
+    batch->pointers[i] = &batch->items[i];
+}
+
+static bool s_has(const kc_errors_t *errors, kc_error_code_t code, const char *field)
+{
+    for (size_t i = 0; i < errors->kept; i++)
+        if (errors->items[i].code == code && strcmp(errors->items[i].field, field) == 0)
+            return true;
+    return false;
+}
+
+Test(validate, a_clean_batch_has_no_errors)
+{
+    s_batch_t batch;
+    s_batch(&batch, "stats");
+    s_add(&batch, "130123", 2023, "I03", 2.5);
+    s_add(&batch, "130123", 2024, "I03", 0);
+    s_add(&batch, "130123", 2025, "I03", 100);
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_reports(s_catalogue, &batch.actor, &batch.request, &errors);
+    cr_expect_eq(errors.total, 0, "first: %s", errors.kept ? errors.items[0].message : "");
+    kc_errors_release(&errors);
+}
+
+Test(validate, every_bad_value_is_reported_at_its_path)
+{
+    s_batch_t batch;
+    s_batch(&batch, "stats");
+    s_add(&batch, "130199", 2021, "I03", 1);        /* merged away in 2020 */
+    s_add(&batch, "130100", 2021, "I03", 1);        /* a city */
+    s_add(&batch, "13012", 2021, "I03", 1);         /* five digits */
+    s_add(&batch, "130123", 2016, "I03", 1);        /* before the framework */
+    s_add(&batch, "130123", 2023, "I05", 1);        /* another provider's */
+    s_add(&batch, "130123", 2023, "I03", -0.1);     /* below the range */
+    s_add(&batch, "130123", 2024, "I03", INFINITY); /* not finite */
+    s_add(&batch, "130123", 2024, "I03", 5);        /* same as the one before */
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_reports(s_catalogue, &batch.actor, &batch.request, &errors);
+    cr_expect_eq(errors.total, 8);
+    cr_expect(s_has(&errors, KC_ERR_COUNTY_NOT_IN_YEAR, "reports[0].county_code"));
+    cr_expect(strstr(errors.items[0].hint, "130123") != NULL);
+    cr_expect(s_has(&errors, KC_ERR_NOT_COUNTY_LEVEL, "reports[1].county_code"));
+    cr_expect(s_has(&errors, KC_ERR_UNKNOWN_COUNTY, "reports[2].county_code"));
+    cr_expect(s_has(&errors, KC_ERR_YEAR_OUT_OF_RANGE, "reports[3].year"));
+    cr_expect(s_has(&errors, KC_ERR_PROVIDER_NOT_ALLOWED, "reports[4].indicator_code"));
+    cr_expect(s_has(&errors, KC_ERR_OUT_OF_RANGE, "reports[5].value"));
+    cr_expect(s_has(&errors, KC_ERR_NOT_FINITE, "reports[6].value"));
+    cr_expect(s_has(&errors, KC_ERR_DUPLICATE_IN_BATCH, "reports[7]"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, the_old_county_is_accepted_for_the_years_it_existed)
+{
+    s_batch_t batch;
+    s_batch(&batch, "stats");
+    s_add(&batch, "130199", 2019, "I03", 1);
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_reports(s_catalogue, &batch.actor, &batch.request, &errors);
+    cr_expect_eq(errors.total, 0);
+    kc_errors_release(&errors);
+}
+
+Test(validate, a_future_year_is_refused)
+{
+    s_batch_t batch;
+    s_batch(&batch, "stats");
+    s_add(&batch, "130123", 2027, "I03", 1); /* in the framework, after today */
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_reports(s_catalogue, &batch.actor, &batch.request, &errors);
+    cr_expect(s_has(&errors, KC_ERR_YEAR_OUT_OF_RANGE, "reports[0].year"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, a_provider_speaks_only_for_itself)
+{
+    s_batch_t batch;
+    s_batch(&batch, "stats");
+    batch.actor.organisation = "sti";
+    s_add(&batch, "130123", 2023, "I03", 1);
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_reports(s_catalogue, &batch.actor, &batch.request, &errors);
+    cr_expect_eq(errors.total, 1);
+    cr_expect(s_has(&errors, KC_ERR_DENIED, "actor.organisation"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, an_unknown_provider_or_an_empty_batch_is_refused)
+{
+    s_batch_t batch;
+    s_batch(&batch, "nobody");
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_reports(s_catalogue, &batch.actor, &batch.request, &errors);
+    cr_expect(s_has(&errors, KC_ERR_UNKNOWN_PROVIDER, "provider"));
+    kc_errors_release(&errors);
+    s_batch(&batch, "stats");
+    kc_errors_init(&errors);
+    validate_reports(s_catalogue, &batch.actor, &batch.request, &errors);
+    cr_expect(s_has(&errors, KC_ERR_EMPTY_BATCH, "reports"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, the_actor_must_be_named_with_role_and_division)
+{
+    Kc__V1__Actor actor = KC__V1__ACTOR__INIT;
+    actor.division_code = "13";
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_actor(&actor, &errors);
+    cr_expect_eq(errors.total, 3);
+    cr_expect(s_has(&errors, KC_ERR_MISSING_HEADER, "actor.division_code"));
+    kc_errors_release(&errors);
+    kc_errors_init(&errors);
+    validate_actor(NULL, &errors);
+    cr_expect(s_has(&errors, KC_ERR_MISSING_HEADER, "actor"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, an_objection_needs_a_name_a_phone_and_a_reason)
+{
+    Kc__V1__SubmitObjection objection = KC__V1__SUBMIT_OBJECTION__INIT;
+    objection.application_id = "MB-2026-000001";
+    objection.phone = "12345";
+    objection.email = "not-an-address";
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_objection(&objection, &errors);
+    cr_expect_eq(errors.total, 4);
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "objector_name"));
+    cr_expect(s_has(&errors, KC_ERR_INVALID_FORMAT, "phone"));
+    cr_expect(s_has(&errors, KC_ERR_INVALID_FORMAT, "email"));
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "reason"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, an_application_for_another_programme_is_refused)
+{
+    Kc__V1__SubmitApplication application = KC__V1__SUBMIT_APPLICATION__INIT;
+    application.programme = "innovative_county";
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, &application, &errors);
+    cr_expect(s_has(&errors, KC_ERR_UNKNOWN_PROGRAMME, "programme"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, an_empty_mountain_base_form_lists_every_required_field)
+{
+    Kc__V1__SubmitApplication application = KC__V1__SUBMIT_APPLICATION__INIT;
+    Kc__V1__MountainBaseForm form = KC__V1__MOUNTAIN_BASE_FORM__INIT;
+    application.programme = "mountain_base";
+    application.form_case = KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE;
+    application.mountain_base = &form;
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, &application, &errors);
+    /* 12 required texts (the website is optional), head, chief expert,
+     * applicant opinion, plan. */
+    cr_expect_eq(errors.total, 16);
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.base_name"));
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.county_code"));
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.chief_expert"));
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.plan"));
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.applicant_opinion"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, the_filing_title_follows_seed_000)
+{
+    char title[256];
+    validate_filing_title("平山县", "核桃", title, sizeof title);
+    cr_expect_str_eq(title,
+                     "河北省山区“一县一业一基地一团队”科技示范工程——平山县核桃产业科技示范基地");
+    validate_filing_title("涞源县", "中药材产业", title, sizeof title);
+    cr_expect_str_eq(title,
+                     "河北省山区“一县一业一基地一团队”科技示范工程——涞源县中药材产业科技示范基地");
+}
