@@ -112,7 +112,8 @@ static bool s_database_ready(intake_server_t *self)
     self->next_connect_us = now + 1000000;
     kc_error_t error;
     self->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
-    if (!self->db || store_prepare(self->db, &error)) {
+    if (!self->db || store_prepare(self->db, &error) ||
+        kc_db_exec(self->db, "LISTEN kc_catalogue", &error)) {
         kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
         kc_db_disconnect(&self->db);
         return false;
@@ -139,6 +140,21 @@ static void s_reload(intake_server_t *self)
     self->catalogue = fresh;
     kc_log_notice("catalogue reloaded: %d county-level divisions, %d catalogue entries",
                   catalogue_county_count(fresh), catalogue_indicator_count(fresh));
+}
+
+/* True when the database announced a change of the map or the catalogue
+ * (NOTIFY kc_catalogue, sent by division_change and by migrations). */
+static bool s_catalogue_changed(intake_server_t *self)
+{
+    bool changed = false;
+    if (!self->db || !PQconsumeInput(self->db))
+        return false;
+    PGnotify *notice;
+    while ((notice = PQnotifies(self->db))) {
+        changed = true;
+        PQfreemem(notice);
+    }
+    return changed;
 }
 
 static void s_reply(intake_server_t *self, const s_pending_t *pending, kc_envelope_t *reply)
@@ -468,9 +484,12 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
             s_reload(self);
         }
         zmq_pollitem_t items[] = {{self->router, 0, ZMQ_POLLIN, 0},
-                                  {self->monitor, 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, 1000) < 0)
+                                  {self->monitor, 0, ZMQ_POLLIN, 0},
+                                  {NULL, self->db ? PQsocket(self->db) : -1, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, self->db ? 3 : 2, 1000) < 0)
             continue; /* EINTR: a signal; the loop re-reads the flags */
+        if (s_catalogue_changed(self))
+            s_reload(self);
         if (items[1].revents & ZMQ_POLLIN)
             s_read_monitor(self);
         if (!(items[0].revents & ZMQ_POLLIN))

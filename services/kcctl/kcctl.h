@@ -25,6 +25,8 @@ typedef struct {
     char organisation[64];
     char key[128];     /* --key, or a fresh id per invocation */
     char provider[32]; /* --provider */
+    char name[128];    /* --name, for division-change */
+    char note[256];    /* --note, for division-change */
     int year;          /* --year */
     int after;         /* --after, for events */
     int timeout_ms;    /* per attempt */
@@ -51,6 +53,7 @@ void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn loca
 void kcctl_print_error(const kc_error_t *error);
 
 int kcctl_migrate(kcctl_t *self);
+int kcctl_division_change(kcctl_t *self);
 int kcctl_submit_values(kcctl_t *self);
 int kcctl_submit_application(kcctl_t *self);
 int kcctl_submit_objection(kcctl_t *self);

@@ -7,6 +7,7 @@
  *    submit-objection FILE.json      an objection to a public notice
  *    status SUBMISSION_ID            a submission's answer and value history
  *    divisions [CODE]                the divisions under CODE (provinces if none)
+ *    division-change KIND CODE DATE [SUCCESSORS]  record a reorganisation of the map
  *    events                          the event log (--after N, --follow)
  *    ping                            whether kc-intake answers
  */
@@ -22,6 +23,7 @@ static const struct {
     int (*run)(kcctl_t *self);
 } s_commands[] = {
     {"migrate", kcctl_migrate},
+    {"division-change", kcctl_division_change},
     {"submit-values", kcctl_submit_values},
     {"submit-application", kcctl_submit_application},
     {"submit-objection", kcctl_submit_objection},
@@ -35,7 +37,9 @@ static void s_usage(void)
 {
     fputs("usage: kcctl [options] COMMAND [ARGS]\n"
           "commands: migrate, submit-values FILE.csv, submit-application FILE.json,\n"
-          "          submit-objection FILE.json, status ID, divisions [CODE], events, ping\n"
+          "          submit-objection FILE.json, status ID, divisions [CODE], events, ping,\n"
+          "          division-change rename|recode|merge|split|abolish CODE YYYY-MM-DD\n"
+          "                          [SUCCESSOR,...] [--name NAME] [--note TEXT]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
           "          --endpoint URL    kc-intake requests endpoint\n"
           "          --user NAME --role ROLE --division CODE --organisation ORG\n"
@@ -86,6 +90,8 @@ static int s_option(kcctl_t *self, const char *option, const char *value)
         {"--organisation", self->organisation, sizeof self->organisation},
         {"--provider", self->provider, sizeof self->provider},
         {"--key", self->key, sizeof self->key},
+        {"--name", self->name, sizeof self->name},
+        {"--note", self->note, sizeof self->note},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(option, texts[i].name) == 0)

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "requests.h"
@@ -215,5 +216,45 @@ Test(intake_reports, each_year_is_checked_against_the_division_map_of_that_year)
     cr_expect(strstr(new_year->rejected->errors[0]->hint, "130123") != NULL);
     kc_bus_free(&old_year);
     kc_bus_free(&new_year);
+    free(batch);
+}
+
+Test(intake_reports, a_merge_recorded_with_kcctl_takes_effect_at_once_and_keeps_history)
+{
+    /* 长安区 130102 merged into 桥西区 130104 from 2021: values up to 2020
+     * stay acceptable, later ones are refused with the successor named. */
+    const char *merge[] = {"division-change", "merge",  "130102", "2021-01-01",
+                           "130104",          "--note", "test",   NULL};
+    cr_assert_eq(harness_kcctl(&s_node, merge), 0, "see %s", s_node.log_path);
+    requests_batch_t *batch = s_batch("samr");
+    requests_batch_add(batch, "130102", 2021, "I12", 1.0);
+    /* kc-intake reloads its map when the database NOTIFYs it: probe with
+     * dry runs, which store nothing, until the change is seen. */
+    batch->body.dry_run = true;
+    kc_envelope_t *reply = NULL;
+    for (int attempt = 0; attempt < 50; attempt++) {
+        kc_bus_free(&reply);
+        reply = requests_send_batch(&s_node, batch, "probe");
+        if (reply->body_case == KC__V1__ENVELOPE__BODY_REJECTED)
+            break;
+        usleep(100000);
+    }
+    kc_bus_free(&reply);
+    batch->body.dry_run = false;
+    reply = requests_send_batch(&s_node, batch, "merge-2021");
+    cr_assert(
+        requests_has_error(reply, "validation.county_not_valid_in_year", "reports[0].county_code"),
+        "a 2021 value of a county merged in 2021 was accepted");
+    cr_expect(strstr(reply->rejected->errors[0]->hint, "130104") != NULL);
+    kc_bus_free(&reply);
+    batch->items[0].year = 2020;
+    reply = requests_send_batch(&s_node, batch, "merge-2020");
+    cr_expect_eq(reply->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM division WHERE code = '130102'"
+                                        " AND valid_to = '2021-01-01'"),
+                 1);
+    const char *again[] = {"division-change", "merge", "130102", "2022-01-01", "130104", NULL};
+    cr_expect_neq(harness_kcctl(&s_node, again), 0, "a county merged away was merged twice");
+    kc_bus_free(&reply);
     free(batch);
 }

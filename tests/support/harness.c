@@ -170,3 +170,28 @@ int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max
     PQclear(result);
     return count;
 }
+
+int harness_kcctl(const harness_node_t *node, const char *const *args)
+{
+    char binary[512];
+    snprintf(binary, sizeof binary, "%s/kcctl", s_env("KC_BIN_DIR"));
+    const char *argv[32] = {"kcctl"};
+    int count = 1;
+    for (; args[count - 1] && count < 31; count++)
+        argv[count] = args[count - 1];
+    argv[count] = NULL;
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        FILE *log = freopen(node->log_path, "a", stdout);
+        (void)log;
+        dup2(STDOUT_FILENO, STDERR_FILENO);
+        setenv("KC_DATABASE_URL", node->conninfo, 1);
+        setenv("KC_INTAKE_ENDPOINT", node->endpoint, 1);
+        execv(binary, (char *const *)argv);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}

@@ -56,6 +56,10 @@ long long harness_count(const harness_node_t *node, const char *sql);
  * returns how many. */
 int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max);
 
+/* Run kcctl with `args` (NULL-terminated, without the program name)
+ * against the node; returns its exit status. */
+int harness_kcctl(const harness_node_t *node, const char *const *args);
+
 /* A fresh loopback endpoint "tcp://127.0.0.1:PORT" with a free port. */
 void harness_free_endpoint(char *out, size_t size);
 
