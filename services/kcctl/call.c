@@ -20,8 +20,21 @@ void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn loca
 {
     fprintf(stderr, "refused, nothing was stored: %d problem%s\n", rejected->error_count,
             rejected->error_count == 1 ? "" : "s");
+    size_t repeats = 0;
     for (size_t i = 0; i < rejected->n_errors; i++) {
         const Kc__V1__Error *error = rejected->errors[i];
+        /* One bad county code fails every value of its row with the same
+         * words: say it once and count the rest. */
+        const Kc__V1__Error *previous = i ? rejected->errors[i - 1] : NULL;
+        if (previous && strcmp(previous->code, error->code) == 0 &&
+            strcmp(previous->message, error->message) == 0) {
+            repeats++;
+            continue;
+        }
+        if (repeats)
+            fprintf(stderr, "      (the same for %zu more value%s)\n", repeats,
+                    repeats == 1 ? "" : "s");
+        repeats = 0;
         char where[256] = "";
         if (!locate || locate(locate_context, error->field, where, sizeof where))
             snprintf(where, sizeof where, "%s", error->field);
@@ -31,6 +44,9 @@ void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn loca
         if (*error->hint)
             fprintf(stderr, "      hint: %s\n", error->hint);
     }
+    if (repeats)
+        fprintf(stderr, "      (the same for %zu more value%s)\n", repeats,
+                repeats == 1 ? "" : "s");
     if ((size_t)rejected->error_count > rejected->n_errors)
         fprintf(stderr, "  ... and %zu more\n", (size_t)rejected->error_count - rejected->n_errors);
 }

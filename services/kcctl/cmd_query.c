@@ -28,8 +28,8 @@ static void s_print_status(const Kc__V1__SubmissionStatus *status)
                status->actor->division_code, *status->actor->organisation ? ", " : "",
                status->actor->organisation);
     if (answer && strcmp(status->kind, "reports") == 0)
-        printf("  values     %d received, %d new revisions, %d unchanged\n", answer->received,
-               answer->stored, answer->unchanged);
+        printf("  values     %d received, %d new revision%s, %d unchanged\n", answer->received,
+               answer->stored, answer->stored == 1 ? "" : "s", answer->unchanged);
     if (answer && *answer->application_id)
         printf("  application %s\n", answer->application_id);
     if (answer)
@@ -104,8 +104,11 @@ static void s_print_event(const Kc__V1__Event *event)
     s_print_time(event->occurred_at_ms);
     printf("  %-20s submission %lld", event->type, (long long)event->submission_id);
     if (event->payload_case == KC__V1__EVENT__PAYLOAD_REPORTS_SUBMITTED)
-        printf("  %s: %d values, %d counties", event->reports_submitted->provider,
-               event->reports_submitted->received, event->reports_submitted->county_count);
+        printf("  %s: %d value%s, %d count%s", event->reports_submitted->provider,
+               event->reports_submitted->received,
+               event->reports_submitted->received == 1 ? "" : "s",
+               event->reports_submitted->county_count,
+               event->reports_submitted->county_count == 1 ? "y" : "ies");
     else if (event->payload_case == KC__V1__EVENT__PAYLOAD_APPLICATION_SUBMITTED)
         printf("  %s %s", event->application_submitted->application_id,
                event->application_submitted->title);

@@ -38,8 +38,9 @@ static void s_print_accepted(const kcctl_t *self, const Kc__V1__Accepted *accept
            accepted->replayed ? " earlier (this was a retry)" : "",
            (long long)accepted->submission_id, accepted->kind, self->key);
     if (strcmp(accepted->kind, "reports") == 0)
-        printf("  %d values received: %d new revisions, %d unchanged\n", accepted->received,
-               accepted->stored, accepted->unchanged);
+        printf("  %d value%s received: %d new revision%s, %d unchanged\n", accepted->received,
+               accepted->received == 1 ? "" : "s", accepted->stored,
+               accepted->stored == 1 ? "" : "s", accepted->unchanged);
     if (*accepted->application_id)
         printf("  application %s\n", accepted->application_id);
     if (accepted->objection_id)
