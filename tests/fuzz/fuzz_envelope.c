@@ -1,15 +1,16 @@
 /*  fuzz_envelope: hostile frames against kc_bus_decode and the intake
- *  validators that need no database.
+ *  validators.
  *
  *  Every byte a ROUTER socket receives reaches kc_bus_decode, so it must
  *  turn any bytes into either an envelope or a bus.* error, never a crash
  *  or a leak. An envelope it accepts goes on through what kc-intake runs
  *  before touching PostgreSQL: validate_actor, validate_objection on an
- *  objection body, and the filing title of an application (the catalogue
- *  behind validate_reports and validate_application comes from the
- *  database and is not built here). Last, the envelope is packed again and
- *  decoded again: a message that came off the wire must go back on it, and
- *  packing the re-decoded envelope must give the very same bytes.
+ *  objection, validate_reports and validate_application against a small
+ *  catalogue built by hand (catalogue_new and the add functions: two
+ *  counties, one merged away in 2020, three indicators, three providers),
+ *  and the filing title of an application. Last, the envelope is packed
+ *  again and decoded again: a message that came off the wire must go back
+ *  on it, and packing the re-decoded envelope must give the same bytes.
  *
  *  Invariants checked (abort on breach, which libFuzzer reports as a crash):
  *    - decode fails <=> the error has a code; succeeds => body is known,
@@ -28,20 +29,51 @@
 #include "kc/kc_clock.h"
 #include "kc/kc_error.h"
 
-#define S_CHECK(condition)                                                                    \
-    do {                                                                                      \
-        if (!(condition)) {                                                                   \
-            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #condition); \
-            abort();                                                                          \
-        }                                                                                     \
+#define S_CHECK(condition)                                                                         \
+    do {                                                                                           \
+        if (!(condition)) {                                                                        \
+            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #condition);      \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static catalogue_t *s_catalogue;
+
+static void s_indicator(const char *code, const char *provider, double low, double high)
+{
+    catalogue_indicator_t indicator;
+    memset(&indicator, 0, sizeof indicator);
+    snprintf(indicator.framework, sizeof indicator.framework, "hebei-2019");
+    snprintf(indicator.code, sizeof indicator.code, "%s", code);
+    snprintf(indicator.name_zh, sizeof indicator.name_zh, "指标 %s", code);
+    snprintf(indicator.unit, sizeof indicator.unit, "%%");
+    snprintf(indicator.provider, sizeof indicator.provider, "%s", provider);
+    indicator.min_value = low;
+    indicator.max_value = high;
+    indicator.first_year = 2017;
+    indicator.last_year = 2025;
+    catalogue_add_indicator(s_catalogue, &indicator);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     kc_clock_set_fake(1717200000000); /* 2024-06-01: "today" for the date rules */
+    s_catalogue = catalogue_new();
+    catalogue_add_division(s_catalogue, "130000", 0, 9999, 1, "河北省");
+    catalogue_add_division(s_catalogue, "130100", 0, 9999, 2, "石家庄市");
+    catalogue_add_division(s_catalogue, "130131", 0, 9999, 3, "平山县");
+    catalogue_add_division(s_catalogue, "130132", 0, 2019, 3, "旧县");
+    catalogue_add_succession(s_catalogue, "130132", "130131");
+    s_indicator("I01", "stats", 0, 1e6);
+    s_indicator("I07", "county", -100, 100);
+    s_indicator("I17", "sti", 0, 1e9);
+    catalogue_add_provider(s_catalogue, "stats");
+    catalogue_add_provider(s_catalogue, "county");
+    catalogue_add_provider(s_catalogue, "sti");
+    catalogue_seal(s_catalogue);
     return 0;
 }
 
@@ -63,9 +95,12 @@ static void s_validate(const kc_envelope_t *envelope)
     validate_actor(envelope->actor, &errors);
     if (envelope->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_OBJECTION)
         validate_objection(envelope->submit_objection, &errors);
+    if (envelope->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS)
+        validate_reports(s_catalogue, envelope->actor, envelope->submit_reports, &errors);
+    if (envelope->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION)
+        validate_application(s_catalogue, envelope->submit_application, &errors);
     if (envelope->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION &&
-        envelope->submit_application->form_case ==
-            KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE) {
+        envelope->submit_application->form_case == KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE) {
         const Kc__V1__MountainBaseForm *form = envelope->submit_application->mountain_base;
         char title[512];
         validate_filing_title(form->location, form->industry, title, sizeof title);

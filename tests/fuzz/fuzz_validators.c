@@ -30,12 +30,12 @@
 #include "kc/kc_clock.h"
 #include "kc/kc_error.h"
 
-#define S_CHECK(condition)                                                                    \
-    do {                                                                                      \
-        if (!(condition)) {                                                                   \
-            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #condition); \
-            abort();                                                                          \
-        }                                                                                     \
+#define S_CHECK(condition)                                                                         \
+    do {                                                                                           \
+        if (!(condition)) {                                                                        \
+            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #condition);      \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 #define S_PARAMETER_BYTES 7
@@ -51,8 +51,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* The check returned `status` having seen `before` errors in `errors`:
  * 0 with none added, or -1 with one added that names `field`. */
-static void s_check_outcome(int status, const kc_errors_t *errors, size_t before,
-                            const char *field)
+static void s_check_outcome(int status, const kc_errors_t *errors, size_t before, const char *field)
 {
     S_CHECK(status == 0 || status == -1);
     if (status == 0) {
@@ -91,15 +90,15 @@ static bool s_all_digits(const char *text, size_t count)
 }
 
 /* Run one kc_check_* that takes (text, field, errors) and check its outcome. */
-#define S_RUN(status, call, errors, field)                  \
-    do {                                                    \
-        size_t before_ = (errors)->total;                   \
-        status = (call);                                    \
-        s_check_outcome(status, (errors), before_, field);  \
+#define S_RUN(status, call, errors, field)                                                         \
+    do {                                                                                           \
+        size_t before_ = (errors)->total;                                                          \
+        status = (call);                                                                           \
+        s_check_outcome(status, (errors), before_, field);                                         \
     } while (0)
 
-static void s_check_text_rules(const char *text, const char *field, bool required,
-                               size_t max_chars, kc_errors_t *errors)
+static void s_check_text_rules(const char *text, const char *field, bool required, size_t max_chars,
+                               kc_errors_t *errors)
 {
     int status;
     long length = kc_utf8_length(text);
@@ -125,9 +124,9 @@ static void s_check_text_rules(const char *text, const char *field, bool require
         if (status == 0)
             S_CHECK(!too_long);
         else
-            S_CHECK(s_last_code(errors) == KC_ERR_TOO_LONG ? too_long
-                                                          : s_last_code(errors) == KC_ERR_REQUIRED &&
-                                                                required);
+            S_CHECK(s_last_code(errors) == KC_ERR_TOO_LONG
+                        ? too_long
+                        : s_last_code(errors) == KC_ERR_REQUIRED && required);
         if (!required)
             S_CHECK((status == -1) == too_long);
     } else {
@@ -171,8 +170,8 @@ static void s_check_formats(const char *text, const char *field, kc_errors_t *er
     if (status == 0 && size) {
         S_CHECK(size == 10 && text[4] == '-' && text[7] == '-');
         S_CHECK(s_all_digits(text, 4) && s_all_digits(text + 5, 2) && s_all_digits(text + 8, 2));
-        int year = (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 +
-                   (text[3] - '0');
+        int year =
+            (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
         int month = (text[5] - '0') * 10 + (text[6] - '0');
         int day = (text[8] - '0') * 10 + (text[9] - '0');
         S_CHECK(year >= 1900 && year <= 2100 && kc_date_is_valid(year, month, day));
@@ -182,8 +181,7 @@ static void s_check_formats(const char *text, const char *field, kc_errors_t *er
 
     S_RUN(status, kc_check_year_month(text, field, errors), errors, field);
     if (status == 0 && size)
-        S_CHECK(size == 7 && text[4] == '-' && s_all_digits(text, 4) &&
-                s_all_digits(text + 5, 2));
+        S_CHECK(size == 7 && text[4] == '-' && s_all_digits(text, 4) && s_all_digits(text + 5, 2));
 
     S_RUN(status, kc_check_sha256_hex(text, field, errors), errors, field);
     if (status == 0 && size)

@@ -26,12 +26,12 @@
 #include "kc/kc_error.h"
 #include "kcctl/values_sheet.h"
 
-#define S_CHECK(condition)                                                                    \
-    do {                                                                                      \
-        if (!(condition)) {                                                                   \
-            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #condition); \
-            abort();                                                                          \
-        }                                                                                     \
+#define S_CHECK(condition)                                                                         \
+    do {                                                                                           \
+        if (!(condition)) {                                                                        \
+            fprintf(stderr, "%s:%d: invariant broken: %s\n", __FILE__, __LINE__, #condition);      \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 #define S_YEAR 2023
@@ -108,8 +108,7 @@ static void s_check_sheet(const values_sheet_t *sheet)
         const values_sheet_cell_t *cell = &sheet->cells[i];
         S_CHECK(report->year == S_YEAR);
         S_CHECK(*report->county_code && strlen(report->county_code) < VALUES_SHEET_COUNTY_MAX);
-        S_CHECK(*report->indicator_code &&
-                strlen(report->indicator_code) < VALUES_SHEET_NAME_MAX);
+        S_CHECK(*report->indicator_code && strlen(report->indicator_code) < VALUES_SHEET_NAME_MAX);
         S_CHECK(isfinite(report->value));
         S_CHECK(strcmp(cell->county_code, report->county_code) == 0);
         S_CHECK(strcmp(cell->column_name, report->indicator_code) == 0);
@@ -130,8 +129,7 @@ static void s_check_sheet(const values_sheet_t *sheet)
 
     size_t last = request->n_reports - 1;
     char field[64];
-    static const char *const members[] = {"", ".value", ".county_code", ".indicator_code",
-                                          ".year"};
+    static const char *const members[] = {"", ".value", ".county_code", ".indicator_code", ".year"};
     for (size_t m = 0; m < sizeof members / sizeof members[0]; m++) {
         snprintf(field, sizeof field, "reports[0]%s", members[m]);
         S_CHECK(s_locate(sheet, field, 256) == 0);

@@ -1,0 +1,5 @@
+
+01HZX3Q4M8N7P6R5S4T3V2W1X0ListDivisionsseed-key-0001"
+node-hebei*)
+	zhang.weicounty_bureau130131"stats0€¨âˆý1z
+130100ç
