@@ -58,16 +58,21 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt_install=(apt-get install -y -q --no-install-recommends)
 
-echo "install-deps: installing ${missing[*]}"
-apt-get update -q
+# apt's progress is long and says nothing a newcomer needs: it goes to a log,
+# whose end is shown if something fails.
+log=/var/log/kechuang-install-deps.log
+: >"$log"
+trap 'rc=$?; if ((rc != 0)); then tail -n 30 "$log" >&2; echo "install-deps: failed, see $log" >&2; fi' EXIT
+echo "install-deps: installing ${#missing[@]} packages (apt's output: $log): ${missing[*]}"
+apt-get update -q >>"$log" 2>&1
 
 if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
-    "${apt_install[@]}" postgresql-common
+    "${apt_install[@]}" postgresql-common >>"$log" 2>&1
     sed -ri 's/^#?[[:space:]]*create_main_cluster[[:space:]]*=.*$/create_main_cluster = false/' \
         /etc/postgresql-common/createcluster.conf
 fi
 
-"${apt_install[@]}" "${missing[@]}"
+"${apt_install[@]}" "${missing[@]}" >>"$log" 2>&1
 
 still_missing=()
 for package in "${missing[@]}"; do

@@ -2,7 +2,7 @@
 # run-tests.sh BUILD_DIR: every test of kechuang, on a build made by `make test`
 # (AddressSanitizer + UndefinedBehaviorSanitizer).
 #
-#   1. lint: banned calls, SQL built from strings, clang-format
+#   1. lint: banned calls, SQL built from strings, clang-format, the compose file
 #   2. unit tests (Criterion)
 #   3. integration tests (Criterion) against real kc-intake processes and a
 #      real PostgreSQL 15 cluster started here under var/test-pg; every test
@@ -20,6 +20,7 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "lint"
 .ci/lint.sh
+docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml: valid"
 
 pg_dir=var/test-pg
 logs=var/test-logs

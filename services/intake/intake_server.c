@@ -35,14 +35,16 @@ typedef struct {
 struct intake_server_t {
     kc_config_t config;
     void *context;
-    void *router;            /* requests in, answers out */
-    void *publisher;         /* events out */
-    void *monitor;           /* connection events of the router */
-    PGconn *db;              /* NULL while the database is unreachable */
-    catalogue_t *catalogue;  /* NULL until the database was first reached */
-    int64_t next_connect_us; /* earliest time of the next connection attempt */
-    s_pending_t *group;      /* writes waiting for the next commit... */
-    store_write_t *writes;   /* ...and what the store makes of them, index for index */
+    void *router;                  /* requests in, answers out */
+    void *publisher;               /* events out */
+    void *monitor;                 /* connection events of the router */
+    PGconn *db;                    /* NULL while the database is unreachable */
+    catalogue_t *catalogue;        /* NULL until the database was first reached */
+    int64_t next_connect_us;       /* earliest time of the next connection attempt */
+    long undelivered;              /* answers lost to gone or full peers, not yet logged */
+    int64_t undelivered_logged_us; /* when they were last logged */
+    s_pending_t *group;            /* writes waiting for the next commit... */
+    store_write_t *writes;         /* ...and what the store makes of them, index for index */
     size_t group_count;
 };
 
@@ -100,26 +102,31 @@ void intake_server_destroy(intake_server_t **self)
     *self = NULL;
 }
 
-/* Connect (at most once a second) and load the catalogue if needed. */
+/* Connect and load the catalogue if needed, trying at most once a second:
+ * a node whose database is down or not yet migrated keeps answering
+ * "database.unavailable" until it is ready. */
 static bool s_database_ready(intake_server_t *self)
 {
-    if (self->db && !kc_db_is_lost(self->db))
-        return self->catalogue != NULL;
-    kc_db_disconnect(&self->db);
+    if (self->db && !kc_db_is_lost(self->db) && self->catalogue)
+        return true;
     int64_t now = kc_clock_mono_us();
     if (now < self->next_connect_us)
         return false;
     self->next_connect_us = now + 1000000;
     kc_error_t error;
-    self->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
-    if (!self->db || store_prepare(self->db, &error) ||
-        kc_db_exec(self->db, "LISTEN kc_catalogue", &error)) {
-        kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
+    if (!self->db || kc_db_is_lost(self->db)) {
         kc_db_disconnect(&self->db);
-        return false;
+        self->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
+        if (!self->db || store_prepare(self->db, &error) ||
+            kc_db_exec(self->db, "LISTEN kc_catalogue", &error)) {
+            kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
+            kc_db_disconnect(&self->db);
+            return false;
+        }
     }
     if (!self->catalogue && !(self->catalogue = catalogue_load(self->db, &error))) {
-        kc_log_error("cannot load the catalogue: %s (%s)", error.message, error.detail);
+        kc_log_error("cannot load the catalogue (has `kcctl migrate` run?): %s (%s)", error.message,
+                     error.detail);
         return false;
     }
     kc_log_notice("database connected: %d county-level divisions, %d catalogue entries",
@@ -164,8 +171,18 @@ static void s_reply(intake_server_t *self, const s_pending_t *pending, kc_envelo
     reply->correlation_id = pending->request ? pending->request->message_id : "";
     kc_error_t error;
     if (kc_bus_send(self->router, pending->identity, pending->identity_size, pending->delimited,
-                    reply, &error))
-        kc_log_warn("answer not delivered: %s", error.message);
+                    reply, &error)) {
+        /* A flood from a peer that never reads would write a line per
+         * answer: count them and say so at most once a second. */
+        self->undelivered++;
+        int64_t now = kc_clock_mono_us();
+        if (now - self->undelivered_logged_us >= 1000000) {
+            kc_log_warn("%ld answer%s not delivered (peer gone or not reading): %s",
+                        self->undelivered, self->undelivered == 1 ? "" : "s", error.message);
+            self->undelivered = 0;
+            self->undelivered_logged_us = now;
+        }
+    }
 }
 
 static void s_reply_errors(intake_server_t *self, const s_pending_t *pending,
