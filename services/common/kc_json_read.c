@@ -1,20 +1,25 @@
-/*  kc_json: protobuf-c messages to and from json-c objects.
+/*  kc_json_read: json-c objects to protobuf-c messages.
  *
- *  One walk over the descriptor of a message in each direction. Writing is
- *  total: every message has a JSON form. Reading checks the shape only and
- *  keeps going after a problem, so the sender sees every misplaced field
- *  at once; the message it builds is kept consistent at every step (array
- *  counts match what was filled, a oneof case is set only with its member)
- *  so that protobuf_c_message_free_unpacked can free it whatever failed.
+ *  One walk over the descriptor of the message wanted, driven by the keys
+ *  of the JSON object, following the mapping that include/kc/kc_json.h
+ *  sets out. Reading checks the shape only and keeps going after a
+ *  problem, so the sender sees every misplaced field at once, each error
+ *  with the path of its value ("form.plan.attachments[2].name"); the
+ *  message it builds is kept consistent at every step (array counts match
+ *  what was filled, a oneof case is set only with its member) so that
+ *  protobuf_c_message_free_unpacked can free it whatever failed.
  *
  *  Memory follows the layout of protobuf-c's default allocator, which is
  *  what free_unpacked(message, NULL) expects: the message, its strings,
  *  bytes, repeated arrays and submessages each come from malloc; scalar
  *  fields not given keep the defaults protobuf_c_message_init put there.
+ *
+ *  The way out, message to JSON, is kc_json_write.c; reading a JSON file
+ *  first is kc_json_file.c; the layout helpers both walks use are in
+ *  kc_json_internal.h, the base64 of bytes fields in kc_json_base64.c.
  */
 #include "kc/kc_json.h"
 
-#include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -23,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/kc_json_internal.h"
 
 #define KC_JSON_PATH_MAX 512
 
@@ -39,74 +46,7 @@ typedef struct {
     uint64_t magnitude; /* absolute value */
 } s_integer_t;
 
-static const char s_base64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void *s_allocate(size_t size)
-{
-    void *memory = calloc(1, size ? size : 1);
-    if (!memory)
-        abort(); /* out of memory is not an error kechuang can answer */
-    return memory;
-}
-
-/* ---------------------------------------------------------------------------
- * Layout of fields in the C structures protobuf-c generates.
- */
-
-static size_t s_element_size(ProtobufCType type)
-{
-    switch (type) {
-    case PROTOBUF_C_TYPE_INT32:
-    case PROTOBUF_C_TYPE_SINT32:
-    case PROTOBUF_C_TYPE_SFIXED32:
-    case PROTOBUF_C_TYPE_UINT32:
-    case PROTOBUF_C_TYPE_FIXED32:
-        return sizeof(uint32_t);
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-        return sizeof(uint64_t);
-    case PROTOBUF_C_TYPE_FLOAT:
-        return sizeof(float);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return sizeof(double);
-    case PROTOBUF_C_TYPE_BOOL:
-        return sizeof(protobuf_c_boolean);
-    case PROTOBUF_C_TYPE_ENUM:
-        return sizeof(int);
-    case PROTOBUF_C_TYPE_STRING:
-        return sizeof(char *);
-    case PROTOBUF_C_TYPE_BYTES:
-        return sizeof(ProtobufCBinaryData);
-    case PROTOBUF_C_TYPE_MESSAGE:
-        return sizeof(ProtobufCMessage *);
-    }
-    return 0;
-}
-
-static void *s_member(const ProtobufCMessage *message, unsigned offset)
-{
-    return (char *)message + offset;
-}
-
-/* True when the field is an optional scalar with a has_ flag (proto2, or
- * proto3 `optional`); strings and messages show presence by their pointer. */
-static bool s_has_flag(const ProtobufCFieldDescriptor *field)
-{
-    return field->label == PROTOBUF_C_LABEL_OPTIONAL &&
-           !(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) && field->type != PROTOBUF_C_TYPE_STRING &&
-           field->type != PROTOBUF_C_TYPE_MESSAGE;
-}
-
-static uint32_t *s_oneof_case(const ProtobufCMessage *message,
-                              const ProtobufCFieldDescriptor *field)
-{
-    return (uint32_t *)s_member(message, field->quantifier_offset);
-}
-
+/* The .proto name of a field type, for the detail of an error. */
 static const char *s_type_name(ProtobufCType type)
 {
     static const char *const names[] = {
@@ -126,153 +66,7 @@ static const char *s_type_name(ProtobufCType type)
 }
 
 /* ---------------------------------------------------------------------------
- * Writing: message to JSON.
- */
-
-static struct json_object *s_write_message(const ProtobufCMessage *message);
-
-/* The shortest decimal that reads back as the same double (or float, when
- * `is_float`), with ".0" added to whole numbers so that the value reads
- * back as a double; non-finite values as the strings of the proto3 JSON
- * mapping. */
-static struct json_object *s_write_double(double value, bool is_float)
-{
-    if (isnan(value))
-        return json_object_new_string("NaN");
-    if (isinf(value))
-        return json_object_new_string(value > 0 ? "Infinity" : "-Infinity");
-    char text[40];
-    for (int precision = is_float ? 6 : 15; precision <= 17; precision++) {
-        snprintf(text, sizeof text, "%.*g", precision, value);
-        double back = strtod(text, NULL);
-        if (is_float ? (float)back == (float)value : back == value)
-            break;
-    }
-    if (strspn(text, "-0123456789") == strlen(text)) {
-        size_t used = strlen(text);
-        snprintf(text + used, sizeof text - used, ".0");
-    }
-    return json_object_new_double_s(value, text);
-}
-
-static struct json_object *s_write_bytes(const ProtobufCBinaryData *bytes)
-{
-    size_t length = bytes->data ? bytes->len : 0;
-    size_t size = (length + 2) / 3 * 4;
-    char *text = s_allocate(size + 1);
-    size_t out = 0;
-    for (size_t i = 0; i < length; i += 3) {
-        uint32_t group = (uint32_t)bytes->data[i] << 16;
-        if (i + 1 < length)
-            group |= (uint32_t)bytes->data[i + 1] << 8;
-        if (i + 2 < length)
-            group |= bytes->data[i + 2];
-        text[out++] = s_base64_alphabet[(group >> 18) & 63];
-        text[out++] = s_base64_alphabet[(group >> 12) & 63];
-        text[out++] = i + 1 < length ? s_base64_alphabet[(group >> 6) & 63] : '=';
-        text[out++] = i + 2 < length ? s_base64_alphabet[group & 63] : '=';
-    }
-    struct json_object *result = json_object_new_string_len(text, (int)out);
-    free(text);
-    return result;
-}
-
-static struct json_object *s_write_enum(const ProtobufCFieldDescriptor *field, int value)
-{
-    const ProtobufCEnumValue *known =
-        protobuf_c_enum_descriptor_get_value(field->descriptor, value);
-    if (known)
-        return json_object_new_string(known->name);
-    return json_object_new_int(value);
-}
-
-/* JSON of one value of `field` stored at `slot` (the member itself, or one
- * element of a repeated member). */
-static struct json_object *s_write_value(const ProtobufCFieldDescriptor *field, const void *slot)
-{
-    switch (field->type) {
-    case PROTOBUF_C_TYPE_INT32:
-    case PROTOBUF_C_TYPE_SINT32:
-    case PROTOBUF_C_TYPE_SFIXED32:
-        return json_object_new_int(*(const int32_t *)slot);
-    case PROTOBUF_C_TYPE_UINT32:
-    case PROTOBUF_C_TYPE_FIXED32:
-        return json_object_new_int64(*(const uint32_t *)slot);
-    case PROTOBUF_C_TYPE_INT64:
-    case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64:
-        return json_object_new_int64(*(const int64_t *)slot);
-    case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64:
-        return json_object_new_uint64(*(const uint64_t *)slot);
-    case PROTOBUF_C_TYPE_FLOAT:
-        return s_write_double(*(const float *)slot, true);
-    case PROTOBUF_C_TYPE_DOUBLE:
-        return s_write_double(*(const double *)slot, false);
-    case PROTOBUF_C_TYPE_BOOL:
-        return json_object_new_boolean(*(const protobuf_c_boolean *)slot != 0);
-    case PROTOBUF_C_TYPE_ENUM:
-        return s_write_enum(field, *(const int *)slot);
-    case PROTOBUF_C_TYPE_STRING: {
-        const char *text = *(char *const *)slot;
-        return json_object_new_string(text ? text : "");
-    }
-    case PROTOBUF_C_TYPE_BYTES:
-        return s_write_bytes(slot);
-    case PROTOBUF_C_TYPE_MESSAGE: {
-        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)slot;
-        return sub ? s_write_message(sub) : NULL;
-    }
-    }
-    return NULL;
-}
-
-static struct json_object *s_write_repeated(const ProtobufCMessage *message,
-                                            const ProtobufCFieldDescriptor *field)
-{
-    size_t count = *(const size_t *)s_member(message, field->quantifier_offset);
-    const char *array = *(char *const *)s_member(message, field->offset);
-    size_t size = s_element_size(field->type);
-    struct json_object *list = json_object_new_array_ext(array ? (int)count : 0);
-    for (size_t i = 0; array && i < count; i++)
-        json_object_array_add(list, s_write_value(field, array + i * size));
-    return list;
-}
-
-/* True when the field has a value to write: a oneof member that is set, an
- * optional scalar whose has_ flag is set, or any other field. */
-static bool s_is_written(const ProtobufCMessage *message, const ProtobufCFieldDescriptor *field)
-{
-    if (field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
-        return *s_oneof_case(message, field) == field->id;
-    if (s_has_flag(field))
-        return *(const protobuf_c_boolean *)s_member(message, field->quantifier_offset) != 0;
-    return true;
-}
-
-static struct json_object *s_write_message(const ProtobufCMessage *message)
-{
-    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
-    struct json_object *object = json_object_new_object();
-    for (unsigned i = 0; i < descriptor->n_fields; i++) {
-        const ProtobufCFieldDescriptor *field = &descriptor->fields[i];
-        if (!s_is_written(message, field))
-            continue;
-        struct json_object *value = field->label == PROTOBUF_C_LABEL_REPEATED
-                                        ? s_write_repeated(message, field)
-                                        : s_write_value(field, s_member(message, field->offset));
-        json_object_object_add(object, field->name, value);
-    }
-    return object;
-}
-
-struct json_object *kc_json_from_message(const ProtobufCMessage *message)
-{
-    return message ? s_write_message(message) : NULL;
-}
-
-/* ---------------------------------------------------------------------------
- * Reading: JSON to message. Paths and errors first.
+ * Paths and errors.
  */
 
 /* Record that snprintf wrote `wrote` bytes at the end of the path. */
@@ -418,31 +212,39 @@ static int s_read_integer(s_reader_t *self, const ProtobufCFieldDescriptor *fiel
     return 0;
 }
 
-/* Fit an integer to the field's C type; reports values out of range. */
-static int s_store_integer(s_reader_t *self, const ProtobufCFieldDescriptor *field,
-                           const s_integer_t *number, void *slot)
+/* Whether the C type of an integer field is signed, and its largest value. */
+static void s_integer_range(ProtobufCType type, bool *is_signed, uint64_t *maximum)
 {
-    bool is_signed = true;
-    uint64_t maximum = INT32_MAX;
-    switch (field->type) {
+    *is_signed = true;
+    *maximum = INT32_MAX;
+    switch (type) {
     case PROTOBUF_C_TYPE_UINT32:
     case PROTOBUF_C_TYPE_FIXED32:
-        is_signed = false;
-        maximum = UINT32_MAX;
+        *is_signed = false;
+        *maximum = UINT32_MAX;
         break;
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64:
-        is_signed = false;
-        maximum = UINT64_MAX;
+        *is_signed = false;
+        *maximum = UINT64_MAX;
         break;
     case PROTOBUF_C_TYPE_INT64:
     case PROTOBUF_C_TYPE_SINT64:
     case PROTOBUF_C_TYPE_SFIXED64:
-        maximum = INT64_MAX;
+        *maximum = INT64_MAX;
         break;
     default:
         break;
     }
+}
+
+/* Fit an integer to the field's C type; reports values out of range. */
+static int s_store_integer(s_reader_t *self, const ProtobufCFieldDescriptor *field,
+                           const s_integer_t *number, void *slot)
+{
+    bool is_signed;
+    uint64_t maximum;
+    s_integer_range(field->type, &is_signed, &maximum);
     bool fits = number->negative ? is_signed && number->magnitude <= maximum + 1
                                  : number->magnitude <= maximum;
     if (number->negative && number->magnitude == 0)
@@ -461,7 +263,7 @@ static int s_store_integer(s_reader_t *self, const ProtobufCFieldDescriptor *fie
         number->negative ? (int64_t)(0 - number->magnitude) : (int64_t)number->magnitude;
     if (number->negative && number->magnitude == (uint64_t)INT64_MAX + 1)
         signed_value = INT64_MIN;
-    switch (s_element_size(field->type)) {
+    switch (kc_json_element_size(field->type)) {
     case sizeof(uint32_t):
         if (is_signed)
             *(int32_t *)slot = (int32_t)signed_value;
@@ -559,53 +361,9 @@ static int s_read_string(s_reader_t *self, const ProtobufCFieldDescriptor *field
             kc_error_detail(error, "the string holds a NUL character (\\u0000)");
         return -1;
     }
-    char *copy = s_allocate(length + 1);
+    char *copy = kc_json_allocate(length + 1);
     memcpy(copy, text, length);
     *slot = copy;
-    return 0;
-}
-
-static int s_base64_digit(unsigned char c)
-{
-    if (c == '-')
-        return 62; /* the URL-safe alphabet of RFC 4648 section 5 */
-    if (c == '_')
-        return 63;
-    const char *found = c ? strchr(s_base64_alphabet, c) : NULL;
-    return found ? (int)(found - s_base64_alphabet) : -1;
-}
-
-/* Decode standard or URL-safe base64, padding optional. */
-static int s_base64_decode(const char *text, size_t length, ProtobufCBinaryData *out)
-{
-    if (length % 4 == 0 && length > 0 && text[length - 1] == '=')
-        length -= text[length - 2] == '=' ? 2 : 1;
-    if (length % 4 == 1)
-        return -1;
-    uint8_t *bytes = s_allocate(length / 4 * 3 + 2);
-    size_t used = 0;
-    uint32_t bits = 0;
-    int held = 0;
-    for (size_t i = 0; i < length; i++) {
-        int digit = s_base64_digit((unsigned char)text[i]);
-        if (digit < 0) {
-            free(bytes);
-            return -1;
-        }
-        bits = (bits << 6) | (uint32_t)digit;
-        held += 6;
-        if (held >= 8) {
-            held -= 8;
-            bytes[used++] = (uint8_t)(bits >> held);
-            bits &= (1u << held) - 1;
-        }
-    }
-    if (used == 0) {
-        free(bytes);
-        bytes = NULL;
-    }
-    out->data = bytes;
-    out->len = used;
     return 0;
 }
 
@@ -617,8 +375,8 @@ static int s_read_bytes(s_reader_t *self, const ProtobufCFieldDescriptor *field,
         return -1;
     }
     ProtobufCBinaryData bytes;
-    if (s_base64_decode(json_object_get_string(value), (size_t)json_object_get_string_len(value),
-                        &bytes) != 0) {
+    if (kc_json_base64_decode(json_object_get_string(value),
+                              (size_t)json_object_get_string_len(value), &bytes) != 0) {
         kc_error_t *error = s_fail(self, "invalid base64 in \"%s\"", s_current_name(field));
         if (error)
             kc_error_hint(error, "bytes are written in base64 (RFC 4648), padding optional");
@@ -701,10 +459,10 @@ static void s_read_repeated(s_reader_t *self, ProtobufCMessage *message,
     size_t length = json_object_array_length(list);
     if (length == 0)
         return;
-    size_t size = s_element_size(field->type);
-    size_t *count = s_member(message, field->quantifier_offset);
-    char *array = s_allocate(length * size);
-    *(char **)s_member(message, field->offset) = array;
+    size_t size = kc_json_element_size(field->type);
+    size_t *count = kc_json_member(message, field->quantifier_offset);
+    char *array = kc_json_allocate(length * size);
+    *(char **)kc_json_member(message, field->offset) = array;
     *count = 0;
     for (size_t i = 0; i < length; i++) {
         size_t saved = s_path_push_index(self, i);
@@ -727,13 +485,13 @@ static void s_read_single(s_reader_t *self, ProtobufCMessage *message,
                           const ProtobufCFieldDescriptor *field, struct json_object *value,
                           int depth)
 {
-    void *slot = s_member(message, field->offset);
+    void *slot = kc_json_member(message, field->offset);
     if (!(field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)) {
-        if (s_read_value(self, field, value, slot, depth) == 0 && s_has_flag(field))
-            *(protobuf_c_boolean *)s_member(message, field->quantifier_offset) = 1;
+        if (s_read_value(self, field, value, slot, depth) == 0 && kc_json_has_flag(field))
+            *(protobuf_c_boolean *)kc_json_member(message, field->quantifier_offset) = 1;
         return;
     }
-    uint32_t *chosen = s_oneof_case(message, field);
+    uint32_t *chosen = kc_json_oneof_case(message, field);
     if (*chosen != 0 && *chosen != field->id) {
         kc_error_t *error = s_fail(self, "conflicting field \"%s\"", field->name);
         if (error) {
@@ -745,7 +503,7 @@ static void s_read_single(s_reader_t *self, ProtobufCMessage *message,
         return;
     }
     /* A oneof's union holds no default: start the member from zero. */
-    memset(slot, 0, s_element_size(field->type));
+    memset(slot, 0, kc_json_element_size(field->type));
     if (s_read_value(self, field, value, slot, depth) == 0)
         *chosen = field->id;
 }
@@ -781,7 +539,7 @@ static void s_fail_unknown(s_reader_t *self, const ProtobufCMessageDescriptor *d
 static ProtobufCMessage *s_read_message(s_reader_t *self, struct json_object *object,
                                         const ProtobufCMessageDescriptor *descriptor, int depth)
 {
-    ProtobufCMessage *message = s_allocate(descriptor->sizeof_message);
+    ProtobufCMessage *message = kc_json_allocate(descriptor->sizeof_message);
     protobuf_c_message_init(descriptor, message);
     json_object_object_foreach(object, key, value)
     {
@@ -821,136 +579,5 @@ ProtobufCMessage *kc_json_to_message(struct json_object *object,
         protobuf_c_message_free_unpacked(message, NULL);
         return NULL;
     }
-    return message;
-}
-
-/* ---------------------------------------------------------------------------
- * Reading files.
- */
-
-/* The whole file in a new NUL-terminated buffer, or NULL with an error. */
-static char *s_read_file(const char *path, size_t *length, kc_errors_t *errors)
-{
-    FILE *file = fopen(path, "rb");
-    if (!file) {
-        kc_error_t *error = kc_errors_add(errors, KC_ERR_INPUT, path, "cannot open \"%s\"", path);
-        if (error)
-            kc_error_detail(error, "%s", strerror(errno));
-        return NULL;
-    }
-    size_t capacity = 64 * 1024, used = 0;
-    char *text = s_allocate(capacity + 1);
-    for (;;) {
-        if (used == capacity) {
-            capacity *= 2;
-            text = realloc(text, capacity + 1);
-            if (!text)
-                abort();
-        }
-        size_t got = fread(text + used, 1, capacity - used, file);
-        used += got;
-        if (got == 0 || used > KC_JSON_FILE_MAX)
-            break;
-    }
-    const char *problem = ferror(file) ? strerror(errno) : NULL;
-    fclose(file);
-    if (!problem && used > KC_JSON_FILE_MAX)
-        problem = "the file is larger than 16 MiB";
-    if (problem) {
-        kc_error_t *error = kc_errors_add(errors, KC_ERR_INPUT, path, "cannot read \"%s\"", path);
-        if (error)
-            kc_error_detail(error, "%s", problem);
-        free(text);
-        return NULL;
-    }
-    text[used] = '\0';
-    *length = used;
-    return text;
-}
-
-/* 1-based line and column (in characters) of byte `offset` of `text`. */
-static void s_position(const char *text, size_t offset, size_t *line, size_t *column)
-{
-    *line = 1;
-    *column = 1;
-    for (size_t i = 0; i < offset; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '\n') {
-            (*line)++;
-            *column = 1;
-        } else if ((c & 0xC0) != 0x80) {
-            (*column)++;
-        }
-    }
-}
-
-static void s_fail_parse(kc_errors_t *errors, const char *path, const char *text, size_t offset,
-                         const char *problem)
-{
-    size_t line, column;
-    s_position(text, offset, &line, &column);
-    kc_error_t *error = kc_errors_add(errors, KC_ERR_INPUT, path, "cannot parse \"%s\"", path);
-    if (error) {
-        kc_error_detail(error, "line %zu, column %zu: %s", line, column, problem);
-        kc_error_hint(error, "the file must hold one JSON object (RFC 8259)");
-    }
-}
-
-/* Parse the text as strict JSON; NULL with one error if it is not. A JSON
- * null comes back as NULL too, with an error saying an object was wanted. */
-static struct json_object *s_parse(const char *path, const char *text, size_t length,
-                                   kc_errors_t *errors)
-{
-    const char *nul = memchr(text, '\0', length);
-    if (nul) {
-        s_fail_parse(errors, path, text, (size_t)(nul - text), "the file holds a NUL byte");
-        return NULL;
-    }
-    if (strspn(text, " \t\r\n") == length) {
-        s_fail_parse(errors, path, text, length, "the file is empty");
-        return NULL;
-    }
-    struct json_tokener *tokener = json_tokener_new_ex(KC_JSON_DEPTH_MAX);
-    if (!tokener)
-        abort();
-    json_tokener_set_flags(tokener, JSON_TOKENER_STRICT);
-    /* length + 1: the terminating NUL tells json-c the input ends here. */
-    struct json_object *root = json_tokener_parse_ex(tokener, text, (int)length + 1);
-    enum json_tokener_error status = json_tokener_get_error(tokener);
-    size_t end = json_tokener_get_parse_end(tokener);
-    json_tokener_free(tokener);
-    if (status == json_tokener_continue)
-        s_fail_parse(errors, path, text, length, "unexpected end of file");
-    else if (status != json_tokener_success)
-        s_fail_parse(errors, path, text, end, json_tokener_error_desc(status));
-    else if (end < length && strspn(text + end, " \t\r\n") < length - end)
-        s_fail_parse(errors, path, text, end, "unexpected text after the JSON value");
-    else if (!root)
-        s_fail_parse(errors, path, text, 0, "expected an object, found null");
-    else
-        return root;
-    json_object_put(root);
-    return NULL;
-}
-
-ProtobufCMessage *kc_json_file_to_message(const char *path_on_disk,
-                                          const ProtobufCMessageDescriptor *descriptor,
-                                          kc_errors_t *errors)
-{
-    size_t length = 0;
-    char *text = s_read_file(path_on_disk, &length, errors);
-    if (!text)
-        return NULL;
-    const char *start = text;
-    if (length >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
-        start += 3;
-        length -= 3;
-    }
-    struct json_object *root = s_parse(path_on_disk, start, length, errors);
-    free(text);
-    if (!root)
-        return NULL;
-    ProtobufCMessage *message = kc_json_to_message(root, descriptor, NULL, errors);
-    json_object_put(root);
     return message;
 }

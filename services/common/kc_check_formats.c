@@ -1,27 +1,26 @@
-/*  kc_check: the field rules of kechuang's forms.
+/*  kc_check_formats: the field rules for values with a fixed form.
  *
- *  Every daemon that accepts a form (intake first, kcctl for files) runs its
- *  fields through these checks before anything is stored, so a rule lives
- *  here once. Each check walks its value byte by byte and stops at the first
- *  broken rule, appending one error: code, field, a message that says what
- *  failed, and a detail that says where. Nothing is trusted: the input may be
- *  any bytes of any length (the fuzz targets feed them), so every scan stops
- *  at the NUL, bytes are read as unsigned char, and no value is echoed into
- *  an error (it may be personal, or not even text).
+ *  Dates and year-months, identity card numbers (GB 11643: region, birth
+ *  date, ISO 7064 check character), Chinese phone numbers, e-mail
+ *  addresses, http(s) URLs and SHA-256 digests in hex: the checks of
+ *  include/kc/kc_check.h after UTF-8 and free text, which are in
+ *  kc_check_text.c. Each reports its errors with kc_check_fail and reads
+ *  UTF-8 with kc_check_utf8_decode (kc_check_internal.h), so every rule
+ *  speaks the same way: one error at the first broken rule, saying where,
+ *  never echoing the value (an identity card number is personal).
  *
- *  Lengths are counted in code points, as the policy texts count 字. An
- *  empty value passes every check but kc_check_text with `required`.
+ *  An empty or NULL value passes every check here: whether a field is
+ *  required is kc_check_text's to say.
  */
 #include "kc/kc_check.h"
 
-#include <assert.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "common/kc_check_internal.h"
 #include "kc/kc_clock.h"
 
 #define KC_CHECK_ID_CARD_LENGTH 18
@@ -33,54 +32,6 @@
 #define KC_CHECK_SHA256_LENGTH  64
 #define KC_CHECK_YEAR_MIN       1900
 #define KC_CHECK_YEAR_MAX       2100
-
-/* --- errors ------------------------------------------------------------ */
-
-/* The quoted subject of a message: the field path, or "value" without one. */
-static const char *s_subject(const char *field)
-{
-    return field && *field ? field : "value";
-}
-
-/* Append `"field" <what>` with an optional hint and a printf-style detail.
- * The list may be full (the error is then only counted): that is fine. */
-static int s_fail(kc_errors_t *errors, kc_error_code_t code, const char *field, const char *what,
-                  const char *hint, const char *detail_fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-
-static int s_fail(kc_errors_t *errors, kc_error_code_t code, const char *field, const char *what,
-                  const char *hint, const char *detail_fmt, ...)
-{
-    assert(errors);
-    kc_error_t *error = kc_errors_add(errors, code, field, "\"%s\" %s", s_subject(field), what);
-    if (!error)
-        return -1;
-    char detail[KC_ERROR_DETAIL_MAX];
-    va_list args;
-    va_start(args, detail_fmt);
-    vsnprintf(detail, sizeof detail, detail_fmt, args);
-    va_end(args);
-    kc_error_detail(error, "%s", detail);
-    if (hint)
-        kc_error_hint(error, "%s", hint);
-    return -1;
-}
-
-/* Write `count` with thousands separators ("1,203"), as people read it. */
-static void s_format_count(unsigned long long count, char *out, size_t out_size)
-{
-    char digits[32];
-    int length = snprintf(digits, sizeof digits, "%llu", count);
-    size_t used = 0;
-    if (!out_size)
-        return;
-    for (int i = 0; i < length && used + 1 < out_size; i++) {
-        if (i > 0 && (length - i) % 3 == 0 && used + 2 < out_size)
-            out[used++] = ',';
-        out[used++] = digits[i];
-    }
-    out[used] = '\0';
-}
 
 /* --- characters ---------------------------------------------------------- */
 
@@ -108,48 +59,6 @@ static int s_parse_digits(const char *text, int count)
     return value;
 }
 
-/* Decode one UTF-8 sequence at `p` (p[0] != 0) into `code_point`; return its
- * length in bytes, or 0 when it is not valid UTF-8. A continuation byte is
- * never 0, so a truncated sequence stops at the NUL and is never read past. */
-static int s_decode(const unsigned char *p, uint32_t *code_point)
-{
-    static const uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    int length;
-    uint32_t value;
-    if (p[0] < 0x80) {
-        *code_point = p[0];
-        return 1;
-    }
-    if ((p[0] & 0xE0) == 0xC0) {
-        length = 2;
-        value = p[0] & 0x1Fu;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        length = 3;
-        value = p[0] & 0x0Fu;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        length = 4;
-        value = p[0] & 0x07u;
-    } else {
-        return 0; /* a continuation byte, or F8-FF */
-    }
-    for (int i = 1; i < length; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        value = (value << 6) | (p[i] & 0x3Fu);
-    }
-    /* Overlongs (C0 80, E0 80 80...), surrogates and beyond U+10FFFF. */
-    if (value < minimum[length] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
-        return 0;
-    *code_point = value;
-    return length;
-}
-
-/* C0 controls, DEL and the C1 controls U+0080-U+009F. */
-static bool s_is_control(uint32_t code_point)
-{
-    return code_point < 0x20 || (code_point >= 0x7F && code_point <= 0x9F);
-}
-
 /* Unicode white space beyond ASCII: none belongs unescaped in a URL. */
 static bool s_is_wide_space(uint32_t code_point)
 {
@@ -168,80 +77,6 @@ static size_t s_position(const char *text, size_t offset)
             position++;
     return position;
 }
-
-long kc_utf8_length(const char *text)
-{
-    const unsigned char *p = (const unsigned char *)(text ? text : "");
-    long count = 0;
-    uint32_t code_point;
-    while (*p) {
-        int length = s_decode(p, &code_point);
-        if (!length)
-            return -1;
-        p += length;
-        count++;
-    }
-    return count;
-}
-
-/* --- text ---------------------------------------------------------------- */
-
-static bool s_is_blank(const char *text)
-{
-    for (const char *p = text; *p; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-            return false;
-    return true;
-}
-
-/* Walk `text`: -1 with an error at the first invalid sequence or control
- * character, else 0 with the number of characters in `count`. */
-static int s_scan_text(const char *text, const char *field, size_t *count, kc_errors_t *errors)
-{
-    const unsigned char *start = (const unsigned char *)text;
-    const unsigned char *p = start;
-    uint32_t code_point;
-    *count = 0;
-    while (*p) {
-        int length = s_decode(p, &code_point);
-        if (!length)
-            return s_fail(errors, KC_ERR_INVALID_UTF8, field, "is not valid UTF-8",
-                          "save the text as UTF-8 and send it again",
-                          "byte %zu (0x%02X) does not begin a valid character",
-                          (size_t)(p - start) + 1, (unsigned)*p);
-        (*count)++;
-        if (s_is_control(code_point) && code_point != '\t' && code_point != '\r' &&
-            code_point != '\n')
-            return s_fail(errors, KC_ERR_INVALID_FORMAT, field, "holds a control character",
-                          "remove it: only tabs and line breaks are allowed",
-                          "character %zu is U+%04X", *count, (unsigned)code_point);
-        p += length;
-    }
-    return 0;
-}
-
-int kc_check_text(const char *text, const char *field, bool required, size_t max_chars,
-                  kc_errors_t *errors)
-{
-    size_t count;
-    if (!text)
-        text = "";
-    if (s_scan_text(text, field, &count, errors) < 0)
-        return -1;
-    if (required && s_is_blank(text))
-        return s_fail(errors, KC_ERR_REQUIRED, field, "is required", NULL, "%s",
-                      *text ? "it holds only spaces" : "it is empty");
-    if (max_chars && count > max_chars) {
-        char have[32], limit[32], hint[KC_ERROR_HINT_MAX];
-        s_format_count(count, have, sizeof have);
-        s_format_count(max_chars, limit, sizeof limit);
-        snprintf(hint, sizeof hint, "shorten it to %s characters or fewer", limit);
-        return s_fail(errors, KC_ERR_TOO_LONG, field, "is too long", hint,
-                      "%s characters, the limit is %s", have, limit);
-    }
-    return 0;
-}
-
 /* --- dates --------------------------------------------------------------- */
 
 static bool s_is_leap_year(int year)
@@ -293,16 +128,17 @@ static int s_check_year_and_month(const char *text, const char *field, const cha
     char hint[32];
     snprintf(hint, sizeof hint, "write it as %s", form);
     if (!s_matches(text, form))
-        return s_fail(errors, KC_ERR_INVALID_DATE, field, what, hint, "it is not of the form %s",
-                      form);
+        return kc_check_fail(errors, KC_ERR_INVALID_DATE, field, what, hint,
+                             "it is not of the form %s", form);
     int year = s_parse_digits(text, 4);
     int month = s_parse_digits(text + 5, 2);
     if (year < KC_CHECK_YEAR_MIN || year > KC_CHECK_YEAR_MAX)
-        return s_fail(errors, KC_ERR_INVALID_DATE, field, what, hint,
-                      "the year %d is outside %d-%d", year, KC_CHECK_YEAR_MIN, KC_CHECK_YEAR_MAX);
+        return kc_check_fail(errors, KC_ERR_INVALID_DATE, field, what, hint,
+                             "the year %d is outside %d-%d", year, KC_CHECK_YEAR_MIN,
+                             KC_CHECK_YEAR_MAX);
     if (month < 1 || month > 12)
-        return s_fail(errors, KC_ERR_INVALID_DATE, field, what, hint, "there is no month %02d",
-                      month);
+        return kc_check_fail(errors, KC_ERR_INVALID_DATE, field, what, hint,
+                             "there is no month %02d", month);
     return 0;
 }
 
@@ -317,9 +153,9 @@ int kc_check_date(const char *text, const char *field, kc_errors_t *errors)
     int month = s_parse_digits(text + 5, 2);
     int day = s_parse_digits(text + 8, 2);
     if (!kc_date_is_valid(year, month, day))
-        return s_fail(errors, KC_ERR_INVALID_DATE, field, what, "write it as YYYY-MM-DD",
-                      "%04d-%02d has %d days, not %d", year, month, s_days_in_month(year, month),
-                      day);
+        return kc_check_fail(errors, KC_ERR_INVALID_DATE, field, what, "write it as YYYY-MM-DD",
+                             "%04d-%02d has %d days, not %d", year, month,
+                             s_days_in_month(year, month), day);
     return 0;
 }
 
@@ -354,8 +190,8 @@ static char s_id_card_check_character(const char *digits)
 static int s_fail_id_card(kc_errors_t *errors, const char *field, const char *hint,
                           const char *detail)
 {
-    return s_fail(errors, KC_ERR_INVALID_ID_CARD, field, "is not a valid identity card number",
-                  hint, "%s", detail);
+    return kc_check_fail(errors, KC_ERR_INVALID_ID_CARD, field,
+                         "is not a valid identity card number", hint, "%s", detail);
 }
 
 /* 17 digits then a digit or X/x, nothing more. The number itself never goes
@@ -485,11 +321,12 @@ int kc_check_phone(const char *text, const char *field, kc_errors_t *errors)
     }
     if (s_is_mobile(p) || s_is_fixed_line(p, 3) || s_is_fixed_line(p, 4))
         return 0;
-    return s_fail(errors, KC_ERR_INVALID_FORMAT, field, "is not a phone number",
-                  "write a mobile number such as 13812345678 or a fixed line such as "
-                  "0311-87654321",
-                  "it is neither a mobile number (11 digits from 13) nor a fixed line with its "
-                  "area code");
+    return kc_check_fail(
+        errors, KC_ERR_INVALID_FORMAT, field, "is not a phone number",
+        "write a mobile number such as 13812345678 or a fixed line such as "
+        "0311-87654321",
+        "it is neither a mobile number (11 digits from 13) nor a fixed line with its "
+        "area code");
 }
 
 /* --- e-mail and URLs ----------------------------------------------------- */
@@ -546,31 +383,32 @@ int kc_check_email(const char *text, const char *field, kc_errors_t *errors)
         return 0;
     const char *at = strchr(text, '@');
     if (!at)
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint, "there is no '@'");
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint, "there is no '@'");
     size_t local = (size_t)(at - text);
     if (!local)
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "there is nothing before the '@'");
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "there is nothing before the '@'");
     for (size_t i = 0; i < local; i++)
         if (!s_is_local_part_character((unsigned char)text[i]))
-            return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                          "character %zu is not allowed before the '@'", i + 1);
+            return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                                 "character %zu is not allowed before the '@'", i + 1);
     if (s_has_stray_dot(text, local))
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "the part before the '@' starts or ends with a dot, or has two in a row");
+        return kc_check_fail(
+            errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+            "the part before the '@' starts or ends with a dot, or has two in a row");
     if (local > KC_CHECK_EMAIL_LOCAL)
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "%zu characters before the '@', the limit is 64", local);
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "%zu characters before the '@', the limit is 64", local);
     if (strchr(at + 1, '@'))
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "there is more than one '@'");
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "there is more than one '@'");
     if (!s_is_domain(at + 1, strlen(at + 1)))
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "the domain after the '@' is not a name such as example.cn");
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "the domain after the '@' is not a name such as example.cn");
     size_t length = strlen(text); /* all ASCII by now: bytes are characters */
     if (length > KC_CHECK_EMAIL_MAX)
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "%zu characters, the limit is 254", length);
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "%zu characters, the limit is 254", length);
     return 0;
 }
 
@@ -624,12 +462,13 @@ int kc_check_url(const char *text, const char *field, kc_errors_t *errors)
         return 0;
     long count = kc_utf8_length(text);
     if (count < 0)
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint, "it is not valid UTF-8");
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "it is not valid UTF-8");
     if (count > KC_CHECK_URL_MAX) {
         char have[32];
-        s_format_count((unsigned long long)count, have, sizeof have);
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "%s characters, the limit is 2,048", have);
+        kc_check_format_count((unsigned long long)count, have, sizeof have);
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "%s characters, the limit is 2,048", have);
     }
     const char *p = text;
     if (strncasecmp(p, "http://", 7) == 0)
@@ -637,24 +476,25 @@ int kc_check_url(const char *text, const char *field, kc_errors_t *errors)
     else if (strncasecmp(p, "https://", 8) == 0)
         p += 8;
     else
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "it does not begin with http:// or https://");
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "it does not begin with http:// or https://");
     size_t host = strcspn(p, ":/?#");
     if (!s_is_host(p, host))
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "the host is not a domain name, an IPv4 address or localhost");
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "the host is not a domain name, an IPv4 address or localhost");
     p += host;
     if (!s_skip_port(&p) || (*p && *p != '/' && *p != '?' && *p != '#'))
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
-                      "the port is not a number from 1 to 65535");
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, hint,
+                             "the port is not a number from 1 to 65535");
     uint32_t code_point;
     while (*p) {
-        int length = s_decode((const unsigned char *)p, &code_point); /* valid: checked above */
-        if (code_point <= ' ' || s_is_control(code_point) || s_is_wide_space(code_point))
-            return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what,
-                          "write a space as %20 and leave out control characters",
-                          "character %zu is a space or a control character",
-                          s_position(text, (size_t)(p - text)));
+        int length =
+            kc_check_utf8_decode((const unsigned char *)p, &code_point); /* valid: checked above */
+        if (code_point <= ' ' || kc_check_is_control(code_point) || s_is_wide_space(code_point))
+            return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what,
+                                 "write a space as %20 and leave out control characters",
+                                 "character %zu is a space or a control character",
+                                 s_position(text, (size_t)(p - text)));
         p += length;
     }
     return 0;
@@ -670,10 +510,10 @@ int kc_check_sha256_hex(const char *text, const char *field, kc_errors_t *errors
     size_t length = 0;
     for (; text[length]; length++)
         if (!s_is_hex((unsigned char)text[length]))
-            return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, NULL,
-                          "character %zu is not a hexadecimal digit", length + 1);
+            return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, NULL,
+                                 "character %zu is not a hexadecimal digit", length + 1);
     if (length != KC_CHECK_SHA256_LENGTH)
-        return s_fail(errors, KC_ERR_INVALID_FORMAT, field, what, NULL,
-                      "%zu hexadecimal digits, a SHA-256 digest has 64", length);
+        return kc_check_fail(errors, KC_ERR_INVALID_FORMAT, field, what, NULL,
+                             "%zu hexadecimal digits, a SHA-256 digest has 64", length);
     return 0;
 }
