@@ -7,8 +7,8 @@
 
 void kcctl_print_error(const kc_error_t *error)
 {
-    fprintf(stderr, "error: %s%s%s%s [%s]\n", *error->field ? error->field : "",
-            *error->field ? ": " : "", error->message, "", kc_error_code_name(error->code));
+    fprintf(stderr, "error: %s%s%s [%s]\n", error->field, *error->field ? ": " : "", error->message,
+            kc_error_code_name(error->code));
     if (*error->detail)
         fprintf(stderr, "  detail: %s\n", error->detail);
     if (*error->hint)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "harness.h"
@@ -322,4 +323,56 @@ Test(intake_robustness, kill_9_mid_stream_loses_and_doubles_nothing_acknowledged
                  STREAM);
     free(present);
     free(all);
+}
+
+Test(intake_robustness, a_lost_database_connection_is_survived_and_a_retry_stores_once)
+{
+    PGresult *result = PQexec(s_node.db, "SELECT count(pg_terminate_backend(pid))"
+                                         " FROM pg_stat_activity"
+                                         " WHERE application_name = 'kc-intake'"
+                                         "   AND datname = current_database()");
+    cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK);
+    cr_assert_eq(kc_db_int(result, 0, 0), 1, "kc-intake's connection was not found");
+    PQclear(result);
+
+    requests_batch_t *batch = malloc(sizeof *batch);
+    requests_batch_init(batch, "samr");
+    requests_batch_add(batch, "130131", 2023, "I12", 2.5);
+    kc_envelope_t *reply = NULL;
+    int attempts = 0;
+    /* The first answer may be database.unavailable (nothing stored); the
+     * sender retries with the same key, as kcctl does, until it is stored. */
+    while (attempts++ < 20) {
+        kc_bus_free(&reply);
+        reply = requests_send_batch(&s_node, batch, "after-reconnect");
+        if (reply->body_case == KC__V1__ENVELOPE__BODY_ACCEPTED)
+            break;
+        cr_assert_str_eq(reply->rejected->errors[0]->code, "database.unavailable");
+        usleep(200000);
+    }
+    cr_assert_eq(reply->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM indicator_value"), 1);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM submission"), 1);
+    kc_bus_free(&reply);
+    free(batch);
+}
+
+Test(intake_robustness, kcctl_gives_up_with_a_clear_message_when_nobody_answers)
+{
+    char nowhere[64];
+    harness_free_endpoint(nowhere, sizeof nowhere); /* nothing listens there */
+    const char *ping[] = {"ping", "--endpoint", nowhere, "--timeout",
+                          "300",  "--attempts", "3",     NULL};
+    int64_t start = kc_clock_mono_us();
+    cr_expect_eq(harness_kcctl(&s_node, ping), 1);
+    int64_t elapsed_ms = (kc_clock_mono_us() - start) / 1000;
+    cr_expect_lt(elapsed_ms, 5000, "kcctl took %lld ms to give up", (long long)elapsed_ms);
+    FILE *log = fopen(s_node.log_path, "r");
+    cr_assert(log);
+    char line[512];
+    bool said = false;
+    while (fgets(line, sizeof line, log))
+        said = said || (strstr(line, "no answer from") && strstr(line, "[bus.no_answer]"));
+    fclose(log);
+    cr_expect(said, "kcctl did not say why it gave up (see %s)", s_node.log_path);
 }
