@@ -56,9 +56,45 @@ const char *kc_bus_body_name(Kc__V1__Envelope__BodyCase body)
     return "";
 }
 
+/* True if `message` or any message inside it kept an unknown field with
+ * number 0. protobuf-c 1.4.1 refuses field 0 only in a one-byte key, so an
+ * over-long key (82 00) slips through and re-packs into bytes it refuses:
+ * such a frame is malformed, whatever the library let pass. */
+static bool s_has_field_zero(const ProtobufCMessage *message)
+{
+    for (unsigned i = 0; i < message->n_unknown_fields; i++)
+        if (message->unknown_fields[i].tag == 0)
+            return true;
+    const ProtobufCMessageDescriptor *descriptor = message->descriptor;
+    const char *base = (const char *)message;
+    for (unsigned i = 0; i < descriptor->n_fields; i++) {
+        const ProtobufCFieldDescriptor *field = &descriptor->fields[i];
+        if (field->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        if ((field->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *)(base + field->quantifier_offset) != field->id)
+            continue;
+        if (field->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(const size_t *)(base + field->quantifier_offset);
+            ProtobufCMessage *const *items =
+                *(ProtobufCMessage *const *const *)(base + field->offset);
+            for (size_t j = 0; j < count; j++)
+                if (s_has_field_zero(items[j]))
+                    return true;
+        } else {
+            const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)(base + field->offset);
+            if (sub && s_has_field_zero(sub))
+                return true;
+        }
+    }
+    return false;
+}
+
 kc_envelope_t *kc_bus_decode(const void *bytes, size_t size, kc_error_t *error)
 {
     kc_envelope_t *envelope = kc__v1__envelope__unpack(NULL, size, bytes);
+    if (envelope && s_has_field_zero(&envelope->base))
+        kc_bus_free(&envelope);
     if (!envelope) {
         kc_error_set(error, KC_ERR_MALFORMED, NULL, "frame is not a kc.v1.Envelope");
         kc_error_detail(error, "%zu bytes could not be decoded", size);

@@ -14,11 +14,13 @@
 # Targets: fuzz_envelope (kc_bus_decode, intake validators, re-pack),
 # fuzz_validators (kc_check.h), fuzz_values_sheet (values_sheet_read and
 # _locate), fuzz_json (kc_json both ways). Each fuzz_*.c says what it
-# checks.
+# checks; tests/fuzz/TARGET.dict, when there is one, gives libFuzzer the
+# words of its format (field names, prefixes).
 #
 # The corpus is part of the repository. Files named seed-* are the seeds,
-# written by hand (fuzz_envelope's are regenerated on every run by
-# seed_envelopes.c, byte for byte the same); everything else is what
+# written by hand (fuzz_envelope's seed-*.pb are packed by seed_envelopes.c,
+# rewritten on every run byte for byte the same, except seed-field-zero.pb,
+# the protobuf-c quirk fuzz_envelope.c describes); everything else is what
 # libFuzzer found. After each run the corpus is minimised with -merge=1
 # (the seeds always kept), and if it is still over FUZZ_CORPUS_CAP_KB
 # (default 1024) per target its largest found inputs are dropped, so the
@@ -63,10 +65,10 @@ CORPUS=tests/fuzz/corpus
 CAP_KB=${FUZZ_CORPUS_CAP_KB:-1024}
 MAX_LEN=${FUZZ_MAX_LEN:-65536}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-PKGS="libzmq libprotobuf-c libpq json-c inih"
+PKGS=(libzmq libprotobuf-c libpq json-c inih)
 
-PKG_CFLAGS=$(pkg-config --cflags $PKGS)
-PKG_LIBS=$(pkg-config --libs $PKGS)
+PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
+PKG_LIBS=$(pkg-config --libs "${PKGS[@]}")
 CSTD="-std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="$CSTD -g -O1 -fno-omit-frame-pointer $SAN -Wall -Wextra -Wno-unused-parameter"
@@ -76,6 +78,13 @@ CFLAGS+=" -Iinclude -Iservices -I$B/gen $PKG_CFLAGS"
 # Build.
 
 mkdir -p "$B/gen" "$B/obj" "$B/artifacts" "$B/logs"
+# One run at a time: two would rebuild the same binaries and merge into
+# the same corpus directories under each other.
+exec 9>"$B/.lock"
+if ! flock -n 9; then
+    echo "fuzz: another tests/fuzz/run.sh is running here; waiting for it" >&2
+    flock 9
+fi
 echo "  PROTOC-C proto/kc/v1"
 protoc-c --proto_path=proto --c_out="$B/gen" proto/kc/v1/*.proto
 
@@ -203,10 +212,12 @@ for target in "${TARGETS[@]}"; do
     log=$B/logs/$target.log
     mkdir -p "$dir" "$B/artifacts/$target"
     echo "  FUZZ     $target for ${SECONDS_PER_TARGET}s over $dir"
+    dict=()
+    [[ -f tests/fuzz/$target.dict ]] && dict=(-dict="tests/fuzz/$target.dict")
     status=0
     "$B/$target" -max_total_time="$SECONDS_PER_TARGET" -max_len="$MAX_LEN" -timeout=10 \
         -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$B/artifacts/$target/" \
-        "$dir" >"$log" 2>&1 || status=$?
+        "${dict[@]}" "$dir" >"$log" 2>&1 || status=$?
     EXECS[$target]=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     RATE[$target]=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     if [[ $status -ne 0 ]]; then

@@ -121,3 +121,14 @@ Test(kc_bus, every_error_code_has_a_stable_name_that_maps_back)
         cr_expect_eq(kc_error_code_from_name(name), code);
     }
 }
+
+Test(kc_bus, a_field_numbered_zero_in_a_long_key_is_malformed)
+{
+    /* message_id "m", type "Ping", ping {}, then the over-long key 82 00
+     * (field 0) that protobuf-c 1.4.1 lets through: found by fuzz_envelope. */
+    const uint8_t frame[] = {0x0a, 0x01, 'm',  0x12, 0x04, 'P',  'i', 'n',
+                             'g',  0x82, 0x01, 0x00, 0x82, 0x00, 0x00};
+    kc_error_t error;
+    cr_expect_null(kc_bus_decode(frame, sizeof frame, &error));
+    cr_expect_eq(error.code, KC_ERR_MALFORMED);
+}
