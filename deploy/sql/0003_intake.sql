@@ -40,7 +40,7 @@ CREATE TABLE indicator_value (
     indicator_code text NOT NULL,
     revision integer NOT NULL CHECK (revision >= 1),
     value double precision NOT NULL CHECK (value = value AND abs(value) < 'infinity'),
-    provider text NOT NULL REFERENCES provider (code),
+    provider text NOT NULL,                -- checked against the catalogue by intake
     submission_id bigint NOT NULL REFERENCES submission (id),
     recorded_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (county_code, year, indicator_code, revision)
@@ -159,52 +159,99 @@ LANGUAGE sql STABLE AS $$
       FROM submission s WHERE s.id = p_submission
 $$;
 
--- Store one validated batch of indicator values with its event, in one
--- call so that many batches can be pipelined into one transaction.
-CREATE FUNCTION intake_store_reports(p_key text, p_body bytea, p_message_id text, p_node text,
-                                     p_user text, p_role text, p_division text,
-                                     p_organisation text, p_provider text, p_counties text[],
-                                     p_years integer[], p_indicators text[],
-                                     p_values double precision[], p_event bytea,
-                                     p_local_node text)
-RETURNS TABLE (submission_id bigint, replayed boolean, hash_matches boolean, kind text,
-               received integer, stored integer, unchanged integer, application_ref text,
-               objection_id bigint, event_seq bigint, committed_ms bigint)
-LANGUAGE plpgsql AS $$
-DECLARE
-    claim record;
-    n_stored integer;
-    n_received integer := cardinality(p_values);
-    seq bigint;
-BEGIN
-    SELECT * INTO claim FROM intake_begin(p_key, p_body, 'reports', p_message_id, p_node,
-                                          p_user, p_role, p_division, p_organisation);
-    IF claim.replayed THEN
-        RETURN QUERY SELECT * FROM intake_answer(claim.submission_id, true, claim.hash_matches);
-        RETURN;
-    END IF;
-
+-- Store every validated batch of indicator values of one group commit in
+-- one statement: the writes arrive as parallel arrays (one element per
+-- write) and their values as flat arrays tagged with the write's ordinal.
+-- One statement instead of one call per write is what lets a node take tens
+-- of thousands of single-value submissions a second: one plan, one event
+-- log update, and each submission row written once with its final figures.
+--
+-- A key already stored answers with its first answer (hash_matches tells
+-- whether the body is the same); a key sent twice in one group is stored
+-- once and its second copy answered as a retry of the first. Two writes of
+-- one group revising the same value collide on the primary key: the group
+-- then fails as a whole and kc-intake commits its writes one by one.
+CREATE FUNCTION intake_store_report_group(
+    p_keys text[], p_bodies bytea[], p_message_ids text[], p_senders text[], p_users text[],
+    p_roles text[], p_divisions text[], p_organisations text[], p_providers text[],
+    p_events bytea[], p_counts integer[], p_value_writes integer[], p_counties text[],
+    p_years integer[], p_indicators text[], p_values double precision[], p_local_node text)
+RETURNS TABLE (ordinal bigint, submission_id bigint, replayed boolean, hash_matches boolean,
+               kind text, received integer, stored integer, unchanged integer,
+               application_ref text, objection_id bigint, event_seq bigint, committed_ms bigint)
+LANGUAGE sql AS $$
+WITH w AS (
+    SELECT w.*, sha256(w.body) AS hash,
+           min(w.ord) OVER (PARTITION BY w.key) AS first_ord
+      FROM unnest(p_keys, p_bodies, p_message_ids, p_senders, p_users, p_roles, p_divisions,
+                  p_organisations, p_providers, p_events, p_counts)
+           WITH ORDINALITY AS w(key, body, message_id, sender, actor_user, actor_role,
+                                actor_division, actor_organisation, provider, event, n_values,
+                                ord)
+), known AS (
+    SELECT w.ord, s.id, s.request_hash
+      FROM w JOIN submission s ON s.idempotency_key = w.key
+), fresh AS MATERIALIZED (
+    SELECT w.*, nextval('submission_id_seq') AS id
+      FROM w
+     WHERE w.ord = w.first_ord AND NOT EXISTS (SELECT 1 FROM known k WHERE k.ord = w.ord)
+     ORDER BY w.ord
+), incoming AS (
+    SELECT v.*, f.id, f.provider
+      FROM unnest(p_value_writes, p_counties, p_years, p_indicators, p_values)
+           AS v(write_ord, county_code, year, indicator_code, value)
+      JOIN fresh f ON f.ord = v.write_ord
+), new_values AS (
     INSERT INTO indicator_value (county_code, year, indicator_code, revision, value, provider,
                                  submission_id)
     SELECT i.county_code, i.year, i.indicator_code, coalesce(l.revision, 0) + 1, i.value,
-           p_provider, claim.submission_id
-      FROM unnest(p_counties, p_years, p_indicators, p_values)
-           AS i (county_code, year, indicator_code, value)
+           i.provider, i.id
+      FROM incoming i
       LEFT JOIN LATERAL (
             SELECT v.revision, v.value FROM indicator_value v
              WHERE v.county_code = i.county_code AND v.year = i.year
                AND v.indicator_code = i.indicator_code
              ORDER BY v.revision DESC LIMIT 1) l ON true
-     WHERE l.value IS DISTINCT FROM i.value;
-    GET DIAGNOSTICS n_stored = ROW_COUNT;
-
-    seq := kc_event_append('ReportsSubmitted', p_local_node, claim.submission_id, p_event);
-    UPDATE submission s
-       SET received = n_received, stored = n_stored, unchanged = n_received - n_stored,
-           provider = p_provider, event_seq = seq
-     WHERE s.id = claim.submission_id;
-    RETURN QUERY SELECT * FROM intake_answer(claim.submission_id, false, true);
-END $$;
+     WHERE l.value IS DISTINCT FROM i.value
+    RETURNING submission_id
+), stored AS (
+    SELECT n.submission_id, count(*)::integer AS n FROM new_values n GROUP BY n.submission_id
+), head AS (
+    UPDATE event_log_head SET last_seq = last_seq + (SELECT count(*) FROM fresh)
+    RETURNING last_seq - (SELECT count(*) FROM fresh) AS base
+), numbered AS (
+    SELECT f.*, head.base + row_number() OVER (ORDER BY f.ord) AS seq,
+           coalesce(st.n, 0) AS n_stored
+      FROM fresh f CROSS JOIN head LEFT JOIN stored st ON st.submission_id = f.id
+), new_events AS (
+    INSERT INTO event (seq, type, node, submission_id, payload)
+    SELECT n.seq, 'ReportsSubmitted', p_local_node, n.id, n.event FROM numbered n
+), new_submissions AS (
+    INSERT INTO submission (id, idempotency_key, request_hash, kind, message_id, sender_node,
+                            actor_user, actor_role, actor_division, actor_organisation,
+                            received, stored, unchanged, provider, event_seq)
+    SELECT n.id, n.key, n.hash, 'reports', n.message_id, n.sender, n.actor_user, n.actor_role,
+           n.actor_division, n.actor_organisation, n.n_values, n.n_stored,
+           n.n_values - n.n_stored, n.provider, n.seq
+      FROM numbered n
+)
+-- New writes answer with what was just stored...
+SELECT n.ord, n.id, false, true, 'reports', n.n_values, n.n_stored, n.n_values - n.n_stored,
+       NULL::text, NULL::bigint, n.seq, (extract(epoch FROM now()) * 1000)::bigint
+  FROM numbered n
+UNION ALL
+-- ...keys stored before answer with their first answer...
+SELECT k.ord, a.submission_id, true, k.request_hash = w.hash, a.kind, a.received, a.stored,
+       a.unchanged, a.application_ref, a.objection_id, a.event_seq, a.committed_ms
+  FROM known k JOIN w ON w.ord = k.ord, intake_answer(k.id, true, true) a
+UNION ALL
+-- ...and a key repeated within the group answers as a retry of its first copy.
+SELECT w.ord, n.id, true, w.hash = n.hash, 'reports', n.n_values, n.n_stored,
+       n.n_values - n.n_stored, NULL::text, NULL::bigint, n.seq,
+       (extract(epoch FROM now()) * 1000)::bigint
+  FROM w JOIN numbered n ON n.ord = w.first_ord
+ WHERE w.ord <> w.first_ord
+$$;
 
 -- Store one validated application. The reference number is drawn by the
 -- caller (nextval) so that the event it publishes can carry it.

@@ -20,6 +20,12 @@
  * truncated sequences are invalid). */
 long kc_utf8_length(const char *text);
 
+/* Copy `text` into `out` (at most out_size - 1 bytes and a NUL) as valid
+ * UTF-8: each byte that does not start a valid sequence becomes '?', and a
+ * character that does not fit whole is left out rather than cut. For text
+ * that goes back to a sender, such as an error quoting what it sent. */
+void kc_utf8_sanitise(const char *text, char *out, size_t out_size);
+
 /* Valid UTF-8 with no control characters other than tab, CR and LF;
  * required means non-empty after trimming ASCII spaces; at most
  * `max_chars` characters (0: no limit). */

@@ -21,13 +21,18 @@ PGconn *kc_db_connect(const char *conninfo, const char *who, kc_error_t *error);
 void kc_db_disconnect(PGconn **conn);
 
 /* 0 if `result` has the expected status (PGRES_COMMAND_OK or
- * PGRES_TUPLES_OK); otherwise fill `error` (KC_ERR_DB_UNAVAILABLE for
- * connection-class SQLSTATE 08 or a lost connection, else KC_ERR_DATABASE)
- * with `what` as the subject and return -1. Does not PQclear. */
+ * PGRES_TUPLES_OK); otherwise fill `error` with `what` as the subject and
+ * return -1: KC_ERR_DATABASE when the data of the request caused it
+ * (kc_db_is_data_error), KC_ERR_DB_UNAVAILABLE for everything that may
+ * pass (connection, timeouts, locks, serialization). Does not PQclear. */
 int kc_db_check(PGconn *conn, const PGresult *result, const char *what, kc_error_t *error);
 
 /* Run a command with no parameters and no rows (BEGIN, COMMIT...). */
 int kc_db_exec(PGconn *conn, const char *sql, kc_error_t *error);
+
+/* True when the SQLSTATE of `result` blames the data sent (classes 22 and
+ * 23, and RAISE in kechuang's functions), not the database's state. */
+bool kc_db_is_data_error(const PGresult *result);
 
 /* True when the SQLSTATE of `result` asks for the transaction to be
  * retried (40001 serialization failure, 40P01 deadlock). */

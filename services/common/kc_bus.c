@@ -11,6 +11,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "kc/kc_check.h"
 #include "kc/kc_clock.h"
 #include "kc/kc_id.h"
 
@@ -90,6 +91,30 @@ static bool s_has_field_zero(const ProtobufCMessage *message)
     return false;
 }
 
+/* The header field that is not valid UTF-8, or NULL. The header is echoed
+ * in replies (correlation id) and stored, so it must be text. */
+static const char *s_bad_header(const kc_envelope_t *envelope)
+{
+    const struct {
+        const char *value;
+        const char *field;
+    } fields[] = {
+        {envelope->message_id, "message_id"},
+        {envelope->type, "type"},
+        {envelope->idempotency_key, "idempotency_key"},
+        {envelope->sender_node, "sender_node"},
+        {envelope->correlation_id, "correlation_id"},
+        {envelope->actor ? envelope->actor->user_id : "", "actor.user_id"},
+        {envelope->actor ? envelope->actor->role : "", "actor.role"},
+        {envelope->actor ? envelope->actor->division_code : "", "actor.division_code"},
+        {envelope->actor ? envelope->actor->organisation : "", "actor.organisation"},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (kc_utf8_length(fields[i].value) < 0)
+            return fields[i].field;
+    return NULL;
+}
+
 kc_envelope_t *kc_bus_decode(const void *bytes, size_t size, kc_error_t *error)
 {
     kc_envelope_t *envelope = kc__v1__envelope__unpack(NULL, size, bytes);
@@ -112,6 +137,9 @@ kc_envelope_t *kc_bus_decode(const void *bytes, size_t size, kc_error_t *error)
         kc_error_detail(error, "the body is a %s", expected);
     } else if (!*envelope->message_id) {
         kc_error_set(error, KC_ERR_MISSING_HEADER, "message_id", "message id is missing");
+    } else if (s_bad_header(envelope)) {
+        kc_error_set(error, KC_ERR_MALFORMED, s_bad_header(envelope),
+                     "header field '%s' is not valid UTF-8", s_bad_header(envelope));
     } else {
         return envelope;
     }
@@ -166,6 +194,19 @@ static char *s_dup(const char *text)
     return copy;
 }
 
+/* A heap copy that is valid UTF-8 whatever the error quoted: messages
+ * repeat what the sender sent, and a reply with broken UTF-8 would be
+ * refused whole by strict protobuf decoders. */
+static char *s_dup_utf8(const char *text)
+{
+    size_t size = strlen(text ? text : "") + 1;
+    char *copy = malloc(size);
+    if (!copy)
+        abort();
+    kc_utf8_sanitise(text ? text : "", copy, size);
+    return copy;
+}
+
 Kc__V1__Error *kc_bus_error_new(const kc_error_t *error)
 {
     Kc__V1__Error *out = malloc(sizeof *out);
@@ -173,10 +214,10 @@ Kc__V1__Error *kc_bus_error_new(const kc_error_t *error)
         abort();
     kc__v1__error__init(out);
     out->code = s_dup(kc_error_code_name(error->code));
-    out->field = s_dup(error->field);
-    out->message = s_dup(error->message);
-    out->detail = s_dup(error->detail);
-    out->hint = s_dup(error->hint);
+    out->field = s_dup_utf8(error->field);
+    out->message = s_dup_utf8(error->message);
+    out->detail = s_dup_utf8(error->detail);
+    out->hint = s_dup_utf8(error->hint);
     return out;
 }
 

@@ -186,3 +186,22 @@ int kc_check_text(const char *text, const char *field, bool required, size_t max
     }
     return 0;
 }
+
+void kc_utf8_sanitise(const char *text, char *out, size_t out_size)
+{
+    size_t used = 0;
+    const unsigned char *p = (const unsigned char *)text;
+    while (out_size && *p) {
+        uint32_t code_point;
+        int length = kc_check_utf8_decode(p, &code_point);
+        const char *piece = length ? (const char *)p : "?";
+        size_t piece_length = length ? (size_t)length : 1;
+        if (used + piece_length >= out_size)
+            break;
+        memcpy(out + used, piece, piece_length);
+        used += piece_length;
+        p += length ? (size_t)length : 1;
+    }
+    if (out_size)
+        out[used] = '\0';
+}

@@ -6,10 +6,22 @@
 
 PGconn *kc_db_connect(const char *conninfo, const char *who, kc_error_t *error)
 {
-    const char *keys[] = {"dbname", "application_name", "options", NULL};
-    /* The connection string is expanded in place of dbname, so URIs and
-     * key=value strings both work; options are added after it. */
-    const char *values[] = {conninfo, who, "-c TimeZone=UTC -c statement_timeout=60000", NULL};
+    /* Defaults first, so the operator's connection string (expanded in
+     * place of dbname: URIs and key=value strings both work) can override
+     * them: a dead or silent server must not hang a daemon, hence the
+     * connect timeout and TCP keepalives. The session settings come last
+     * and are not negotiable: acknowledged means durable, so
+     * synchronous_commit is pinned on whatever the server's default. */
+    const char *keys[] = {"connect_timeout",  "keepalives",
+                          "keepalives_idle",  "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout",
+                          "dbname",           "application_name",
+                          "options",          NULL};
+    const char *values[] = {
+        "5",      "1", "30",
+        "10",     "3", "30000",
+        conninfo, who, "-c TimeZone=UTC -c statement_timeout=60000 -c synchronous_commit=on",
+        NULL};
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {
         kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot connect to the database");
@@ -47,8 +59,8 @@ int kc_db_check(PGconn *conn, const PGresult *result, const char *what, kc_error
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
         return 0;
     const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
-    bool lost = kc_db_is_lost(conn) || (state && strncmp(state, "08", 2) == 0);
-    kc_error_set(error, lost ? KC_ERR_DB_UNAVAILABLE : KC_ERR_DATABASE, NULL, "%s failed", what);
+    kc_error_set(error, kc_db_is_data_error(result) ? KC_ERR_DATABASE : KC_ERR_DB_UNAVAILABLE, NULL,
+                 "%s failed", what);
     char message[200];
     const char *primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     s_trim_copy(message, sizeof message, primary ? primary : PQerrorMessage(conn));
@@ -67,6 +79,18 @@ int kc_db_exec(PGconn *conn, const char *sql, kc_error_t *error)
     int rc = kc_db_check(conn, result, sql, error);
     PQclear(result);
     return rc;
+}
+
+bool kc_db_is_data_error(const PGresult *result)
+{
+    /* Class 22 (data exception) and 23 (integrity constraint violation)
+     * come from what one request carried; P0001 is a RAISE in our own
+     * functions. Everything else — lost connections, timeouts, locks,
+     * serialization failures, a full disk — is the database's state, and
+     * the same request may well succeed later. */
+    const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;
+    return state && (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
+                     strcmp(state, "P0001") == 0);
 }
 
 bool kc_db_is_retryable(const PGresult *result)

@@ -14,7 +14,9 @@
 #include "kc/v1/events.pb-c.h"
 
 /* A heap Event (free with events_destroy) from the parts of a log row;
- * NULL with `error` filled if the payload does not decode as `type`. */
+ * NULL with `error` filled if the payload does not decode as `type`. An
+ * event type intake does not know (appended by another daemon) comes back
+ * with its header and no payload, so it never blocks a subscriber. */
 Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_ms, const char *node,
                             int64_t submission_id, const uint8_t *payload, size_t payload_size,
                             kc_error_t *error);

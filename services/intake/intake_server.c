@@ -41,6 +41,8 @@ struct intake_server_t {
     PGconn *db;                    /* NULL while the database is unreachable */
     catalogue_t *catalogue;        /* NULL until the database was first reached */
     int64_t next_connect_us;       /* earliest time of the next connection attempt */
+    long refused;                  /* requests refused at the door, not yet logged */
+    int64_t refused_logged_us;     /* when they were last logged */
     long undelivered;              /* answers lost to gone or full peers, not yet logged */
     int64_t undelivered_logged_us; /* when they were last logged */
     s_pending_t *group;            /* writes waiting for the next commit... */
@@ -104,7 +106,8 @@ void intake_server_destroy(intake_server_t **self)
 
 /* Connect and load the catalogue if needed, trying at most once a second:
  * a node whose database is down or not yet migrated keeps answering
- * "database.unavailable" until it is ready. */
+ * "database.unavailable" until it is ready. Every new connection listens
+ * first and then reads the map, so no change can fall between the two. */
 static bool s_database_ready(intake_server_t *self)
 {
     if (self->db && !kc_db_is_lost(self->db) && self->catalogue)
@@ -116,6 +119,7 @@ static bool s_database_ready(intake_server_t *self)
     kc_error_t error;
     if (!self->db || kc_db_is_lost(self->db)) {
         kc_db_disconnect(&self->db);
+        catalogue_destroy(&self->catalogue); /* changes made meanwhile were not heard */
         self->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
         if (!self->db || store_prepare(self->db, &error) ||
             kc_db_exec(self->db, "LISTEN kc_catalogue", &error)) {
@@ -124,7 +128,7 @@ static bool s_database_ready(intake_server_t *self)
             return false;
         }
     }
-    if (!self->catalogue && !(self->catalogue = catalogue_load(self->db, &error))) {
+    if (!(self->catalogue = catalogue_load(self->db, &error))) {
         kc_log_error("cannot load the catalogue (has `kcctl migrate` run?): %s (%s)", error.message,
                      error.detail);
         return false;
@@ -138,9 +142,15 @@ static bool s_database_ready(intake_server_t *self)
 static void s_reload(intake_server_t *self)
 {
     kc_error_t error;
-    catalogue_t *fresh = self->db ? catalogue_load(self->db, &error) : NULL;
+    if (!self->db || kc_db_is_lost(self->db)) {
+        kc_log_warn("catalogue not reloaded: the database is not reachable; it is read again on "
+                    "reconnection");
+        return;
+    }
+    catalogue_t *fresh = catalogue_load(self->db, &error);
     if (!fresh) {
-        kc_log_error("catalogue not reloaded: the database is not reachable");
+        kc_log_error("catalogue not reloaded, the previous one stays: %s (%s)", error.message,
+                     error.detail);
         return;
     }
     catalogue_destroy(&self->catalogue);
@@ -246,7 +256,11 @@ static void s_commit(intake_server_t *self)
     store_write_t *writes = self->writes;
     if (s_database_ready(self)) {
         rc = store_commit_group(self->db, writes, self->group_count, &error);
-        if (rc && self->group_count > 1 && !kc_db_is_lost(self->db)) {
+        /* Only a fault of the data one write carried (a constraint, two
+         * writes of the group revising one value) is worth retrying write
+         * by write; a timeout or a lock would only be met again, 256 times. */
+        if (rc && error.code == KC_ERR_DATABASE && self->group_count > 1 &&
+            store_connection_usable(self->db)) {
             kc_log_warn("group of %zu failed (%s); committing its writes one by one",
                         self->group_count, error.detail);
             for (size_t i = 0; i < self->group_count; i++)
@@ -254,6 +268,8 @@ static void s_commit(intake_server_t *self)
                     writes[i].outcome = -1;
             rc = 0;
         }
+        if (!store_connection_usable(self->db))
+            kc_db_disconnect(&self->db); /* reconnect, listen and reload on the next write */
     } else {
         kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
         kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
@@ -282,9 +298,7 @@ static int s_validate_write(intake_server_t *self, s_pending_t *pending, kc_erro
     const kc_envelope_t *request = pending->request;
     bool dry_run = false;
     int32_t received = 1;
-    if (!*request->idempotency_key)
-        kc_errors_add(errors, KC_ERR_MISSING_HEADER, "idempotency_key",
-                      "a write needs an idempotency key");
+    validate_header(request, errors);
     switch (request->body_case) {
     case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
         validate_reports(self->catalogue, request->actor, request->submit_reports, errors);
@@ -292,12 +306,10 @@ static int s_validate_write(intake_server_t *self, s_pending_t *pending, kc_erro
         received = (int32_t)request->submit_reports->n_reports;
         break;
     case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION:
-        validate_actor(request->actor, errors);
         validate_application(self->catalogue, request->submit_application, errors);
         dry_run = request->submit_application->dry_run;
         break;
     default: {
-        validate_actor(request->actor, errors);
         const Kc__V1__SubmitObjection *objection = request->submit_objection;
         validate_objection(objection, errors);
         bool exists = true;
@@ -327,6 +339,28 @@ static int s_validate_write(intake_server_t *self, s_pending_t *pending, kc_erro
     return 0;
 }
 
+/* A write that no longer passes validation may be the retry of one that
+ * passed and was stored (the map changed in between, say): the sender
+ * must get its first answer, not a refusal of something already kept.
+ * True if such an answer was sent. */
+static bool s_replay(intake_server_t *self, const s_pending_t *pending)
+{
+    if (!*pending->request->idempotency_key)
+        return false;
+    store_write_t first;
+    kc_error_t error;
+    int found = store_find_answer(self->db, pending->request, &first, &error);
+    if (found < 0)
+        kc_log_warn("cannot look up idempotency key: %s", error.message);
+    if (found <= 0)
+        return false;
+    if (first.outcome)
+        s_reply_error(self, pending, &first.error);
+    else
+        s_reply_accepted(self, pending, &first.accepted);
+    return true;
+}
+
 static void s_take_write(intake_server_t *self, s_pending_t *pending)
 {
     kc_errors_t errors;
@@ -337,7 +371,7 @@ static void s_take_write(intake_server_t *self, s_pending_t *pending)
         kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
         s_reply_error(self, pending, &error);
     } else if (s_validate_write(self, pending, &errors)) {
-        if (errors.total)
+        if (errors.total && !s_replay(self, pending))
             s_reply_errors(self, pending, &errors);
     } else {
         const char *county = "";
@@ -367,8 +401,11 @@ static void s_answer_query(intake_server_t *self, const s_pending_t *pending)
     if (request->body_case == KC__V1__ENVELOPE__BODY_PING) {
         Kc__V1__Pong pong = KC__V1__PONG__INIT;
         pong.node = self->config.node_id;
-        if (s_database_ready(self))
-            store_last_event_seq(self->db, &pong.last_event_seq, &error);
+        /* A ping must answer even while the database is away: it asks the
+         * daemon, and only uses a connection that is already there. */
+        if (self->db && store_connection_usable(self->db) &&
+            store_last_event_seq(self->db, &pong.last_event_seq, &error))
+            pong.last_event_seq = -1;
         reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
         reply.pong = &pong;
         s_reply(self, pending, &reply);
@@ -430,41 +467,62 @@ static void s_dispatch(intake_server_t *self, s_pending_t *pending)
 
 /* Take one multipart message off the router without blocking.
  * Returns 0 if one was handled, -1 if none was waiting. */
+/* Count a refused request and log the count at most once a second, so a
+ * flood of garbage costs one log line a second, not one per frame. */
+static void s_note_refusal(intake_server_t *self, const kc_error_t *error)
+{
+    self->refused++;
+    int64_t now = kc_clock_mono_us();
+    if (now - self->refused_logged_us < 1000000)
+        return;
+    kc_log_warn("%ld request%s refused at the door, the last: %s [%s]", self->refused,
+                self->refused == 1 ? "" : "s", error->message, kc_error_code_name(error->code));
+    self->refused = 0;
+    self->refused_logged_us = now;
+}
+
+/* Take one multipart message off the router without blocking.
+ * Returns 0 if one was handled, -1 if none was waiting. */
 static int s_receive(intake_server_t *self)
 {
     s_pending_t pending = {0};
     zmq_msg_t frames[3];
-    int count = 0, more = 1, dropped = 0;
+    int count = 0, more = 1, sent_frames = 0;
     while (more) {
         zmq_msg_t frame;
         zmq_msg_init(&frame);
-        if (zmq_msg_recv(&frame, self->router, count || dropped ? 0 : ZMQ_DONTWAIT) < 0) {
+        /* The first frame may be absent; the rest of a multipart message
+         * is always there once its first frame is. */
+        if (zmq_msg_recv(&frame, self->router, sent_frames ? 0 : ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&frame);
-            return -1;
+            for (int i = 0; i < count; i++)
+                zmq_msg_close(&frames[i]);
+            return sent_frames ? 0 : -1;
         }
+        sent_frames++;
         more = zmq_msg_more(&frame);
-        if (count < 3)
-            frames[count++] = frame;
-        else {
-            zmq_msg_close(&frame);
-            dropped++;
+        if (count < 3) {
+            zmq_msg_init(&frames[count]);
+            zmq_msg_move(&frames[count++], &frame);
         }
+        zmq_msg_close(&frame);
     }
     size_t identity_size = zmq_msg_size(&frames[0]);
     pending.identity_size = identity_size < sizeof pending.identity ? identity_size : 0;
     memcpy(pending.identity, zmq_msg_data(&frames[0]), pending.identity_size);
     pending.delimited = count == 3 && zmq_msg_size(&frames[1]) == 0;
     kc_error_t error;
-    if (dropped || count < 2 || (count == 3 && !pending.delimited)) {
-        kc_error_set(&error, KC_ERR_MALFORMED, NULL, "message has %d frames", count + dropped);
+    /* The identity frame is the router's own; the sender sent the rest. */
+    if (sent_frames > 3 || count < 2 || (count == 3 && !pending.delimited)) {
+        kc_error_set(&error, KC_ERR_MALFORMED, NULL, "message has %d frames", sent_frames - 1);
         kc_error_hint(&error, "send one frame holding a kc.v1.Envelope");
-        kc_log_warn("malformed message of %d frames dropped", count + dropped);
+        s_note_refusal(self, &error);
         s_reply_error(self, &pending, &error);
     } else {
         zmq_msg_t *body = &frames[count - 1];
         pending.request = kc_bus_decode(zmq_msg_data(body), zmq_msg_size(body), &error);
         if (!pending.request) {
-            kc_log_warn("request refused: %s", error.message);
+            s_note_refusal(self, &error);
             s_reply_error(self, &pending, &error);
         } else {
             s_dispatch(self, &pending);
@@ -511,8 +569,13 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
             s_read_monitor(self);
         if (!(items[0].revents & ZMQ_POLLIN))
             continue;
-        /* Gather what is waiting, up to one group, then commit it. */
-        while (self->group_count < (size_t)self->config.group_max && s_receive(self) == 0)
+        /* Gather what is waiting, up to one group, then commit it. The
+         * gathering also ends after a bounded number of messages, so a flood
+         * of requests that never fill a group (refusals, dry runs) cannot
+         * hold back the writes already taken, nor a stop. */
+        int budget = 4 * self->config.group_max;
+        while (self->group_count < (size_t)self->config.group_max && budget-- > 0 && !*stop &&
+               s_receive(self) == 0)
             ;
         s_commit(self);
     }

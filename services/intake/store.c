@@ -13,19 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake/report_group.h"
 #include "intake/validate.h"
 #include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 #include "kc/kc_json.h"
 
-#define ANSWER_COLUMNS 11
-
 static const struct {
     const char *name;
     const char *sql;
 } s_statements[] = {
-    {"store_reports", "SELECT * FROM intake_store_reports($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-                      " $10::text[], $11::int[], $12::text[], $13::float8[], $14, $15)"},
     {"store_application", "SELECT * FROM intake_store_application($1, $2, $3, $4, $5, $6, $7,"
                           " $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)"},
     {"store_objection", "SELECT * FROM intake_store_objection($1, $2, $3, $4, $5, $6, $7, $8,"
@@ -34,6 +31,11 @@ static const struct {
 
 int store_prepare(PGconn *conn, kc_error_t *error)
 {
+    PGresult *group = PQprepare(conn, "store_report_group", report_group_sql, 0, NULL);
+    int failed = kc_db_check(conn, group, "preparing intake statements", error);
+    PQclear(group);
+    if (failed)
+        return -1;
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++) {
         PGresult *result = PQprepare(conn, s_statements[i].name, s_statements[i].sql, 0, NULL);
         int rc = kc_db_check(conn, result, "preparing intake statements", error);
@@ -42,56 +44,6 @@ int store_prepare(PGconn *conn, kc_error_t *error)
             return -1;
     }
     return 0;
-}
-
-/* A growing text buffer for array literals. */
-typedef struct {
-    char *text;
-    size_t length;
-    size_t capacity;
-} s_text_t;
-
-static void s_text_reserve(s_text_t *self, size_t more)
-{
-    if (self->length + more + 1 <= self->capacity)
-        return;
-    size_t capacity = self->capacity ? self->capacity : 256;
-    while (capacity < self->length + more + 1)
-        capacity *= 2;
-    char *text = realloc(self->text, capacity);
-    if (!text)
-        abort();
-    self->text = text;
-    self->capacity = capacity;
-}
-
-static void s_text_append(s_text_t *self, const char *piece, size_t length)
-{
-    s_text_reserve(self, length);
-    memcpy(self->text + self->length, piece, length);
-    self->length += length;
-    self->text[self->length] = '\0';
-}
-
-/* Append a quoted array element: backslash and double quote escaped. */
-static void s_text_append_element(s_text_t *self, const char *value)
-{
-    s_text_append(self, self->length > 1 ? ",\"" : "\"", self->length > 1 ? 2 : 1);
-    for (const char *c = value; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            s_text_append(self, "\\", 1);
-        s_text_append(self, c, 1);
-    }
-    s_text_append(self, "\"", 1);
-}
-
-static void s_text_append_number(s_text_t *self, const char *format, double value)
-{
-    char number[40];
-    int length = snprintf(number, sizeof number, format, value);
-    if (self->length > 1)
-        s_text_append(self, ",", 1);
-    s_text_append(self, number, (size_t)length);
 }
 
 static uint8_t *s_pack(const ProtobufCMessage *message, size_t *size)
@@ -226,8 +178,7 @@ typedef struct {
     int lengths[18];
     int formats[18];
     int count;
-    uint8_t *body;      /* packed request body, hashed by the database */
-    s_text_t arrays[4]; /* counties, years, indicators, values */
+    uint8_t *body; /* packed request body, hashed by the database */
     char number[24];
 } s_params_t;
 
@@ -262,35 +213,11 @@ static void s_params_header(s_params_t *self, const kc_envelope_t *request,
     s_param(self, request->actor->organisation);
 }
 
-static void s_params_reports(s_params_t *self, const Kc__V1__SubmitReports *request)
-{
-    for (int i = 0; i < 4; i++)
-        s_text_append(&self->arrays[i], "{", 1);
-    for (size_t i = 0; i < request->n_reports; i++) {
-        const Kc__V1__IndicatorReport *report = request->reports[i];
-        s_text_append_element(&self->arrays[0], report->county_code);
-        s_text_append_number(&self->arrays[1], "%.0f", (double)report->year);
-        s_text_append_element(&self->arrays[2], report->indicator_code);
-        s_text_append_number(&self->arrays[3], "%.17g", report->value);
-    }
-    s_param(self, request->provider);
-    for (int i = 0; i < 4; i++) {
-        s_text_append(&self->arrays[i], "}", 1);
-        s_param(self, self->arrays[i].text);
-    }
-}
-
 static const char *s_params_build(s_params_t *self, const store_write_t *write)
 {
     const kc_envelope_t *request = write->request;
     memset(self, 0, sizeof *self);
     switch (request->body_case) {
-    case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
-        s_params_header(self, request, &request->submit_reports->base);
-        s_params_reports(self, request->submit_reports);
-        s_param_bytes(self, write->event_payload, write->event_size);
-        s_param(self, write->node);
-        return "store_reports";
     case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION: {
         const Kc__V1__SubmitApplication *application = request->submit_application;
         s_params_header(self, request, &application->base);
@@ -326,37 +253,39 @@ static const char *s_params_build(s_params_t *self, const store_write_t *write)
 static void s_params_release(s_params_t *self)
 {
     free(self->body);
-    for (int i = 0; i < 4; i++)
-        free(self->arrays[i].text);
 }
 
-/* Read one write's answer row into the write. */
-static void s_take_answer(store_write_t *write, const PGresult *result)
+/* Read one write's answer from `row` of `result`, its eleven columns
+ * starting at `first` (submission_id, replayed, hash_matches, kind,
+ * received, stored, unchanged, application_ref, objection_id, event_seq,
+ * committed_ms). */
+static void s_take_answer(store_write_t *write, const PGresult *result, int row, int first)
 {
     Kc__V1__Accepted *accepted = &write->accepted;
-    write->replayed = PQgetvalue(result, 0, 1)[0] == 't';
-    if (PQgetvalue(result, 0, 2)[0] != 't') {
+    write->replayed = PQgetvalue(result, row, first + 1)[0] == 't';
+    if (PQgetvalue(result, row, first + 2)[0] != 't') {
         write->outcome = kc_error_set(&write->error, KC_ERR_KEY_REUSED, "idempotency_key",
                                       "idempotency key '%.64s' was used for another request",
                                       write->request->idempotency_key);
         kc_error_detail(&write->error, "submission %s was stored under it",
-                        PQgetvalue(result, 0, 0));
+                        PQgetvalue(result, row, first));
         kc_error_hint(&write->error, "use a new key for a new request; retries keep theirs");
         return;
     }
-    accepted->submission_id = kc_db_int(result, 0, 0);
+    const char *kind = PQgetvalue(result, row, first + 3);
+    accepted->submission_id = kc_db_int(result, row, first);
     accepted->replayed = write->replayed;
-    accepted->kind = (char *)(strcmp(PQgetvalue(result, 0, 3), "reports") == 0       ? "reports"
-                              : strcmp(PQgetvalue(result, 0, 3), "application") == 0 ? "application"
-                                                                                     : "objection");
-    accepted->received = (int32_t)kc_db_int(result, 0, 4);
-    accepted->stored = (int32_t)kc_db_int(result, 0, 5);
-    accepted->unchanged = (int32_t)kc_db_int(result, 0, 6);
-    snprintf(write->answer_ref, sizeof write->answer_ref, "%s", PQgetvalue(result, 0, 7));
+    accepted->kind = strcmp(kind, "reports") == 0       ? "reports"
+                     : strcmp(kind, "application") == 0 ? "application"
+                                                        : "objection";
+    accepted->received = (int32_t)kc_db_int(result, row, first + 4);
+    accepted->stored = (int32_t)kc_db_int(result, row, first + 5);
+    accepted->unchanged = (int32_t)kc_db_int(result, row, first + 6);
+    snprintf(write->answer_ref, sizeof write->answer_ref, "%s", PQgetvalue(result, row, first + 7));
     accepted->application_id = write->answer_ref;
-    accepted->objection_id = kc_db_int(result, 0, 8);
-    accepted->event_seq = kc_db_int(result, 0, 9);
-    accepted->committed_at_ms = kc_db_int(result, 0, 10);
+    accepted->objection_id = kc_db_int(result, row, first + 8);
+    accepted->event_seq = kc_db_int(result, row, first + 9);
+    accepted->committed_at_ms = kc_db_int(result, row, first + 10);
     write->outcome = 0;
 }
 
@@ -376,43 +305,98 @@ static PGresult *s_next_result(PGconn *conn)
     return result;
 }
 
-static int s_pipeline_send(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
+/* The writes of a group in the order the pipeline answers them: every
+ * report write first (one statement for all), then the others one by one. */
+typedef struct {
+    store_write_t **reports;
+    size_t report_count;
+    store_write_t **others;
+    size_t other_count;
+} s_plan_t;
+
+static void s_plan(s_plan_t *plan, store_write_t *writes, size_t count)
 {
-    if (!PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
-        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot send to the database");
+    plan->reports = malloc((count ? count : 1) * sizeof *plan->reports);
+    plan->others = malloc((count ? count : 1) * sizeof *plan->others);
+    if (!plan->reports || !plan->others)
+        abort();
+    plan->report_count = plan->other_count = 0;
     for (size_t i = 0; i < count; i++) {
-        s_params_t params;
-        const char *statement = s_params_build(&params, &writes[i]);
-        int sent = PQsendQueryPrepared(conn, statement, params.count, params.values, params.lengths,
-                                       params.formats, 0);
-        s_params_release(&params);
-        if (!sent)
-            return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL,
-                                "cannot send to the database: %s", PQerrorMessage(conn));
+        if (writes[i].request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS)
+            plan->reports[plan->report_count++] = &writes[i];
+        else
+            plan->others[plan->other_count++] = &writes[i];
     }
-    if (!PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) || !PQpipelineSync(conn))
-        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot send to the database");
+}
+
+static int s_pipeline_send(PGconn *conn, const s_plan_t *plan, const char *node, kc_error_t *error)
+{
+    int sent = PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+    if (sent && plan->report_count) {
+        report_group_t group;
+        report_group_build(&group, plan->reports, plan->report_count, node);
+        sent = PQsendQueryPrepared(conn, "store_report_group", REPORT_GROUP_PARAMS, group.values,
+                                   NULL, NULL, 0);
+        report_group_release(&group);
+    }
+    for (size_t i = 0; sent && i < plan->other_count; i++) {
+        s_params_t params;
+        const char *statement = s_params_build(&params, plan->others[i]);
+        sent = PQsendQueryPrepared(conn, statement, params.count, params.values, params.lengths,
+                                   params.formats, 0);
+        s_params_release(&params);
+    }
+    if (!sent || !PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+        !PQpipelineSync(conn))
+        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot send to the database: %s",
+                            PQerrorMessage(conn));
     return 0;
 }
 
-/* Read BEGIN, one result per write, COMMIT and the sync point. */
-static int s_pipeline_receive(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
+/* Map the rows of the group statement to their writes by ordinal. */
+static void s_take_group(const s_plan_t *plan, const PGresult *result)
 {
+    for (int row = 0; row < PQntuples(result); row++) {
+        long long ordinal = kc_db_int(result, row, 0);
+        if (ordinal >= 1 && (size_t)ordinal <= plan->report_count)
+            s_take_answer(plan->reports[ordinal - 1], result, row, 1);
+    }
+}
+
+/* Read BEGIN, the group, one result per other write, COMMIT and the sync
+ * point. Sets *committed once COMMIT is confirmed: from then on the writes
+ * are durable and nothing that fails later may say otherwise. */
+static int s_pipeline_receive(PGconn *conn, const s_plan_t *plan, kc_error_t *error,
+                              bool *committed)
+{
+    size_t group = plan->report_count ? 1 : 0;
+    size_t results = 2 + group + plan->other_count;
     int rc = 0;
-    for (size_t i = 0; i < count + 2; i++) {
+    for (size_t i = 0; i < results; i++) {
         PGresult *result = s_next_result(conn);
-        if (!result)
-            return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL,
-                                "database connection lost during commit");
-        const char *what = i == 0 ? "BEGIN" : i == count + 1 ? "COMMIT" : "storing a write";
+        if (!result) {
+            if (rc == 0) {
+                kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL,
+                             "database connection lost before the commit was confirmed");
+                kc_error_hint(error, "send again with the same idempotency key: a write that "
+                                     "was stored is answered, never stored twice");
+            }
+            return -1;
+        }
+        bool last = i == results - 1;
+        const char *what = i == 0 ? "BEGIN" : last ? "COMMIT" : "storing a write";
         if (rc == 0 && kc_db_check(conn, result, what, error))
             rc = -1;
-        else if (rc == 0 && i > 0 && i <= count)
-            s_take_answer(&writes[i - 1], result);
+        else if (rc == 0 && group && i == 1)
+            s_take_group(plan, result);
+        else if (rc == 0 && i > group && !last)
+            s_take_answer(plan->others[i - 1 - group], result, 0, 0);
+        else if (rc == 0 && last)
+            *committed = true;
         PQclear(result);
     }
     PGresult *sync = PQgetResult(conn);
-    if (!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC)
+    if ((!sync || PQresultStatus(sync) != PGRES_PIPELINE_SYNC) && rc == 0 && !*committed)
         rc = kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "database pipeline lost its sync");
     PQclear(sync);
     return rc;
@@ -423,22 +407,34 @@ int store_commit_group(PGconn *conn, store_write_t *writes, size_t count, kc_err
     if (!PQenterPipelineMode(conn))
         return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot enter pipeline mode: %s",
                             PQerrorMessage(conn));
-    int rc = s_pipeline_send(conn, writes, count, error);
+    bool committed = false;
+    s_plan_t plan;
+    s_plan(&plan, writes, count);
+    int rc = s_pipeline_send(conn, &plan, writes[0].node, error);
     if (rc == 0)
-        rc = s_pipeline_receive(conn, writes, count, error);
-    if (rc == 0 && !PQexitPipelineMode(conn))
-        rc = kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot leave pipeline mode");
+        rc = s_pipeline_receive(conn, &plan, error, &committed);
+    free(plan.reports);
+    free(plan.others);
+    /* With results still pending this fails, and store_connection_usable
+     * tells the caller to drop the connection. */
+    if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(conn);
     if (rc != 0) {
         for (size_t i = 0; i < count; i++)
             writes[i].outcome = -1;
-        if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF && !kc_db_is_lost(conn))
-            PQexitPipelineMode(conn);
-        if (!kc_db_is_lost(conn) && PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF && !kc_db_is_lost(conn) &&
+            PQtransactionStatus(conn) != PQTRANS_IDLE) {
             PGresult *rollback = PQexec(conn, "ROLLBACK");
             PQclear(rollback);
         }
     }
     return rc;
+}
+
+bool store_connection_usable(PGconn *conn)
+{
+    return !kc_db_is_lost(conn) && PQpipelineStatus(conn) == PQ_PIPELINE_OFF &&
+           PQtransactionStatus(conn) == PQTRANS_IDLE;
 }
 
 int store_application_exists(PGconn *conn, const char *reference, bool *exists, kc_error_t *error)
@@ -451,4 +447,51 @@ int store_application_exists(PGconn *conn, const char *reference, bool *exists, 
         *exists = PQntuples(result) > 0;
     PQclear(result);
     return rc;
+}
+
+/* The body of a write, whose packed bytes are hashed to recognise a retry. */
+static const ProtobufCMessage *s_body(const kc_envelope_t *request)
+{
+    switch (request->body_case) {
+    case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
+        return &request->submit_reports->base;
+    case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION:
+        return &request->submit_application->base;
+    case KC__V1__ENVELOPE__BODY_SUBMIT_OBJECTION:
+        return &request->submit_objection->base;
+    default:
+        return NULL;
+    }
+}
+
+int store_find_answer(PGconn *conn, const kc_envelope_t *request, store_write_t *write,
+                      kc_error_t *error)
+{
+    const ProtobufCMessage *body = s_body(request);
+    if (!body || !*request->idempotency_key)
+        return 0;
+    size_t size = 0;
+    uint8_t *bytes = s_pack(body, &size);
+    const char *values[] = {request->idempotency_key, (const char *)bytes};
+    int lengths[] = {0, (int)size};
+    int formats[] = {0, 1};
+    PGresult *result =
+        PQexecParams(conn,
+                     "SELECT a.* FROM submission s,"
+                     "       intake_answer(s.id, true, s.request_hash = sha256($2::bytea)) a"
+                     " WHERE s.idempotency_key = $1",
+                     2, NULL, values, lengths, formats, 0);
+    free(bytes);
+    int found = 0;
+    if (kc_db_check(conn, result, "looking up the idempotency key", error))
+        found = -1;
+    else if (PQntuples(result) == 1) {
+        memset(write, 0, sizeof *write);
+        write->request = request;
+        kc__v1__accepted__init(&write->accepted);
+        s_take_answer(write, result, 0, 0);
+        found = 1;
+    }
+    PQclear(result);
+    return found;
 }

@@ -53,6 +53,15 @@ void store_write_release(store_write_t *write);
  * reused with another body) are outcomes, not failures. */
 int store_commit_group(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error);
 
+/* False when the connection cannot take the next group (lost, or left
+ * with pending results or an open transaction): drop it and reconnect. */
+bool store_connection_usable(PGconn *conn);
+
+/* The first answer given under `key`, if any: 1 and `write` filled (a
+ * replay, or KC_ERR_KEY_REUSED when `body` differs), 0 if the key is new. */
+int store_find_answer(PGconn *conn, const kc_envelope_t *request, store_write_t *write,
+                      kc_error_t *error);
+
 /* Whether an application with this reference number exists. */
 int store_application_exists(PGconn *conn, const char *reference, bool *exists, kc_error_t *error);
 

@@ -12,8 +12,14 @@
 #include "kc/kc_error.h"
 #include "kc/v1/envelope.pb-c.h"
 
-/* The acting user must be named, with a role and a six-digit division. */
+/* The acting user must be named, with a role and a six-digit division;
+ * every header field is valid UTF-8 of a bounded length. */
 void validate_actor(const Kc__V1__Actor *actor, kc_errors_t *errors);
+
+/* The header of a write: an idempotency key of 1 to 200 characters, a
+ * message id and sender node of bounded length, all valid UTF-8, and the
+ * actor (validate_actor). */
+void validate_header(const Kc__V1__Envelope *request, kc_errors_t *errors);
 
 /* Provider known; each value's county valid that year, year covered by a
  * framework and not in the future, indicator known that year and supplied

@@ -8,22 +8,6 @@
 #include "kc/kc_check.h"
 #include "kc/kc_clock.h"
 
-void validate_actor(const Kc__V1__Actor *actor, kc_errors_t *errors)
-{
-    if (!actor) {
-        kc_errors_add(errors, KC_ERR_MISSING_HEADER, "actor", "acting user is missing");
-        return;
-    }
-    if (!*actor->user_id)
-        kc_errors_add(errors, KC_ERR_MISSING_HEADER, "actor.user_id", "acting user is not named");
-    if (!*actor->role)
-        kc_errors_add(errors, KC_ERR_MISSING_HEADER, "actor.role", "acting user has no role");
-    size_t length = strlen(actor->division_code);
-    if (length != 6 || strspn(actor->division_code, "0123456789") != 6)
-        kc_errors_add(errors, KC_ERR_MISSING_HEADER, "actor.division_code",
-                      "division of the acting user is not a six-digit code");
-}
-
 /* True if `division` is `county` or one of the levels above it:
  * 130123 is covered by 130123, 130100 and 130000. */
 static bool s_division_covers(const char *division, const char *county)
@@ -102,7 +86,16 @@ static void s_check_report(const catalogue_t *catalogue, const char *provider,
         if (error)
             kc_error_detail(error, "the catalogue covers %d to %d and the current year is %d",
                             first, last, this_year);
-        return; /* without a year neither county nor indicator can be judged */
+        /* Without a year the indicator cannot be judged; what can be
+         * judged still is, so the sender sees every problem at once. */
+        snprintf(field, sizeof field, "reports[%zu].county_code", index);
+        if (catalogue_county(catalogue, report->county_code, 9999) == CATALOGUE_COUNTY_UNKNOWN)
+            kc_errors_add(errors, KC_ERR_UNKNOWN_COUNTY, field,
+                          "county code '%.16s' is not a known division", report->county_code);
+        snprintf(field, sizeof field, "reports[%zu].value", index);
+        if (!isfinite(report->value))
+            kc_errors_add(errors, KC_ERR_NOT_FINITE, field, "value is not a finite number");
+        return;
     }
     snprintf(field, sizeof field, "reports[%zu].county_code", index);
     s_check_county(catalogue, report, field, errors);
@@ -115,7 +108,7 @@ static void s_check_report(const catalogue_t *catalogue, const char *provider,
                       report->year);
         return;
     }
-    if (strcmp(indicator->provider, provider) != 0) {
+    if (provider && strcmp(indicator->provider, provider) != 0) {
         kc_error_t *error =
             kc_errors_add(errors, KC_ERR_PROVIDER_NOT_ALLOWED, field,
                           "indicator '%s' is not supplied by '%.16s'", indicator->code, provider);
@@ -174,27 +167,29 @@ static void s_check_duplicates(const Kc__V1__SubmitReports *request, kc_errors_t
 void validate_reports(const catalogue_t *catalogue, const Kc__V1__Actor *actor,
                       const Kc__V1__SubmitReports *request, kc_errors_t *errors)
 {
-    validate_actor(actor, errors);
-    if (!catalogue_provider_known(catalogue, request->provider)) {
+    /* An unknown provider is one error; the values are still checked for
+     * everything that does not depend on who supplies them. */
+    const char *provider = request->provider;
+    if (!catalogue_provider_known(catalogue, provider)) {
         kc_error_t *error = kc_errors_add(errors, KC_ERR_UNKNOWN_PROVIDER, "provider",
-                                          "provider '%.32s' is not known", request->provider);
+                                          "provider '%.32s' is not known", provider);
         if (error)
             kc_error_hint(error, "providers are stats, sti, ndrc, finance, samr and county");
-        return;
+        provider = NULL;
     }
     if (request->n_reports == 0) {
         kc_errors_add(errors, KC_ERR_EMPTY_BATCH, "reports", "batch holds no values");
         return;
     }
-    bool county_provider = strcmp(request->provider, "county") == 0;
-    if (actor && !county_provider && strcmp(actor->organisation, request->provider) != 0)
+    bool county_provider = provider && strcmp(provider, "county") == 0;
+    if (actor && provider && !county_provider && strcmp(actor->organisation, provider) != 0)
         kc_errors_add(errors, KC_ERR_DENIED, "actor.organisation",
                       "'%.64s' may not report for provider '%.32s'", actor->user_id,
                       request->provider);
     int this_year = kc_clock_year();
     for (size_t i = 0; i < request->n_reports; i++) {
         const Kc__V1__IndicatorReport *report = request->reports[i];
-        s_check_report(catalogue, request->provider, report, i, this_year, errors);
+        s_check_report(catalogue, provider, report, i, this_year, errors);
         if (actor && county_provider &&
             !s_division_covers(actor->division_code, report->county_code)) {
             char field[KC_ERROR_FIELD_MAX];
