@@ -37,8 +37,7 @@ Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_m
         event->objection_submitted =
             kc__v1__objection_submitted__unpack(NULL, payload_size, payload);
         event->payload_case = KC__V1__EVENT__PAYLOAD_OBJECTION_SUBMITTED;
-    }
-    else
+    } else
         return event; /* a type of another daemon: passed on without a payload it can't read */
     /* All payload pointers share one union slot: any of them tells success. */
     if (!event->reports_submitted) {
