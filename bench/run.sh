@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# run.sh: `make bench` — kc-intake against pgbench, in one run, on one
+# throwaway PostgreSQL 15 cluster of this machine.
+#
+#   bench/run.sh BUILD_DIR        (make bench passes build/release)
+#
+# 1. Starts its own cluster in var/bench-pg (deploy/local/pg.sh; fsync and
+#    synchronous_commit on) and migrates it with BUILD_DIR/bin/kcctl.
+# 2. Measures PostgreSQL alone with pgbench on scratch tables shaped like
+#    indicator_value: one row per transaction at 16 clients (the ceiling
+#    when every message commits alone), a prepared 100-row INSERT per
+#    transaction at 16 clients, and COPY (psql \copy of 1,000,000 rows).
+# 3. Starts kc-intake (BUILD_DIR/bin) on free loopback ports and runs
+#    BUILD_DIR/bench/intake_bench: acknowledged single-value submissions
+#    from 16 pipelining clients with their latency, the national year, and
+#    the daemon's peak RSS.
+# 4. Prints one table of the figures, the goals and the ratios, and stops
+#    everything (trap), removing the cluster.
+#
+# Knobs (environment): KC_BENCH_SECONDS (10) per measurement,
+# KC_BENCH_CLIENTS (16), KC_BENCH_WINDOW (32 requests in flight per client),
+# KC_BENCH_SWEEP ("1": further windows, comma-separated, for the latency at
+# lower load; empty for none),
+# KC_BENCH_COPY_ROWS (1000000), KC_GROUP_MAX (kc-intake's own setting),
+# KC_BENCH_KEEP=1 to leave the cluster running for a look afterwards.
+# Logs and the raw output stay in var/bench-out.
+#
+# The comparison is deliberately generous to pgbench: its row is a bare
+# INSERT into a table without foreign keys, while kc-intake does more for
+# every message — it claims the idempotency key (a submission row, unique
+# index), looks up the latest revision of the value, inserts the value with
+# its foreign keys, appends an event under the event-log row lock, updates
+# the submission with its figures, reads the answer back and publishes the
+# event, all behind validation and a protobuf round trip over ZeroMQ.
+set -euo pipefail
+
+readonly pg_bin=/usr/lib/postgresql/15/bin
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+readonly repo_root
+
+s_die() {
+    echo "bench: $*" >&2
+    exit 1
+}
+
+(($# == 1)) || s_die "usage: bench/run.sh BUILD_DIR"
+[[ -d "$1" ]] || s_die "no build directory '$1': run 'make bench'"
+build="$(cd "$1" && pwd -P)"
+readonly build
+for program in "$build/bin/kc-intake" "$build/bin/kcctl" "$build/bench/intake_bench" \
+    "$pg_bin/pgbench" "$pg_bin/psql"; do
+    [[ -x "$program" ]] || s_die "missing '$program'"
+done
+
+readonly seconds=${KC_BENCH_SECONDS:-10}
+readonly clients=${KC_BENCH_CLIENTS:-16}
+readonly window=${KC_BENCH_WINDOW:-32}
+readonly sweep=${KC_BENCH_SWEEP-1}
+readonly copy_rows=${KC_BENCH_COPY_ROWS:-1000000}
+readonly pg_dir="$repo_root/var/bench-pg"
+readonly out="$repo_root/var/bench-out"
+readonly pg_sh="$repo_root/deploy/local/pg.sh"
+intake_pid=
+
+s_cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [[ -n "$intake_pid" ]] && kill -0 "$intake_pid" 2>/dev/null; then
+        kill -TERM "$intake_pid"
+        wait "$intake_pid" 2>/dev/null || true
+    fi
+    if [[ "${KC_BENCH_KEEP:-0}" == 1 ]]; then
+        echo "bench: cluster left running in $pg_dir ($(cat "$pg_dir/conninfo" 2>/dev/null))" >&2
+    else
+        "$pg_sh" stop "$pg_dir" --purge >/dev/null 2>&1 || true
+    fi
+    exit "$status"
+}
+trap s_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the cluster ------------------------------------------------------------
+
+rm -rf "$out"
+mkdir -p "$out"
+load_before="$(cut -d ' ' -f 1-3 /proc/loadavg)"
+# A cluster left by an interrupted run goes first: the numbers are for a
+# fresh one (and pg.sh start would wait on the lock its server still holds).
+"$pg_sh" stop "$pg_dir" --purge >/dev/null
+conninfo="$("$pg_sh" start "$pg_dir" | tail -n 1)"
+readonly conninfo
+readonly admin="${conninfo/user=kechuang/user=postgres}"
+KC_DATABASE_URL="$conninfo" "$build/bin/kcctl" migrate >"$out/migrate.log" 2>&1 ||
+    s_die "migration failed; see $out/migrate.log"
+
+s_psql() {
+    "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 "$@"
+}
+
+# Flush dirty pages so that one measurement does not pay for the last one.
+s_checkpoint() {
+    s_psql "$admin" -c CHECKPOINT
+}
+
+s_now_ns() {
+    date +%s%N
+}
+
+# ---- PostgreSQL alone ---------------------------------------------------------
+
+echo "== PostgreSQL alone (pgbench, ${seconds}s per figure)"
+# Scratch tables with the columns, types and primary key of indicator_value.
+s_psql "$conninfo" <<'EOF'
+CREATE TABLE bench_one_row (
+    county_code text NOT NULL,
+    year integer NOT NULL,
+    indicator_code text NOT NULL,
+    revision integer NOT NULL,
+    value double precision NOT NULL,
+    provider text NOT NULL,
+    submission_id bigint NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (county_code, year, indicator_code, revision)
+);
+CREATE TABLE bench_multi_row (LIKE bench_one_row INCLUDING ALL);
+CREATE TABLE bench_copy (LIKE bench_one_row INCLUDING ALL);
+EOF
+
+# (a) One row per transaction: the ceiling when every message commits alone.
+# Keys are random over 10^12, so 16 clients do not collide.
+cat >"$out/one_row.sql" <<'EOF'
+\set n random(1, 999999999999)
+INSERT INTO bench_one_row (county_code, year, indicator_code, revision, value, provider, submission_id)
+VALUES (:n, 2020, 'I03', 1, 42.5, 'stats', :n);
+EOF
+
+# (b) A prepared INSERT of 100 rows (one VALUES list) per transaction.
+{
+    echo '\set n random(1, 999999999999)'
+    echo 'INSERT INTO bench_multi_row (county_code, year, indicator_code, revision, value, provider, submission_id) VALUES'
+    for ((i = 1; i <= 100; i++)); do
+        separator=,
+        ((i < 100)) || separator=';'
+        echo "  ((:n)::text || '.$i', 2020, 'I03', 1, $i.5, 'stats', :n)$separator"
+    done
+} >"$out/multi_row.sql"
+
+# Runs a pgbench script at $clients clients; prints its transactions/s.
+s_pgbench() {
+    local name=$1 log="$out/pgbench-$1.log" tps
+    s_checkpoint
+    "$pg_bin/pgbench" -n -M prepared -c "$clients" -j 2 -T "$seconds" -f "$out/$name.sql" \
+        "$conninfo" >"$log" 2>&1 || s_die "pgbench $name failed; see $log"
+    grep -q '^number of failed transactions: 0 ' "$log" || s_die "pgbench $name had failures; see $log"
+    tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log")"
+    [[ -n "$tps" ]] || s_die "no tps in $log"
+    echo "$tps"
+}
+
+pg_one_row="$(s_pgbench one_row)"
+echo "  one row per transaction:   $(printf '%.0f' "$pg_one_row") rows/s"
+pg_multi_tps="$(s_pgbench multi_row)"
+pg_multi_row="$(awk -v tps="$pg_multi_tps" 'BEGIN { printf "%.0f", tps * 100 }')"
+echo "  100-row INSERT:            $pg_multi_row rows/s ($(printf '%.0f' "$pg_multi_tps") transactions/s)"
+
+# (c) COPY: one client, one transaction, timed around psql.
+awk -v rows="$copy_rows" 'BEGIN {
+    for (i = 1; i <= rows; i++)
+        printf "%d,2020,I03,1,%.4f,stats,%d\n", i, (i % 9973) / 99.73, i
+}' >"$out/copy.csv"
+s_checkpoint
+start_ns="$(s_now_ns)"
+s_psql "$conninfo" -c "\\copy bench_copy (county_code, year, indicator_code, revision, value, provider, submission_id) FROM '$out/copy.csv' WITH (FORMAT csv)"
+copy_ns=$(($(s_now_ns) - start_ns))
+pg_copy="$(awk -v rows="$copy_rows" -v ns="$copy_ns" 'BEGIN { printf "%.0f", rows / (ns / 1e9) }')"
+echo "  COPY of $copy_rows rows:     $pg_copy rows/s ($((copy_ns / 1000000)) ms)"
+rm -f "$out/copy.csv"
+# The scratch tables go before kc-intake runs: its numbers are for its own tables.
+# No ANALYZE here: the intake tables stay as `kcctl migrate` leaves them, like
+# a freshly deployed node's. Statistics taken while they are empty make the
+# plans that kc-intake's session caches (the foreign-key checks and lookups
+# of submission by id, the revision lookup) sequential scans, kept as the
+# tables grow: every write then reads the whole table.
+s_psql "$conninfo" -c "DROP TABLE bench_one_row, bench_multi_row, bench_copy"
+
+# ---- kc-intake ------------------------------------------------------------------
+
+s_port_is_free() {
+    [[ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] &&
+        ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A free loopback port from 17000 up (7101/7102 are the usual kc-intake's).
+s_pick_port() {
+    local port
+    for ((port = 17000 + RANDOM % 1000; port < 18000; port++)); do
+        if [[ "$port" != "${1:-}" ]] && s_port_is_free "$port"; then
+            echo "$port"
+            return 0
+        fi
+    done
+    s_die "no free port between 17000 and 18000"
+}
+
+intake_port="$(s_pick_port)"
+events_port="$(s_pick_port "$intake_port")"
+group_max=${KC_GROUP_MAX:-256}
+echo "== kc-intake on tcp://127.0.0.1:$intake_port (group_max $group_max)"
+s_checkpoint
+KC_DATABASE_URL="$conninfo" KC_INTAKE_ENDPOINT="tcp://127.0.0.1:$intake_port" \
+    KC_EVENTS_ENDPOINT="tcp://127.0.0.1:$events_port" KC_NODE_ID=bench KC_LOG_LEVEL=notice \
+    KC_GROUP_MAX="$group_max" "$build/bin/kc-intake" 2>"$out/intake.log" &
+intake_pid=$!
+
+bench_args=(--endpoint "tcp://127.0.0.1:$intake_port" --database "$conninfo" --pid "$intake_pid"
+    --clients "$clients" --window "$window" --seconds "$seconds" --warmup 2)
+[[ -z "$sweep" ]] || bench_args+=(--sweep "$sweep")
+"$build/bench/intake_bench" "${bench_args[@]}" | tee "$out/intake_bench.out" ||
+    s_die "intake_bench failed; see $out/intake_bench.out and $out/intake.log"
+kill -0 "$intake_pid" 2>/dev/null || s_die "kc-intake died; see $out/intake.log"
+
+# ---- the table ------------------------------------------------------------------
+
+for name in single_rate single_p50 single_p99 single_p999 national_year national_values \
+    national_requests national_biggest national_biggest_values intake_peak_rss; do
+    grep -q "^figure $name " "$out/intake_bench.out" || s_die "intake_bench printed no figure '$name'"
+done
+
+commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unknown)"
+{
+    echo
+    echo "kc-intake benchmark: $(nproc) cores, PostgreSQL 15 (fsync, synchronous_commit on)," \
+        "commit $commit, group_max $group_max, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "load average before the run: $load_before (other work on this machine skews every figure)"
+    awk -v one="$pg_one_row" -v multi="$pg_multi_row" -v copy="$pg_copy" -v clients="$clients" \
+        -v window="$window" -v copy_rows="$copy_rows" '
+    $1 == "figure" { figure[$2] = $3 }
+    function commas(x,    s, tail) {
+        s = sprintf("%.0f", x); tail = ""
+        while (length(s) > 3) {
+            tail = "," substr(s, length(s) - 2) tail
+            s = substr(s, 1, length(s) - 3)
+        }
+        return s tail
+    }
+    function row(what, measured, goal, ratio, mark) {
+        printf "%-52s %18s %14s %7s %5s\n", what, measured, goal, ratio, mark
+        if (mark == "MISS") misses++
+    }
+    function at_least(what, measured, text, goal, unit) {   # ratio = measured / goal
+        row(what, text, ">= " commas(goal) unit, sprintf("%.2f", measured / goal),
+            measured >= goal ? "PASS" : "MISS")
+    }
+    function at_most(what, measured, text, goal, unit) {    # ratio = goal / measured
+        row(what, text, "< " goal unit, sprintf("%.2f", goal / measured),
+            measured < goal ? "PASS" : "MISS")
+    }
+    END {
+        rate = figure["single_rate"]
+        line = "-----------------------------------------------------------------------------------------------------"
+        print line
+        row("figure", "measured", "goal", "ratio", "")
+        print line
+        row("pgbench: 1 row per transaction, " clients " clients", commas(one) " rows/s", "", "", "")
+        row("pgbench: prepared 100-row INSERT, " clients " clients", commas(multi) " rows/s", "", "", "")
+        row("COPY (psql \\copy of " commas(copy_rows) " rows, 1 client)", commas(copy) " rows/s", "", "", "")
+        at_least("kc-intake: single values, " clients " clients x " window " in flight",
+                 rate, commas(rate) " acks/s", 5 * one, "/s")
+        row("  = x pgbench 1-row rate (goal: group commit 5x)", sprintf("%.2fx", rate / one), ">= 5x", "", "")
+        row("  = x pgbench 100-row rate / x COPY rate", sprintf("%.3fx / %.3fx", rate / multi, rate / copy), "", "", "")
+        row("  writes per group commit (mean)", sprintf("%.1f", figure["single_group"]), "", "", "")
+        row("  acknowledgement latency p50", sprintf("%.2f ms", figure["single_p50"]), "", "", "")
+        at_most("  acknowledgement latency p99", figure["single_p99"],
+                sprintf("%.2f ms", figure["single_p99"]), 20, " ms")
+        row("  acknowledgement latency p99.9", sprintf("%.2f ms", figure["single_p999"]), "", "", "")
+        for (name in figure) {
+            if (name !~ /^single_rate-w/)
+                continue
+            w = substr(name, 14)
+            row("  with " clients " x " w " in flight instead: rate", commas(figure[name]) " acks/s",
+                "", "", "")
+            row("  with " clients " x " w " in flight instead: p50 / p99",
+                sprintf("%.1f / %.1f ms", figure["single_p50-w" w], figure["single_p99-w" w]),
+                "", "", "")
+        }
+        at_most("kc-intake: national year, " commas(figure["national_values"]) " values in " \
+                figure["national_requests"] " batches", figure["national_year"] / 1000,
+                sprintf("%.0f ms", figure["national_year"]), 1, " s")
+        row("  biggest single batch (" commas(figure["national_biggest_values"]) " values)",
+            sprintf("%.0f ms", figure["national_biggest"]), "", "", "")
+        rss = figure["intake_peak_rss"] / 1024
+        at_most("kc-intake: peak RSS (VmHWM)", rss, sprintf("%.1f MiB", rss), 32, " MiB")
+        print line
+        print "ratio: measured/goal for \">=\" goals, goal/measured for \"<\" goals; 1.00 or more meets the goal"
+        printf "%d of 4 goals missed\n", misses
+    }' "$out/intake_bench.out"
+} | tee "$out/summary.txt"
