@@ -179,7 +179,11 @@ CREATE FUNCTION intake_store_report_group(
 RETURNS TABLE (ordinal bigint, submission_id bigint, replayed boolean, hash_matches boolean,
                kind text, received integer, stored integer, unchanged integer,
                application_ref text, objection_id bigint, event_seq bigint, committed_ms bigint)
-LANGUAGE sql AS $$
+-- PL/pgSQL rather than SQL so the statement's plan is kept between groups.
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+BEGIN
+RETURN QUERY
 WITH w AS (
     SELECT w.*, sha256(w.body) AS hash,
            min(w.ord) OVER (PARTITION BY w.key) AS first_ord
@@ -214,15 +218,19 @@ WITH w AS (
              ORDER BY v.revision DESC LIMIT 1) l ON true
      WHERE l.value IS DISTINCT FROM i.value
     RETURNING submission_id
-), stored AS (
-    SELECT n.submission_id, count(*)::integer AS n FROM new_values n GROUP BY n.submission_id
+), stored AS MATERIALIZED (
+    -- One row holding every write's count: a join here would be planned as
+    -- a loop over writes rescanning the counts, the row estimate of
+    -- unnest() being what it is.
+    SELECT coalesce(jsonb_object_agg(c.submission_id, c.n), '{}') AS counts
+      FROM (SELECT n.submission_id, count(*) AS n FROM new_values n GROUP BY 1) c
 ), head AS (
     UPDATE event_log_head SET last_seq = last_seq + (SELECT count(*) FROM fresh)
     RETURNING last_seq - (SELECT count(*) FROM fresh) AS base
 ), numbered AS (
     SELECT f.*, head.base + row_number() OVER (ORDER BY f.ord) AS seq,
-           coalesce(st.n, 0) AS n_stored
-      FROM fresh f CROSS JOIN head LEFT JOIN stored st ON st.submission_id = f.id
+           coalesce((st.counts ->> f.id::text)::integer, 0) AS n_stored
+      FROM fresh f CROSS JOIN head CROSS JOIN stored st
 ), new_events AS (
     INSERT INTO event (seq, type, node, submission_id, payload)
     SELECT n.seq, 'ReportsSubmitted', p_local_node, n.id, n.event FROM numbered n
@@ -250,8 +258,8 @@ SELECT w.ord, n.id, true, w.hash = n.hash, 'reports', n.n_values, n.n_stored,
        n.n_values - n.n_stored, NULL::text, NULL::bigint, n.seq,
        (extract(epoch FROM now()) * 1000)::bigint
   FROM w JOIN numbered n ON n.ord = w.first_ord
- WHERE w.ord <> w.first_ord
-$$;
+ WHERE w.ord <> w.first_ord;
+END $$;
 
 -- Store one validated application. The reference number is drawn by the
 -- caller (nextval) so that the event it publishes can carry it.

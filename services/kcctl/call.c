@@ -15,11 +15,11 @@ void kcctl_print_error(const kc_error_t *error)
         fprintf(stderr, "  hint: %s\n", error->hint);
 }
 
-void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn locate,
+void kcctl_print_rejected(const Kc__V1__Rejected *rejected, bool writing, kcctl_locate_fn locate,
                           const void *locate_context)
 {
-    fprintf(stderr, "refused, nothing was stored: %d problem%s\n", rejected->error_count,
-            rejected->error_count == 1 ? "" : "s");
+    fprintf(stderr, "refused%s: %d problem%s\n", writing ? ", nothing was stored" : "",
+            rejected->error_count, rejected->error_count == 1 ? "" : "s");
     size_t repeats = 0;
     for (size_t i = 0; i < rejected->n_errors; i++) {
         const Kc__V1__Error *error = rejected->errors[i];
@@ -51,8 +51,8 @@ void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn loca
         fprintf(stderr, "  ... and %zu more\n", (size_t)rejected->error_count - rejected->n_errors);
 }
 
-int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply, kcctl_locate_fn locate,
-               const void *locate_context)
+int kcctl_call(kcctl_t *self, kc_envelope_t *request, Kc__V1__Envelope__BodyCase expected,
+               kc_envelope_t **reply, kcctl_locate_fn locate, const void *locate_context)
 {
     kc_error_t error;
     char id[KC_ID_SIZE];
@@ -74,7 +74,14 @@ int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply, kcc
         return -1;
     }
     if ((*reply)->body_case == KC__V1__ENVELOPE__BODY_REJECTED) {
-        kcctl_print_rejected((*reply)->rejected, locate, locate_context);
+        kcctl_print_rejected((*reply)->rejected, self->writing, locate, locate_context);
+        kc_bus_free(reply);
+        return -1;
+    }
+    if ((*reply)->body_case != expected) {
+        fprintf(stderr,
+                "error: kc-intake answered '%s' where '%s' was expected [bus.unknown_type]\n",
+                kc_bus_body_name((*reply)->body_case), kc_bus_body_name(expected));
         kc_bus_free(reply);
         return -1;
     }

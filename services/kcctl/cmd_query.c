@@ -48,21 +48,23 @@ static void s_print_status(const Kc__V1__SubmissionStatus *status)
 
 int kcctl_status(kcctl_t *self)
 {
-    if (self->positional_count != 1) {
-        fprintf(stderr, "usage: kcctl status SUBMISSION_ID | kcctl status --key KEY\n");
+    bool by_key = self->positional_count == 0 && self->key_given;
+    if (self->positional_count != 1 && !by_key) {
+        fprintf(stderr, "usage: kcctl status SUBMISSION_ID|KEY | kcctl status --key KEY\n");
         return -1;
     }
     Kc__V1__GetSubmission query = KC__V1__GET_SUBMISSION__INIT;
     char *end = NULL;
-    long long id = strtoll(self->positional[0], &end, 10);
-    if (end && *end == '\0' && id > 0)
+    const char *word = by_key ? self->key : self->positional[0];
+    long long id = by_key ? 0 : strtoll(word, &end, 10);
+    if (!by_key && end && *end == '\0' && id > 0)
         query.submission_id = id;
     else
-        query.idempotency_key = (char *)self->positional[0];
+        query.idempotency_key = (char *)word;
     kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
     request.body_case = KC__V1__ENVELOPE__BODY_GET_SUBMISSION;
     request.get_submission = &query;
-    if (kcctl_call(self, &request, &reply, NULL, NULL))
+    if (kcctl_call(self, &request, KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS, &reply, NULL, NULL))
         return -1;
     s_print_status(reply->submission_status);
     kc_bus_free(&reply);
@@ -77,7 +79,7 @@ int kcctl_divisions(kcctl_t *self)
     kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
     request.body_case = KC__V1__ENVELOPE__BODY_LIST_DIVISIONS;
     request.list_divisions = &query;
-    if (kcctl_call(self, &request, &reply, NULL, NULL))
+    if (kcctl_call(self, &request, KC__V1__ENVELOPE__BODY_DIVISION_LIST, &reply, NULL, NULL))
         return -1;
     const Kc__V1__DivisionList *list = reply->division_list;
     static const char *const levels[] = {"", "province", "city", "county", "town"};
@@ -127,7 +129,7 @@ int kcctl_events(kcctl_t *self)
         kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
         request.body_case = KC__V1__ENVELOPE__BODY_LIST_EVENTS;
         request.list_events = &query;
-        if (kcctl_call(self, &request, &reply, NULL, NULL))
+        if (kcctl_call(self, &request, KC__V1__ENVELOPE__BODY_EVENT_PAGE, &reply, NULL, NULL))
             return -1;
         const Kc__V1__EventPage *page = reply->event_page;
         for (size_t i = 0; i < page->n_events; i++) {
@@ -152,7 +154,7 @@ int kcctl_ping(kcctl_t *self)
     request.body_case = KC__V1__ENVELOPE__BODY_PING;
     request.ping = &ping;
     int64_t start = kc_clock_mono_us();
-    if (kcctl_call(self, &request, &reply, NULL, NULL))
+    if (kcctl_call(self, &request, KC__V1__ENVELOPE__BODY_PONG, &reply, NULL, NULL))
         return -1;
     printf("kc-intake of node %s answered in %.1f ms; last event %lld\n", reply->pong->node,
            (double)(kc_clock_mono_us() - start) / 1000.0, (long long)reply->pong->last_event_seq);

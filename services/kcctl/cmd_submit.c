@@ -57,17 +57,12 @@ static int s_finish(kcctl_t *self, kc_envelope_t *request, kcctl_locate_fn locat
                     const void *context)
 {
     kc_envelope_t *reply = NULL;
-    if (kcctl_call(self, request, &reply, locate, context))
+    self->writing = true;
+    if (kcctl_call(self, request, KC__V1__ENVELOPE__BODY_ACCEPTED, &reply, locate, context))
         return -1;
-    int rc = 0;
-    if (reply->body_case == KC__V1__ENVELOPE__BODY_ACCEPTED)
-        s_print_accepted(self, reply->accepted);
-    else {
-        fprintf(stderr, "error: unexpected answer '%s'\n", reply->type);
-        rc = -1;
-    }
+    s_print_accepted(self, reply->accepted);
     kc_bus_free(&reply);
-    return rc;
+    return 0;
 }
 
 int kcctl_submit_values(kcctl_t *self)

@@ -31,6 +31,8 @@ typedef struct {
     int after;         /* --after, for events */
     int timeout_ms;    /* per attempt */
     int attempts;
+    bool key_given; /* --key was on the command line */
+    bool writing;   /* the command stores something: refusals say nothing was */
     bool dry_run;
     bool follow;
     const char *positional[KCCTL_POSITIONAL_MAX];
@@ -40,13 +42,14 @@ typedef struct {
 /* Send one request to kc-intake and wait for its answer, retrying with the
  * same envelope; prints a clear message and returns -1 when no answer comes
  * or the answer is a refusal (after printing it, with `locate` turning a
- * field path into something the person can find, when given). */
+ * field path into something the person can find, when given), or is not
+ * the `expected` body. */
 typedef int (*kcctl_locate_fn)(const void *context, const char *field, char *out, size_t size);
-int kcctl_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply, kcctl_locate_fn locate,
-               const void *locate_context);
+int kcctl_call(kcctl_t *self, kc_envelope_t *request, Kc__V1__Envelope__BodyCase expected,
+               kc_envelope_t **reply, kcctl_locate_fn locate, const void *locate_context);
 
 /* Print every error of a refusal, located when possible. */
-void kcctl_print_rejected(const Kc__V1__Rejected *rejected, kcctl_locate_fn locate,
+void kcctl_print_rejected(const Kc__V1__Rejected *rejected, bool writing, kcctl_locate_fn locate,
                           const void *locate_context);
 
 /* Print one error in the shared format. */

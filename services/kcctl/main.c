@@ -96,6 +96,8 @@ static int s_option(kcctl_t *self, const char *option, const char *value)
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(option, texts[i].name) == 0)
             return s_copy(texts[i].out, texts[i].size, value, option);
+    if (strcmp(option, "--key") == 0)
+        self->key_given = true;
     if (strcmp(option, "--year") == 0)
         return s_number(value, option, &self->year);
     if (strcmp(option, "--timeout") == 0)
@@ -141,12 +143,12 @@ static int s_configure(kcctl_t *self)
     kc_config_t config;
     kc_config_init(&config);
     kc_error_t error;
-    if (kc_config_load(&config, self->config_path, &error) && error.code != KC_ERR_CONFIG) {
-        kcctl_print_error(&error);
-        return -1;
-    }
-    if (*self->config_path && error.code == KC_ERR_CONFIG &&
-        strcmp(error.field, "database.conninfo") != 0) {
+    kc_error_clear(&error);
+    /* Most commands talk to kc-intake and need no database: a missing
+     * connection string (checked last, after everything else was read) is
+     * left to the commands that do. Any other bad setting is an error. */
+    if (kc_config_load(&config, self->config_path, &error) &&
+        !(error.code == KC_ERR_CONFIG && strcmp(error.field, "database.conninfo") == 0)) {
         kcctl_print_error(&error);
         return -1;
     }
