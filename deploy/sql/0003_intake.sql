@@ -179,11 +179,10 @@ CREATE FUNCTION intake_store_report_group(
 RETURNS TABLE (ordinal bigint, submission_id bigint, replayed boolean, hash_matches boolean,
                kind text, received integer, stored integer, unchanged integer,
                application_ref text, objection_id bigint, event_seq bigint, committed_ms bigint)
--- PL/pgSQL rather than SQL so the statement's plan is kept between groups.
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
-BEGIN
-RETURN QUERY
+-- A SQL function is planned anew for each group, with its real arrays: a
+-- plan kept from an early, small group on empty tables could scan whole
+-- tables once they hold millions of rows.
+LANGUAGE sql AS $$
 WITH w AS (
     SELECT w.*, sha256(w.body) AS hash,
            min(w.ord) OVER (PARTITION BY w.key) AS first_ord
@@ -258,8 +257,8 @@ SELECT w.ord, n.id, true, w.hash = n.hash, 'reports', n.n_values, n.n_stored,
        n.n_values - n.n_stored, NULL::text, NULL::bigint, n.seq,
        (extract(epoch FROM now()) * 1000)::bigint
   FROM w JOIN numbered n ON n.ord = w.first_ord
- WHERE w.ord <> w.first_ord;
-END $$;
+ WHERE w.ord <> w.first_ord
+$$;
 
 -- Store one validated application. The reference number is drawn by the
 -- caller (nextval) so that the event it publishes can carry it.

@@ -1,9 +1,10 @@
 /*  kc_subscriber: PUB for speed, the event log for completeness.
  *
  *  Events that arrive over PUB ahead of the cursor are kept in a small
- *  window; whenever the next one is not there, the subscriber reads the log
- *  from the cursor instead. Duplicates (an event both read from the log
- *  and published) are recognised by sequence number and dropped.
+ *  window. When a gap shows (a later event came, the next did not) or PUB
+ *  has been silent for a second, the subscriber reads the log from its
+ *  cursor. Duplicates (an event both read from the log and published) are
+ *  recognised by sequence number and dropped.
  */
 #include "kc/kc_subscriber.h"
 
@@ -15,14 +16,16 @@
 #include "kc/kc_client.h"
 #include "kc/kc_clock.h"
 
-#define WINDOW      1024 /* events held ahead of the cursor */
-#define CATCH_UP_MS 250  /* how long to wait for PUB before reading the log */
+#define WINDOW           1024    /* events held ahead of the cursor */
+#define IDLE_CATCH_UP_US 1000000 /* read the log at least this often when PUB is silent */
 
 struct kc_subscriber_t {
     void *context;
     void *sub;                     /* SUB to the node's events */
     kc_client_t *client;           /* ListEvents for catching up */
     int64_t cursor;                /* last delivered sequence number */
+    int ahead;                     /* events held in the window */
+    int64_t caught_up_us;          /* when the log was last read */
     Kc__V1__Event *window[WINDOW]; /* window[seq % WINDOW] for cursor < seq <= cursor+WINDOW */
 };
 
@@ -45,7 +48,9 @@ kc_subscriber_t *kc_subscriber_new(const char *intake_endpoint, const char *even
         kc_subscriber_destroy(&self);
         return NULL;
     }
-    self->client = kc_client_new(intake_endpoint, 2000, 3, error);
+    /* One attempt: a subscriber is called again and again, and must give
+     * back control within the time it was given. */
+    self->client = kc_client_new(intake_endpoint, 2000, 1, error);
     if (!self->client) {
         kc_subscriber_destroy(&self);
         return NULL;
@@ -79,6 +84,7 @@ static void s_hold(kc_subscriber_t *self, Kc__V1__Event *event)
         return;
     }
     self->window[event->seq % WINDOW] = event;
+    self->ahead++;
 }
 
 /* Take what PUB has delivered, waiting up to `timeout_ms` for the first. */
@@ -146,6 +152,7 @@ static Kc__V1__Event *s_take_next(kc_subscriber_t *self)
     if (!event || event->seq != self->cursor + 1)
         return NULL;
     *slot = NULL;
+    self->ahead--;
     self->cursor = event->seq;
     return event;
 }
@@ -154,26 +161,28 @@ int kc_subscriber_next(kc_subscriber_t *self, int timeout_ms, Kc__V1__Event **ev
                        kc_error_t *error)
 {
     int64_t deadline = kc_clock_mono_us() + (int64_t)timeout_ms * 1000;
-    bool caught_up = false;
     for (;;) {
         s_drain_pub(self, 0);
         if ((*event = s_take_next(self)))
             return 1;
-        /* Something newer came over PUB, or nothing came for a while: the
-         * log knows what is missing. Ask once per call unless PUB shows more. */
-        if (!caught_up) {
+        /* The next event is not here. If a later one is, it was missed (a
+         * publication dropped, or sent before we joined): read the log now.
+         * If nothing came for a while, read it too, in case the very last
+         * publication was the one missed. */
+        int64_t now = kc_clock_mono_us();
+        if (self->ahead > 0 || now - self->caught_up_us >= IDLE_CATCH_UP_US) {
+            self->caught_up_us = now;
             if (s_catch_up(self, error))
                 return -1;
-            caught_up = true;
-            continue;
+            if ((*event = s_take_next(self)))
+                return 1;
         }
-        int64_t left_ms = (deadline - kc_clock_mono_us()) / 1000;
-        if (left_ms <= 0)
+        int64_t left_us = deadline - kc_clock_mono_us();
+        if (left_us <= 0)
             return 0;
-        s_drain_pub(self, (int)(left_ms < CATCH_UP_MS ? left_ms : CATCH_UP_MS));
-        if ((*event = s_take_next(self)))
-            return 1;
-        caught_up = false; /* read the log again: a gap may have opened */
+        int64_t until_catch_up_us = self->caught_up_us + IDLE_CATCH_UP_US - kc_clock_mono_us();
+        int64_t wait_us = left_us < until_catch_up_us ? left_us : until_catch_up_us;
+        s_drain_pub(self, (int)(wait_us > 0 ? (wait_us + 999) / 1000 : 0));
     }
 }
 

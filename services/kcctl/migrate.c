@@ -349,6 +349,10 @@ int migrate_apply(PGconn *conn, const char *sql_dir, const char *data_dir, FILE 
     newest = record_count ? records[record_count - 1].version : 0;
     if (s_apply_pending(&run, files, file_count, records, record_count, &newest) < 0)
         goto out;
+    /* Running daemons listen on kc_catalogue and reload the division map
+     * and the indicator catalogue, which migrations may have changed. */
+    if (migrate_command(&run, "telling the daemons", "NOTIFY kc_catalogue", 0, NULL) < 0)
+        goto out;
     if (report) {
         fprintf(report, "schema up to date at version %d\n", newest);
         fflush(report);

@@ -3,6 +3,8 @@
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
 
 #include "harness.h"
 #include "kc/kc_subscriber.h"
@@ -26,7 +28,7 @@ static void s_submit(int index)
 {
     requests_batch_t *batch = malloc(sizeof *batch);
     requests_batch_init(batch, "samr");
-    requests_batch_add(batch, "130102", 2017 + index, "I12", 1.0 + index);
+    requests_batch_add(batch, "130102", 2017 + index % 9, "I12", 1.0 + index);
     char key[32];
     snprintf(key, sizeof key, "event-%d", index);
     kc_envelope_t *reply = requests_send_batch(&s_node, batch, key);
@@ -108,4 +110,44 @@ Test(intake_events, events_published_live_match_the_log_byte_for_byte)
     kc__v1__event__free_unpacked(live, NULL);
     kc_bus_free(&page);
     kc_subscriber_destroy(&subscriber);
+}
+
+Test(intake_events, each_accepted_write_is_published_on_the_events_socket)
+{
+    /* A raw SUB socket, so nothing but publication can deliver the event.
+     * A SUB joins asynchronously: writes are sent until one is heard. */
+    void *context = zmq_ctx_new();
+    void *sub = zmq_socket(context, ZMQ_SUB);
+    int linger = 0;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "ReportsSubmitted", strlen("ReportsSubmitted"));
+    cr_assert_eq(zmq_connect(sub, s_node.events), 0);
+    zmq_msg_t topic, body;
+    zmq_msg_init(&topic);
+    zmq_msg_init(&body);
+    bool heard = false;
+    for (int i = 0; i < 40 && !heard; i++) {
+        s_submit(i);
+        zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
+        heard = zmq_poll(&item, 1, 250) > 0;
+    }
+    cr_assert(heard, "no event was published on %s", s_node.events);
+    cr_assert_geq(zmq_msg_recv(&topic, sub, 0), 0);
+    cr_assert(zmq_msg_more(&topic));
+    cr_assert_geq(zmq_msg_recv(&body, sub, 0), 0);
+    Kc__V1__Event *event = kc__v1__event__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
+    cr_assert(event);
+    cr_expect_eq(zmq_msg_size(&topic), strlen("ReportsSubmitted"));
+    cr_expect_str_eq(event->type, "ReportsSubmitted");
+    cr_expect_eq(event->payload_case, KC__V1__EVENT__PAYLOAD_REPORTS_SUBMITTED);
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM event WHERE seq = %lld AND submission_id = %lld",
+             (long long)event->seq, (long long)event->submission_id);
+    cr_expect_eq(harness_count(&s_node, sql), 1, "the published event is not the logged one");
+    kc__v1__event__free_unpacked(event, NULL);
+    zmq_msg_close(&topic);
+    zmq_msg_close(&body);
+    zmq_close(sub);
+    zmq_ctx_term(context);
 }
