@@ -140,11 +140,16 @@ Test(intake_events, each_accepted_write_is_published_on_the_events_socket)
     cr_expect_eq(zmq_msg_size(&topic), strlen("ReportsSubmitted"));
     cr_expect_str_eq(event->type, "ReportsSubmitted");
     cr_expect_eq(event->payload_case, KC__V1__EVENT__PAYLOAD_REPORTS_SUBMITTED);
-    char sql[128];
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM event WHERE seq = %lld AND submission_id = %lld",
-             (long long)event->seq, (long long)event->submission_id);
-    cr_expect_eq(harness_count(&s_node, sql), 1, "the published event is not the logged one");
+    char seq[24], submission[24];
+    snprintf(seq, sizeof seq, "%lld", (long long)event->seq);
+    snprintf(submission, sizeof submission, "%lld", (long long)event->submission_id);
+    const char *values[] = {seq, submission};
+    PGresult *logged = PQexecParams(s_node.db,
+                                    "SELECT 1 FROM event WHERE seq = $1::bigint"
+                                    " AND submission_id = $2::bigint",
+                                    2, NULL, values, NULL, NULL, 0);
+    cr_expect_eq(PQntuples(logged), 1, "the published event is not the logged one");
+    PQclear(logged);
     kc__v1__event__free_unpacked(event, NULL);
     zmq_msg_close(&topic);
     zmq_msg_close(&body);
