@@ -26,7 +26,8 @@ typedef struct {
 } kc_config_t;
 
 /* Defaults: a node called "local" with loopback endpoints 7101/7102,
- * 64 MiB messages, groups of 256. */
+ * 16 MiB messages (a national year of one provider is about 1.5 MiB),
+ * groups of 256. */
 void kc_config_init(kc_config_t *self);
 
 /* Read `path` (NULL or "" to skip the file), then the environment.

@@ -115,14 +115,47 @@ static const char *s_bad_header(const kc_envelope_t *envelope)
     return NULL;
 }
 
+/* A decoding budget: protobuf-c allocates a struct for every element it
+ * decodes, so a frame of tiny elements (2-byte empty reports) would cost
+ * thirty times its size in memory. Legitimate messages need about five
+ * times their size; past eight, decoding stops and the frame is refused. */
+typedef struct {
+    size_t used;
+    size_t limit;
+    bool exhausted; /* an allocation was refused */
+} s_budget_t;
+
+static void *s_budget_alloc(void *data, size_t size)
+{
+    s_budget_t *budget = data;
+    if (size > budget->limit - budget->used) {
+        budget->exhausted = true;
+        return NULL;
+    }
+    budget->used += size;
+    return malloc(size); /* freed by free(): kc_bus_free needs no budget */
+}
+
+static void s_budget_free(void *data, void *pointer)
+{
+    (void)data;
+    free(pointer);
+}
+
 kc_envelope_t *kc_bus_decode(const void *bytes, size_t size, kc_error_t *error)
 {
-    kc_envelope_t *envelope = kc__v1__envelope__unpack(NULL, size, bytes);
+    s_budget_t budget = {0, 8 * size + (1u << 20), false};
+    ProtobufCAllocator allocator = {s_budget_alloc, s_budget_free, &budget};
+    kc_envelope_t *envelope = kc__v1__envelope__unpack(&allocator, size, bytes);
     if (envelope && s_has_field_zero(&envelope->base))
         kc_bus_free(&envelope);
     if (!envelope) {
         kc_error_set(error, KC_ERR_MALFORMED, NULL, "frame is not a kc.v1.Envelope");
-        kc_error_detail(error, "%zu bytes could not be decoded", size);
+        if (budget.exhausted)
+            kc_error_detail(error, "%zu bytes would take more than %zu bytes of memory decoded",
+                            size, budget.limit);
+        else
+            kc_error_detail(error, "%zu bytes could not be decoded", size);
         return NULL;
     }
     const char *expected = kc_bus_body_name(envelope->body_case);

@@ -22,7 +22,7 @@ void kc_config_init(kc_config_t *self)
     snprintf(self->intake_endpoint, sizeof self->intake_endpoint, "tcp://127.0.0.1:7101");
     snprintf(self->events_endpoint, sizeof self->events_endpoint, "tcp://127.0.0.1:7102");
     snprintf(self->log_level, sizeof self->log_level, "info");
-    self->max_message_bytes = 64u << 20;
+    self->max_message_bytes = 16u << 20;
     self->group_max = 256;
 }
 

@@ -376,3 +376,34 @@ Test(intake_robustness, kcctl_gives_up_with_a_clear_message_when_nobody_answers)
     fclose(log);
     cr_expect(said, "kcctl did not say why it gave up (see %s)", s_node.log_path);
 }
+
+Test(intake_robustness, the_same_key_twice_in_one_group_is_stored_once)
+{
+    /* Two copies sent back to back land in one group commit. */
+    requests_batch_t *batch = malloc(sizeof *batch);
+    requests_batch_init(batch, "samr");
+    requests_batch_add(batch, "130131", 2022, "I12", 4.5);
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT;
+    request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
+    request.submit_reports = &batch->body;
+    void *socket = s_dealer();
+    for (int copy = 0; copy < 2; copy++) {
+        char id[KC_ID_SIZE];
+        Kc__V1__Actor actor;
+        harness_stamp(&request, id, &actor, "samr", "twin");
+        s_send_packed(socket, &request);
+    }
+    kc_envelope_t *first = s_receive(socket);
+    kc_envelope_t *second = s_receive(socket);
+    cr_assert_eq(first->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
+    cr_assert_eq(second->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
+    cr_expect_eq(first->accepted->submission_id, second->accepted->submission_id);
+    cr_expect_eq(first->accepted->replayed + second->accepted->replayed, 1);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM submission"), 1);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM indicator_value"), 1);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM event"), 1);
+    kc_bus_free(&first);
+    kc_bus_free(&second);
+    zmq_close(socket);
+    free(batch);
+}

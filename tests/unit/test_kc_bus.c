@@ -132,3 +132,63 @@ Test(kc_bus, a_field_numbered_zero_in_a_long_key_is_malformed)
     cr_expect_null(kc_bus_decode(frame, sizeof frame, &error));
     cr_expect_eq(error.code, KC_ERR_MALFORMED);
 }
+
+Test(kc_bus, a_frame_that_would_decode_into_thirty_times_its_size_is_refused)
+{
+    /* SubmitReports holding 100,000 empty reports: 2 bytes each on the
+     * wire, some 60 bytes each once decoded. */
+    enum { REPORTS = 100000 };
+    size_t body_size = 2 * REPORTS;
+    uint8_t *frame = malloc(body_size + 64);
+    size_t n = 0;
+    const char header[] = "\x0a\x01m\x12\x0dSubmitReports";
+    memcpy(frame, header, sizeof header - 1);
+    n += sizeof header - 1;
+    frame[n++] = 0x52; /* field 10, length-delimited: submit_reports */
+    for (size_t length = body_size; length; length >>= 7)
+        frame[n++] = (uint8_t)((length & 0x7f) | (length > 0x7f ? 0x80 : 0));
+    for (int i = 0; i < REPORTS; i++) {
+        frame[n++] = 0x12; /* field 2, length-delimited: one report */
+        frame[n++] = 0x00; /* empty */
+    }
+    kc_error_t error;
+    cr_expect_null(kc_bus_decode(frame, n, &error));
+    cr_expect_eq(error.code, KC_ERR_MALFORMED);
+    cr_expect(strstr(error.detail, "memory") != NULL, "detail: %s", error.detail);
+    free(frame);
+}
+
+Test(kc_bus, a_real_national_batch_decodes_within_its_budget)
+{
+    /* 15,000 realistic reports (one provider's national year) decode. */
+    enum { REPORTS = 15000 };
+    Kc__V1__IndicatorReport *items = calloc(REPORTS, sizeof *items);
+    Kc__V1__IndicatorReport **pointers = calloc(REPORTS, sizeof *pointers);
+    for (int i = 0; i < REPORTS; i++) {
+        kc__v1__indicator_report__init(&items[i]);
+        items[i].county_code = "130123";
+        items[i].indicator_code = "I03";
+        items[i].year = 2023;
+        items[i].value = 1.5 + i;
+        pointers[i] = &items[i];
+    }
+    Kc__V1__SubmitReports reports = KC__V1__SUBMIT_REPORTS__INIT;
+    reports.provider = "stats";
+    reports.reports = pointers;
+    reports.n_reports = REPORTS;
+    kc_envelope_t envelope = KC__V1__ENVELOPE__INIT;
+    envelope.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
+    envelope.submit_reports = &reports;
+    char id[KC_ID_SIZE];
+    kc_bus_stamp(&envelope, id, "test", NULL);
+    size_t size;
+    uint8_t *bytes = s_pack(&envelope, &size);
+    kc_error_t error;
+    kc_envelope_t *decoded = kc_bus_decode(bytes, size, &error);
+    cr_assert(decoded, "%s (%s)", error.message, error.detail);
+    cr_expect_eq(decoded->submit_reports->n_reports, REPORTS);
+    kc_bus_free(&decoded);
+    free(bytes);
+    free(items);
+    free(pointers);
+}
