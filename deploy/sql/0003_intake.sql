@@ -41,7 +41,10 @@ CREATE TABLE indicator_value (
     revision integer NOT NULL CHECK (revision >= 1),
     value double precision NOT NULL CHECK (value = value AND abs(value) < 'infinity'),
     provider text NOT NULL,                -- checked against the catalogue by intake
-    submission_id bigint NOT NULL REFERENCES submission (id),
+    -- No foreign key: values are only written by intake_store_report_group,
+    -- in the same statement as their submission row and with its id, and
+    -- the check would cost a quarter of every write.
+    submission_id bigint NOT NULL,
     recorded_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (county_code, year, indicator_code, revision)
 );
