@@ -24,6 +24,15 @@
 
 #define MONITOR_ENDPOINT "inproc://intake-monitor"
 
+/* Group commits travel on lanes, each a database connection with the group
+ * it carries: while one lane's group is in the database, the next gathers
+ * on the other, so two backends work at once and a commit's wait for the
+ * disk overlaps the next group's work. Lane 0 also listens for catalogue
+ * changes and serves what must be synchronous (queries, reference numbers,
+ * lookups). Lanes are sent in turn and settled oldest first, so answers and
+ * events go out in commit order. */
+#define LANES 2
+
 /* One request taken off the ROUTER, with where its answer goes. */
 typedef struct {
     char identity[KC_BUS_IDENTITY_MAX];
@@ -32,22 +41,28 @@ typedef struct {
     kc_envelope_t *request; /* decoded; owned */
 } s_pending_t;
 
+typedef struct {
+    PGconn *db;            /* NULL while the database is unreachable */
+    s_pending_t *group;    /* writes of this lane's group... */
+    store_write_t *writes; /* ...and what the store makes of them, index for index */
+    size_t count;          /* writes in the group */
+    bool in_flight;        /* sent to the database, outcome not read yet */
+} s_lane_t;
+
 struct intake_server_t {
     kc_config_t config;
     void *context;
     void *router;                  /* requests in, answers out */
     void *publisher;               /* events out */
     void *monitor;                 /* connection events of the router */
-    PGconn *db;                    /* NULL while the database is unreachable */
+    s_lane_t lanes[LANES];         /* lanes[0].db is also the control connection */
+    int lane;                      /* the lane gathering writes */
     catalogue_t *catalogue;        /* NULL until the database was first reached */
     int64_t next_connect_us;       /* earliest time of the next connection attempt */
     long refused;                  /* requests refused at the door, not yet logged */
     int64_t refused_logged_us;     /* when they were last logged */
     long undelivered;              /* answers lost to gone or full peers, not yet logged */
     int64_t undelivered_logged_us; /* when they were last logged */
-    s_pending_t *group;            /* writes waiting for the next commit... */
-    store_write_t *writes;         /* ...and what the store makes of them, index for index */
-    size_t group_count;
 };
 
 static int s_bind(intake_server_t *self, void **socket, int type, const char *endpoint,
@@ -67,10 +82,14 @@ intake_server_t *intake_server_new(const kc_config_t *config, kc_error_t *error)
     if (!self)
         abort();
     self->config = *config;
-    self->group = calloc((size_t)config->group_max, sizeof *self->group);
-    self->writes = calloc((size_t)config->group_max, sizeof *self->writes);
+    for (int i = 0; i < LANES; i++) {
+        self->lanes[i].group = calloc((size_t)config->group_max, sizeof *self->lanes[i].group);
+        self->lanes[i].writes = calloc((size_t)config->group_max, sizeof *self->lanes[i].writes);
+        if (!self->lanes[i].group || !self->lanes[i].writes)
+            abort();
+    }
     self->context = zmq_ctx_new();
-    if (!self->group || !self->writes || !self->context)
+    if (!self->context)
         abort();
     int mandatory = 1; /* report unroutable answers instead of losing them silently */
     if (s_bind(self, &self->router, ZMQ_ROUTER, config->intake_endpoint, error) ||
@@ -96,58 +115,75 @@ void intake_server_destroy(intake_server_t **self)
             zmq_close(sockets[i]);
     if (server->context)
         zmq_ctx_term(server->context);
-    kc_db_disconnect(&server->db);
+    for (int i = 0; i < LANES; i++) {
+        kc_db_disconnect(&server->lanes[i].db);
+        free(server->lanes[i].group);
+        free(server->lanes[i].writes);
+    }
     catalogue_destroy(&server->catalogue);
-    free(server->group);
-    free(server->writes);
     free(server);
     *self = NULL;
 }
 
-/* Connect and load the catalogue if needed, trying at most once a second:
- * a node whose database is down or not yet migrated keeps answering
- * "database.unavailable" until it is ready. Every new connection listens
- * first and then reads the map, so no change can fall between the two. */
+/* Connect the lanes and load the catalogue if needed, trying at most once
+ * a second: a node whose database is down or not yet migrated keeps
+ * answering "database.unavailable" until it is ready. The control
+ * connection listens first and then reads the map, so no change can fall
+ * between the two. A lane in flight is left alone: settling it tells. */
 static bool s_database_ready(intake_server_t *self)
 {
-    if (self->db && !kc_db_is_lost(self->db) && self->catalogue)
+    bool ready = self->catalogue != NULL;
+    for (int i = 0; i < LANES; i++)
+        ready = ready && self->lanes[i].db && !kc_db_is_lost(self->lanes[i].db);
+    if (ready)
         return true;
     int64_t now = kc_clock_mono_us();
     if (now < self->next_connect_us)
         return false;
     self->next_connect_us = now + 1000000;
     kc_error_t error;
-    if (!self->db || kc_db_is_lost(self->db)) {
-        kc_db_disconnect(&self->db);
-        catalogue_destroy(&self->catalogue); /* changes made meanwhile were not heard */
-        self->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
-        if (!self->db || store_prepare(self->db, &error) ||
-            kc_db_exec(self->db, "LISTEN kc_catalogue", &error)) {
+    for (int i = 0; i < LANES; i++) {
+        s_lane_t *lane = &self->lanes[i];
+        if (lane->in_flight || (lane->db && !kc_db_is_lost(lane->db)))
+            continue;
+        kc_db_disconnect(&lane->db);
+        if (i == 0)
+            catalogue_destroy(&self->catalogue); /* changes made meanwhile were not heard */
+        lane->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
+        if (!lane->db || store_prepare(lane->db, &error) ||
+            (i == 0 && kc_db_exec(lane->db, "LISTEN kc_catalogue", &error))) {
             kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
-            kc_db_disconnect(&self->db);
+            kc_db_disconnect(&lane->db);
             return false;
         }
     }
-    if (!(self->catalogue = catalogue_load(self->db, &error))) {
-        kc_log_error("cannot load the catalogue (has `kcctl migrate` run?): %s (%s)", error.message,
-                     error.detail);
-        return false;
+    if (!self->catalogue) {
+        if (self->lanes[0].in_flight)
+            return false;
+        if (!(self->catalogue = catalogue_load(self->lanes[0].db, &error))) {
+            kc_log_error("cannot load the catalogue (has `kcctl migrate` run?): %s (%s)",
+                         error.message, error.detail);
+            return false;
+        }
+        kc_log_notice("database connected: %d county-level divisions, %d catalogue entries",
+                      catalogue_county_count(self->catalogue),
+                      catalogue_indicator_count(self->catalogue));
     }
-    kc_log_notice("database connected: %d county-level divisions, %d catalogue entries",
-                  catalogue_county_count(self->catalogue),
-                  catalogue_indicator_count(self->catalogue));
+    for (int i = 0; i < LANES; i++)
+        if (!self->lanes[i].db)
+            return false;
     return true;
 }
 
 static void s_reload(intake_server_t *self)
 {
     kc_error_t error;
-    if (!self->db || kc_db_is_lost(self->db)) {
+    if (!self->lanes[0].db || kc_db_is_lost(self->lanes[0].db)) {
         kc_log_warn("catalogue not reloaded: the database is not reachable; it is read again on "
                     "reconnection");
         return;
     }
-    catalogue_t *fresh = catalogue_load(self->db, &error);
+    catalogue_t *fresh = catalogue_load(self->lanes[0].db, &error);
     if (!fresh) {
         kc_log_error("catalogue not reloaded, the previous one stays: %s (%s)", error.message,
                      error.detail);
@@ -164,10 +200,17 @@ static void s_reload(intake_server_t *self)
 static bool s_catalogue_changed(intake_server_t *self)
 {
     bool changed = false;
-    if (!self->db || !PQconsumeInput(self->db))
+    if (!self->lanes[0].db || self->lanes[0].in_flight)
         return false;
+    if (!PQconsumeInput(self->lanes[0].db)) {
+        /* The connection is gone: drop it, or its socket would keep the
+         * poll awake; the next write reconnects, listens and reloads. */
+        kc_log_warn("database connection lost: %s", PQerrorMessage(self->lanes[0].db));
+        kc_db_disconnect(&self->lanes[0].db);
+        return false;
+    }
     PGnotify *notice;
-    while ((notice = PQnotifies(self->db))) {
+    while ((notice = PQnotifies(self->lanes[0].db))) {
         changed = true;
         PQfreemem(notice);
     }
@@ -237,59 +280,99 @@ static void s_publish(intake_server_t *self, const store_write_t *write)
     events_destroy(&event);
 }
 
-static void s_finish_group(intake_server_t *self)
+/* Answer every write of a lane whose outcome is known (rc: the group's),
+ * publish the new events, and empty the lane. */
+static void s_answer_lane(intake_server_t *self, s_lane_t *lane, int rc, const kc_error_t *error)
 {
-    for (size_t i = 0; i < self->group_count; i++) {
-        store_write_release(&self->writes[i]);
-        kc_bus_free(&self->group[i].request);
-    }
-    self->group_count = 0;
-}
-
-/* Commit the gathered writes; answer each; publish the new events. */
-static void s_commit(intake_server_t *self)
-{
-    if (self->group_count == 0)
-        return;
-    kc_error_t error;
-    int rc = -1;
-    store_write_t *writes = self->writes;
-    if (s_database_ready(self)) {
-        rc = store_commit_group(self->db, writes, self->group_count, &error);
-        /* Only a fault of the data one write carried (a constraint, two
-         * writes of the group revising one value) is worth retrying write
-         * by write; a timeout or a lock would only be met again, 256 times. */
-        if (rc && error.code == KC_ERR_DATABASE && self->group_count > 1 &&
-            store_connection_usable(self->db)) {
-            kc_log_warn("group of %zu failed (%s); committing its writes one by one",
-                        self->group_count, error.detail);
-            for (size_t i = 0; i < self->group_count; i++)
-                if (store_commit_group(self->db, &writes[i], 1, &writes[i].error))
-                    writes[i].outcome = -1;
-            rc = 0;
-        }
-        if (!store_connection_usable(self->db))
-            kc_db_disconnect(&self->db); /* reconnect, listen and reload on the next write */
-    } else {
-        kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
-        kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
-    }
-    for (size_t i = 0; i < self->group_count; i++) {
-        const s_pending_t *pending = &self->group[i];
+    for (size_t i = 0; i < lane->count; i++) {
+        const s_pending_t *pending = &lane->group[i];
+        store_write_t *write = &lane->writes[i];
         if (rc)
-            s_reply_error(self, pending, &error);
-        else if (writes[i].outcome)
-            s_reply_error(self, pending, &writes[i].error);
+            s_reply_error(self, pending, error);
+        else if (write->outcome)
+            s_reply_error(self, pending, &write->error);
         else {
-            s_reply_accepted(self, pending, &writes[i].accepted);
-            if (!writes[i].replayed)
-                s_publish(self, &writes[i]);
+            s_reply_accepted(self, pending, &write->accepted);
+            if (!write->replayed)
+                s_publish(self, write);
         }
+        store_write_release(write);
+        kc_bus_free(&lane->group[i].request);
     }
     if (rc)
-        kc_log_error("commit of %zu writes failed: %s %s", self->group_count, error.message,
-                     error.detail);
-    s_finish_group(self);
+        kc_log_error("commit of %zu writes failed: %s %s", lane->count, error->message,
+                     error->detail);
+    lane->count = 0;
+}
+
+/* Read the outcome of a lane's group and answer it. Only a fault of the
+ * data one write carried (a constraint, two writes of the group revising
+ * one value) is worth retrying write by write; a timeout or a lock would
+ * only be met again, 256 times. */
+static void s_settle(intake_server_t *self, s_lane_t *lane)
+{
+    if (!lane->in_flight)
+        return;
+    lane->in_flight = false;
+    kc_error_t error;
+    int rc = store_group_finish(lane->db, lane->writes, lane->count, &error);
+    if (rc && error.code == KC_ERR_DATABASE && lane->count > 1 &&
+        store_connection_usable(lane->db)) {
+        kc_log_warn("group of %zu failed (%s); committing its writes one by one", lane->count,
+                    error.detail);
+        for (size_t i = 0; i < lane->count; i++)
+            if (store_commit_group(lane->db, &lane->writes[i], 1, &lane->writes[i].error))
+                lane->writes[i].outcome = -1;
+        rc = 0;
+    }
+    if (!store_connection_usable(lane->db))
+        kc_db_disconnect(&lane->db); /* reconnected on the next write */
+    s_answer_lane(self, lane, rc, &error);
+}
+
+/* Settle the lanes in flight, oldest first, up to and including `last`
+ * (or all of them when `last` is NULL). */
+static void s_settle_through(intake_server_t *self, const s_lane_t *last)
+{
+    for (int k = 1; k < LANES; k++) {
+        s_lane_t *lane = &self->lanes[(self->lane + k) % LANES];
+        s_settle(self, lane);
+        if (lane == last)
+            return;
+    }
+}
+
+/* Send the gathering lane's group to the database and move to the next
+ * lane, settling it first if its group is still out. */
+static void s_flush(intake_server_t *self)
+{
+    s_lane_t *lane = &self->lanes[self->lane];
+    if (lane->count == 0)
+        return;
+    kc_error_t error;
+    if (!s_database_ready(self) || !lane->db) {
+        kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
+        kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
+        s_answer_lane(self, lane, -1, &error);
+        return;
+    }
+    if (store_group_send(lane->db, lane->writes, lane->count, &error)) {
+        if (!store_connection_usable(lane->db))
+            kc_db_disconnect(&lane->db);
+        s_answer_lane(self, lane, -1, &error);
+        return;
+    }
+    lane->in_flight = true;
+    self->lane = (self->lane + 1) % LANES;
+    s_settle(self, &self->lanes[self->lane]);
+}
+
+/* Everything received so far committed and answered: before a query, and
+ * before the control connection is used synchronously. */
+static void s_quiesce(intake_server_t *self)
+{
+    s_flush(self);
+    s_settle_through(self, NULL);
 }
 
 /* Validate a write; 0 to queue it, -1 when it was already answered. */
@@ -315,7 +398,7 @@ static int s_validate_write(intake_server_t *self, s_pending_t *pending, kc_erro
         bool exists = true;
         kc_error_t error;
         if (*objection->application_id &&
-            store_application_exists(self->db, objection->application_id, &exists, &error))
+            store_application_exists(self->lanes[0].db, objection->application_id, &exists, &error))
             kc_errors_push(errors, &error);
         else if (!exists)
             kc_errors_add(errors, KC_ERR_UNKNOWN_APPLICATION, "application_id",
@@ -349,7 +432,7 @@ static bool s_replay(intake_server_t *self, const s_pending_t *pending)
         return false;
     store_write_t first;
     kc_error_t error;
-    int found = store_find_answer(self->db, pending->request, &first, &error);
+    int found = store_find_answer(self->lanes[0].db, pending->request, &first, &error);
     if (found < 0)
         kc_log_warn("cannot look up idempotency key: %s", error.message);
     if (found <= 0)
@@ -366,11 +449,18 @@ static void s_take_write(intake_server_t *self, s_pending_t *pending)
     kc_errors_t errors;
     kc_errors_init(&errors);
     kc_error_t error;
+    /* Applications and objections use the control connection (reference
+     * numbers, lookups): it must not have a group out. They are rare. */
+    if (pending->request->body_case != KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS &&
+        self->lanes[0].in_flight)
+        s_quiesce(self);
     if (!s_database_ready(self)) {
         kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
         kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
         s_reply_error(self, pending, &error);
     } else if (s_validate_write(self, pending, &errors)) {
+        if (errors.total && self->lanes[0].in_flight)
+            s_quiesce(self);
         if (errors.total && !s_replay(self, pending))
             s_reply_errors(self, pending, &errors);
     } else {
@@ -379,13 +469,14 @@ static void s_take_write(intake_server_t *self, s_pending_t *pending)
             county = catalogue_division_name(
                 self->catalogue, pending->request->submit_application->mountain_base->county_code,
                 kc_clock_year());
-        store_write_t *write = &self->writes[self->group_count];
-        if (store_write_init(write, self->db, pending->request, self->config.node_id, county,
-                             &error)) {
+        s_lane_t *lane = &self->lanes[self->lane];
+        store_write_t *write = &lane->writes[lane->count];
+        if (store_write_init(write, self->lanes[0].db, pending->request, self->config.node_id,
+                             county, &error)) {
             store_write_release(write);
             s_reply_error(self, pending, &error);
         } else {
-            self->group[self->group_count++] = *pending;
+            lane->group[lane->count++] = *pending;
             pending->request = NULL; /* now owned by the group */
         }
     }
@@ -403,8 +494,9 @@ static void s_answer_query(intake_server_t *self, const s_pending_t *pending)
         pong.node = self->config.node_id;
         /* A ping must answer even while the database is away: it asks the
          * daemon, and only uses a connection that is already there. */
-        if (self->db && store_connection_usable(self->db) &&
-            store_last_event_seq(self->db, &pong.last_event_seq, &error))
+        if (self->lanes[0].db && !self->lanes[0].in_flight &&
+            store_connection_usable(self->lanes[0].db) &&
+            store_last_event_seq(self->lanes[0].db, &pong.last_event_seq, &error))
             pong.last_event_seq = -1;
         reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
         reply.pong = &pong;
@@ -419,17 +511,18 @@ static void s_answer_query(intake_server_t *self, const s_pending_t *pending)
     switch (request->body_case) {
     case KC__V1__ENVELOPE__BODY_GET_SUBMISSION:
         reply.body_case = KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS;
-        rc = store_get_submission(self->db, request->get_submission, &reply.submission_status,
-                                  &error);
+        rc = store_get_submission(self->lanes[0].db, request->get_submission,
+                                  &reply.submission_status, &error);
         break;
     case KC__V1__ENVELOPE__BODY_LIST_EVENTS:
         reply.body_case = KC__V1__ENVELOPE__BODY_EVENT_PAGE;
-        rc = store_list_events(self->db, request->list_events->after_seq,
+        rc = store_list_events(self->lanes[0].db, request->list_events->after_seq,
                                request->list_events->limit, &reply.event_page, &error);
         break;
     default:
         reply.body_case = KC__V1__ENVELOPE__BODY_DIVISION_LIST;
-        rc = store_list_divisions(self->db, request->list_divisions, &reply.division_list, &error);
+        rc = store_list_divisions(self->lanes[0].db, request->list_divisions, &reply.division_list,
+                                  &error);
     }
     if (rc) {
         s_reply_error(self, pending, &error);
@@ -453,7 +546,7 @@ static void s_dispatch(intake_server_t *self, s_pending_t *pending)
     case KC__V1__ENVELOPE__BODY_LIST_EVENTS:
     case KC__V1__ENVELOPE__BODY_LIST_DIVISIONS:
     case KC__V1__ENVELOPE__BODY_PING:
-        s_commit(self); /* a query sees every write received before it */
+        s_quiesce(self); /* a query sees every write received before it */
         s_answer_query(self, pending);
         return;
     default: {
@@ -556,30 +649,45 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
     while (!*stop) {
         if (*reload) {
             *reload = 0;
+            s_quiesce(self); /* the reload reads through the control connection */
             s_reload(self);
         }
-        zmq_pollitem_t items[] = {{self->router, 0, ZMQ_POLLIN, 0},
-                                  {self->monitor, 0, ZMQ_POLLIN, 0},
-                                  {NULL, self->db ? PQsocket(self->db) : -1, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, self->db ? 3 : 2, 1000) < 0)
+        /* Requests, connection events, and each lane's connection: a lane
+         * in flight becomes readable when its outcome arrives; the idle
+         * control connection when a NOTIFY does. */
+        zmq_pollitem_t items[2 + LANES] = {{self->router, 0, ZMQ_POLLIN, 0},
+                                           {self->monitor, 0, ZMQ_POLLIN, 0}};
+        int count = 2;
+        s_lane_t *polled[LANES];
+        for (int i = 0; i < LANES; i++) {
+            s_lane_t *lane = &self->lanes[i];
+            if (lane->db && (lane->in_flight || i == 0)) {
+                polled[count - 2] = lane;
+                items[count++] = (zmq_pollitem_t){NULL, PQsocket(lane->db), ZMQ_POLLIN, 0};
+            }
+        }
+        if (zmq_poll(items, count, 1000) < 0)
             continue; /* EINTR: a signal; the loop re-reads the flags */
+        for (int i = 2; i < count; i++)
+            if ((items[i].revents & ZMQ_POLLIN) && polled[i - 2]->in_flight)
+                s_settle_through(self, polled[i - 2]);
         if (s_catalogue_changed(self))
             s_reload(self);
         if (items[1].revents & ZMQ_POLLIN)
             s_read_monitor(self);
         if (!(items[0].revents & ZMQ_POLLIN))
             continue;
-        /* Gather what is waiting, up to one group, then commit it. The
+        /* Gather what is waiting, up to one group, then send it. The
          * gathering also ends after a bounded number of messages, so a flood
          * of requests that never fill a group (refusals, dry runs) cannot
          * hold back the writes already taken, nor a stop. */
         int budget = 4 * self->config.group_max;
-        while (self->group_count < (size_t)self->config.group_max && budget-- > 0 && !*stop &&
-               s_receive(self) == 0)
+        while (self->lanes[self->lane].count < (size_t)self->config.group_max && budget-- > 0 &&
+               !*stop && s_receive(self) == 0)
             ;
-        s_commit(self);
+        s_flush(self);
     }
-    s_commit(self);
+    s_quiesce(self);
     kc_log_notice("kc-intake stopped");
     return 0;
 }

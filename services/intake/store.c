@@ -402,33 +402,56 @@ static int s_pipeline_receive(PGconn *conn, const s_plan_t *plan, kc_error_t *er
     return rc;
 }
 
-int store_commit_group(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
+/* After a failure: no write of the group stands; leave the connection
+ * idle if it can be, else store_connection_usable says to drop it. */
+static void s_abandon(PGconn *conn, store_write_t *writes, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        writes[i].outcome = -1;
+    if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(conn); /* fails while results are pending */
+    if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF && !kc_db_is_lost(conn) &&
+        PQtransactionStatus(conn) != PQTRANS_IDLE) {
+        PGresult *rollback = PQexec(conn, "ROLLBACK");
+        PQclear(rollback);
+    }
+}
+
+int store_group_send(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
 {
     if (!PQenterPipelineMode(conn))
         return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, NULL, "cannot enter pipeline mode: %s",
                             PQerrorMessage(conn));
-    bool committed = false;
     s_plan_t plan;
     s_plan(&plan, writes, count);
     int rc = s_pipeline_send(conn, &plan, writes[0].node, error);
-    if (rc == 0)
-        rc = s_pipeline_receive(conn, &plan, error, &committed);
     free(plan.reports);
     free(plan.others);
-    /* With results still pending this fails, and store_connection_usable
-     * tells the caller to drop the connection. */
-    if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF)
-        PQexitPipelineMode(conn);
-    if (rc != 0) {
-        for (size_t i = 0; i < count; i++)
-            writes[i].outcome = -1;
-        if (PQpipelineStatus(conn) == PQ_PIPELINE_OFF && !kc_db_is_lost(conn) &&
-            PQtransactionStatus(conn) != PQTRANS_IDLE) {
-            PGresult *rollback = PQexec(conn, "ROLLBACK");
-            PQclear(rollback);
-        }
-    }
+    if (rc)
+        s_abandon(conn, writes, count);
     return rc;
+}
+
+int store_group_finish(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
+{
+    bool committed = false;
+    s_plan_t plan;
+    s_plan(&plan, writes, count);
+    int rc = s_pipeline_receive(conn, &plan, error, &committed);
+    free(plan.reports);
+    free(plan.others);
+    if (rc)
+        s_abandon(conn, writes, count);
+    else if (PQpipelineStatus(conn) != PQ_PIPELINE_OFF)
+        PQexitPipelineMode(conn); /* if this fails, the connection is dropped, the writes stand */
+    return rc;
+}
+
+int store_commit_group(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error)
+{
+    if (store_group_send(conn, writes, count, error))
+        return -1;
+    return store_group_finish(conn, writes, count, error);
 }
 
 bool store_connection_usable(PGconn *conn)

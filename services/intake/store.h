@@ -48,6 +48,14 @@ int store_write_init(store_write_t *write, PGconn *conn, const kc_envelope_t *re
                      const char *node, const char *county_name, kc_error_t *error);
 void store_write_release(store_write_t *write);
 
+/* The two halves of store_commit_group, so that a daemon can gather the
+ * next group while the database works on this one: send queues BEGIN, the
+ * writes and COMMIT on `conn` (pipeline mode) without waiting; finish
+ * reads the outcome. Between the two, `writes` must stay where they are
+ * and `conn` must not be used. Either returns -1 if the group failed. */
+int store_group_send(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error);
+int store_group_finish(PGconn *conn, store_write_t *writes, size_t count, kc_error_t *error);
+
 /* Commit `count` writes in one transaction. -1 if the transaction failed
  * (nothing of the group is stored); per-write refusals (an idempotency key
  * reused with another body) are outcomes, not failures. */

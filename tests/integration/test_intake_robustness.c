@@ -332,7 +332,7 @@ Test(intake_robustness, a_lost_database_connection_is_survived_and_a_retry_store
                                          " WHERE application_name = 'kc-intake'"
                                          "   AND datname = current_database()");
     cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK);
-    cr_assert_eq(kc_db_int(result, 0, 0), 1, "kc-intake's connection was not found");
+    cr_assert_geq(kc_db_int(result, 0, 0), 1, "kc-intake's connections were not found");
     PQclear(result);
 
     requests_batch_t *batch = malloc(sizeof *batch);
