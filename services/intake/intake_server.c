@@ -13,57 +13,14 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "intake/catalogue.h"
 #include "intake/events.h"
-#include "intake/store.h"
-#include "intake/validate.h"
+#include "intake/intake_internal.h"
 #include "kc/kc_bus.h"
 #include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 
 #define MONITOR_ENDPOINT "inproc://intake-monitor"
-
-/* Group commits travel on lanes, each a database connection with the group
- * it carries: while one lane's group is in the database, the next gathers
- * on the other, so two backends work at once and a commit's wait for the
- * disk overlaps the next group's work. Lane 0 also listens for catalogue
- * changes and serves what must be synchronous (queries, reference numbers,
- * lookups). Lanes are sent in turn and settled oldest first, so answers and
- * events go out in commit order. */
-#define LANES 2
-
-/* One request taken off the ROUTER, with where its answer goes. */
-typedef struct {
-    char identity[KC_BUS_IDENTITY_MAX];
-    size_t identity_size;
-    bool delimited;         /* a REQ peer: its reply needs the empty frame */
-    kc_envelope_t *request; /* decoded; owned */
-} s_pending_t;
-
-typedef struct {
-    PGconn *db;            /* NULL while the database is unreachable */
-    s_pending_t *group;    /* writes of this lane's group... */
-    store_write_t *writes; /* ...and what the store makes of them, index for index */
-    size_t count;          /* writes in the group */
-    bool in_flight;        /* sent to the database, outcome not read yet */
-} s_lane_t;
-
-struct intake_server_t {
-    kc_config_t config;
-    void *context;
-    void *router;                  /* requests in, answers out */
-    void *publisher;               /* events out */
-    void *monitor;                 /* connection events of the router */
-    s_lane_t lanes[LANES];         /* lanes[0].db is also the control connection */
-    int lane;                      /* the lane gathering writes */
-    catalogue_t *catalogue;        /* NULL until the database was first reached */
-    int64_t next_connect_us;       /* earliest time of the next connection attempt */
-    long refused;                  /* requests refused at the door, not yet logged */
-    int64_t refused_logged_us;     /* when they were last logged */
-    long undelivered;              /* answers lost to gone or full peers, not yet logged */
-    int64_t undelivered_logged_us; /* when they were last logged */
-};
 
 static int s_bind(intake_server_t *self, void **socket, int type, const char *endpoint,
                   kc_error_t *error)
@@ -130,7 +87,7 @@ void intake_server_destroy(intake_server_t **self)
  * answering "database.unavailable" until it is ready. The control
  * connection listens first and then reads the map, so no change can fall
  * between the two. A lane in flight is left alone: settling it tells. */
-static bool s_database_ready(intake_server_t *self)
+bool intake_database_ready(intake_server_t *self)
 {
     bool ready = self->catalogue != NULL;
     for (int i = 0; i < LANES; i++)
@@ -143,7 +100,7 @@ static bool s_database_ready(intake_server_t *self)
     self->next_connect_us = now + 1000000;
     kc_error_t error;
     for (int i = 0; i < LANES; i++) {
-        s_lane_t *lane = &self->lanes[i];
+        intake_lane_t *lane = &self->lanes[i];
         if (lane->in_flight || (lane->db && !kc_db_is_lost(lane->db)))
             continue;
         kc_db_disconnect(&lane->db);
@@ -217,7 +174,7 @@ static bool s_catalogue_changed(intake_server_t *self)
     return changed;
 }
 
-static void s_reply(intake_server_t *self, const s_pending_t *pending, kc_envelope_t *reply)
+void intake_reply(intake_server_t *self, const intake_pending_t *pending, kc_envelope_t *reply)
 {
     char id[KC_ID_SIZE];
     kc_bus_stamp(reply, id, self->config.node_id, NULL);
@@ -238,33 +195,33 @@ static void s_reply(intake_server_t *self, const s_pending_t *pending, kc_envelo
     }
 }
 
-static void s_reply_errors(intake_server_t *self, const s_pending_t *pending,
-                           const kc_errors_t *errors)
+void intake_reply_errors(intake_server_t *self, const intake_pending_t *pending,
+                         const kc_errors_t *errors)
 {
     kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
     reply.body_case = KC__V1__ENVELOPE__BODY_REJECTED;
     reply.rejected = kc_bus_rejected_new(errors);
-    s_reply(self, pending, &reply);
+    intake_reply(self, pending, &reply);
     kc_bus_rejected_destroy(&reply.rejected);
 }
 
-static void s_reply_error(intake_server_t *self, const s_pending_t *pending,
-                          const kc_error_t *error)
+void intake_reply_error(intake_server_t *self, const intake_pending_t *pending,
+                        const kc_error_t *error)
 {
     kc_errors_t errors;
     kc_errors_init(&errors);
     kc_errors_push(&errors, error);
-    s_reply_errors(self, pending, &errors);
+    intake_reply_errors(self, pending, &errors);
     kc_errors_release(&errors);
 }
 
-static void s_reply_accepted(intake_server_t *self, const s_pending_t *pending,
-                             Kc__V1__Accepted *accepted)
+void intake_reply_accepted(intake_server_t *self, const intake_pending_t *pending,
+                           Kc__V1__Accepted *accepted)
 {
     kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
     reply.body_case = KC__V1__ENVELOPE__BODY_ACCEPTED;
     reply.accepted = accepted;
-    s_reply(self, pending, &reply);
+    intake_reply(self, pending, &reply);
 }
 
 static void s_publish(intake_server_t *self, const store_write_t *write)
@@ -282,17 +239,18 @@ static void s_publish(intake_server_t *self, const store_write_t *write)
 
 /* Answer every write of a lane whose outcome is known (rc: the group's),
  * publish the new events, and empty the lane. */
-static void s_answer_lane(intake_server_t *self, s_lane_t *lane, int rc, const kc_error_t *error)
+static void s_answer_lane(intake_server_t *self, intake_lane_t *lane, int rc,
+                          const kc_error_t *error)
 {
     for (size_t i = 0; i < lane->count; i++) {
-        const s_pending_t *pending = &lane->group[i];
+        const intake_pending_t *pending = &lane->group[i];
         store_write_t *write = &lane->writes[i];
         if (rc)
-            s_reply_error(self, pending, error);
+            intake_reply_error(self, pending, error);
         else if (write->outcome)
-            s_reply_error(self, pending, &write->error);
+            intake_reply_error(self, pending, &write->error);
         else {
-            s_reply_accepted(self, pending, &write->accepted);
+            intake_reply_accepted(self, pending, &write->accepted);
             if (!write->replayed)
                 s_publish(self, write);
         }
@@ -309,7 +267,7 @@ static void s_answer_lane(intake_server_t *self, s_lane_t *lane, int rc, const k
  * data one write carried (a constraint, two writes of the group revising
  * one value) is worth retrying write by write; a timeout or a lock would
  * only be met again, 256 times. */
-static void s_settle(intake_server_t *self, s_lane_t *lane)
+static void s_settle(intake_server_t *self, intake_lane_t *lane)
 {
     if (!lane->in_flight)
         return;
@@ -332,10 +290,10 @@ static void s_settle(intake_server_t *self, s_lane_t *lane)
 
 /* Settle the lanes in flight, oldest first, up to and including `last`
  * (or all of them when `last` is NULL). */
-static void s_settle_through(intake_server_t *self, const s_lane_t *last)
+static void s_settle_through(intake_server_t *self, const intake_lane_t *last)
 {
     for (int k = 1; k < LANES; k++) {
-        s_lane_t *lane = &self->lanes[(self->lane + k) % LANES];
+        intake_lane_t *lane = &self->lanes[(self->lane + k) % LANES];
         s_settle(self, lane);
         if (lane == last)
             return;
@@ -346,11 +304,11 @@ static void s_settle_through(intake_server_t *self, const s_lane_t *last)
  * lane, settling it first if its group is still out. */
 static void s_flush(intake_server_t *self)
 {
-    s_lane_t *lane = &self->lanes[self->lane];
+    intake_lane_t *lane = &self->lanes[self->lane];
     if (lane->count == 0)
         return;
     kc_error_t error;
-    if (!s_database_ready(self) || !lane->db) {
+    if (!intake_database_ready(self) || !lane->db) {
         kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
         kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
         s_answer_lane(self, lane, -1, &error);
@@ -369,197 +327,12 @@ static void s_flush(intake_server_t *self)
 
 /* Everything received so far committed and answered: before a query, and
  * before the control connection is used synchronously. */
-static void s_quiesce(intake_server_t *self)
+void intake_quiesce(intake_server_t *self)
 {
     s_flush(self);
     s_settle_through(self, NULL);
 }
 
-/* Validate a write; 0 to queue it, -1 when it was already answered. */
-static int s_validate_write(intake_server_t *self, s_pending_t *pending, kc_errors_t *errors)
-{
-    const kc_envelope_t *request = pending->request;
-    bool dry_run = false;
-    int32_t received = 1;
-    validate_header(request, errors);
-    switch (request->body_case) {
-    case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
-        validate_reports(self->catalogue, request->actor, request->submit_reports, errors);
-        dry_run = request->submit_reports->dry_run;
-        received = (int32_t)request->submit_reports->n_reports;
-        break;
-    case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION:
-        validate_application(self->catalogue, request->submit_application, errors);
-        dry_run = request->submit_application->dry_run;
-        break;
-    default: {
-        const Kc__V1__SubmitObjection *objection = request->submit_objection;
-        validate_objection(objection, errors);
-        bool exists = true;
-        kc_error_t error;
-        if (*objection->application_id &&
-            store_application_exists(self->lanes[0].db, objection->application_id, &exists, &error))
-            kc_errors_push(errors, &error);
-        else if (!exists)
-            kc_errors_add(errors, KC_ERR_UNKNOWN_APPLICATION, "application_id",
-                          "application '%.32s' does not exist", objection->application_id);
-        dry_run = objection->dry_run;
-    }
-    }
-    if (errors->total)
-        return -1;
-    if (dry_run) {
-        Kc__V1__Accepted accepted = KC__V1__ACCEPTED__INIT;
-        accepted.dry_run = true;
-        accepted.received = received;
-        accepted.kind = request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS ? "reports"
-                        : request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION
-                            ? "application"
-                            : "objection";
-        s_reply_accepted(self, pending, &accepted);
-        return -1;
-    }
-    return 0;
-}
-
-/* A write that no longer passes validation may be the retry of one that
- * passed and was stored (the map changed in between, say): the sender
- * must get its first answer, not a refusal of something already kept.
- * True if such an answer was sent. */
-static bool s_replay(intake_server_t *self, const s_pending_t *pending)
-{
-    if (!*pending->request->idempotency_key)
-        return false;
-    store_write_t first;
-    kc_error_t error;
-    int found = store_find_answer(self->lanes[0].db, pending->request, &first, &error);
-    if (found < 0)
-        kc_log_warn("cannot look up idempotency key: %s", error.message);
-    if (found <= 0)
-        return false;
-    if (first.outcome)
-        s_reply_error(self, pending, &first.error);
-    else
-        s_reply_accepted(self, pending, &first.accepted);
-    return true;
-}
-
-static void s_take_write(intake_server_t *self, s_pending_t *pending)
-{
-    kc_errors_t errors;
-    kc_errors_init(&errors);
-    kc_error_t error;
-    /* Applications and objections use the control connection (reference
-     * numbers, lookups): it must not have a group out. They are rare. */
-    if (pending->request->body_case != KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS &&
-        self->lanes[0].in_flight)
-        s_quiesce(self);
-    if (!s_database_ready(self)) {
-        kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
-        kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
-        s_reply_error(self, pending, &error);
-    } else if (s_validate_write(self, pending, &errors)) {
-        if (errors.total && self->lanes[0].in_flight)
-            s_quiesce(self);
-        if (errors.total && !s_replay(self, pending))
-            s_reply_errors(self, pending, &errors);
-    } else {
-        const char *county = "";
-        if (pending->request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION)
-            county = catalogue_division_name(
-                self->catalogue, pending->request->submit_application->mountain_base->county_code,
-                kc_clock_year());
-        s_lane_t *lane = &self->lanes[self->lane];
-        store_write_t *write = &lane->writes[lane->count];
-        if (store_write_init(write, self->lanes[0].db, pending->request, self->config.node_id,
-                             county, &error)) {
-            store_write_release(write);
-            s_reply_error(self, pending, &error);
-        } else {
-            lane->group[lane->count++] = *pending;
-            pending->request = NULL; /* now owned by the group */
-        }
-    }
-    kc_errors_release(&errors);
-}
-
-static void s_answer_query(intake_server_t *self, const s_pending_t *pending)
-{
-    const kc_envelope_t *request = pending->request;
-    kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
-    kc_error_t error;
-    int rc = 0;
-    if (request->body_case == KC__V1__ENVELOPE__BODY_PING) {
-        Kc__V1__Pong pong = KC__V1__PONG__INIT;
-        pong.node = self->config.node_id;
-        /* A ping must answer even while the database is away: it asks the
-         * daemon, and only uses a connection that is already there. */
-        if (self->lanes[0].db && !self->lanes[0].in_flight &&
-            store_connection_usable(self->lanes[0].db) &&
-            store_last_event_seq(self->lanes[0].db, &pong.last_event_seq, &error))
-            pong.last_event_seq = -1;
-        reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
-        reply.pong = &pong;
-        s_reply(self, pending, &reply);
-        return;
-    }
-    if (!s_database_ready(self)) {
-        kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
-        s_reply_error(self, pending, &error);
-        return;
-    }
-    switch (request->body_case) {
-    case KC__V1__ENVELOPE__BODY_GET_SUBMISSION:
-        reply.body_case = KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS;
-        rc = store_get_submission(self->lanes[0].db, request->get_submission,
-                                  &reply.submission_status, &error);
-        break;
-    case KC__V1__ENVELOPE__BODY_LIST_EVENTS:
-        reply.body_case = KC__V1__ENVELOPE__BODY_EVENT_PAGE;
-        rc = store_list_events(self->lanes[0].db, request->list_events->after_seq,
-                               request->list_events->limit, &reply.event_page, &error);
-        break;
-    default:
-        reply.body_case = KC__V1__ENVELOPE__BODY_DIVISION_LIST;
-        rc = store_list_divisions(self->lanes[0].db, request->list_divisions, &reply.division_list,
-                                  &error);
-    }
-    if (rc) {
-        s_reply_error(self, pending, &error);
-        return;
-    }
-    s_reply(self, pending, &reply);
-    reply.message_id = reply.type = reply.sender_node = reply.correlation_id = NULL;
-    /* Only the body is heap-owned; free it through its own descriptor. */
-    protobuf_c_message_free_unpacked((ProtobufCMessage *)reply.submission_status, NULL);
-}
-
-static void s_dispatch(intake_server_t *self, s_pending_t *pending)
-{
-    switch (pending->request->body_case) {
-    case KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS:
-    case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION:
-    case KC__V1__ENVELOPE__BODY_SUBMIT_OBJECTION:
-        s_take_write(self, pending);
-        return;
-    case KC__V1__ENVELOPE__BODY_GET_SUBMISSION:
-    case KC__V1__ENVELOPE__BODY_LIST_EVENTS:
-    case KC__V1__ENVELOPE__BODY_LIST_DIVISIONS:
-    case KC__V1__ENVELOPE__BODY_PING:
-        s_quiesce(self); /* a query sees every write received before it */
-        s_answer_query(self, pending);
-        return;
-    default: {
-        kc_error_t error;
-        kc_error_set(&error, KC_ERR_UNKNOWN_TYPE, "type", "'%s' is not a request kc-intake takes",
-                     kc_bus_body_name(pending->request->body_case));
-        s_reply_error(self, pending, &error);
-    }
-    }
-}
-
-/* Take one multipart message off the router without blocking.
- * Returns 0 if one was handled, -1 if none was waiting. */
 /* Count a refused request and log the count at most once a second, so a
  * flood of garbage costs one log line a second, not one per frame. */
 static void s_note_refusal(intake_server_t *self, const kc_error_t *error)
@@ -578,7 +351,7 @@ static void s_note_refusal(intake_server_t *self, const kc_error_t *error)
  * Returns 0 if one was handled, -1 if none was waiting. */
 static int s_receive(intake_server_t *self)
 {
-    s_pending_t pending = {0};
+    intake_pending_t pending = {0};
     zmq_msg_t frames[3];
     int count = 0, more = 1, sent_frames = 0;
     while (more) {
@@ -610,15 +383,15 @@ static int s_receive(intake_server_t *self)
         kc_error_set(&error, KC_ERR_MALFORMED, NULL, "message has %d frames", sent_frames - 1);
         kc_error_hint(&error, "send one frame holding a kc.v1.Envelope");
         s_note_refusal(self, &error);
-        s_reply_error(self, &pending, &error);
+        intake_reply_error(self, &pending, &error);
     } else {
         zmq_msg_t *body = &frames[count - 1];
         pending.request = kc_bus_decode(zmq_msg_data(body), zmq_msg_size(body), &error);
         if (!pending.request) {
             s_note_refusal(self, &error);
-            s_reply_error(self, &pending, &error);
+            intake_reply_error(self, &pending, &error);
         } else {
-            s_dispatch(self, &pending);
+            intake_dispatch(self, &pending);
         }
     }
     kc_bus_free(&pending.request);
@@ -645,11 +418,11 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
     char description[512];
     kc_config_describe(&self->config, description, sizeof description);
     kc_log_notice("kc-intake serving: %s", description);
-    s_database_ready(self);
+    intake_database_ready(self);
     while (!*stop) {
         if (*reload) {
             *reload = 0;
-            s_quiesce(self); /* the reload reads through the control connection */
+            intake_quiesce(self); /* the reload reads through the control connection */
             s_reload(self);
         }
         /* Requests, connection events, and each lane's connection: a lane
@@ -658,9 +431,9 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
         zmq_pollitem_t items[2 + LANES] = {{self->router, 0, ZMQ_POLLIN, 0},
                                            {self->monitor, 0, ZMQ_POLLIN, 0}};
         int count = 2;
-        s_lane_t *polled[LANES];
+        intake_lane_t *polled[LANES];
         for (int i = 0; i < LANES; i++) {
-            s_lane_t *lane = &self->lanes[i];
+            intake_lane_t *lane = &self->lanes[i];
             if (lane->db && (lane->in_flight || i == 0)) {
                 polled[count - 2] = lane;
                 items[count++] = (zmq_pollitem_t){NULL, PQsocket(lane->db), ZMQ_POLLIN, 0};
@@ -687,7 +460,7 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
             ;
         s_flush(self);
     }
-    s_quiesce(self);
+    intake_quiesce(self);
     kc_log_notice("kc-intake stopped");
     return 0;
 }
