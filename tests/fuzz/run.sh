@@ -96,8 +96,8 @@ object_of() {
 }
 
 COMMON_SRC=(services/common/*.c "$B"/gen/kc/v1/*.pb-c.c)
-INTAKE_SRC=(services/intake/validate_reports.c services/intake/validate_objection.c
-    services/intake/validate_application.c services/intake/catalogue.c)
+# Every validator file (validate_*.c) and the catalogue they consult.
+INTAKE_SRC=(services/intake/validate_*.c services/intake/catalogue.c)
 KCCTL_SRC=(services/kcctl/values_sheet.c services/kcctl/csv_table.c)
 
 sources_of() {
