@@ -406,8 +406,9 @@ static void s_read_monitor(intake_server_t *self)
     zmq_msg_init(&frame);
     while (zmq_msg_recv(&frame, self->monitor, ZMQ_DONTWAIT) >= 0) {
         if (!zmq_msg_more(&frame)) /* the second frame names the peer's endpoint */
-            kc_log_info("client connection closed: %.*s", (int)zmq_msg_size(&frame),
-                        (const char *)zmq_msg_data(&frame));
+            kc_log_info("a client disconnected from %.*s (a frame over max_message_bytes "
+                        "also closes its connection)",
+                        (int)zmq_msg_size(&frame), (const char *)zmq_msg_data(&frame));
     }
     zmq_msg_close(&frame);
 }
