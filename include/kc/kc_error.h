@@ -19,38 +19,39 @@
 
 typedef enum {
     KC_ERR_NONE = 0,
-    KC_ERR_REQUIRED,             /* validation.required */
-    KC_ERR_TOO_LONG,             /* validation.too_long */
-    KC_ERR_INVALID_UTF8,         /* validation.invalid_utf8 */
-    KC_ERR_INVALID_FORMAT,       /* validation.invalid_format */
-    KC_ERR_INVALID_ID_CARD,      /* validation.invalid_id_card */
-    KC_ERR_INVALID_DATE,         /* validation.invalid_date */
-    KC_ERR_UNKNOWN_COUNTY,       /* validation.unknown_county */
-    KC_ERR_COUNTY_NOT_IN_YEAR,   /* validation.county_not_valid_in_year */
-    KC_ERR_NOT_COUNTY_LEVEL,     /* validation.not_county_level */
-    KC_ERR_YEAR_OUT_OF_RANGE,    /* validation.year_out_of_range */
-    KC_ERR_UNKNOWN_INDICATOR,    /* validation.unknown_indicator */
-    KC_ERR_UNKNOWN_PROVIDER,     /* validation.unknown_provider */
-    KC_ERR_PROVIDER_NOT_ALLOWED, /* validation.provider_not_allowed */
-    KC_ERR_NOT_FINITE,           /* validation.not_finite */
-    KC_ERR_OUT_OF_RANGE,         /* validation.out_of_range */
-    KC_ERR_DUPLICATE_IN_BATCH,   /* validation.duplicate_in_batch */
-    KC_ERR_EMPTY_BATCH,          /* validation.empty_batch */
-    KC_ERR_UNKNOWN_PROGRAMME,    /* validation.unknown_programme */
-    KC_ERR_UNKNOWN_APPLICATION,  /* validation.unknown_application */
-    KC_ERR_KEY_REUSED,           /* conflict.idempotency_key_reused */
-    KC_ERR_NOT_FOUND,            /* conflict.not_found */
-    KC_ERR_DENIED,               /* authorisation.denied */
-    KC_ERR_MALFORMED,            /* bus.malformed */
-    KC_ERR_UNKNOWN_TYPE,         /* bus.unknown_type */
-    KC_ERR_TYPE_MISMATCH,        /* bus.type_mismatch */
-    KC_ERR_MISSING_HEADER,       /* bus.missing_header */
-    KC_ERR_NO_ANSWER,            /* bus.no_answer */
-    KC_ERR_DATABASE,             /* database.failed */
-    KC_ERR_DB_UNAVAILABLE,       /* database.unavailable */
-    KC_ERR_CONFIG,               /* config.invalid */
-    KC_ERR_INPUT,                /* input.invalid: a file given to kcctl */
-    KC_ERR_INTERNAL,             /* internal.error */
+    KC_ERR_REQUIRED,              /* validation.required */
+    KC_ERR_TOO_LONG,              /* validation.too_long */
+    KC_ERR_INVALID_UTF8,          /* validation.invalid_utf8 */
+    KC_ERR_INVALID_FORMAT,        /* validation.invalid_format */
+    KC_ERR_INVALID_ID_CARD,       /* validation.invalid_id_card */
+    KC_ERR_INVALID_DATE,          /* validation.invalid_date */
+    KC_ERR_UNKNOWN_COUNTY,        /* validation.unknown_county */
+    KC_ERR_COUNTY_NOT_IN_YEAR,    /* validation.county_not_valid_in_year */
+    KC_ERR_NOT_COUNTY_LEVEL,      /* validation.not_county_level */
+    KC_ERR_YEAR_OUT_OF_RANGE,     /* validation.year_out_of_range */
+    KC_ERR_UNKNOWN_INDICATOR,     /* validation.unknown_indicator */
+    KC_ERR_UNKNOWN_PROVIDER,      /* validation.unknown_provider */
+    KC_ERR_PROVIDER_NOT_ALLOWED,  /* validation.provider_not_allowed */
+    KC_ERR_NOT_FINITE,            /* validation.not_finite */
+    KC_ERR_OUT_OF_RANGE,          /* validation.out_of_range */
+    KC_ERR_DUPLICATE_IN_BATCH,    /* validation.duplicate_in_batch */
+    KC_ERR_EMPTY_BATCH,           /* validation.empty_batch */
+    KC_ERR_UNKNOWN_PROGRAMME,     /* validation.unknown_programme */
+    KC_ERR_UNKNOWN_APPLICATION,   /* validation.unknown_application */
+    KC_ERR_KEY_REUSED,            /* conflict.idempotency_key_reused */
+    KC_ERR_NOT_FOUND,             /* conflict.not_found */
+    KC_ERR_DUPLICATE_APPLICATION, /* conflict.duplicate_application */
+    KC_ERR_DENIED,                /* authorisation.denied */
+    KC_ERR_MALFORMED,             /* bus.malformed */
+    KC_ERR_UNKNOWN_TYPE,          /* bus.unknown_type */
+    KC_ERR_TYPE_MISMATCH,         /* bus.type_mismatch */
+    KC_ERR_MISSING_HEADER,        /* bus.missing_header */
+    KC_ERR_NO_ANSWER,             /* bus.no_answer */
+    KC_ERR_DATABASE,              /* database.failed */
+    KC_ERR_DB_UNAVAILABLE,        /* database.unavailable */
+    KC_ERR_CONFIG,                /* config.invalid */
+    KC_ERR_INPUT,                 /* input.invalid: a file given to kcctl */
+    KC_ERR_INTERNAL,              /* internal.error */
     KC_ERR_COUNT_
 } kc_error_code_t;
 

@@ -11,6 +11,31 @@
 #include "kc/kc_clock.h"
 #include "kc/kc_log.h"
 
+/* One base is filed once: a second application for the same base name in
+ * the same county and programme (a re-typed form, not a retry: that would
+ * carry its key) is refused with the reference of the first, which the
+ * workflow returns for revision instead. */
+static void s_check_not_filed(intake_server_t *self, const Kc__V1__SubmitApplication *application,
+                              kc_errors_t *errors)
+{
+    char reference[32];
+    kc_error_t error;
+    if (store_find_same_application(self->lanes[0].db, application, reference, sizeof reference,
+                                    &error)) {
+        kc_errors_push(errors, &error);
+        return;
+    }
+    if (!*reference)
+        return;
+    kc_error_t *duplicate = kc_errors_add(
+        errors, KC_ERR_DUPLICATE_APPLICATION, "form.base_name",
+        "base '%.64s' of county '%.8s' was already submitted as %s",
+        application->mountain_base->base_name, application->mountain_base->county_code, reference);
+    if (duplicate)
+        kc_error_hint(duplicate, "a revised form goes through %s, not as a new application",
+                      reference);
+}
+
 /* Validate a write; 0 to queue it, -1 when it was already answered. */
 static int s_validate_write(intake_server_t *self, intake_pending_t *pending, kc_errors_t *errors)
 {
@@ -26,6 +51,8 @@ static int s_validate_write(intake_server_t *self, intake_pending_t *pending, kc
         break;
     case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION:
         validate_application(self->catalogue, request->submit_application, errors);
+        if (!errors->total)
+            s_check_not_filed(self, request->submit_application, errors);
         dry_run = request->submit_application->dry_run;
         break;
     default: {

@@ -518,3 +518,18 @@ int store_find_answer(PGconn *conn, const kc_envelope_t *request, store_write_t 
     PQclear(result);
     return found;
 }
+
+int store_find_same_application(PGconn *conn, const Kc__V1__SubmitApplication *application,
+                                char *reference, size_t size, kc_error_t *error)
+{
+    const Kc__V1__MountainBaseForm *form = application->mountain_base;
+    const char *values[] = {application->programme, form->county_code, form->base_name};
+    PGresult *result = PQexecParams(conn,
+                                    "SELECT ref FROM application WHERE programme = $1"
+                                    " AND county_code = $2 AND base_name = $3 ORDER BY id LIMIT 1",
+                                    3, NULL, values, NULL, NULL, 0);
+    int rc = kc_db_check(conn, result, "looking for the same application", error);
+    snprintf(reference, size, "%s", rc == 0 && PQntuples(result) ? PQgetvalue(result, 0, 0) : "");
+    PQclear(result);
+    return rc;
+}

@@ -70,6 +70,11 @@ bool store_connection_usable(PGconn *conn);
 int store_find_answer(PGconn *conn, const kc_envelope_t *request, store_write_t *write,
                       kc_error_t *error);
 
+/* The reference number of an application already filed for the same base
+ * (programme, county and base name), or "" into `reference`. */
+int store_find_same_application(PGconn *conn, const Kc__V1__SubmitApplication *application,
+                                char *reference, size_t size, kc_error_t *error);
+
 /* Whether an application with this reference number exists. */
 int store_application_exists(PGconn *conn, const char *reference, bool *exists, kc_error_t *error);
 

@@ -152,3 +152,22 @@ Test(intake_forms, an_objection_is_recorded_against_an_existing_application_only
     kc_bus_free(&unknown);
     protobuf_c_message_free_unpacked(&application->base, NULL);
 }
+
+Test(intake_forms, one_base_is_filed_once_and_its_retry_is_answered_not_refused)
+{
+    Kc__V1__SubmitApplication *application = s_fixture();
+    kc_envelope_t *first = s_submit_application(application, "base-1");
+    cr_assert_eq(first->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
+    kc_envelope_t *retry = s_submit_application(application, "base-1");
+    cr_assert_eq(retry->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED, "a retry was refused");
+    cr_expect(retry->accepted->replayed);
+    cr_expect_str_eq(retry->accepted->application_id, first->accepted->application_id);
+    kc_envelope_t *again = s_submit_application(application, "base-2");
+    cr_assert(requests_has_error(again, "conflict.duplicate_application", "form.base_name"));
+    cr_expect(strstr(again->rejected->errors[0]->message, first->accepted->application_id));
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM application"), 1);
+    kc_bus_free(&first);
+    kc_bus_free(&retry);
+    kc_bus_free(&again);
+    protobuf_c_message_free_unpacked(&application->base, NULL);
+}
