@@ -80,6 +80,9 @@ CREATE TABLE application (
     form jsonb NOT NULL                    -- every field of the form, as sent
 );
 CREATE INDEX application_by_county ON application (county_code);
+-- One base is filed once; kc-intake checks first and names the earlier
+-- application, this keeps it true whatever writes to the table.
+CREATE UNIQUE INDEX application_one_per_base ON application (programme, county_code, base_name);
 
 CREATE TABLE objection (
     id bigserial PRIMARY KEY,
@@ -219,6 +222,8 @@ WITH w AS (
                AND v.indicator_code = i.indicator_code
              ORDER BY v.revision DESC LIMIT 1) l ON true
      WHERE l.value IS DISTINCT FROM i.value
+     -- One order for every group: two writers never lock rows crosswise.
+     ORDER BY i.county_code, i.year, i.indicator_code
     RETURNING submission_id
 ), stored AS MATERIALIZED (
     -- One row holding every write's count: a join here would be planned as

@@ -11,6 +11,7 @@
 #include "intake/catalogue.h"
 #include "intake/intake_server.h"
 #include "intake/store.h"
+#include "intake/touched.h"
 #include "kc/kc_bus.h"
 
 /* Group commits travel on lanes, each a database connection with the group
@@ -36,6 +37,7 @@ typedef struct {
     store_write_t *writes;   /* ...and what the store makes of them, index for index */
     size_t count;            /* writes in the group */
     bool in_flight;          /* sent to the database, outcome not read yet */
+    touched_t touched;       /* cells and keys of its writes */
 } intake_lane_t;
 
 struct intake_server_t {
@@ -52,6 +54,10 @@ struct intake_server_t {
     int64_t refused_logged_us;     /* when they were last logged */
     long undelivered;              /* answers lost to gone or full peers, not yet logged */
     int64_t undelivered_logged_us; /* when they were last logged */
+    Kc__V1__Event **held;          /* committed events waiting for earlier ones */
+    size_t held_count;
+    size_t held_capacity;
+    int64_t next_seq; /* next event to publish; 0 when unknown */
 };
 
 /* Connect the lanes and load the catalogue if needed (at most one attempt

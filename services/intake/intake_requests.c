@@ -113,16 +113,19 @@ static void s_take_write(intake_server_t *self, intake_pending_t *pending)
     kc_errors_init(&errors);
     kc_error_t error;
     /* Applications and objections use the control connection (reference
-     * numbers, lookups): it must not have a group out. They are rare. */
-    if (pending->request->body_case != KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS &&
-        self->lanes[0].in_flight)
+     * numbers, lookups) and must see every application before them (one
+     * base is filed once): they wait until nothing is in flight. They are
+     * rare. */
+    if (pending->request->body_case != KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS)
         intake_quiesce(self);
     if (!intake_database_ready(self)) {
         kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
         kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
         intake_reply_error(self, pending, &error);
     } else if (s_validate_write(self, pending, &errors)) {
-        if (errors.total && self->lanes[0].in_flight)
+        /* A refused write may be the retry of one still in flight: let it
+         * land, so the lookup below finds it and answers the retry. */
+        if (errors.total && *pending->request->idempotency_key)
             intake_quiesce(self);
         if (errors.total && !s_replay(self, pending))
             intake_reply_errors(self, pending, &errors);
@@ -132,6 +135,13 @@ static void s_take_write(intake_server_t *self, intake_pending_t *pending)
             county = catalogue_division_name(
                 self->catalogue, pending->request->submit_application->mountain_base->county_code,
                 kc_clock_year());
+        /* Two writes touching one value cell or one key are never in the
+         * database at once: the later waits for the earlier to settle. */
+        for (int i = 0; i < LANES; i++)
+            if (touched_conflicts(&self->lanes[i].touched, pending->request)) {
+                intake_quiesce(self);
+                break;
+            }
         intake_lane_t *lane = &self->lanes[self->lane];
         store_write_t *write = &lane->writes[lane->count];
         if (store_write_init(write, self->lanes[0].db, pending->request, self->config.node_id,
@@ -139,6 +149,7 @@ static void s_take_write(intake_server_t *self, intake_pending_t *pending)
             store_write_release(write);
             intake_reply_error(self, pending, &error);
         } else {
+            touched_add(&lane->touched, pending->request);
             lane->group[lane->count++] = *pending;
             pending->request = NULL; /* now owned by the group */
         }

@@ -42,6 +42,7 @@ intake_server_t *intake_server_new(const kc_config_t *config, kc_error_t *error)
     for (int i = 0; i < LANES; i++) {
         self->lanes[i].group = calloc((size_t)config->group_max, sizeof *self->lanes[i].group);
         self->lanes[i].writes = calloc((size_t)config->group_max, sizeof *self->lanes[i].writes);
+        touched_init(&self->lanes[i].touched);
         if (!self->lanes[i].group || !self->lanes[i].writes)
             abort();
     }
@@ -76,10 +77,25 @@ void intake_server_destroy(intake_server_t **self)
         kc_db_disconnect(&server->lanes[i].db);
         free(server->lanes[i].group);
         free(server->lanes[i].writes);
+        touched_release(&server->lanes[i].touched);
     }
+    for (size_t i = 0; i < server->held_count; i++)
+        events_destroy(&server->held[i]);
+    free(server->held);
     catalogue_destroy(&server->catalogue);
     free(server);
     *self = NULL;
+}
+
+/* Where publication resumes: after the last event in the log. */
+static int s_learn_next_seq(intake_server_t *self, PGconn *db, kc_error_t *error)
+{
+    int64_t last = 0;
+    if (store_last_event_seq(db, &last, error))
+        return -1;
+    if (last + 1 > self->next_seq)
+        self->next_seq = last + 1;
+    return 0;
 }
 
 /* Connect the lanes and load the catalogue if needed, trying at most once
@@ -108,7 +124,8 @@ bool intake_database_ready(intake_server_t *self)
             catalogue_destroy(&self->catalogue); /* changes made meanwhile were not heard */
         lane->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
         if (!lane->db || store_prepare(lane->db, &error) ||
-            (i == 0 && kc_db_exec(lane->db, "LISTEN kc_catalogue", &error))) {
+            (i == 0 && kc_db_exec(lane->db, "LISTEN kc_catalogue", &error)) ||
+            (i == 0 && s_learn_next_seq(self, lane->db, &error))) {
             kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
             kc_db_disconnect(&lane->db);
             return false;
@@ -224,17 +241,59 @@ void intake_reply_accepted(intake_server_t *self, const intake_pending_t *pendin
     intake_reply(self, pending, &reply);
 }
 
-static void s_publish(intake_server_t *self, const store_write_t *write)
+/* Keep a committed write's event until it can be published in order. */
+static void s_hold(intake_server_t *self, const store_write_t *write)
 {
     kc_error_t error;
     Kc__V1__Event *event =
         events_build(write->accepted.event_seq, write->event_type, write->accepted.committed_at_ms,
                      self->config.node_id, write->accepted.submission_id, write->event_payload,
                      write->event_size, &error);
-    if (event && events_publish(self->publisher, event))
-        kc_log_warn("event %lld not published; subscribers will read it from the log",
-                    (long long)event->seq);
-    events_destroy(&event);
+    if (!event)
+        return;
+    if (self->held_count == self->held_capacity) {
+        size_t capacity = self->held_capacity ? 2 * self->held_capacity : 256;
+        Kc__V1__Event **held = realloc(self->held, capacity * sizeof *held);
+        if (!held)
+            abort();
+        self->held = held;
+        self->held_capacity = capacity;
+    }
+    self->held[self->held_count++] = event;
+}
+
+static int s_compare_events(const void *left, const void *right)
+{
+    int64_t a = (*(Kc__V1__Event *const *)left)->seq, b = (*(Kc__V1__Event *const *)right)->seq;
+    return (a > b) - (a < b);
+}
+
+/* Publish the held events in sequence order. Groups on two lanes commit
+ * in either order, so an event waits while the one before it may still
+ * be in flight; once nothing is in flight, every committed event is here
+ * and all go out (a gap left by a lost outcome is the log's to fill). */
+static void s_release_events(intake_server_t *self)
+{
+    if (self->held_count == 0)
+        return;
+    bool idle = true;
+    for (int i = 0; i < LANES; i++)
+        idle = idle && !self->lanes[i].in_flight;
+    qsort(self->held, self->held_count, sizeof *self->held, s_compare_events);
+    size_t released = 0;
+    for (; released < self->held_count; released++) {
+        Kc__V1__Event *event = self->held[released];
+        if (!idle && self->next_seq && event->seq > self->next_seq)
+            break;
+        if (events_publish(self->publisher, event))
+            kc_log_warn("event %lld not published; subscribers will read it from the log",
+                        (long long)event->seq);
+        if (event->seq >= self->next_seq)
+            self->next_seq = event->seq + 1;
+        events_destroy(&event);
+    }
+    memmove(self->held, self->held + released, (self->held_count - released) * sizeof *self->held);
+    self->held_count -= released;
 }
 
 /* Answer every write of a lane whose outcome is known (rc: the group's),
@@ -252,7 +311,7 @@ static void s_answer_lane(intake_server_t *self, intake_lane_t *lane, int rc,
         else {
             intake_reply_accepted(self, pending, &write->accepted);
             if (!write->replayed)
-                s_publish(self, write);
+                s_hold(self, write);
         }
         store_write_release(write);
         kc_bus_free(&lane->group[i].request);
@@ -261,6 +320,8 @@ static void s_answer_lane(intake_server_t *self, intake_lane_t *lane, int rc,
         kc_log_error("commit of %zu writes failed: %s %s", lane->count, error->message,
                      error->detail);
     lane->count = 0;
+    touched_clear(&lane->touched);
+    s_release_events(self);
 }
 
 /* Read the outcome of a lane's group and answer it. Only a fault of the

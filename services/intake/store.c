@@ -353,9 +353,14 @@ static int s_pipeline_send(PGconn *conn, const s_plan_t *plan, const char *node,
     return 0;
 }
 
-/* Map the rows of the group statement to their writes by ordinal. */
+/* Map the rows of the group statement to their writes by ordinal. A
+ * write the statement did not answer stays refused: nothing is accepted
+ * without its row. */
 static void s_take_group(const s_plan_t *plan, const PGresult *result)
 {
+    for (size_t i = 0; i < plan->report_count; i++)
+        plan->reports[i]->outcome = kc_error_set(&plan->reports[i]->error, KC_ERR_INTERNAL, NULL,
+                                                 "the database gave no answer for this write");
     for (int row = 0; row < PQntuples(result); row++) {
         long long ordinal = kc_db_int(result, row, 0);
         if (ordinal >= 1 && (size_t)ordinal <= plan->report_count)
