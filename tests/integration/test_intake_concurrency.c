@@ -29,47 +29,13 @@ static void s_stop(void)
 
 TestSuite(intake_concurrency, .init = s_start, .fini = s_stop, .timeout = 120);
 
-static void *s_dealer(void)
-{
-    void *socket = zmq_socket(s_context, ZMQ_DEALER);
-    int linger = 0, timeout = 10000;
-    zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(socket, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    cr_assert_eq(zmq_connect(socket, s_node.endpoint), 0);
-    return socket;
-}
-
-static void s_send(void *socket, kc_envelope_t *request, const char *organisation, const char *key)
-{
-    char id[KC_ID_SIZE];
-    Kc__V1__Actor actor;
-    harness_stamp(request, id, &actor, organisation, key);
-    size_t size = kc__v1__envelope__get_packed_size(request);
-    uint8_t *bytes = malloc(size + 1);
-    kc__v1__envelope__pack(request, bytes);
-    cr_assert_eq(zmq_send(socket, bytes, size, 0), (int)size);
-    free(bytes);
-}
-
-static kc_envelope_t *s_receive(void *socket)
-{
-    zmq_msg_t frame;
-    zmq_msg_init(&frame);
-    cr_assert(zmq_msg_recv(&frame, socket, 0) >= 0, "no reply");
-    kc_error_t error;
-    kc_envelope_t *reply = kc_bus_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &error);
-    zmq_msg_close(&frame);
-    cr_assert(reply, "%s", error.message);
-    return reply;
-}
-
 static void s_send_value(void *socket, requests_batch_t *batch, double value, const char *key)
 {
     batch->items[0].value = value;
     kc_envelope_t request = KC__V1__ENVELOPE__INIT;
     request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
     request.submit_reports = &batch->body;
-    s_send(socket, &request, "samr", key);
+    requests_send(socket, &request, "samr", key);
 }
 
 Test(intake_concurrency, a_value_set_and_set_back_at_once_ends_set_back)
@@ -79,11 +45,11 @@ Test(intake_concurrency, a_value_set_and_set_back_at_once_ends_set_back)
     requests_batch_add(batch, "130131", 2023, "I12", 1.0);
     kc_envelope_t *first = requests_send_batch(&s_node, batch, "value-0");
     cr_assert_eq(first->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
-    void *socket = s_dealer();
+    void *socket = requests_dealer(s_context, &s_node);
     s_send_value(socket, batch, 2.0, "value-1"); /* a correction... */
     s_send_value(socket, batch, 1.0, "value-2"); /* ...undone at once */
-    kc_envelope_t *a = s_receive(socket);
-    kc_envelope_t *b = s_receive(socket);
+    kc_envelope_t *a = requests_receive(socket);
+    kc_envelope_t *b = requests_receive(socket);
     cr_assert_eq(a->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     cr_assert_eq(b->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     cr_expect_eq(a->accepted->stored + b->accepted->stored, 2, "an undo was taken as unchanged");
@@ -109,12 +75,12 @@ Test(intake_concurrency, a_retry_sent_while_its_original_is_in_flight_gets_the_f
     kc_envelope_t request = KC__V1__ENVELOPE__INIT;
     request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
     request.submit_reports = &batch->body;
-    void *original = s_dealer();
-    void *retry = s_dealer();
-    s_send(original, &request, "stats", "big-batch");
-    s_send(retry, &request, "stats", "big-batch");
-    kc_envelope_t *a = s_receive(original);
-    kc_envelope_t *b = s_receive(retry);
+    void *original = requests_dealer(s_context, &s_node);
+    void *retry = requests_dealer(s_context, &s_node);
+    requests_send(original, &request, "stats", "big-batch");
+    requests_send(retry, &request, "stats", "big-batch");
+    kc_envelope_t *a = requests_receive(original);
+    kc_envelope_t *b = requests_receive(retry);
     requests_dump(a);
     requests_dump(b);
     cr_assert_eq(a->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
@@ -142,11 +108,11 @@ Test(intake_concurrency, two_applications_for_one_base_at_once_file_one)
     kc_envelope_t request = KC__V1__ENVELOPE__INIT;
     request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION;
     request.submit_application = application;
-    void *socket = s_dealer();
-    s_send(socket, &request, "applicant", "base-a");
-    s_send(socket, &request, "applicant", "base-b");
-    kc_envelope_t *a = s_receive(socket);
-    kc_envelope_t *b = s_receive(socket);
+    void *socket = requests_dealer(s_context, &s_node);
+    requests_send(socket, &request, "applicant", "base-a");
+    requests_send(socket, &request, "applicant", "base-b");
+    kc_envelope_t *a = requests_receive(socket);
+    kc_envelope_t *b = requests_receive(socket);
     int accepted = (a->body_case == KC__V1__ENVELOPE__BODY_ACCEPTED) +
                    (b->body_case == KC__V1__ENVELOPE__BODY_ACCEPTED);
     cr_expect_eq(accepted, 1);
@@ -186,7 +152,7 @@ Test(intake_concurrency, events_are_published_in_sequence_order_under_load)
     int county_count = harness_hebei_counties(&s_node, counties, 150);
     void *senders[4];
     for (int s = 0; s < 4; s++)
-        senders[s] = s_dealer();
+        senders[s] = requests_dealer(s_context, &s_node);
     int sent = 0;
     for (int round = 0; round < 50; round++)
         for (int s = 0; s < 4; s++) {
@@ -201,12 +167,12 @@ Test(intake_concurrency, events_are_published_in_sequence_order_under_load)
             kc_envelope_t request = KC__V1__ENVELOPE__INIT;
             request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
             request.submit_reports = &batch->body;
-            s_send(senders[s], &request, "samr", key);
+            requests_send(senders[s], &request, "samr", key);
             sent++;
         }
     for (int s = 0; s < 4; s++)
         for (int i = 0; i < 50; i++) {
-            kc_envelope_t *reply = s_receive(senders[s]);
+            kc_envelope_t *reply = requests_receive(senders[s]);
             kc_bus_free(&reply);
         }
     int64_t previous = 0;

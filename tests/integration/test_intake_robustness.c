@@ -33,32 +33,9 @@ static void s_stop(void)
 
 TestSuite(intake_robustness, .init = s_start, .fini = s_stop, .timeout = 240);
 
-static void *s_dealer(void)
-{
-    void *socket = zmq_socket(s_context, ZMQ_DEALER);
-    int linger = 0, timeout = 10000;
-    zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(socket, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    cr_assert_eq(zmq_connect(socket, s_node.endpoint), 0);
-    return socket;
-}
-
-/* Receive one reply frame and decode it; the test fails if none comes. */
-static kc_envelope_t *s_receive(void *socket)
-{
-    zmq_msg_t frame;
-    zmq_msg_init(&frame);
-    cr_assert(zmq_msg_recv(&frame, socket, 0) >= 0, "no reply: %s", zmq_strerror(zmq_errno()));
-    kc_error_t error;
-    kc_envelope_t *reply = kc_bus_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &error);
-    zmq_msg_close(&frame);
-    cr_assert(reply, "reply not decodable: %s", error.message);
-    return reply;
-}
-
 static void s_expect_error(void *socket, const char *code)
 {
-    kc_envelope_t *reply = s_receive(socket);
+    kc_envelope_t *reply = requests_receive(socket);
     cr_assert_eq(reply->body_case, KC__V1__ENVELOPE__BODY_REJECTED);
     cr_expect_str_eq(reply->rejected->errors[0]->code, code);
     kc_bus_free(&reply);
@@ -75,18 +52,9 @@ static void s_expect_ping_answered(void)
     kc_bus_free(&reply);
 }
 
-static void s_send_packed(void *socket, const kc_envelope_t *envelope)
-{
-    size_t size = kc__v1__envelope__get_packed_size(envelope);
-    uint8_t *bytes = malloc(size + 1);
-    kc__v1__envelope__pack(envelope, bytes);
-    cr_assert_eq(zmq_send(socket, bytes, size, 0), (int)size);
-    free(bytes);
-}
-
 Test(intake_robustness, malformed_frames_get_a_clear_error_and_the_daemon_keeps_serving)
 {
-    void *socket = s_dealer();
+    void *socket = requests_dealer(s_context, &s_node);
     zmq_send(socket, "\xff\xff\xff\x0f garbage", 13, 0);
     s_expect_error(socket, "bus.malformed");
 
@@ -99,19 +67,19 @@ Test(intake_robustness, malformed_frames_get_a_clear_error_and_the_daemon_keeps_
     kc_envelope_t envelope = KC__V1__ENVELOPE__INIT; /* no body at all */
     envelope.message_id = "m-1";
     envelope.type = "Nothing";
-    s_send_packed(socket, &envelope);
+    requests_send_packed(socket, &envelope);
     s_expect_error(socket, "bus.unknown_type");
 
     Kc__V1__Ping ping = KC__V1__PING__INIT;
     envelope.body_case = KC__V1__ENVELOPE__BODY_PING;
     envelope.ping = &ping;
     envelope.type = "SubmitReports"; /* says one thing, carries another */
-    s_send_packed(socket, &envelope);
+    requests_send_packed(socket, &envelope);
     s_expect_error(socket, "bus.type_mismatch");
 
     envelope.type = "Ping";
     envelope.message_id = "";
-    s_send_packed(socket, &envelope);
+    requests_send_packed(socket, &envelope);
     s_expect_error(socket, "bus.missing_header");
 
     Kc__V1__Accepted accepted = KC__V1__ACCEPTED__INIT; /* a reply sent as a request */
@@ -119,7 +87,7 @@ Test(intake_robustness, malformed_frames_get_a_clear_error_and_the_daemon_keeps_
     envelope.body_case = KC__V1__ENVELOPE__BODY_ACCEPTED;
     envelope.accepted = &accepted;
     envelope.type = "Accepted";
-    s_send_packed(socket, &envelope);
+    requests_send_packed(socket, &envelope);
     s_expect_error(socket, "bus.unknown_type");
 
     /* A write without an idempotency key or an actor stores nothing. */
@@ -128,8 +96,8 @@ Test(intake_robustness, malformed_frames_get_a_clear_error_and_the_daemon_keeps_
     envelope.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
     envelope.submit_reports = &reports;
     envelope.type = "SubmitReports";
-    s_send_packed(socket, &envelope);
-    kc_envelope_t *reply = s_receive(socket);
+    requests_send_packed(socket, &envelope);
+    kc_envelope_t *reply = requests_receive(socket);
     cr_assert(requests_has_error(reply, "bus.missing_header", "idempotency_key"));
     cr_assert(requests_has_error(reply, "bus.missing_header", "actor"));
     kc_bus_free(&reply);
@@ -144,7 +112,7 @@ Test(intake_robustness, malformed_frames_get_a_clear_error_and_the_daemon_keeps_
         zmq_send(socket, noise, length, 0);
     }
     for (int i = 0; i < 300; i++) {
-        reply = s_receive(socket);
+        reply = requests_receive(socket);
         cr_expect_eq(reply->body_case, KC__V1__ENVELOPE__BODY_REJECTED);
         kc_bus_free(&reply);
     }
@@ -157,7 +125,7 @@ Test(intake_robustness, an_oversized_message_is_dropped_without_harm)
 {
     /* The harness caps messages at 1 MiB: a 2 MiB frame closes that
      * connection inside libzmq before a byte of it is decoded. */
-    void *socket = s_dealer();
+    void *socket = requests_dealer(s_context, &s_node);
     size_t size = 2u << 20;
     char *big = calloc(1, size);
     zmq_send(socket, big, size, 0);
@@ -172,7 +140,7 @@ Test(intake_robustness, a_flood_does_not_wedge_the_daemon)
 {
     /* One peer sends 20,000 requests and never reads; another must still be
      * answered promptly. */
-    void *flooder = s_dealer();
+    void *flooder = requests_dealer(s_context, &s_node);
     int hwm = 0;
     zmq_setsockopt(flooder, ZMQ_SNDHWM, &hwm, sizeof hwm);
     Kc__V1__Ping ping = KC__V1__PING__INIT;
@@ -182,7 +150,7 @@ Test(intake_robustness, a_flood_does_not_wedge_the_daemon)
     envelope.type = "Ping";
     envelope.message_id = "flood";
     for (int i = 0; i < 20000; i++)
-        s_send_packed(flooder, &envelope);
+        requests_send_packed(flooder, &envelope);
     int64_t start = kc_clock_mono_us();
     s_expect_ping_answered();
     cr_expect_lt(kc_clock_mono_us() - start, 10000000);
@@ -233,7 +201,7 @@ static void s_send_submission(void *socket, s_submission_t *s)
     Kc__V1__Actor actor;
     harness_stamp(&request, id, &actor, "stats", s->key);
     request.message_id = s->key; /* lets the reply name the submission */
-    s_send_packed(socket, &request);
+    requests_send_packed(socket, &request);
 }
 
 /* Collect one reply, marking its submission acknowledged; 0 on timeout. */
@@ -242,7 +210,7 @@ static int s_collect(void *socket, s_submission_t *all, int timeout_ms)
     zmq_pollitem_t item = {socket, 0, ZMQ_POLLIN, 0};
     if (zmq_poll(&item, 1, timeout_ms) <= 0)
         return 0;
-    kc_envelope_t *reply = s_receive(socket);
+    kc_envelope_t *reply = requests_receive(socket);
     int index = -1;
     sscanf(reply->correlation_id, "stream-%d", &index);
     cr_assert(index >= 0 && index < STREAM, "reply to '%s'", reply->correlation_id);
@@ -263,7 +231,7 @@ Test(intake_robustness, kill_9_mid_stream_loses_and_doubles_nothing_acknowledged
     s_submission_t *all = calloc(STREAM, sizeof *all);
     s_prepare(all, counties, county_count);
 
-    void *socket = s_dealer();
+    void *socket = requests_dealer(s_context, &s_node);
     int sent = 0, answered = 0, acknowledged_before = 0;
     while (answered < STREAM / 3) {
         while (sent < STREAM && sent - answered < WINDOW)
@@ -300,7 +268,7 @@ Test(intake_robustness, kill_9_mid_stream_loses_and_doubles_nothing_acknowledged
 
     /* The senders retry everything with the same keys after the restart. */
     harness_node_restart(&s_node);
-    socket = s_dealer();
+    socket = requests_dealer(s_context, &s_node);
     sent = answered = 0;
     for (int i = 0; i < STREAM; i++)
         all[i].acknowledged = false;
@@ -386,15 +354,15 @@ Test(intake_robustness, the_same_key_twice_in_one_group_is_stored_once)
     kc_envelope_t request = KC__V1__ENVELOPE__INIT;
     request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
     request.submit_reports = &batch->body;
-    void *socket = s_dealer();
+    void *socket = requests_dealer(s_context, &s_node);
     for (int copy = 0; copy < 2; copy++) {
         char id[KC_ID_SIZE];
         Kc__V1__Actor actor;
         harness_stamp(&request, id, &actor, "samr", "twin");
-        s_send_packed(socket, &request);
+        requests_send_packed(socket, &request);
     }
-    kc_envelope_t *first = s_receive(socket);
-    kc_envelope_t *second = s_receive(socket);
+    kc_envelope_t *first = requests_receive(socket);
+    kc_envelope_t *second = requests_receive(socket);
     cr_assert_eq(first->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     cr_assert_eq(second->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     cr_expect_eq(first->accepted->submission_id, second->accepted->submission_id);

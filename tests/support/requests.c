@@ -3,7 +3,9 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 void requests_batch_init(requests_batch_t *batch, const char *provider)
 {
@@ -72,4 +74,43 @@ void requests_dump(const kc_envelope_t *reply)
         fprintf(stderr, "  %s %s: %s (%s)\n", reply->rejected->errors[i]->code,
                 reply->rejected->errors[i]->field, reply->rejected->errors[i]->message,
                 reply->rejected->errors[i]->detail);
+}
+
+void *requests_dealer(void *context, const harness_node_t *node)
+{
+    void *socket = zmq_socket(context, ZMQ_DEALER);
+    int linger = 0, timeout = 10000;
+    zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(socket, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    cr_assert_eq(zmq_connect(socket, node->endpoint), 0);
+    return socket;
+}
+
+void requests_send_packed(void *socket, const kc_envelope_t *envelope)
+{
+    size_t size = kc__v1__envelope__get_packed_size(envelope);
+    uint8_t *bytes = malloc(size + 1);
+    kc__v1__envelope__pack(envelope, bytes);
+    cr_assert_eq(zmq_send(socket, bytes, size, 0), (int)size);
+    free(bytes);
+}
+
+void requests_send(void *socket, kc_envelope_t *request, const char *organisation, const char *key)
+{
+    char id[KC_ID_SIZE];
+    Kc__V1__Actor actor;
+    harness_stamp(request, id, &actor, organisation, key);
+    requests_send_packed(socket, request);
+}
+
+kc_envelope_t *requests_receive(void *socket)
+{
+    zmq_msg_t frame;
+    zmq_msg_init(&frame);
+    cr_assert(zmq_msg_recv(&frame, socket, 0) >= 0, "no reply: %s", zmq_strerror(zmq_errno()));
+    kc_error_t error;
+    kc_envelope_t *reply = kc_bus_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &error);
+    zmq_msg_close(&frame);
+    cr_assert(reply, "reply not decodable: %s", error.message);
+    return reply;
 }

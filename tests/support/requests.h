@@ -33,6 +33,19 @@ kc_envelope_t *requests_send_batch(const harness_node_t *node, requests_batch_t 
 /* True if a Rejected answer lists an error with `code` at `field`. */
 bool requests_has_error(const kc_envelope_t *reply, const char *code, const char *field);
 
+/* A raw DEALER on the node's requests endpoint (10 s receive timeout), for
+ * tests that pipeline, send malformed frames or race requests. */
+void *requests_dealer(void *context, const harness_node_t *node);
+
+/* Pack and send an envelope as it is. */
+void requests_send_packed(void *socket, const kc_envelope_t *envelope);
+
+/* Stamp (organisation, key) and send without waiting. */
+void requests_send(void *socket, kc_envelope_t *request, const char *organisation, const char *key);
+
+/* Receive and decode one reply; the test fails if none comes in 10 s. */
+kc_envelope_t *requests_receive(void *socket);
+
 /* Print a Rejected answer's errors to stderr (for failing tests). */
 void requests_dump(const kc_envelope_t *reply);
 
