@@ -94,7 +94,7 @@ $(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBINTAKE) $(LIB
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/unit: $(call obj,$(UNIT_SRC)) $(LIBKCCTL) $(LIBINTAKE) $(LIBKC)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 

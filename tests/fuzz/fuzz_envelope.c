@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalogue_fixture.h"
 #include "intake/validate.h"
 #include "kc/kc_bus.h"
 #include "kc/kc_clock.h"
@@ -48,38 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static catalogue_t *s_catalogue;
 
-static void s_indicator(const char *code, const char *provider, double low, double high)
-{
-    catalogue_indicator_t indicator;
-    memset(&indicator, 0, sizeof indicator);
-    snprintf(indicator.framework, sizeof indicator.framework, "hebei-2019");
-    snprintf(indicator.code, sizeof indicator.code, "%s", code);
-    snprintf(indicator.name_zh, sizeof indicator.name_zh, "指标 %s", code);
-    snprintf(indicator.unit, sizeof indicator.unit, "%%");
-    snprintf(indicator.provider, sizeof indicator.provider, "%s", provider);
-    indicator.min_value = low;
-    indicator.max_value = high;
-    indicator.first_year = 2017;
-    indicator.last_year = 2025;
-    catalogue_add_indicator(s_catalogue, &indicator);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     kc_clock_set_fake(1717200000000); /* 2024-06-01: "today" for the date rules */
-    s_catalogue = catalogue_new();
-    catalogue_add_division(s_catalogue, "130000", 0, 9999, 1, "河北省");
-    catalogue_add_division(s_catalogue, "130100", 0, 9999, 2, "石家庄市");
-    catalogue_add_division(s_catalogue, "130131", 0, 9999, 3, "平山县");
-    catalogue_add_division(s_catalogue, "130132", 0, 2019, 3, "旧县");
-    catalogue_add_succession(s_catalogue, "130132", "130131");
-    s_indicator("I01", "stats", 0, 1e6);
-    s_indicator("I07", "county", -100, 100);
-    s_indicator("I17", "sti", 0, 1e9);
-    catalogue_add_provider(s_catalogue, "stats");
-    catalogue_add_provider(s_catalogue, "county");
-    catalogue_add_provider(s_catalogue, "sti");
-    catalogue_seal(s_catalogue);
+    s_catalogue = catalogue_fixture_new();
     return 0;
 }
 

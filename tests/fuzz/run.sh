@@ -72,7 +72,7 @@ PKG_LIBS=$(pkg-config --libs "${PKGS[@]}")
 CSTD="-std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE"
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="$CSTD -g -O1 -fno-omit-frame-pointer $SAN -Wall -Wextra -Wno-unused-parameter"
-CFLAGS+=" -Iinclude -Iservices -I$B/gen $PKG_CFLAGS"
+CFLAGS+=" -Iinclude -Iservices -Itests/support -I$B/gen $PKG_CFLAGS"
 
 # ---------------------------------------------------------------------------
 # Build.
@@ -102,7 +102,7 @@ KCCTL_SRC=(services/kcctl/values_sheet.c services/kcctl/csv_table.c)
 
 sources_of() {
     case $1 in
-    fuzz_envelope) echo "${COMMON_SRC[*]} ${INTAKE_SRC[*]}" ;;
+    fuzz_envelope) echo "${COMMON_SRC[*]} ${INTAKE_SRC[*]} tests/support/catalogue_fixture.c" ;;
     fuzz_values_sheet) echo "${COMMON_SRC[*]} ${KCCTL_SRC[*]}" ;;
     *) echo "${COMMON_SRC[*]}" ;;
     esac

@@ -1,47 +1,21 @@
 /*  Unit tests of kc-intake's request validators over a small hand-made
- *  catalogue: two counties (one merged away in 2020), one city, three
- *  indicators from two providers.
+ *  catalogue (tests/support/catalogue_fixture.h): counties valid in every
+ *  year, one merged away in 2020, a city, indicators of three providers.
  */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
 
+#include "catalogue_fixture.h"
 #include "intake/validate.h"
 #include "kc/kc_clock.h"
 
 static catalogue_t *s_catalogue;
 
-static void s_indicator(const char *code, const char *provider, double low, double high)
-{
-    catalogue_indicator_t indicator;
-    memset(&indicator, 0, sizeof indicator);
-    snprintf(indicator.framework, sizeof indicator.framework, "hebei-2019");
-    snprintf(indicator.code, sizeof indicator.code, "%s", code);
-    snprintf(indicator.provider, sizeof indicator.provider, "%s", provider);
-    snprintf(indicator.unit, sizeof indicator.unit, "%%");
-    indicator.min_value = low;
-    indicator.max_value = high;
-    indicator.first_year = 2017;
-    indicator.last_year = 2025;
-    catalogue_add_indicator(s_catalogue, &indicator);
-}
-
 static void s_setup(void)
 {
     kc_clock_set_fake(1795000000000LL); /* 2026-11-18 */
-    s_catalogue = catalogue_new();
-    catalogue_add_division(s_catalogue, "130000", 0, 9999, 1, "河北省");
-    catalogue_add_division(s_catalogue, "130100", 0, 9999, 2, "石家庄市");
-    catalogue_add_division(s_catalogue, "130123", 0, 9999, 3, "正定县");
-    catalogue_add_division(s_catalogue, "130199", 0, 2019, 3, "旧县");
-    catalogue_add_succession(s_catalogue, "130199", "130123");
-    s_indicator("I03", "stats", 0, 100);
-    s_indicator("I05", "sti", 0, 100000);
-    s_indicator("I15", "county", 0, 100);
-    catalogue_add_provider(s_catalogue, "stats");
-    catalogue_add_provider(s_catalogue, "sti");
-    catalogue_add_provider(s_catalogue, "county");
-    catalogue_seal(s_catalogue);
+    s_catalogue = catalogue_fixture_new();
 }
 
 static void s_teardown(void)
