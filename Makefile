@@ -18,7 +18,7 @@ B := build/$(MODE)
 CC ?= cc
 CSTD := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-PKGS := libzmq libprotobuf-c libpq json-c inih
+PKGS := libzmq libprotobuf-c libpq json-c inih libsodium
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -40,6 +40,7 @@ GEN_H := $(GEN_C:.c=.h)
 COMMON_SRC := $(wildcard services/common/*.c)
 INTAKE_SRC := $(filter-out services/intake/main.c,$(wildcard services/intake/*.c))
 KCCTL_SRC := $(filter-out services/kcctl/main.c,$(wildcard services/kcctl/*.c))
+SCORING_SRC := $(filter-out services/scoring/main.c,$(wildcard services/scoring/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 INTEG_SRC := $(wildcard tests/integration/*.c)
@@ -50,7 +51,8 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 LIBKC := $(B)/lib/libkc.a
 LIBINTAKE := $(B)/lib/libintake.a
 LIBKCCTL := $(B)/lib/libkcctl.a
-BINS := $(B)/bin/kc-intake $(B)/bin/kcctl
+LIBSCORING := $(B)/lib/libscoring.a
+BINS := $(B)/bin/kc-intake $(B)/bin/kc-scoring $(B)/bin/kcctl
 TESTS := $(B)/tests/unit $(B)/tests/integration
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
@@ -86,23 +88,31 @@ $(LIBKCCTL): $(call obj,$(KCCTL_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
+$(LIBSCORING): $(call obj,$(SCORING_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
 $(B)/bin/kc-intake: $(call obj,services/intake/main.c) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBINTAKE) $(LIBKC)
+$(B)/bin/kc-scoring: $(call obj,services/scoring/main.c) $(LIBSCORING) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBINTAKE) $(LIBKC)
+$(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBSCORING) $(LIBINTAKE) $(LIBKC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBSCORING) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBINTAKE) $(LIBKC)
+$(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBSCORING) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(B)/bench/%: $(call obj,bench/%.c) $(LIBKCCTL) $(LIBINTAKE) $(LIBKC)
+$(B)/bench/%: $(call obj,bench/%.c) $(LIBKCCTL) $(LIBSCORING) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 

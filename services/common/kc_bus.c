@@ -26,12 +26,15 @@ static const struct {
     {KC__V1__ENVELOPE__BODY_LIST_EVENTS, "ListEvents"},
     {KC__V1__ENVELOPE__BODY_LIST_DIVISIONS, "ListDivisions"},
     {KC__V1__ENVELOPE__BODY_PING, "Ping"},
+    {KC__V1__ENVELOPE__BODY_SCORE_YEAR, "ScoreYear"},
+    {KC__V1__ENVELOPE__BODY_GET_SCORING_JOB, "GetScoringJob"},
     {KC__V1__ENVELOPE__BODY_ACCEPTED, "Accepted"},
     {KC__V1__ENVELOPE__BODY_REJECTED, "Rejected"},
     {KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS, "SubmissionStatus"},
     {KC__V1__ENVELOPE__BODY_EVENT_PAGE, "EventPage"},
     {KC__V1__ENVELOPE__BODY_DIVISION_LIST, "DivisionList"},
     {KC__V1__ENVELOPE__BODY_PONG, "Pong"},
+    {KC__V1__ENVELOPE__BODY_SCORING_JOB, "ScoringJob"},
 };
 
 int kc_bus_configure(void *socket, size_t max_message_bytes)

@@ -37,6 +37,16 @@ Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_m
         event->objection_submitted =
             kc__v1__objection_submitted__unpack(NULL, payload_size, payload);
         event->payload_case = KC__V1__EVENT__PAYLOAD_OBJECTION_SUBMITTED;
+    } else if (strcmp(type, "ScoringResultsReady") == 0) {
+        event->scoring_results_ready =
+            kc__v1__scoring_results_ready__unpack(NULL, payload_size, payload);
+        event->payload_case = KC__V1__EVENT__PAYLOAD_SCORING_RESULTS_READY;
+    } else if (strcmp(type, "RewardsComputed") == 0) {
+        event->rewards_computed = kc__v1__rewards_computed__unpack(NULL, payload_size, payload);
+        event->payload_case = KC__V1__EVENT__PAYLOAD_REWARDS_COMPUTED;
+    } else if (strcmp(type, "RatingsSubmitted") == 0) {
+        event->ratings_submitted = kc__v1__ratings_submitted__unpack(NULL, payload_size, payload);
+        event->payload_case = KC__V1__EVENT__PAYLOAD_RATINGS_SUBMITTED;
     } else
         return event; /* a type of another daemon: passed on without a payload it can't read */
     /* All payload pointers share one union slot: any of them tells success. */

@@ -59,7 +59,8 @@ int kcctl_call(kcctl_t *self, kc_envelope_t *request, Kc__V1__Envelope__BodyCase
     kc_bus_stamp(request, id, self->config.node_id, &self->actor);
     request->idempotency_key = self->key;
     kc_client_t *client =
-        kc_client_new(self->config.intake_endpoint, self->timeout_ms, self->attempts, &error);
+        kc_client_new(self->call_endpoint ? self->call_endpoint : self->config.intake_endpoint,
+                      self->timeout_ms, self->attempts, &error);
     if (!client) {
         kcctl_print_error(&error);
         return -1;
@@ -80,7 +81,7 @@ int kcctl_call(kcctl_t *self, kc_envelope_t *request, Kc__V1__Envelope__BodyCase
     }
     if ((*reply)->body_case != expected) {
         fprintf(stderr,
-                "error: kc-intake answered '%s' where '%s' was expected [bus.unknown_type]\n",
+                "error: the daemon answered '%s' where '%s' was expected [bus.unknown_type]\n",
                 kc_bus_body_name((*reply)->body_case), kc_bus_body_name(expected));
         kc_bus_free(reply);
         return -1;

@@ -156,8 +156,9 @@ int kcctl_ping(kcctl_t *self)
     int64_t start = kc_clock_mono_us();
     if (kcctl_call(self, &request, KC__V1__ENVELOPE__BODY_PONG, &reply, NULL, NULL))
         return -1;
-    printf("kc-intake of node %s answered in %.1f ms; last event %lld\n", reply->pong->node,
-           (double)(kc_clock_mono_us() - start) / 1000.0, (long long)reply->pong->last_event_seq);
+    printf("%s of node %s answered in %.1f ms; last event %lld\n", self->config.intake_endpoint,
+           reply->pong->node, (double)(kc_clock_mono_us() - start) / 1000.0,
+           (long long)reply->pong->last_event_seq);
     kc_bus_free(&reply);
     return 0;
 }

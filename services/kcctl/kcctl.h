@@ -23,13 +23,23 @@ typedef struct {
     char role[32];
     char division[8];
     char organisation[64];
-    char key[128];     /* --key, or a fresh id per invocation */
-    char provider[32]; /* --provider */
-    char name[128];    /* --name, for division-change */
-    char note[256];    /* --note, for division-change */
-    int year;          /* --year */
-    int after;         /* --after, for events */
-    int timeout_ms;    /* per attempt */
+    char key[128];             /* --key, or a fresh id per invocation */
+    char provider[32];         /* --provider */
+    char name[128];            /* --name, for division-change */
+    char note[256];            /* --note, for division-change */
+    int year;                  /* --year */
+    char scope[8];             /* --scope: the division scored (default: the node's) */
+    char out[512];             /* --out: directory for reports */
+    char methodology[48];      /* --methodology CODE */
+    char policy[48];           /* --policy CODE */
+    char seed[24];             /* --seed, Monte Carlo */
+    int draws;                 /* --draws, Monte Carlo */
+    int run;                   /* --run ID */
+    int wait_s;                /* --wait: seconds kcctl score waits for the job */
+    bool flags_reviewed;       /* --flags-reviewed, for publish */
+    const char *call_endpoint; /* daemon kcctl_call talks to; NULL: kc-intake */
+    int after;                 /* --after, for events */
+    int timeout_ms;            /* per attempt */
     int attempts;
     bool key_given; /* --key was on the command line */
     bool writing;   /* the command stores something: refusals say nothing was */
@@ -55,6 +65,9 @@ void kcctl_print_rejected(const Kc__V1__Rejected *rejected, bool writing, kcctl_
 /* Print one error in the shared format. */
 void kcctl_print_error(const kc_error_t *error);
 
+/* Read a file of at most 1 MiB (NUL-terminated, malloc'd); prints why not and returns NULL. */
+char *kcctl_read_small_file(const char *path, size_t *size);
+
 int kcctl_migrate(kcctl_t *self);
 int kcctl_division_change(kcctl_t *self);
 int kcctl_submit_values(kcctl_t *self);
@@ -64,5 +77,11 @@ int kcctl_status(kcctl_t *self);
 int kcctl_divisions(kcctl_t *self);
 int kcctl_events(kcctl_t *self);
 int kcctl_ping(kcctl_t *self);
+int kcctl_methodology(kcctl_t *self);
+int kcctl_rewards(kcctl_t *self);
+int kcctl_submit_ratings(kcctl_t *self);
+int kcctl_score(kcctl_t *self);
+int kcctl_report(kcctl_t *self);
+int kcctl_publish(kcctl_t *self);
 
 #endif

@@ -10,6 +10,12 @@
  *    division-change KIND CODE DATE [SUCCESSORS]  record a reorganisation of the map
  *    events                          the event log (--after N, --follow)
  *    ping                            whether kc-intake answers
+ *    methodology check|load FILE     a scoring methodology (an .ini file of deploy/scoring)
+ *    rewards check|load FILE         a reward policy
+ *    submit-ratings FILE.csv         expert ratings of the qualitative indicators (--year)
+ *    score                           score a year (--year, --scope, --draws, --out DIR)
+ *    report                          write a run's result and reports (--run or --year, --out)
+ *    publish                         make a run the published record (--run, --flags-reviewed)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +37,12 @@ static const struct {
     {"divisions", kcctl_divisions},
     {"events", kcctl_events},
     {"ping", kcctl_ping},
+    {"methodology", kcctl_methodology},
+    {"rewards", kcctl_rewards},
+    {"submit-ratings", kcctl_submit_ratings},
+    {"score", kcctl_score},
+    {"report", kcctl_report},
+    {"publish", kcctl_publish},
 };
 
 static void s_usage(void)
@@ -40,6 +52,11 @@ static void s_usage(void)
           "          submit-objection FILE.json, status ID, divisions [CODE], events, ping,\n"
           "          division-change rename|recode|merge|split|abolish CODE YYYY-MM-DD\n"
           "                          [SUCCESSOR,...] [--name NAME] [--note TEXT]\n"
+          "          methodology check|load FILE.ini, rewards check|load FILE.ini,\n"
+          "          submit-ratings FILE.csv --year YEAR,\n"
+          "          score --year YEAR [--scope CODE] [--draws N --seed S] [--out DIR],\n"
+          "          report (--run ID | --year YEAR [--scope CODE]) --out DIR,\n"
+          "          publish --run ID [--flags-reviewed]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
           "          --endpoint URL    kc-intake requests endpoint\n"
           "          --user NAME --role ROLE --division CODE --organisation ORG\n"
@@ -48,7 +65,9 @@ static void s_usage(void)
           "          --dry-run         validate and report, store nothing\n"
           "          --key KEY         idempotency key (default: a new one per run)\n"
           "          --timeout MS --attempts N     per-attempt wait and attempts (5000, 3)\n"
-          "          --after SEQ --follow          for events\n",
+          "          --after SEQ --follow          for events\n"
+          "          --methodology CODE --policy CODE  rules to score with (default: in force)\n"
+          "          --wait SECONDS    how long score waits for its job (default 120)\n",
           stderr);
 }
 
@@ -92,12 +111,17 @@ static int s_option(kcctl_t *self, const char *option, const char *value)
         {"--key", self->key, sizeof self->key},
         {"--name", self->name, sizeof self->name},
         {"--note", self->note, sizeof self->note},
+        {"--scope", self->scope, sizeof self->scope},
+        {"--out", self->out, sizeof self->out},
+        {"--methodology", self->methodology, sizeof self->methodology},
+        {"--policy", self->policy, sizeof self->policy},
+        {"--seed", self->seed, sizeof self->seed},
     };
+    if (strcmp(option, "--key") == 0)
+        self->key_given = true;
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(option, texts[i].name) == 0)
             return s_copy(texts[i].out, texts[i].size, value, option);
-    if (strcmp(option, "--key") == 0)
-        self->key_given = true;
     if (strcmp(option, "--year") == 0)
         return s_number(value, option, &self->year);
     if (strcmp(option, "--timeout") == 0)
@@ -106,6 +130,12 @@ static int s_option(kcctl_t *self, const char *option, const char *value)
         return s_number(value, option, &self->attempts);
     if (strcmp(option, "--after") == 0)
         return s_number(value, option, &self->after);
+    if (strcmp(option, "--draws") == 0)
+        return s_number(value, option, &self->draws);
+    if (strcmp(option, "--run") == 0)
+        return s_number(value, option, &self->run);
+    if (strcmp(option, "--wait") == 0)
+        return s_number(value, option, &self->wait_s);
     fprintf(stderr, "kcctl: unknown option '%s'\n", option);
     return -1;
 }
@@ -118,6 +148,8 @@ static int s_parse(kcctl_t *self, int argc, char **argv, const char **command)
             self->dry_run = true;
         else if (strcmp(word, "--follow") == 0)
             self->follow = true;
+        else if (strcmp(word, "--flags-reviewed") == 0)
+            self->flags_reviewed = true;
         else if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
             return -1;
         else if (strncmp(word, "--", 2) == 0) {
@@ -179,6 +211,7 @@ int main(int argc, char **argv)
     memset(&self, 0, sizeof self);
     self.timeout_ms = 5000;
     self.attempts = 3;
+    self.wait_s = 120;
     const char *command = NULL;
     if (s_parse(&self, argc, argv, &command) || s_configure(&self)) {
         s_usage();

@@ -188,6 +188,8 @@ int harness_kcctl(const harness_node_t *node, const char *const *args)
         dup2(STDOUT_FILENO, STDERR_FILENO);
         setenv("KC_DATABASE_URL", node->conninfo, 1);
         setenv("KC_INTAKE_ENDPOINT", node->endpoint, 1);
+        if (*node->scoring)
+            setenv("KC_SCORING_ENDPOINT", node->scoring, 1);
         execv(binary, (char *const *)argv);
         _exit(127);
     }

@@ -24,6 +24,7 @@ typedef struct {
     char endpoint[64];  /* requests */
     char events[64];    /* event publication */
     char log_path[256]; /* the daemon's standard error */
+    char scoring[64];   /* kc-scoring requests, once harness_scoring_start ran */
     PGconn *db;         /* for the test's own assertions */
 } harness_node_t;
 
@@ -59,6 +60,18 @@ int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max
 /* Run kcctl with `args` (NULL-terminated, without the program name)
  * against the node; returns its exit status. */
 int harness_kcctl(const harness_node_t *node, const char *const *args);
+
+/* Start a kc-scoring process on the node, on an endpoint of its own; the
+ * last one started is the one kcctl talks to (node->scoring). `hold_ms`
+ * keeps each job's transaction open that long (KC_SCORING_HOLD_MS), for
+ * kills mid-job; `auto_score` lets it queue complete years by itself.
+ * Returns the pid once it answers a ping. */
+pid_t harness_scoring_start(harness_node_t *node, int hold_ms, bool auto_score);
+
+/* Poll `sql` (one number) every 50 ms until it equals `expected` or
+ * `timeout_ms` passes; returns the last value seen. */
+long long harness_wait_count(const harness_node_t *node, const char *sql, long long expected,
+                             int timeout_ms);
 
 /* A fresh loopback endpoint "tcp://127.0.0.1:PORT" with a free port. */
 void harness_free_endpoint(char *out, size_t size);

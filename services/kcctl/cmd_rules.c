@@ -1,0 +1,161 @@
+/*  cmd_rules: kcctl methodology check|load FILE and kcctl rewards check|load FILE.
+ *
+ *  `check` parses and validates a file and prints every problem (or a
+ *  summary), touching nothing; `load` does the same and then stores the
+ *  file verbatim with its SHA-256 (scoring_rules_store: the same code
+ *  again with the same text is a no-op, with other text a refusal).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc/kc_db.h"
+#include "kcctl/kcctl.h"
+#include "scoring/methodology.h"
+#include "scoring/rewards.h"
+#include "scoring/snapshot.h"
+
+static void s_print_errors(const kc_errors_t *errors, const char *path)
+{
+    fprintf(stderr, "refused: %s has %zu problem%s, nothing was stored\n", path, errors->total,
+            errors->total == 1 ? "" : "s");
+    for (size_t i = 0; i < errors->kept; i++) {
+        const kc_error_t *error = &errors->items[i];
+        fprintf(stderr, "  %s%s%s [%s]\n", error->field, *error->field ? ": " : "", error->message,
+                kc_error_code_name(error->code));
+        if (*error->detail)
+            fprintf(stderr, "      %s\n", error->detail);
+        if (*error->hint)
+            fprintf(stderr, "      hint: %s\n", error->hint);
+    }
+}
+
+/* The whole file; rule files are small, anything past 1 MiB is a mistake. */
+char *kcctl_read_small_file(const char *path, size_t *size)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file) {
+        fprintf(stderr, "error: cannot open '%s' [input.invalid]\n", path);
+        return NULL;
+    }
+    size_t capacity = 1 << 20;
+    char *text = malloc(capacity + 1);
+    if (!text)
+        abort();
+    *size = fread(text, 1, capacity + 1, file);
+    int failed = ferror(file);
+    fclose(file);
+    if (failed || *size > capacity) {
+        fprintf(stderr, "error: cannot read '%s' or it is larger than 1 MiB [input.invalid]\n",
+                path);
+        free(text);
+        return NULL;
+    }
+    text[*size] = '\0';
+    return text;
+}
+
+static char *s_read(const char *path, size_t *size)
+{
+    return kcctl_read_small_file(path, size);
+}
+
+static int s_store(kcctl_t *self, const char *table, const char *code, const char *framework,
+                   const char *title, int first, int last, const char *text, size_t size)
+{
+    kc_error_t error;
+    char sha[65], first_text[16], last_text[16], by[160];
+    snapshot_sha256(text, size, sha);
+    snprintf(first_text, sizeof first_text, "%d", first);
+    snprintf(last_text, sizeof last_text, "%d", last);
+    snprintf(by, sizeof by, "%s@%s", self->user, self->config.node_id);
+    PGconn *conn = kc_db_connect(self->config.conninfo, "kcctl", &error);
+    if (!conn) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    const char *params[9] = {table, code, framework, title, first_text, last_text, text, sha, by};
+    PGresult *result = PQexecParams(conn,
+                                    "SELECT scoring_rules_store($1, $2, $3, $4, $5::int, $6::int,"
+                                    " $7, $8, $9)",
+                                    9, NULL, params, NULL, NULL, 0);
+    int rc = kc_db_check(conn, result, "storing the file", &error);
+    if (rc)
+        kcctl_print_error(&error);
+    else
+        printf("%s %s %s (sha256 %s)\n", table, code, PQgetvalue(result, 0, 0), sha);
+    PQclear(result);
+    kc_db_disconnect(&conn);
+    return rc;
+}
+
+static int s_usage(const char *what)
+{
+    fprintf(stderr, "usage: kcctl %s check|load FILE.ini\n", what);
+    return -1;
+}
+
+int kcctl_methodology(kcctl_t *self)
+{
+    if (self->positional_count != 2 ||
+        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0))
+        return s_usage("methodology");
+    size_t size = 0;
+    char *text = s_read(self->positional[1], &size);
+    if (!text)
+        return -1;
+    static sc_methodology_t m;
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    int rc = methodology_parse(text, size, &m, &errors);
+    if (rc) {
+        s_print_errors(&errors, self->positional[1]);
+    } else {
+        printf("methodology %s (%s), framework %s, years %d-%d: %zu primary, %zu indicators, "
+               "100.00 points, A >= %d.%02d, B >= %d.%02d, ties: %s\n",
+               m.code, m.title_zh, m.framework, m.first_year, m.last_year, m.n_primaries,
+               m.n_indicators, m.class_a_centi / 100, m.class_a_centi % 100, m.class_b_centi / 100,
+               m.class_b_centi % 100, methodology_tie_name(m.tie_rule));
+        for (size_t i = 0; i < m.n_indicators; i++) {
+            const sc_indicator_t *indicator = &m.indicators[i];
+            printf("  %-4s %-10s %5d.%02d  %-9s %s%s%s\n", indicator->code,
+                   m.primaries[indicator->primary].code, indicator->points_centi / 100,
+                   indicator->points_centi % 100, methodology_method_name(indicator->method),
+                   indicator->name_zh, indicator->formula.n_ops ? " = " : "",
+                   indicator->formula.text);
+        }
+        if (strcmp(self->positional[0], "load") == 0)
+            rc = s_store(self, "methodology", m.code, m.framework, m.title_zh, m.first_year,
+                         m.last_year, text, size);
+    }
+    kc_errors_release(&errors);
+    free(text);
+    return rc;
+}
+
+int kcctl_rewards(kcctl_t *self)
+{
+    if (self->positional_count != 2 ||
+        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0))
+        return s_usage("rewards");
+    size_t size = 0;
+    char *text = s_read(self->positional[1], &size);
+    if (!text)
+        return -1;
+    sc_reward_policy_t policy;
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    int rc = rewards_parse(text, size, &policy, &errors);
+    if (rc) {
+        s_print_errors(&errors, self->positional[1]);
+    } else {
+        printf("reward policy %s (%s): baseline %d, cap %d 万元\n", policy.code, policy.title_zh,
+               policy.baseline_year, policy.cap);
+        if (strcmp(self->positional[0], "load") == 0)
+            rc = s_store(self, "policy", policy.code, "", policy.title_zh, policy.baseline_year,
+                         9999, text, size);
+    }
+    kc_errors_release(&errors);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,353 @@
+/*  run: score every year of a snapshot under one methodology, then derive
+ *  what the year scored needs (changes, gaps, rewards, robustness) and the
+ *  canonical JSON that is the run's record.
+ *
+ *  All years are rescored rather than read from earlier publications: the
+ *  issue's rule is that year t is compared with year t-1 under the same
+ *  methodology version, and a class history scored under one version is
+ *  the only one in which "a leap back into a class after having fallen
+ *  from it" means the same thing every year. Published records stay what
+ *  they were (scoring_publication is frozen).
+ */
+#include "scoring/run.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scoring/text_buffer.h"
+
+static void *s_calloc(size_t count, size_t size)
+{
+    void *memory = calloc(count ? count : 1, size);
+    if (!memory)
+        abort();
+    return memory;
+}
+
+static int s_compare_county(const void *key, const void *element)
+{
+    return strcmp((const char *)key, ((const sc_county_t *)element)->code);
+}
+
+/* Index of a county in a year by code; counties are in code order. */
+static int s_find(const sc_year_input_t *year, const char *code)
+{
+    const sc_county_t *found =
+        bsearch(code, year->counties, year->n_counties, sizeof *year->counties, s_compare_county);
+    return found ? (int)(found - year->counties) : -1;
+}
+
+static int s_check_order(const sc_snapshot_t *snapshot, kc_error_t *error)
+{
+    for (size_t y = 0; y < snapshot->n_years; y++) {
+        const sc_year_input_t *year = &snapshot->years[y];
+        if (y > 0 && year->year <= snapshot->years[y - 1].year)
+            return kc_error_set(error, KC_ERR_INTERNAL, "snapshot.years",
+                                "snapshot years are not ascending at %d", year->year);
+        for (size_t c = 1; c < year->n_counties; c++)
+            if (strcmp(year->counties[c - 1].code, year->counties[c].code) >= 0)
+                return kc_error_set(error, KC_ERR_INTERNAL, "snapshot.counties",
+                                    "counties of %d are not in code order at %s", year->year,
+                                    year->counties[c].code);
+    }
+    if (snapshot->n_years == 0 || snapshot->years[snapshot->n_years - 1].year != snapshot->year)
+        return kc_error_set(error, KC_ERR_INTERNAL, "snapshot.year",
+                            "snapshot does not end with the year scored (%d)", snapshot->year);
+    return 0;
+}
+
+static int s_score_years(sc_run_t *self, kc_error_t *error)
+{
+    const sc_snapshot_t *snapshot = self->snapshot;
+    self->n_years = snapshot->n_years;
+    self->results = s_calloc(self->n_years, sizeof *self->results);
+    for (size_t y = 0; y < snapshot->n_years; y++) {
+        const sc_year_input_t *previous =
+            y > 0 && snapshot->years[y - 1].year == snapshot->years[y].year - 1
+                ? &snapshot->years[y - 1]
+                : NULL;
+        if (engine_score_year(self->m, &snapshot->years[y], previous, &self->results[y], error))
+            return -1;
+    }
+    size_t last = snapshot->n_years - 1;
+    self->input = &snapshot->years[last];
+    self->result = &self->results[last];
+    if (last > 0 && snapshot->years[last - 1].year == self->input->year - 1) {
+        self->prev_input = &snapshot->years[last - 1];
+        self->prev_result = &self->results[last - 1];
+    }
+    return 0;
+}
+
+/* How many counties share each rank of a year (ties[rank], rank from 1),
+ * so the top-3 rule can tell a tie at the boundary. */
+static int *s_ties(const sc_year_result_t *result)
+{
+    int *ties = s_calloc(result->n_counties + 2, sizeof *ties);
+    for (size_t c = 0; c < result->n_counties; c++) {
+        int rank = result->counties[c].rank;
+        if (rank >= 1 && (size_t)rank <= result->n_counties)
+            ties[rank]++;
+    }
+    return ties;
+}
+
+static void s_rewards(sc_run_t *self)
+{
+    size_t n = self->input->n_counties;
+    sc_class_record_t *history = s_calloc(self->n_years, sizeof *history);
+    int **ties = s_calloc(self->n_years, sizeof *ties);
+    for (size_t y = 0; y < self->n_years; y++)
+        ties[y] = s_ties(&self->results[y]);
+    self->awards = s_calloc(n, sizeof *self->awards);
+    for (size_t c = 0; c < n; c++) {
+        const char *code = self->input->counties[c].code;
+        for (size_t y = 0; y < self->n_years; y++) {
+            int at = s_find(&self->snapshot->years[y], code);
+            const sc_county_result_t *result = at < 0 ? NULL : &self->results[y].counties[at];
+            history[y].year = self->snapshot->years[y].year;
+            history[y].klass = result ? result->klass : 0;
+            history[y].rank = result ? result->rank : 0;
+            history[y].tied = result ? ties[y][result->rank] : 0;
+        }
+        rewards_evaluate(self->policy, self->input->year, history, self->n_years, &self->awards[c]);
+    }
+    for (size_t y = 0; y < self->n_years; y++)
+        free(ties[y]);
+    free(ties);
+    free(history);
+}
+
+static int s_robustness(sc_run_t *self, kc_error_t *error)
+{
+    if (self->mc.draws == 0)
+        return 0;
+    size_t n = self->input->n_counties, k = self->m->n_indicators;
+    double *normalised = s_calloc(n * k, sizeof *normalised);
+    for (size_t c = 0; c < n; c++)
+        memcpy(&normalised[c * k], self->result->counties[c].normalised, k * sizeof(double));
+    self->robustness = s_calloc(n, sizeof *self->robustness);
+    int rc = montecarlo_run(self->m, normalised, n, &self->mc, self->robustness, error);
+    free(normalised);
+    return rc;
+}
+
+static void s_json_double(text_buffer_t *out, double value)
+{
+    if (isfinite(value))
+        text_buffer_append(out, "%.17g", value);
+    else
+        text_buffer_append(out, "null");
+}
+
+static void s_json_ints(text_buffer_t *out, const char *name, const int32_t *values, size_t n)
+{
+    text_buffer_append(out, ",\"%s\":[", name);
+    for (size_t i = 0; i < n; i++)
+        text_buffer_append(out, "%s%d", i ? "," : "", (int)values[i]);
+    text_buffer_append(out, "]");
+}
+
+static void s_json_doubles(text_buffer_t *out, const char *name, const double *values, size_t n)
+{
+    text_buffer_append(out, ",\"%s\":[", name);
+    for (size_t i = 0; i < n; i++) {
+        text_buffer_append(out, "%s", i ? "," : "");
+        s_json_double(out, values[i]);
+    }
+    text_buffer_append(out, "]");
+}
+
+static void s_json_change(const sc_run_t *self, text_buffer_t *out, size_t c)
+{
+    const sc_change_t *change = &self->changes[c];
+    if (!change->has_previous) {
+        text_buffer_append(out, ",\"change\":null");
+        return;
+    }
+    text_buffer_append(out,
+                       ",\"change\":{\"previous_class\":\"%c\",\"previous_rank\":%d,"
+                       "\"rank_change\":%d,\"total_delta\":%d",
+                       change->previous_class, change->previous_rank, change->rank_change,
+                       (int)change->total_delta);
+    s_json_ints(out, "indicator_delta", change->indicator_delta, self->m->n_indicators);
+    text_buffer_append(out, ",\"main_cause\":");
+    if (change->main_cause >= 0)
+        text_buffer_append_json_string(out, self->m->indicators[change->main_cause].code);
+    else
+        text_buffer_append(out, "null");
+    text_buffer_append(out, "}");
+}
+
+static void s_json_gap(const sc_run_t *self, text_buffer_t *out, size_t c)
+{
+    const sc_gap_t *gap = &self->gaps[c];
+    if (!gap->next_class) {
+        text_buffer_append(out, ",\"gap\":null");
+        return;
+    }
+    text_buffer_append(out, ",\"gap\":{\"next_class\":\"%c\",\"points_needed\":%d,\"indicator\":",
+                       gap->next_class, (int)gap->points_needed);
+    if (gap->indicator >= 0) {
+        text_buffer_append_json_string(out, self->m->indicators[gap->indicator].code);
+        text_buffer_append(out, ",\"value_needed\":");
+        s_json_double(out, gap->value_needed);
+        text_buffer_append(out, ",\"relative_increase\":");
+        s_json_double(out, gap->relative_increase);
+    } else {
+        text_buffer_append(out, "null");
+    }
+    text_buffer_append(out, "}");
+}
+
+static void s_json_awards(const sc_run_t *self, text_buffer_t *out, size_t c)
+{
+    const sc_county_awards_t *awards = &self->awards[c];
+    text_buffer_append(out, ",\"awards\":{\"total\":%d,\"uncapped\":%d,\"items\":[", awards->total,
+                       awards->uncapped);
+    for (size_t i = 0; i < awards->n_awards; i++) {
+        text_buffer_append(out, "%s{\"rule\":", i ? "," : "");
+        text_buffer_append_json_string(out, awards->awards[i].rule);
+        text_buffer_append(out, ",\"amount\":%d,\"reason\":", awards->awards[i].amount);
+        text_buffer_append_json_string(out, awards->awards[i].reason);
+        text_buffer_append(out, "}");
+    }
+    text_buffer_append(out, "]}");
+}
+
+static void s_json_county(const sc_run_t *self, text_buffer_t *out, size_t c)
+{
+    const sc_county_t *county = &self->input->counties[c];
+    const sc_county_result_t *result = &self->result->counties[c];
+    size_t k = self->m->n_indicators;
+    text_buffer_append(out, "%s\n{\"code\":", c ? "," : "");
+    text_buffer_append_json_string(out, county->code);
+    text_buffer_append(out, ",\"name\":");
+    text_buffer_append_json_string(out, county->name);
+    text_buffer_append(out, ",\"city_code\":");
+    text_buffer_append_json_string(out, county->city_code);
+    text_buffer_append(out, ",\"city_name\":");
+    text_buffer_append_json_string(out, county->city_name);
+    text_buffer_append(out, ",\"total\":%d,\"class\":\"%c\",\"rank\":%d,\"rank_in_city\":%d",
+                       (int)result->total, result->klass, result->rank, result->rank_in_city);
+    s_json_ints(out, "subtotals", result->subtotal, self->m->n_primaries);
+    s_json_ints(out, "points", result->points, k);
+    s_json_doubles(out, "values", result->value, k);
+    s_json_doubles(out, "normalised", result->normalised, k);
+    text_buffer_append(out, ",\"flags\":[");
+    for (size_t i = 0; i < k; i++)
+        text_buffer_append(out, "%s%d", i ? "," : "", result->flags[i]);
+    text_buffer_append(out, "]");
+    s_json_change(self, out, c);
+    s_json_gap(self, out, c);
+    s_json_awards(self, out, c);
+    if (self->robustness) {
+        const sc_mc_county_t *mc = &self->robustness[c];
+        text_buffer_append(out, ",\"robustness\":{\"rank_p5\":%d,\"rank_p50\":%d,\"rank_p95\":%d,",
+                           mc->rank_p5, mc->rank_p50, mc->rank_p95);
+        s_json_doubles(out, "p_class", mc->p_class, 3);
+        text_buffer_append(out, "}");
+    }
+    text_buffer_append(out, "}");
+}
+
+static void s_json_head(const sc_run_t *self, text_buffer_t *out)
+{
+    const sc_snapshot_t *snapshot = self->snapshot;
+    text_buffer_append(out, "{\"format\":\"kechuang-scoring-result 1\",\"scope\":{\"code\":");
+    text_buffer_append_json_string(out, snapshot->scope_code);
+    text_buffer_append(out, ",\"name\":");
+    text_buffer_append_json_string(out, snapshot->scope_name);
+    text_buffer_append(out, "},\"year\":%d,\"methodology\":{\"code\":", snapshot->year);
+    text_buffer_append_json_string(out, snapshot->methodology_code);
+    text_buffer_append(out,
+                       ",\"sha256\":\"%s\"},\"policy\":{\"code\":", snapshot->methodology_sha256);
+    text_buffer_append_json_string(out, snapshot->policy_code);
+    text_buffer_append(out, ",\"sha256\":\"%s\"},\"input_sha256\":\"%s\",\"robustness\":",
+                       snapshot->policy_sha256, self->input_sha256);
+    if (self->robustness)
+        text_buffer_append(out, "{\"draws\":%zu,\"seed\":%llu,\"concentration\":%.17g}",
+                           self->mc.draws, (unsigned long long)self->mc.seed,
+                           self->mc.concentration);
+    else
+        text_buffer_append(out, "null");
+    text_buffer_append(out, ",\"primaries\":[");
+    for (size_t i = 0; i < self->m->n_primaries; i++) {
+        text_buffer_append(out, "%s", i ? "," : "");
+        text_buffer_append_json_string(out, self->m->primaries[i].code);
+    }
+    text_buffer_append(out, "],\"indicators\":[");
+    for (size_t i = 0; i < self->m->n_indicators; i++) {
+        text_buffer_append(out, "%s", i ? "," : "");
+        text_buffer_append_json_string(out, self->m->indicators[i].code);
+    }
+    text_buffer_append(out, "],\"history\":[");
+    for (size_t y = 0; y < self->n_years; y++) {
+        int classes[3] = {0, 0, 0};
+        for (size_t c = 0; c < self->results[y].n_counties; c++)
+            classes[self->results[y].counties[c].klass - 'A']++;
+        text_buffer_append(out, "%s{\"year\":%d,\"counties\":%zu,\"A\":%d,\"B\":%d,\"C\":%d}",
+                           y ? "," : "", self->results[y].year, self->results[y].n_counties,
+                           classes[0], classes[1], classes[2]);
+    }
+    text_buffer_append(out, "],\"counties\":[");
+}
+
+static void s_json(sc_run_t *self)
+{
+    text_buffer_t out = {NULL, 0, 0};
+    s_json_head(self, &out);
+    for (size_t c = 0; c < self->input->n_counties; c++)
+        s_json_county(self, &out, c);
+    text_buffer_append(&out, "\n]}\n");
+    self->json = text_buffer_take(&out, &self->json_size);
+    snapshot_sha256(self->json, self->json_size, self->output_sha256);
+}
+
+int run_compute(sc_run_t *self, kc_error_t *error)
+{
+    char *text = NULL;
+    size_t size = 0;
+    if (s_check_order(self->snapshot, error) || s_score_years(self, error))
+        return -1;
+    size_t n = self->input->n_counties;
+    self->changes = s_calloc(n, sizeof *self->changes);
+    self->gaps = s_calloc(n, sizeof *self->gaps);
+    engine_compare(self->m, self->input, self->result, self->prev_input, self->prev_result,
+                   self->changes);
+    engine_gaps(self->m, self->input, self->result, self->gaps);
+    s_rewards(self);
+    if (s_robustness(self, error))
+        return -1;
+    if (snapshot_write(self->m, self->snapshot, &text, &size, error))
+        return -1;
+    snapshot_sha256(text, size, self->input_sha256);
+    free(text);
+    s_json(self);
+    return 0;
+}
+
+void run_release(sc_run_t *self)
+{
+    for (size_t y = 0; y < self->n_years; y++)
+        engine_result_release(&self->results[y]);
+    free(self->results);
+    free(self->changes);
+    free(self->gaps);
+    free(self->awards);
+    free(self->robustness);
+    free(self->json);
+    self->results = NULL;
+    self->changes = NULL;
+    self->gaps = NULL;
+    self->awards = NULL;
+    self->robustness = NULL;
+    self->json = NULL;
+    self->n_years = 0;
+}
+
+int run_county_index(const sc_run_t *self, const char *code)
+{
+    return s_find(self->input, code);
+}

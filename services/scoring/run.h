@@ -1,0 +1,52 @@
+/*  run: everything one scoring run computes from one snapshot.
+ *
+ *  Every year of the snapshot is scored under the run's methodology (so
+ *  year t is compared with year t-1 under the same version, whatever was
+ *  published then), then for the year scored: the change since last year
+ *  split into indicators, the gap to the next class, the rewards from the
+ *  class history, and optionally the Monte Carlo robustness. The canonical
+ *  JSON of the result is the record that is stored and published; its
+ *  SHA-256 is the output hash.
+ */
+#ifndef SCORING_RUN_H
+#define SCORING_RUN_H
+
+#include <stdio.h>
+
+#include "scoring/engine.h"
+#include "scoring/methodology.h"
+#include "scoring/montecarlo.h"
+#include "scoring/rewards.h"
+#include "scoring/snapshot.h"
+
+typedef struct {
+    const sc_methodology_t *m;        /* in: the rules */
+    const sc_reward_policy_t *policy; /* in: the reward rules */
+    const sc_snapshot_t *snapshot;    /* in: the input */
+    sc_mc_params_t mc;                /* in: draws == 0 skips the Monte Carlo */
+
+    size_t n_years;                    /* out: == snapshot->n_years */
+    sc_year_result_t *results;         /* out: one per snapshot year */
+    const sc_year_input_t *input;      /* out: the year scored (last of the snapshot) */
+    const sc_year_result_t *result;    /* out: its result */
+    const sc_year_input_t *prev_input; /* out: the year before, NULL if none */
+    const sc_year_result_t *prev_result;
+    sc_change_t *changes;       /* out: per county of the year scored */
+    sc_gap_t *gaps;             /* out: per county */
+    sc_county_awards_t *awards; /* out: per county */
+    sc_mc_county_t *robustness; /* out: per county, NULL without Monte Carlo */
+    char input_sha256[65];      /* out: hash of the snapshot's canonical text */
+    char *json;                 /* out: canonical JSON of the result, NUL-terminated */
+    size_t json_size;
+    char output_sha256[65]; /* out: hash of json */
+} sc_run_t;
+
+/* Compute everything; the `in` fields must be set. */
+int run_compute(sc_run_t *self, kc_error_t *error);
+
+void run_release(sc_run_t *self);
+
+/* Index of a county of the year scored by code, -1 if absent. */
+int run_county_index(const sc_run_t *self, const char *code);
+
+#endif

@@ -1,0 +1,290 @@
+/*  scoring_server: the kc-scoring loop.
+ *
+ *  One ROUTER socket takes ScoreYear, GetScoringJob and Ping; one database
+ *  connection LISTENs on kc_scoring_job, so a job queued by any process
+ *  wakes every idle one; the node's event stream tells which years got new
+ *  data, and a year whose data became complete queues a job by itself
+ *  (scoring_trigger). Requests are answered between jobs: a job takes
+ *  milliseconds for a province, about a second for the whole country.
+ */
+#include "scoring/scoring_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "kc/kc_bus.h"
+#include "kc/kc_db.h"
+#include "kc/kc_id.h"
+#include "kc/kc_log.h"
+#include "scoring/scoring_jobs.h"
+#include "scoring/scoring_trigger.h"
+
+struct scoring_server_t {
+    kc_config_t config;
+    void *context;
+    void *router;
+    PGconn *db;
+    scoring_trigger_t *trigger;
+    char worker[96]; /* host:pid, recorded with each run */
+};
+
+static int s_connect(scoring_server_t *self, kc_error_t *error)
+{
+    kc_db_disconnect(&self->db);
+    self->db = kc_db_connect(self->config.conninfo, "kc-scoring", error);
+    if (!self->db || kc_db_exec(self->db, "LISTEN kc_scoring_job", error)) {
+        kc_db_disconnect(&self->db);
+        return -1;
+    }
+    return 0;
+}
+
+scoring_server_t *scoring_server_new(const kc_config_t *config, kc_error_t *error)
+{
+    scoring_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->config = *config;
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(self->worker, sizeof self->worker, "%s:%d", host, (int)getpid());
+    self->context = zmq_ctx_new();
+    self->router = zmq_socket(self->context, ZMQ_ROUTER);
+    if (kc_bus_configure(self->router, config->max_message_bytes) ||
+        zmq_bind(self->router, config->scoring_endpoint)) {
+        kc_error_set(error, KC_ERR_CONFIG, "scoring.endpoint", "cannot bind '%s': %s",
+                     config->scoring_endpoint, zmq_strerror(zmq_errno()));
+        scoring_server_destroy(&self);
+        return NULL;
+    }
+    if (s_connect(self, error)) {
+        scoring_server_destroy(&self);
+        return NULL;
+    }
+    self->trigger = scoring_trigger_new(config, self->db, error);
+    if (!self->trigger) {
+        scoring_server_destroy(&self);
+        return NULL;
+    }
+    kc_log_notice("listening on %s as %s", config->scoring_endpoint, self->worker);
+    return self;
+}
+
+void scoring_server_destroy(scoring_server_t **self_p)
+{
+    scoring_server_t *self = self_p ? *self_p : NULL;
+    if (!self)
+        return;
+    scoring_trigger_destroy(&self->trigger);
+    if (self->router)
+        zmq_close(self->router);
+    if (self->context)
+        zmq_ctx_term(self->context);
+    kc_db_disconnect(&self->db);
+    free(self);
+    *self_p = NULL;
+}
+
+static void s_fill_reply(const scoring_job_t *job, Kc__V1__ScoringJob *reply)
+{
+    reply->job_id = job->id;
+    reply->state = (char *)job->state;
+    reply->scope_code = (char *)job->scope_code;
+    reply->year = job->year;
+    reply->methodology = (char *)job->methodology;
+    reply->policy = (char *)job->policy;
+    reply->run_id = job->run_id;
+    reply->input_sha256 = (char *)job->input_sha256;
+    reply->output_sha256 = (char *)job->output_sha256;
+    reply->county_count = job->county_count;
+    reply->flagged_count = job->flagged_count;
+    reply->attempts = job->attempts;
+    reply->replayed = job->replayed;
+    reply->error_code = (char *)job->error_code;
+    reply->error_message = (char *)job->error_message;
+}
+
+/* Check a ScoreYear before it reaches the database. */
+static int s_validate(const kc_envelope_t *request, kc_error_t *error)
+{
+    const Kc__V1__ScoreYear *score = request->score_year;
+    const char *scope = score->scope_code;
+    if (!*request->idempotency_key)
+        return kc_error_set(error, KC_ERR_REQUIRED, "idempotency_key",
+                            "a scoring request needs an idempotency key");
+    if (strlen(scope) != 6 || strspn(scope, "0123456789") != 6 ||
+        (strcmp(scope + 4, "00") != 0 && strcmp(scope, "000000") != 0))
+        return kc_error_set(error, KC_ERR_INVALID_FORMAT, "score_year.scope_code",
+                            "scope '%.16s' is not a province, a city or 000000", scope);
+    if (score->year < 2000 || score->year > 2100)
+        return kc_error_set(error, KC_ERR_YEAR_OUT_OF_RANGE, "score_year.year",
+                            "year %d is out of range", (int)score->year);
+    if (score->robustness_draws < 0 || score->robustness_draws > 100000)
+        return kc_error_set(error, KC_ERR_OUT_OF_RANGE, "score_year.robustness_draws",
+                            "robustness draws must be 0..100000, not %d",
+                            (int)score->robustness_draws);
+    return 0;
+}
+
+static int s_handle(scoring_server_t *self, const kc_envelope_t *request, scoring_job_t *job,
+                    kc_error_t *error)
+{
+    if (request->body_case == KC__V1__ENVELOPE__BODY_GET_SCORING_JOB)
+        return scoring_jobs_get(self->db, request->get_scoring_job->job_id, job, error);
+    if (s_validate(request, error))
+        return -1;
+    const Kc__V1__ScoreYear *score = request->score_year;
+    char by[160];
+    snprintf(by, sizeof by, "%s@%s", request->actor ? request->actor->user_id : "",
+             request->sender_node);
+    scoring_job_request_t job_request = {score->scope_code,
+                                         score->year,
+                                         score->methodology,
+                                         score->policy,
+                                         score->robustness_draws,
+                                         score->robustness_seed,
+                                         "request",
+                                         by};
+    return scoring_jobs_enqueue(self->db, request->idempotency_key, &job_request, job, error);
+}
+
+static void s_reply(scoring_server_t *self, zmq_msg_t *identity, bool delimited,
+                    const kc_envelope_t *request)
+{
+    kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
+    Kc__V1__ScoringJob body = KC__V1__SCORING_JOB__INIT;
+    Kc__V1__Pong pong = KC__V1__PONG__INIT;
+    kc_error_t error;
+    kc_error_clear(&error);
+    scoring_job_t job;
+    char id[KC_ID_SIZE];
+    kc_bus_stamp(&reply, id, self->config.node_id, NULL);
+    reply.correlation_id = request->message_id;
+    if (request->body_case == KC__V1__ENVELOPE__BODY_PING) {
+        pong.node = self->config.node_id;
+        reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
+        reply.pong = &pong;
+    } else if (request->body_case != KC__V1__ENVELOPE__BODY_SCORE_YEAR &&
+               request->body_case != KC__V1__ENVELOPE__BODY_GET_SCORING_JOB) {
+        kc_error_set(&error, KC_ERR_UNKNOWN_TYPE, "type", "kc-scoring does not take '%.64s'",
+                     request->type);
+    } else if (s_handle(self, request, &job, &error) == 0) {
+        s_fill_reply(&job, &body);
+        reply.body_case = KC__V1__ENVELOPE__BODY_SCORING_JOB;
+        reply.scoring_job = &body;
+    }
+    if (error.code != KC_ERR_NONE) {
+        kc_bus_send_error(self->router, zmq_msg_data(identity), zmq_msg_size(identity), delimited,
+                          self->config.node_id, request->message_id, &error);
+        if (kc_db_is_lost(self->db))
+            s_connect(self, &error);
+        return;
+    }
+    reply.type = (char *)kc_bus_body_name(reply.body_case);
+    kc_bus_send(self->router, zmq_msg_data(identity), zmq_msg_size(identity), delimited, &reply,
+                &error);
+}
+
+/* Read one request (identity, optional empty delimiter, body) and answer it. */
+static void s_serve_one(scoring_server_t *self)
+{
+    zmq_msg_t frames[4];
+    int count = 0, more = 1;
+    while (more && count < 4) {
+        zmq_msg_init(&frames[count]);
+        if (zmq_msg_recv(&frames[count], self->router, 0) < 0) {
+            zmq_msg_close(&frames[count]);
+            break;
+        }
+        more = zmq_msg_more(&frames[count]);
+        count++;
+    }
+    while (more) { /* too many frames: drain and drop */
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        zmq_msg_recv(&extra, self->router, 0);
+        more = zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+        count = 5;
+    }
+    bool delimited = count == 3 && zmq_msg_size(&frames[1]) == 0;
+    kc_error_t error;
+    kc_envelope_t *request = NULL;
+    if (count == 2 || delimited) {
+        zmq_msg_t *body = &frames[count - 1];
+        request = kc_bus_decode(zmq_msg_data(body), zmq_msg_size(body), &error);
+    } else {
+        kc_error_set(&error, KC_ERR_MALFORMED, NULL, "a request is an identity and one body frame");
+    }
+    if (request)
+        s_reply(self, &frames[0], delimited, request);
+    else if (count >= 1)
+        kc_bus_send_error(self->router, zmq_msg_data(&frames[0]), zmq_msg_size(&frames[0]),
+                          delimited, self->config.node_id, "", &error);
+    kc_bus_free(&request);
+    for (int i = 0; i < count && i < 4; i++)
+        zmq_msg_close(&frames[i]);
+}
+
+static bool s_request_waiting(scoring_server_t *self)
+{
+    int events = 0;
+    size_t size = sizeof events;
+    zmq_getsockopt(self->router, ZMQ_EVENTS, &events, &size);
+    return events & ZMQ_POLLIN;
+}
+
+/* Do queued jobs until none is left, answering requests in between. */
+static void s_work(scoring_server_t *self, volatile sig_atomic_t *stop)
+{
+    kc_error_t error;
+    while (!*stop) {
+        while (s_request_waiting(self))
+            s_serve_one(self);
+        int64_t job_id = 0;
+        int rc =
+            scoring_jobs_work_one(self->db, self->worker, self->config.node_id, &job_id, &error);
+        if (rc == 0)
+            return;
+        if (rc < 0) {
+            kc_log_warn("scoring job %lld left queued: %s", (long long)job_id, error.message);
+            if (kc_db_is_lost(self->db))
+                s_connect(self, &error);
+            return;
+        }
+    }
+}
+
+static void s_drain_notifications(scoring_server_t *self)
+{
+    PQconsumeInput(self->db);
+    PGnotify *notify;
+    while ((notify = PQnotifies(self->db)) != NULL)
+        PQfreemem(notify);
+}
+
+int scoring_server_run(scoring_server_t *self, volatile sig_atomic_t *stop)
+{
+    kc_error_t error;
+    while (!*stop) {
+        if (!self->db && s_connect(self, &error)) {
+            kc_log_warn("database unavailable: %s", error.message);
+            sleep(1);
+            continue;
+        }
+        zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
+                                   {NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 2, 1000) < 0 && zmq_errno() != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            s_serve_one(self);
+        s_drain_notifications(self);
+        scoring_trigger_check(self->trigger, self->db);
+        s_work(self, stop);
+    }
+    kc_log_notice("stopped");
+    return 0;
+}

@@ -1,0 +1,267 @@
+/*  Integration tests of kc-scoring: real kc-intake and kc-scoring
+ *  processes, real PostgreSQL, the shipped methodology, reward policy and
+ *  synthetic sample data (deploy/data/sample/years), loaded with kcctl as
+ *  an operator would.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "harness.h"
+#include "requests.h"
+
+static const char *s_providers[] = {"finance", "stats", "sti", "ndrc", "samr", "county"};
+
+static void s_kcctl_ok(harness_node_t *node, const char *const *args)
+{
+    cr_assert_eq(harness_kcctl(node, args), 0, "kcctl %s %s failed: see %s", args[0],
+                 args[1] ? args[1] : "", node->log_path);
+}
+
+static void s_load_rules(harness_node_t *node)
+{
+    const char *methodology[] = {"methodology", "load", "deploy/scoring/hebei-2019-v1.ini", NULL};
+    const char *rewards[] = {"rewards", "load", "deploy/scoring/rewards-hebei-2019.ini", NULL};
+    s_kcctl_ok(node, methodology);
+    s_kcctl_ok(node, rewards);
+}
+
+static void s_load_year(harness_node_t *node, int year)
+{
+    char path[256], year_text[16];
+    snprintf(year_text, sizeof year_text, "%d", year);
+    for (size_t i = 0; i < sizeof s_providers / sizeof s_providers[0]; i++) {
+        snprintf(path, sizeof path, "deploy/data/sample/years/%d/%s.csv", year, s_providers[i]);
+        const char *args[] = {"submit-values", path,      "--provider", s_providers[i],
+                              "--year",        year_text, "--role",     "operator",
+                              "--division",    "130000",  NULL};
+        s_kcctl_ok(node, args);
+    }
+    snprintf(path, sizeof path, "deploy/data/sample/years/%d/ratings.csv", year);
+    const char *ratings[] = {"submit-ratings", path, "--year", year_text, NULL};
+    s_kcctl_ok(node, ratings);
+}
+
+static long long s_score(harness_node_t *node, const char *year, const char *scope, const char *out)
+{
+    const char *args[] = {
+        "score", "--year", year, "--scope", scope, "--wait", "60", out ? "--out" : NULL, out, NULL};
+    s_kcctl_ok(node, args);
+    return harness_count(node, "SELECT max(id) FROM scoring_run");
+}
+
+static char *s_read(const char *path, size_t *size)
+{
+    FILE *file = fopen(path, "rb");
+    cr_assert(file, "cannot open %s", path);
+    fseek(file, 0, SEEK_END);
+    long length = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    char *text = malloc((size_t)length + 1);
+    cr_assert(fread(text, 1, (size_t)length, file) == (size_t)length);
+    fclose(file);
+    text[length] = '\0';
+    *size = (size_t)length;
+    return text;
+}
+
+Test(scoring, a_year_is_scored_reported_and_reproduced_byte_for_byte, .timeout = 180)
+{
+    harness_node_t node;
+    harness_node_start(&node);
+    pid_t scorer = harness_scoring_start(&node, 0, false);
+    s_load_rules(&node);
+    s_load_year(&node, 2022);
+    s_load_year(&node, 2023);
+    char out1[256], out2[256];
+    snprintf(out1, sizeof out1, "%s/%s-report-1", getenv("KC_TEST_LOG_DIR") ?: "/tmp",
+             node.database);
+    snprintf(out2, sizeof out2, "%s/%s-report-2", getenv("KC_TEST_LOG_DIR") ?: "/tmp",
+             node.database);
+    long long run = s_score(&node, "2023", "130000", out1);
+    cr_assert_gt(run, 0);
+    /* 167 Hebei counties (zones left out), each total exactly its points' sum */
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result"), 167);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r"
+                                      " WHERE total <> (SELECT sum(p) FROM unnest(r.points) p)"),
+                 0);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r"
+                                      " WHERE total <> (SELECT sum(s) FROM unnest(r.subtotals) s)"),
+                 0);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result WHERE class <>"
+                                      " CASE WHEN total >= 8000 THEN 'A' WHEN total >= 6000"
+                                      " THEN 'B' ELSE 'C' END"),
+                 0);
+    /* the two events, once each */
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM event WHERE type IN"
+                                      " ('ScoringResultsReady', 'RewardsComputed')"),
+                 2);
+    /* the reports a person opens */
+    struct stat info;
+    const char *files[] = {"index.html",  "province.html", "city-130100.html", "county-130102.html",
+                           "results.csv", "points.csv",    "awards.csv",       "result.json"};
+    char path[512];
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", out1, files[i]);
+        cr_expect(stat(path, &info) == 0 && info.st_size > 0, "%s missing or empty", path);
+    }
+    /* a report written again from the stored run is the same bytes */
+    char run_text[24];
+    snprintf(run_text, sizeof run_text, "%lld", run);
+    const char *report[] = {"report", "--run", run_text, "--out", out2, NULL};
+    s_kcctl_ok(&node, report);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char first[512], second[512];
+        size_t size1 = 0, size2 = 0;
+        snprintf(first, sizeof first, "%s/%s", out1, files[i]);
+        snprintf(second, sizeof second, "%s/%s", out2, files[i]);
+        char *a = s_read(first, &size1), *b = s_read(second, &size2);
+        cr_expect(size1 == size2 && memcmp(a, b, size1) == 0, "%s differs", files[i]);
+        free(a);
+        free(b);
+    }
+    /* and a second job over the same data gives the same output hash */
+    long long again = s_score(&node, "2023", "130000", NULL);
+    cr_expect_neq(again, run);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_run"), 2);
+    cr_expect_eq(harness_count(&node, "SELECT count(DISTINCT output_sha256) FROM scoring_run"), 1);
+    cr_expect_eq(harness_count(&node, "SELECT count(DISTINCT result_json) FROM scoring_run"), 1);
+    kill(scorer, SIGTERM);
+    waitpid(scorer, NULL, 0);
+    harness_node_stop(&node);
+}
+
+static void s_enqueue(harness_node_t *node, const char *scope, const char *key)
+{
+    const char *params[2] = {key, scope};
+    PGresult *result = PQexecParams(node->db,
+                                    "SELECT job_id FROM scoring_job_enqueue($1, $2, 2023, '', '',"
+                                    " 0, 0, 'request', 'tester')",
+                                    2, NULL, params, NULL, NULL, 0);
+    cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK, "%s", PQerrorMessage(node->db));
+    PQclear(result);
+}
+
+Test(scoring, a_worker_killed_mid_job_loses_nothing_and_no_job_is_done_twice, .timeout = 180)
+{
+    harness_node_t node;
+    harness_node_start(&node);
+    s_load_rules(&node);
+    s_load_year(&node, 2023);
+    /* Every city of Hebei and the province: twelve jobs. */
+    const char *scopes[] = {"130000", "130100", "130200", "130300", "130400", "130500",
+                            "130600", "130700", "130800", "130900", "131000", "131100"};
+    size_t jobs = sizeof scopes / sizeof scopes[0];
+    for (size_t i = 0; i < jobs; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "drill-%zu", i);
+        s_enqueue(&node, scopes[i], key);
+    }
+    /* The first worker holds each job 3 s before committing: kill it then. */
+    pid_t slow = harness_scoring_start(&node, 3000, false);
+    cr_assert_eq(
+        harness_wait_count(&node, "SELECT count(*) FROM scoring_job WHERE attempts > 0", 1, 20000),
+        1);
+    kill(slow, SIGKILL);
+    waitpid(slow, NULL, 0);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_run"), 0,
+                 "the killed worker committed nothing");
+    pid_t first = harness_scoring_start(&node, 0, false),
+          second = harness_scoring_start(&node, 0, false);
+    long long done = harness_wait_count(
+        &node, "SELECT count(*) FROM scoring_job WHERE state = 'done'", (long long)jobs, 60000);
+    cr_expect_eq(done, (long long)jobs);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_run"), (long long)jobs);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM event WHERE type ="
+                                      " 'ScoringResultsReady'"),
+                 (long long)jobs, "one results event per job");
+    cr_expect_eq(harness_count(&node, "SELECT max(attempts) FROM scoring_job"), 2,
+                 "the job of the killed worker was taken again");
+    kill(first, SIGTERM);
+    kill(second, SIGTERM);
+    waitpid(first, NULL, 0);
+    waitpid(second, NULL, 0);
+    harness_node_stop(&node);
+}
+
+Test(scoring, a_complete_year_is_scored_by_itself, .timeout = 180)
+{
+    harness_node_t node;
+    harness_node_start(&node);
+    pid_t scorer = harness_scoring_start(&node, 0, true);
+    s_load_rules(&node);
+    s_load_year(&node, 2023);
+    cr_expect_eq(harness_wait_count(&node,
+                                    "SELECT count(*) FROM scoring_job WHERE trigger ="
+                                    " 'data_complete' AND state = 'done' AND year = 2023",
+                                    1, 30000),
+                 1);
+    kill(scorer, SIGTERM);
+    waitpid(scorer, NULL, 0);
+    harness_node_stop(&node);
+}
+
+static void s_expect_refusal(harness_node_t *node, const char *const *args)
+{
+    cr_expect_neq(harness_kcctl(node, args), 0, "kcctl %s should have been refused", args[0]);
+}
+
+Test(scoring, bad_requests_and_bad_rules_are_refused_and_change_nothing, .timeout = 120)
+{
+    harness_node_t node;
+    harness_node_start(&node);
+    pid_t scorer = harness_scoring_start(&node, 0, false);
+    s_load_rules(&node);
+    const char *bad_scope[] = {"score", "--year", "2023", "--scope", "13xx00", NULL};
+    const char *bad_year[] = {"score", "--year", "1990", "--scope", "130000", NULL};
+    const char *no_data[] = {"score", "--year", "2019", "--scope", "130000", "--wait", "30", NULL};
+    s_expect_refusal(&node, bad_scope);
+    s_expect_refusal(&node, bad_year);
+    s_expect_refusal(&node, no_data);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job WHERE state = 'failed'"), 1,
+                 "a year without data fails its job with a reason");
+    /* a methodology whose points add up to 99 */
+    char bad[256];
+    snprintf(bad, sizeof bad, "%s/%s-bad.ini", getenv("KC_TEST_LOG_DIR") ?: "/tmp", node.database);
+    size_t size = 0;
+    char *text = s_read("deploy/scoring/hebei-2019-v1.ini", &size);
+    char *code = strstr(text, "code = hebei-2019-v1");
+    cr_assert(code);
+    memcpy(code, "code = hebei-2019-vx", 20);
+    char *points = strstr(text, "points = 7");
+    cr_assert(points);
+    points[9] = '6';
+    FILE *file = fopen(bad, "wb");
+    fwrite(text, 1, size, file);
+    fclose(file);
+    free(text);
+    const char *load_bad[] = {"methodology", "load", bad, NULL};
+    s_expect_refusal(&node, load_bad);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_methodology"), 1);
+    /* malformed frames on the scoring socket, then it still answers */
+    void *context = zmq_ctx_new();
+    harness_node_t scoring_socket = node;
+    snprintf(scoring_socket.endpoint, sizeof scoring_socket.endpoint, "%s", node.scoring);
+    void *dealer = requests_dealer(context, &scoring_socket);
+    const char garbage[] = "\x0a\xff\xff\xff\xff\x0f not protobuf";
+    cr_assert_eq(zmq_send(dealer, garbage, sizeof garbage - 1, 0), (int)sizeof garbage - 1);
+    kc_envelope_t *reply = requests_receive(dealer);
+    cr_assert_eq(reply->body_case, KC__V1__ENVELOPE__BODY_REJECTED);
+    cr_expect_str_eq(reply->rejected->errors[0]->code, "bus.malformed");
+    kc_bus_free(&reply);
+    zmq_close(dealer);
+    zmq_ctx_term(context);
+    const char *ping[] = {"ping", "--endpoint", node.scoring, NULL};
+    s_kcctl_ok(&node, ping);
+    kill(scorer, SIGTERM);
+    int status = 0;
+    waitpid(scorer, &status, 0);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    harness_node_stop(&node);
+}
