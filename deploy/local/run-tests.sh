@@ -41,6 +41,7 @@ export KC_TEST_LOG_DIR="$root/$logs"
 # Leaks fail the run; a sanitizer report stops the process that made it.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp:print_suppressions=0"
 
 step "unit tests"
 "$build/tests/unit" --jobs 2

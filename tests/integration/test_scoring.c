@@ -71,7 +71,9 @@ static char *s_read(const char *path, size_t *size)
     return text;
 }
 
-Test(scoring, a_year_is_scored_reported_and_reproduced_byte_for_byte, .timeout = 180)
+TestSuite(scoring, .timeout = 180);
+
+Test(scoring, a_year_is_scored_reported_and_reproduced_byte_for_byte)
 {
     harness_node_t node;
     harness_node_start(&node);
@@ -148,7 +150,7 @@ static void s_enqueue(harness_node_t *node, const char *scope, const char *key)
     PQclear(result);
 }
 
-Test(scoring, a_worker_killed_mid_job_loses_nothing_and_no_job_is_done_twice, .timeout = 180)
+Test(scoring, a_worker_killed_mid_job_loses_nothing_and_no_job_is_done_twice)
 {
     harness_node_t node;
     harness_node_start(&node);
@@ -200,7 +202,7 @@ Test(scoring, a_worker_killed_mid_job_loses_nothing_and_no_job_is_done_twice, .t
     harness_node_stop(&node);
 }
 
-Test(scoring, a_complete_year_is_scored_by_itself, .timeout = 180)
+Test(scoring, a_complete_year_is_scored_by_itself)
 {
     harness_node_t node;
     harness_node_start(&node);
@@ -222,7 +224,7 @@ static void s_expect_refusal(harness_node_t *node, const char *const *args)
     cr_expect_neq(harness_kcctl(node, args), 0, "kcctl %s should have been refused", args[0]);
 }
 
-Test(scoring, bad_requests_and_bad_rules_are_refused_and_change_nothing, .timeout = 120)
+Test(scoring, bad_requests_and_bad_rules_are_refused_and_change_nothing)
 {
     harness_node_t node;
     harness_node_start(&node);
