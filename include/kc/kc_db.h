@@ -30,6 +30,14 @@ int kc_db_check(PGconn *conn, const PGresult *result, const char *what, kc_error
 /* Run a command with no parameters and no rows (BEGIN, COMMIT...). */
 int kc_db_exec(PGconn *conn, const char *sql, kc_error_t *error);
 
+/* Run a parameterised statement (text parameters; `lengths` and
+ * `formats` may be NULL, or mark binary ones). 0 with *result set when
+ * `result` is not NULL (PQclear it), else cleared; -1 with `error` filled
+ * (`what` as the subject) and nothing to clear. */
+int kc_db_run(PGconn *conn, const char *sql, int count, const char *const *params,
+              const int *lengths, const int *formats, const char *what, PGresult **result,
+              kc_error_t *error);
+
 /* True when the SQLSTATE of `result` blames the data sent (classes 22 and
  * 23, and RAISE in kechuang's functions), not the database's state. */
 bool kc_db_is_data_error(const PGresult *result);

@@ -81,6 +81,22 @@ int kc_db_exec(PGconn *conn, const char *sql, kc_error_t *error)
     return rc;
 }
 
+int kc_db_run(PGconn *conn, const char *sql, int count, const char *const *params,
+              const int *lengths, const int *formats, const char *what, PGresult **result,
+              kc_error_t *error)
+{
+    PGresult *answer = PQexecParams(conn, sql, count, NULL, params, lengths, formats, 0);
+    if (kc_db_check(conn, answer, what, error)) {
+        PQclear(answer);
+        return -1;
+    }
+    if (result)
+        *result = answer;
+    else
+        PQclear(answer);
+    return 0;
+}
+
 bool kc_db_is_data_error(const PGresult *result)
 {
     /* Class 22 (data exception) and 23 (integrity constraint violation)

@@ -164,7 +164,7 @@ static int s_reproduce(PGconn *conn, const PGresult *stored, const char *out, kc
     run.snapshot = &snapshot;
     run.mc.draws = (size_t)strtol(PQgetvalue(stored, 0, 5), NULL, 10);
     run.mc.seed = (uint64_t)strtoll(PQgetvalue(stored, 0, 6), NULL, 10);
-    run.mc.concentration = 100.0;
+    run.mc.concentration = SC_MC_CONCENTRATION_DEFAULT;
     int rc = run_compute(&run, error);
     if (rc == 0 && strcmp(run.output_sha256, PQgetvalue(stored, 0, 4)) != 0) {
         rc = kc_error_set(error, KC_ERR_INTERNAL, "run", "run %s does not reproduce",

@@ -90,39 +90,71 @@ static void s_scope_prefix(const char *scope, char prefix[7])
     prefix[length] = '\0';
 }
 
-static const char *s_years_sql =
-    "SELECT DISTINCT year FROM indicator_value"
-    " WHERE year BETWEEN $1 AND $2 AND left(county_code, length($3)) = $3 ORDER BY year";
-
-static const char *s_counties_sql =
-    "SELECT DISTINCT ON (d.code) d.code, d.name, d.parent_code, coalesce(c.name, '')"
-    "  FROM division_counties_in($1::int) d"
-    "  LEFT JOIN division c ON c.code = d.parent_code"
-    "        AND c.valid_from < make_date($1::int + 1, 1, 1) AND c.valid_to > make_date($1::int, "
-    "1, 1)"
-    " WHERE left(d.code, length($2)) = $2 AND NOT (d.is_zone AND $3::boolean)"
-    " ORDER BY d.code, d.valid_from DESC, c.valid_from DESC";
-
+/* Every revision of every value of the scope in the years, unsorted: the
+ * latest revision is picked while placing, which spares the server the
+ * sort of indicator_value_current. The bounds on county_code (a prefix
+ * sorts before its extensions, and "13" + "999999" after every code that
+ * starts with "13") let a province or a city read its range of the primary
+ * key; the left() test is the exact one. The country reads everything. */
 static const char *s_values_sql =
-    "SELECT year, county_code, indicator_code, value FROM indicator_value_current"
-    " WHERE year BETWEEN $1 AND $2 AND left(county_code, length($3)) = $3"
-    "   AND indicator_code = ANY($4::text[])";
+    "SELECT year, county_code, indicator_code, revision, value FROM indicator_value"
+    " WHERE year BETWEEN $1 AND $2"
+    "   AND ($3 = '' OR (county_code >= $3 AND county_code <= $3 || '999999'"
+    "                    AND left(county_code, length($3)) = $3))";
 
+/* The counties of each year, as division_counties_in() gives them (written
+ * out here so that one scan serves every year: the function is not
+ * inlined), with the name of the division above each. */
+static const char *s_counties_sql =
+    "SELECT DISTINCT ON (y.year, d.code) y.year, d.code, d.name, d.parent_code,"
+    "       coalesce(c.name, '')"
+    "  FROM unnest($1::int[]) AS y(year)"
+    "  JOIN division d ON d.level = 3 AND d.valid_from < make_date(y.year + 1, 1, 1)"
+    "                 AND d.valid_to > make_date(y.year, 1, 1)"
+    "  LEFT JOIN division c ON c.code = d.parent_code"
+    "        AND c.valid_from < make_date(y.year + 1, 1, 1) AND c.valid_to > make_date(y.year, 1, 1)"
+    " WHERE ($2 = '' OR left(d.code, length($2)) = $2) AND NOT (d.is_zone AND $3::boolean)"
+    " ORDER BY y.year, d.code, d.valid_from DESC, c.valid_from DESC";
+
+/* Every revision of every rating, in primary-key order (no sort): rows of
+ * one county, year and item are adjacent, and within them the rows of one
+ * rater, the latest revision last. */
 static const char *s_ratings_sql =
-    "SELECT year, county_code, indicator_code, score FROM rating_current"
-    " WHERE year BETWEEN $1 AND $2 AND left(county_code, length($3)) = $3"
+    "SELECT year, county_code, indicator_code, rater, revision, score FROM rating"
+    " WHERE year BETWEEN $1 AND $2"
+    "   AND ($3 = '' OR (county_code >= $3 AND county_code <= $3 || '999999'"
+    "                    AND left(county_code, length($3)) = $3))"
     "   AND indicator_code = ANY($4::text[])"
-    " ORDER BY year, county_code, indicator_code";
+    " ORDER BY county_code, year, indicator_code, rater, revision";
 
 static PGresult *s_query(PGconn *conn, const char *sql, int n, const char *const *params,
-                         const char *what, kc_error_t *error)
+                         int binary, const char *what, kc_error_t *error)
 {
-    PGresult *result = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    PGresult *result = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, binary);
     if (kc_db_check(conn, result, what, error)) {
         PQclear(result);
         return NULL;
     }
     return result;
+}
+
+/* Binary columns: int4 and float8 in network byte order. */
+static int32_t s_int4(const PGresult *result, int row, int column)
+{
+    const unsigned char *bytes = (const unsigned char *)PQgetvalue(result, row, column);
+    return (int32_t)((uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 |
+                     (uint32_t)bytes[2] << 8 | (uint32_t)bytes[3]);
+}
+
+static double s_float8(const PGresult *result, int row, int column)
+{
+    const unsigned char *bytes = (const unsigned char *)PQgetvalue(result, row, column);
+    uint64_t bits = 0;
+    for (int i = 0; i < 8; i++)
+        bits = bits << 8 | bytes[i];
+    double value;
+    memcpy(&value, &bits, sizeof value);
+    return value;
 }
 
 static int s_compare_county(const void *key, const void *element)
@@ -138,58 +170,123 @@ static sc_year_input_t *s_year_of(sc_snapshot_t *snapshot, int year)
     return NULL;
 }
 
-static int s_read_counties(PGconn *conn, const sc_methodology_t *m, const char *prefix,
-                           sc_year_input_t *year, kc_error_t *error)
+/* The cell of (year, county, input) in the snapshot, or -1 when the year
+ * is not read or the county is not in the scope's map that year (intake
+ * refuses those). */
+static long s_cell(const sc_methodology_t *m, sc_snapshot_t *snapshot, int year_number,
+                   const char *code, int input, sc_year_input_t **year)
 {
-    char year_text[16];
-    snprintf(year_text, sizeof year_text, "%d", year->year);
-    const char *params[3] = {year_text, prefix, m->exclude_zones ? "true" : "false"};
-    PGresult *result = s_query(conn, s_counties_sql, 3, params, "reading the counties", error);
+    *year = s_year_of(snapshot, year_number);
+    if (!*year)
+        return -1;
+    const sc_county_t *county = bsearch(code, (*year)->counties, (*year)->n_counties,
+                                        sizeof *county, s_compare_county);
+    if (!county)
+        return -1;
+    return (long)((size_t)(county - (*year)->counties) * m->n_inputs + (size_t)input);
+}
+
+/* The years of the rows (binary year in column 0), ascending. */
+static void s_years_of_rows(const PGresult *values, int first, int last, sc_snapshot_t *out)
+{
+    size_t span = (size_t)(last - first + 1);
+    uint8_t *seen = calloc(span, 1);
+    out->years = calloc(span + 1, sizeof *out->years);
+    if (!seen || !out->years)
+        abort();
+    for (int row = 0; row < PQntuples(values); row++) {
+        int32_t year = s_int4(values, row, 0);
+        if (year >= first && year <= last)
+            seen[year - first] = 1;
+    }
+    for (size_t y = 0; y < span; y++)
+        if (seen[y])
+            out->years[out->n_years++].year = first + (int)y;
+    free(seen);
+}
+
+static int s_read_counties(PGconn *conn, const sc_methodology_t *m, const char *prefix,
+                           sc_snapshot_t *out, kc_error_t *error)
+{
+    char years[16 * 64] = "{";
+    size_t used = 1;
+    for (size_t y = 0; y < out->n_years && used < sizeof years; y++)
+        used += (size_t)snprintf(years + used, sizeof years - used, "%s%d", y ? "," : "",
+                                 out->years[y].year);
+    if (used + 2 > sizeof years)
+        return kc_error_set(error, KC_ERR_OUT_OF_RANGE, "year", "too many years to score");
+    memcpy(years + used, "}", 2);
+    const char *params[3] = {years, prefix, m->exclude_zones ? "true" : "false"};
+    PGresult *result = s_query(conn, s_counties_sql, 3, params, 0, "reading the counties", error);
     if (!result)
         return -1;
-    snapshot_year_init(year, year->year, (size_t)PQntuples(result), m->n_inputs);
-    for (int row = 0; row < PQntuples(result); row++) {
-        sc_county_t *county = &year->counties[row];
-        snprintf(county->code, sizeof county->code, "%s", PQgetvalue(result, row, 0));
-        snprintf(county->name, sizeof county->name, "%s", PQgetvalue(result, row, 1));
-        snprintf(county->city_code, sizeof county->city_code, "%s", PQgetvalue(result, row, 2));
-        snprintf(county->city_name, sizeof county->city_name, "%s", PQgetvalue(result, row, 3));
+    for (int start = 0, end = 0; start <= PQntuples(result); start = end) {
+        (void)start;
+        break;
+    }
+    int row = 0;
+    for (size_t y = 0; y < out->n_years; y++) {
+        sc_year_input_t *year = &out->years[y];
+        int first = row;
+        while (row < PQntuples(result) && kc_db_int(result, row, 0) == year->year)
+            row++;
+        snapshot_year_init(year, year->year, (size_t)(row - first), m->n_inputs);
+        for (int r = first; r < row; r++) {
+            sc_county_t *county = &year->counties[r - first];
+            snprintf(county->code, sizeof county->code, "%s", PQgetvalue(result, r, 1));
+            snprintf(county->name, sizeof county->name, "%s", PQgetvalue(result, r, 2));
+            snprintf(county->city_code, sizeof county->city_code, "%s", PQgetvalue(result, r, 3));
+            snprintf(county->city_name, sizeof county->city_name, "%s", PQgetvalue(result, r, 4));
+        }
     }
     PQclear(result);
     return 0;
 }
 
-/* "{I01,I03,...}": the inputs read as values, or as ratings. */
-static void s_input_array(const sc_methodology_t *m, int rated, char *out, size_t size)
+/* The latest revision of each measured input wins; rated inputs come from
+ * ratings, never from indicator_value. */
+static void s_place_values(const sc_methodology_t *m, sc_snapshot_t *snapshot,
+                           const PGresult *values)
 {
-    size_t used = (size_t)snprintf(out, size, "{");
-    for (size_t i = 0; i < m->n_inputs && used < size; i++)
-        if (m->input_qualitative[i] == (rated != 0))
-            used += (size_t)snprintf(out + used, size - used, "%s%s", used > 1 ? "," : "",
-                                     m->inputs[i]);
-    if (used < size)
-        snprintf(out + used, size - used, "}");
-}
-
-static void s_place_values(const sc_methodology_t *m, sc_snapshot_t *snapshot, PGresult *result)
-{
-    for (int row = 0; row < PQntuples(result); row++) {
-        sc_year_input_t *year = s_year_of(snapshot, (int)kc_db_int(result, row, 0));
-        int input = methodology_input_index(m, PQgetvalue(result, row, 2));
-        if (!year || input < 0)
+    int32_t **revisions = calloc(snapshot->n_years + 1, sizeof *revisions);
+    if (!revisions)
+        abort();
+    for (size_t y = 0; y < snapshot->n_years; y++) {
+        revisions[y] = calloc(snapshot->years[y].n_counties * m->n_inputs + 1, sizeof **revisions);
+        if (!revisions[y])
+            abort();
+    }
+    for (int row = 0; row < PQntuples(values); row++) {
+        int input = methodology_input_index(m, PQgetvalue(values, row, 2));
+        if (input < 0 || m->input_qualitative[input])
             continue;
-        const sc_county_t *county = bsearch(PQgetvalue(result, row, 1), year->counties,
-                                            year->n_counties, sizeof *county, s_compare_county);
-        if (!county)
-            continue; /* a code not in the scope's map that year: intake refuses those */
-        size_t at = (size_t)(county - year->counties) * m->n_inputs + (size_t)input;
-        year->values[at] = strtod(PQgetvalue(result, row, 3), NULL);
+        sc_year_input_t *year = NULL;
+        long at = s_cell(m, snapshot, s_int4(values, row, 0), PQgetvalue(values, row, 1), input,
+                         &year);
+        int32_t revision = s_int4(values, row, 3);
+        int32_t *seen = at < 0 ? NULL : &revisions[year - snapshot->years][at];
+        if (!seen || revision <= *seen)
+            continue;
+        *seen = revision;
+        year->values[at] = s_float8(values, row, 4);
         year->present[at] = 1;
     }
+    for (size_t y = 0; y < snapshot->n_years; y++)
+        free(revisions[y]);
+    free(revisions);
 }
 
-/* Rows come grouped by (year, county, indicator): each group's median. */
-static void s_place_ratings(const sc_methodology_t *m, sc_snapshot_t *snapshot, PGresult *result)
+static int s_same_item(const PGresult *result, int a, int b)
+{
+    return s_int4(result, a, 0) == s_int4(result, b, 0) &&
+           strcmp(PQgetvalue(result, a, 1), PQgetvalue(result, b, 1)) == 0 &&
+           strcmp(PQgetvalue(result, a, 2), PQgetvalue(result, b, 2)) == 0;
+}
+
+/* Each county, year and item: the latest score of each rater, then their
+ * median when there are enough raters. */
+static void s_place_ratings(const sc_methodology_t *m, sc_snapshot_t *snapshot,
+                            const PGresult *result)
 {
     int rows = PQntuples(result);
     double *scores = calloc((size_t)rows + 1, sizeof *scores);
@@ -197,51 +294,34 @@ static void s_place_ratings(const sc_methodology_t *m, sc_snapshot_t *snapshot, 
         abort();
     for (int start = 0, end = 0; start < rows; start = end) {
         size_t n = 0;
-        for (end = start;
-             end < rows && strcmp(PQgetvalue(result, end, 0), PQgetvalue(result, start, 0)) == 0 &&
-             strcmp(PQgetvalue(result, end, 1), PQgetvalue(result, start, 1)) == 0 &&
-             strcmp(PQgetvalue(result, end, 2), PQgetvalue(result, start, 2)) == 0;
-             end++)
-            scores[n++] = strtod(PQgetvalue(result, end, 3), NULL);
-        sc_year_input_t *year = s_year_of(snapshot, (int)kc_db_int(result, start, 0));
+        for (end = start; end < rows && s_same_item(result, end, start); end++)
+            if (end + 1 == rows || !s_same_item(result, end + 1, start) ||
+                strcmp(PQgetvalue(result, end + 1, 3), PQgetvalue(result, end, 3)) != 0)
+                scores[n++] = s_float8(result, end, 5); /* the rater's last revision */
         int input = methodology_input_index(m, PQgetvalue(result, start, 2));
-        if (!year || input < 0 || (int)n < m->input_min_raters[input])
+        if (input < 0 || (int)n < m->input_min_raters[input])
             continue; /* too few raters: the item has no value (the missing rule decides) */
-        const sc_county_t *county = bsearch(PQgetvalue(result, start, 1), year->counties,
-                                            year->n_counties, sizeof *county, s_compare_county);
-        if (!county)
+        sc_year_input_t *year = NULL;
+        long at = s_cell(m, snapshot, s_int4(result, start, 0), PQgetvalue(result, start, 1),
+                         input, &year);
+        if (at < 0)
             continue;
-        size_t at = (size_t)(county - year->counties) * m->n_inputs + (size_t)input;
         year->values[at] = engine_median(scores, n);
         year->present[at] = 1;
     }
     free(scores);
 }
 
-static int s_read_years(PGconn *conn, const sc_methodology_t *m, const char *prefix, int year,
-                        sc_snapshot_t *out, kc_error_t *error)
+/* "{I15,I16,I17}": the rated inputs. */
+static void s_rated_inputs(const sc_methodology_t *m, char *out, size_t size)
 {
-    char first[16], last[16];
-    snprintf(first, sizeof first, "%d", m->first_year);
-    snprintf(last, sizeof last, "%d", year);
-    const char *params[3] = {first, last, prefix};
-    PGresult *result = s_query(conn, s_years_sql, 3, params, "reading the years", error);
-    if (!result)
-        return -1;
-    out->years = calloc((size_t)PQntuples(result) + 1, sizeof *out->years);
-    if (!out->years)
-        abort();
-    for (int row = 0; row < PQntuples(result); row++)
-        out->years[out->n_years++].year = (int)kc_db_int(result, row, 0);
-    PQclear(result);
-    if (out->n_years == 0 || out->years[out->n_years - 1].year != year)
-        return kc_error_set(error, KC_ERR_NOT_FOUND, "year",
-                            "no indicator value of %d is stored for scope %s", year,
-                            out->scope_code);
-    for (size_t y = 0; y < out->n_years; y++)
-        if (s_read_counties(conn, m, prefix, &out->years[y], error))
-            return -1;
-    return 0;
+    size_t used = (size_t)snprintf(out, size, "{");
+    for (size_t i = 0; i < m->n_inputs && used < size; i++)
+        if (m->input_qualitative[i])
+            used += (size_t)snprintf(out + used, size - used, "%s%s", used > 1 ? "," : "",
+                                     m->inputs[i]);
+    if (used < size)
+        snprintf(out + used, size - used, "}");
 }
 
 static int s_read_scope_name(PGconn *conn, sc_snapshot_t *out, kc_error_t *error)
@@ -267,10 +347,12 @@ static int s_read_scope_name(PGconn *conn, sc_snapshot_t *out, kc_error_t *error
     return 0;
 }
 
+/* Values first: the years that have any value in the scope are the years
+ * of the snapshot, then their counties, then the values and ratings placed. */
 int scoring_db_read_snapshot(PGconn *conn, const sc_methodology_t *m, const char *scope_code,
                              int year, sc_snapshot_t *out, kc_error_t *error)
 {
-    char prefix[7], first[16], last[16], inputs[SC_MAX_INPUTS * SC_CODE_MAX + 4];
+    char prefix[7], first[16], last[16], rated[SC_MAX_INPUTS * SC_CODE_MAX + 4];
     memset(out, 0, sizeof *out);
     snprintf(out->scope_code, sizeof out->scope_code, "%s", scope_code);
     out->year = year;
@@ -281,26 +363,35 @@ int scoring_db_read_snapshot(PGconn *conn, const sc_methodology_t *m, const char
     s_scope_prefix(scope_code, prefix);
     if (s_read_scope_name(conn, out, error))
         return -1;
-    if (s_read_years(conn, m, prefix, year, out, error)) {
+    snprintf(first, sizeof first, "%d", m->first_year);
+    snprintf(last, sizeof last, "%d", year);
+    const char *params[4] = {first, last, prefix, rated};
+    PGresult *values = s_query(conn, s_values_sql, 3, params, 1, "reading the values", error);
+    if (!values)
+        return -1;
+    s_years_of_rows(values, m->first_year, year, out);
+    if (out->n_years == 0 || out->years[out->n_years - 1].year != year) {
+        PQclear(values);
+        snapshot_release(out);
+        return kc_error_set(error, KC_ERR_NOT_FOUND, "year",
+                            "no indicator value of %d is stored for scope %s", year,
+                            out->scope_code);
+    }
+    if (s_read_counties(conn, m, prefix, out, error)) {
+        PQclear(values);
         snapshot_release(out);
         return -1;
     }
+    s_place_values(m, out, values);
+    PQclear(values);
     snprintf(first, sizeof first, "%d", out->years[0].year);
-    snprintf(last, sizeof last, "%d", year);
-    for (int rated = 0; rated <= 1; rated++) {
-        s_input_array(m, rated, inputs, sizeof inputs);
-        const char *params[4] = {first, last, prefix, inputs};
-        PGresult *result = s_query(conn, rated ? s_ratings_sql : s_values_sql, 4, params,
-                                   rated ? "reading the ratings" : "reading the values", error);
-        if (!result) {
-            snapshot_release(out);
-            return -1;
-        }
-        if (rated)
-            s_place_ratings(m, out, result);
-        else
-            s_place_values(m, out, result);
-        PQclear(result);
+    s_rated_inputs(m, rated, sizeof rated);
+    PGresult *ratings = s_query(conn, s_ratings_sql, 4, params, 1, "reading the ratings", error);
+    if (!ratings) {
+        snapshot_release(out);
+        return -1;
     }
+    s_place_ratings(m, out, ratings);
+    PQclear(ratings);
     return 0;
 }

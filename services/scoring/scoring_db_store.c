@@ -17,22 +17,6 @@
 #include "kc/v1/events.pb-c.h"
 #include "scoring/text_buffer.h"
 
-static int s_exec(PGconn *conn, const char *sql, int n, const char *const *params,
-                  const int *lengths, const int *formats, const char *what, PGresult **out,
-                  kc_error_t *error)
-{
-    PGresult *result = PQexecParams(conn, sql, n, NULL, params, lengths, formats, 0);
-    if (kc_db_check(conn, result, what, error)) {
-        PQclear(result);
-        return -1;
-    }
-    if (out)
-        *out = result;
-    else
-        PQclear(result);
-    return 0;
-}
-
 /* Append one element of a text[] literal, quoted and escaped. */
 static void s_array_string(text_buffer_t *out, const char *text, int first)
 {
@@ -80,7 +64,7 @@ static int s_insert_run(PGconn *conn, int64_t job_id, const sc_run_t *run, const
                               worker,
                               elapsed};
     PGresult *result = NULL;
-    if (s_exec(conn, s_run_sql, 13, params, NULL, NULL, "storing the run", &result, error))
+    if (kc_db_run(conn, s_run_sql, 13, params, NULL, NULL, "storing the run", &result, error))
         return -1;
     *run_id = kc_db_int(result, 0, 0);
     PQclear(result);
@@ -126,7 +110,7 @@ static int s_insert_results(PGconn *conn, const char *run_id, const sc_run_t *ru
         params[i + 1] = columns[i].text;
     }
     int rc =
-        s_exec(conn, s_results_sql, 10, params, NULL, NULL, "storing the results", NULL, error);
+        kc_db_run(conn, s_results_sql, 10, params, NULL, NULL, "storing the results", NULL, error);
     for (int i = 0; i < 9; i++)
         text_buffer_release(&columns[i]);
     return rc;
@@ -159,7 +143,8 @@ static int s_insert_awards(PGconn *conn, const char *run_id, const sc_run_t *run
         text_buffer_append(&columns[i], "}");
         params[i + 1] = columns[i].text;
     }
-    int rc = s_exec(conn, s_awards_sql, 6, params, NULL, NULL, "storing the awards", NULL, error);
+    int rc =
+        kc_db_run(conn, s_awards_sql, 6, params, NULL, NULL, "storing the awards", NULL, error);
     for (int i = 0; i < 5; i++)
         text_buffer_release(&columns[i]);
     return rc;
@@ -176,8 +161,8 @@ static int s_append_event(PGconn *conn, const char *type, const char *node,
     const char *params[3] = {type, node, (const char *)bytes};
     int lengths[3] = {0, 0, (int)size};
     int formats[3] = {0, 0, 1};
-    int rc = s_exec(conn, "SELECT kc_event_append($1, $2, NULL, $3)", 3, params, lengths, formats,
-                    "appending an event", NULL, error);
+    int rc = kc_db_run(conn, "SELECT kc_event_append($1, $2, NULL, $3)", 3, params, lengths,
+                       formats, "appending an event", NULL, error);
     free(bytes);
     return rc;
 }
@@ -230,10 +215,10 @@ int scoring_db_store_run(PGconn *conn, int64_t job_id, const sc_run_t *run,
     if (s_insert_results(conn, run_text, run, error) ||
         s_insert_awards(conn, run_text, run, error) ||
         s_events(conn, job_id, *run_id, run, flagged, node, error) ||
-        s_exec(conn,
-               "UPDATE scoring_job SET state = 'done', finished_at = now()"
-               " WHERE id = $1 AND state = 'queued'",
-               1, params, NULL, NULL, "completing the job", NULL, error))
+        kc_db_run(conn,
+                  "UPDATE scoring_job SET state = 'done', finished_at = now()"
+                  " WHERE id = $1 AND state = 'queued'",
+                  1, params, NULL, NULL, "completing the job", NULL, error))
         return -1;
     return 0;
 }

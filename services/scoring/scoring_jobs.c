@@ -13,21 +13,6 @@
 
 #define JOB_ATTEMPTS_MAX 5 /* a job that kills five processes is failed, not retried forever */
 
-static int s_exec(PGconn *conn, const char *sql, int n, const char *const *params, const char *what,
-                  PGresult **out, kc_error_t *error)
-{
-    PGresult *result = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    if (kc_db_check(conn, result, what, error)) {
-        PQclear(result);
-        return -1;
-    }
-    if (out)
-        *out = result;
-    else
-        PQclear(result);
-    return 0;
-}
-
 static void s_copy(char *out, size_t size, const PGresult *result, int column)
 {
     snprintf(out, size, "%s", PQgetvalue(result, 0, column));
@@ -51,8 +36,9 @@ int scoring_jobs_enqueue(PGconn *conn, const char *key, const scoring_job_reques
                              request->trigger,
                              request->requested_by};
     PGresult *result = NULL;
-    if (s_exec(conn, "SELECT job_id, replayed FROM scoring_job_enqueue($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-               9, params, "queueing the job", &result, error))
+    if (kc_db_run(conn,
+                  "SELECT job_id, replayed FROM scoring_job_enqueue($1,$2,$3,$4,$5,$6,$7,$8,$9)", 9,
+                  params, NULL, NULL, "queueing the job", &result, error))
         return -1;
     int64_t id = kc_db_int(result, 0, 0);
     bool replayed = PQgetvalue(result, 0, 1)[0] == 't';
@@ -76,7 +62,7 @@ int scoring_jobs_get(PGconn *conn, int64_t job_id, scoring_job_t *job, kc_error_
     snprintf(id, sizeof id, "%lld", (long long)job_id);
     const char *params[1] = {id};
     PGresult *result = NULL;
-    if (s_exec(conn, s_get_sql, 1, params, "reading the job", &result, error))
+    if (kc_db_run(conn, s_get_sql, 1, params, NULL, NULL, "reading the job", &result, error))
         return -1;
     memset(job, 0, sizeof *job);
     if (PQntuples(result) != 1) {
@@ -106,10 +92,10 @@ static int s_fail(PGconn *conn, const char *id, const kc_error_t *why, kc_error_
 {
     const char *params[3] = {id, kc_error_code_name(why->code), why->message};
     kc_log_warn("scoring job %s failed: %s", id, why->message);
-    return s_exec(conn,
-                  "UPDATE scoring_job SET state = 'failed', finished_at = now(),"
-                  " error_code = $2, error_message = $3 WHERE id = $1 AND state = 'queued'",
-                  3, params, "failing the job", NULL, error);
+    return kc_db_run(conn,
+                     "UPDATE scoring_job SET state = 'failed', finished_at = now(),"
+                     " error_code = $2, error_message = $3 WHERE id = $1 AND state = 'queued'",
+                     3, params, NULL, NULL, "failing the job", NULL, error);
 }
 
 static long long s_now_ms(void)
@@ -147,7 +133,7 @@ static int s_score(PGconn *conn, const PGresult *job, const char *worker, const 
     run.snapshot = &snapshot;
     run.mc.draws = (size_t)strtol(PQgetvalue(job, 0, 4), NULL, 10);
     run.mc.seed = (uint64_t)strtoll(PQgetvalue(job, 0, 5), NULL, 10);
-    run.mc.concentration = 100.0;
+    run.mc.concentration = SC_MC_CONCENTRATION_DEFAULT;
     if (run_compute(&run, why) || snapshot_write(&m, &snapshot, &text, &size, why))
         goto out;
     rc = scoring_db_store_run(conn, kc_db_int(job, 0, 6), &run, text, worker,
@@ -195,7 +181,7 @@ static const char *s_lock_sql =
 static int s_claim(PGconn *conn, char id[24], int *attempts, kc_error_t *error)
 {
     PGresult *result = NULL;
-    if (s_exec(conn, s_claim_sql, 0, NULL, "claiming a job", &result, error))
+    if (kc_db_run(conn, s_claim_sql, 0, NULL, NULL, NULL, "claiming a job", &result, error))
         return -1;
     int found = PQntuples(result) == 1;
     if (found) {
@@ -218,7 +204,7 @@ int scoring_jobs_work_one(PGconn *conn, const char *worker, const char *node, in
     const char *params[1] = {id};
     PGresult *job = NULL;
     if (kc_db_exec(conn, "BEGIN", error) ||
-        s_exec(conn, s_lock_sql, 1, params, "locking the job", &job, error))
+        kc_db_run(conn, s_lock_sql, 1, params, NULL, NULL, "locking the job", &job, error))
         goto failed;
     if (PQntuples(job) == 0) { /* another process has it, or finished it meanwhile */
         PQclear(job);
