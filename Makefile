@@ -2,7 +2,7 @@
 #
 #   make            release build of every daemon and kcctl into build/release
 #   make test       sanitizer build (ASan + UBSan) of everything, then every test
-#   make demo       the demo of intake on a throwaway local PostgreSQL
+#   make demo       the demo of intake and scoring on a throwaway local PostgreSQL
 #   make bench      the intake benchmark against pgbench on the same cluster
 #   make fuzz       libFuzzer targets for a short fixed time (FUZZ_SECONDS)
 #   make deps       install the Debian packages the build and the demo need

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# demo.sh: the intake demo (`make demo`), on a throwaway local node.
+# demo.sh: the demo (`make demo`) of intake and scoring, on a throwaway local
+# node.
 #
 # It installs what is missing (deploy/local/install-deps.sh), builds with
 # make, starts its own PostgreSQL 15 under var/demo-pg (deploy/local/pg.sh),
-# migrates it, and starts kc-intake in the background on two free ports
-# (log: var/demo/intake.log). Then it tells the story of one province node,
-# Hebei (130000), with the synthetic data of deploy/data/sample/:
+# migrates it, and starts kc-intake and kc-scoring in the background on three
+# free ports (logs: var/demo/intake.log, var/demo/scoring.log). Then it tells
+# the story of one province node, Hebei (130000), with the synthetic data of
+# deploy/data/sample/:
 #
 #   1. the division map: Hebei's cities and how many counties each has;
 #   2. Programme 1: each data provider sends its 2023 sheet (the first as a
@@ -15,14 +17,22 @@
 #   3. Programme 2: a mountain demonstration-base application is accepted
 #      (reference number and the title it will be filed under), a faulty one
 #      is refused with every error listed, an objection is raised during the
-#      public notice;
-#   4. the event log, and a count of what the database now holds.
+#      public notice; then the event log;
+#   4. scoring: a methodology whose points do not add up to 100 is refused,
+#      the shipped methodology and reward policy are loaded, the sheets of
+#      2017-2022 and the experts' ratings of every year go in, kc-scoring
+#      scores 2023 (A/B/C lists, rewards, flagged values, HTML reports and
+#      CSV/JSON exports under var/demo/scores-2023), `kcctl report`
+#      reproduces the run byte for byte, and publication is refused until the
+#      flagged values are marked reviewed;
+#   5. a count of what the database now holds.
 #
-# On exit, also on failure or Ctrl-C, it stops kc-intake (SIGTERM) and the
-# cluster, and removes the cluster (pg.sh stop --purge). var/demo keeps the
-# intake log and the files the demo wrote. Another cluster (var/pg-dev) and
-# the default ports 7101/7102 are left alone, so the demo can run next to a
-# developer's node. Exit 0 when the whole story ran as expected.
+# On exit, also on failure or Ctrl-C, it stops kc-scoring and kc-intake
+# (SIGTERM) and the cluster, and removes the cluster (pg.sh stop --purge).
+# var/demo keeps the logs and the files the demo wrote. Another cluster
+# (var/pg-dev) and the default ports 7101/7102/7111 are left alone, so the
+# demo can run next to a developer's node. Exit 0 when the whole story ran as
+# expected.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -33,8 +43,10 @@ readonly work=var/demo
 readonly sample=deploy/data/sample
 readonly kcctl_bin=build/release/bin/kcctl
 readonly intake_bin=build/release/bin/kc-intake
+readonly scoring_bin=build/release/bin/kc-scoring
 readonly year=2023
 intake_pid=
+scoring_pid=
 
 # --- output -----------------------------------------------------------------
 
@@ -73,29 +85,41 @@ s_kcctl_refused() {
 
 # --- setup and teardown -----------------------------------------------------
 
+# Stop a daemon the demo started: SIGTERM lets it finish its current group or
+# job; one that has not stopped after 10 s is killed.
+s_stop_daemon() {
+    local name=$1 pid=$2 waited
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid"
+    for ((waited = 0; waited < 100; waited++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "demo: $name did not stop on SIGTERM within 10 s; killing it" >&2
+        kill -KILL "$pid"
+    fi
+    wait "$pid" 2>/dev/null
+    echo "$name stopped"
+}
+
 s_cleanup() {
     local rc=$?
     set +e
     trap - EXIT INT TERM
     ((rc == 130 || rc == 143)) && echo "demo: interrupted; stopping what it started" >&2
-    if [[ -n "$intake_pid" ]] && kill -0 "$intake_pid" 2>/dev/null; then
-        kill -TERM "$intake_pid"
-        local waited
-        for ((waited = 0; waited < 100; waited++)); do
-            kill -0 "$intake_pid" 2>/dev/null || break
-            sleep 0.1
+    # kc-scoring follows kc-intake's events: it goes first.
+    s_stop_daemon kc-scoring "$scoring_pid"
+    s_stop_daemon kc-intake "$intake_pid"
+    rm -f "$work/scoring.pid" "$work/intake.pid"
+    if ((rc != 0 && rc != 130 && rc != 143)); then
+        local log
+        for log in intake scoring; do
+            [[ -f "$work/$log.log" ]] || continue
+            echo "demo: failed (exit $rc); the last lines of $work/$log.log:" >&2
+            grep -v -e "client connection closed" -e "client disconnected" "$work/$log.log" |
+                tail -n 15 >&2
         done
-        if kill -0 "$intake_pid" 2>/dev/null; then
-            echo "demo: kc-intake did not stop on SIGTERM within 10 s; killing it" >&2
-            kill -KILL "$intake_pid"
-        fi
-        wait "$intake_pid" 2>/dev/null
-        echo "kc-intake stopped"
-    fi
-    rm -f "$work/intake.pid"
-    if ((rc != 0 && rc != 130 && rc != 143)) && [[ -f "$work/intake.log" ]]; then
-        echo "demo: failed (exit $rc); the last lines of $work/intake.log:" >&2
-        grep -v "client connection closed" "$work/intake.log" | tail -n 15 >&2
     fi
     deploy/local/pg.sh stop "$pg_dir" --purge >/dev/null 2>&1 &&
         echo "PostgreSQL stopped and $pg_dir removed" ||
@@ -103,20 +127,20 @@ s_cleanup() {
     exit "$rc"
 }
 
-# A kc-intake left running by an earlier demo that was killed outright: it
-# is ours if its pid file says so and the process is that program.
-s_stop_stale_intake() {
-    local pid
-    [[ -f "$work/intake.pid" ]] || return 0
-    pid="$(cat "$work/intake.pid")"
+# A daemon left running by an earlier demo that was killed outright: it is
+# ours if its pid file says so and the process is that program.
+s_stop_stale() {
+    local name=$1 binary=$2 pid_file="$work/$3.pid" pid
+    [[ -f "$pid_file" ]] || return 0
+    pid="$(cat "$pid_file")"
     # A rebuilt binary shows as ".../kc-intake (deleted)".
     if [[ "$pid" =~ ^[0-9]+$ ]] &&
-        [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$repo_root/$intake_bin"* ]]; then
-        echo "demo: stopping kc-intake $pid left by an earlier demo"
+        [[ "$(readlink "/proc/$pid/exe" 2>/dev/null)" == "$repo_root/$binary"* ]]; then
+        echo "demo: stopping $name $pid left by an earlier demo"
         kill -TERM "$pid" 2>/dev/null || true
         sleep 1
     fi
-    rm -f "$work/intake.pid"
+    rm -f "$pid_file"
 }
 
 s_port_is_free() {
@@ -124,47 +148,61 @@ s_port_is_free() {
         ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Two free neighbouring ports on 127.0.0.1, away from 7101/7102.
+# Three free neighbouring ports on 127.0.0.1, away from 7101/7102/7111:
+# kc-intake's requests and events, kc-scoring's requests.
 s_pick_ports() {
     local port
-    for ((port = 17100; port < 17900; port += 2)); do
-        if s_port_is_free "$port" && s_port_is_free "$((port + 1))"; then
+    for ((port = 17100; port < 17900; port += 3)); do
+        if s_port_is_free "$port" && s_port_is_free "$((port + 1))" &&
+            s_port_is_free "$((port + 2))"; then
             echo "$port"
             return 0
         fi
     done
-    s_die "no two free ports between 17100 and 17900"
+    s_die "no three free ports between 17100 and 17900"
 }
 
-s_start_intake() {
-    local port
-    port="$(s_pick_ports)"
-    export KC_INTAKE_ENDPOINT="tcp://127.0.0.1:$port"
-    export KC_EVENTS_ENDPOINT="tcp://127.0.0.1:$((port + 1))"
-    "$intake_bin" >"$work/intake.log" 2>&1 &
-    intake_pid=$!
-    echo "$intake_pid" >"$work/intake.pid"
-    local tries
+# Start a daemon in the background and wait until it answers kcctl ping on
+# its requests endpoint. Sets the variable named by $1 to its pid.
+s_start_daemon() {
+    local pid_var=$1 name=$2 binary=$3 log=$4 endpoint=$5 pid tries
+    "$binary" >"$work/$log.log" 2>&1 &
+    pid=$!
+    printf -v "$pid_var" '%s' "$pid"
+    echo "$pid" >"$work/$log.pid"
     for ((tries = 0; tries < 50; tries++)); do
-        kill -0 "$intake_pid" 2>/dev/null || {
-            wait "$intake_pid" || true
-            intake_pid=
-            s_die "kc-intake exited at start"
+        kill -0 "$pid" 2>/dev/null || {
+            wait "$pid" || true
+            printf -v "$pid_var" '%s' ""
+            s_die "$name exited at start"
         }
-        if "$kcctl_bin" ping --timeout 200 --attempts 1 >"$work/ping.out" 2>&1; then
-            s_say "kc-intake $intake_pid: requests $KC_INTAKE_ENDPOINT, events $KC_EVENTS_ENDPOINT"
+        if "$kcctl_bin" ping --endpoint "$endpoint" --timeout 200 --attempts 1 \
+            >"$work/ping.out" 2>&1; then
+            s_say "$name $pid: requests $endpoint"
             cat "$work/ping.out"
             return 0
         fi
         sleep 0.2
     done
-    s_die "kc-intake does not answer kcctl ping on $KC_INTAKE_ENDPOINT"
+    s_die "$name does not answer kcctl ping on $endpoint"
+}
+
+s_start_daemons() {
+    local port
+    port="$(s_pick_ports)"
+    export KC_INTAKE_ENDPOINT="tcp://127.0.0.1:$port"
+    export KC_EVENTS_ENDPOINT="tcp://127.0.0.1:$((port + 1))"
+    export KC_SCORING_ENDPOINT="tcp://127.0.0.1:$((port + 2))"
+    s_start_daemon intake_pid kc-intake "$intake_bin" intake "$KC_INTAKE_ENDPOINT"
+    s_say "kc-intake publishes its events on $KC_EVENTS_ENDPOINT"
+    # kc-scoring follows those events (the trigger of complete years).
+    s_start_daemon scoring_pid kc-scoring "$scoring_bin" scoring "$KC_SCORING_ENDPOINT"
 }
 
 s_psql() {
     local psql=psql
     command -v psql >/dev/null 2>&1 || psql=/usr/lib/postgresql/15/bin/psql
-    "$psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -P footer=off "$KC_DATABASE_URL"
+    "$psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -P footer=off "$@" "$KC_DATABASE_URL"
 }
 
 # --- the story --------------------------------------------------------------
@@ -269,8 +307,199 @@ s_event_log() {
     s_kcctl events
 }
 
+# --- scoring ----------------------------------------------------------------
+
+readonly methodology=deploy/scoring/hebei-2019-v1.ini
+readonly rewards=deploy/scoring/rewards-hebei-2019.ini
+readonly scores="$work/scores-$year"
+run_id=
+
+s_scoring_rules() {
+    s_header "10. Scoring: the methodology and the reward policy are files, checked before use"
+    # A copy of the methodology with I01 worth 6 points instead of 7.
+    awk '/^\[indicator\.I01\]/ { in_i01 = 1 }
+         in_i01 && /^points = 7/ { sub(/points = 7/, "points = 6"); in_i01 = 0 } { print }' \
+        "$methodology" >"$work/methodology-99.ini"
+    s_say "$work/methodology-99.ini: $methodology with I01 (地方财政科技支出) worth 6 points, not 7:"
+    { diff "$methodology" "$work/methodology-99.ini" || true; } | sed -n 's/^[<>]/    &/p'
+    s_kcctl_refused methodology check "$work/methodology-99.ini"
+    s_say ""
+    s_say "The shipped methodology (17 indicators, 100 points) and reward policy are stored, with their sha256:"
+    s_kcctl methodology load "$methodology"
+    s_say ""
+    s_kcctl rewards load "$rewards"
+}
+
+# Send one sheet quietly; print the number of values it stored.
+s_quiet_sheet() {
+    local provider=$1 file=$2 year_sent=$3 out="$work/submit.out"
+    "$kcctl_bin" submit-values "$file" --provider "$provider" --year "$year_sent" \
+        --user province-operator --role operator --division 130000 \
+        --key "demo-$provider-$year_sent" >"$out" 2>&1 ||
+        { cat "$out" >&2 && s_die "$file was refused"; }
+    sed -n 's/^  \([0-9]*\) values received:.*/\1/p' "$out"
+}
+
+s_scoring_inputs() {
+    s_header "11. Seven years of sheets and the experts' ratings"
+    s_say "Rewards look at each county's class history, so the earlier years go in too: the province"
+    s_say "operator sends the providers' sheets of 2017-2022 (2023's came in above) and every year's"
+    s_say "ratings of I15-I17, three experts per county and item. For 2017, for example:"
+    s_say "\$ kcctl submit-values $sample/years/2017/finance.csv --provider finance --year 2017 \\"
+    s_say "      --user province-operator --role operator --division 130000 --key demo-finance-2017"
+    s_say "\$ kcctl submit-ratings $sample/years/2017/ratings.csv --year 2017 --user province-operator"
+    local y provider values total stored line
+    for ((y = 2017; y <= year; y++)); do
+        line=""
+        total=0
+        if ((y < year)); then
+            for provider in finance stats sti ndrc samr county; do
+                values="$(s_quiet_sheet "$provider" "$sample/years/$y/$provider.csv" "$y")"
+                [[ -n "$values" ]] || s_die "no answer for $provider $y"
+                line+=" $provider $values,"
+                total=$((total + values))
+            done
+            line="6 sheets, $total values (${line# }"
+            line="${line%,}); "
+        else
+            line="sheets sent above; "
+        fi
+        "$kcctl_bin" submit-ratings "$sample/years/$y/ratings.csv" --year "$y" \
+            --user province-operator >"$work/submit.out" 2>&1 ||
+            { cat "$work/submit.out" >&2 && s_die "the ratings of $y were refused"; }
+        stored="$(sed -n 's/^stored \([0-9]*\) ratings.*/\1/p' "$work/submit.out")"
+        printf '  %d: %s%s ratings\n' "$y" "$line" "${stored:-?}"
+    done
+    s_say "The gaps are deliberate: 滦平县 left I04 empty in 2022 and 2023, 献县 and 阜城县 in 2023"
+    s_say "(stats 999 above), and 泊头市 has only two ratings of I17 in 2023."
+    s_say ""
+    s_say "kc-scoring follows the events: once 95 % of the counties have every input of a year, it"
+    s_say "scores that year by itself (trigger data_complete, no robustness draws). Its jobs:"
+    s_wait_auto_jobs
+    s_job_table
+}
+
+# Wait until kc-scoring has scored the seven years by itself.
+s_wait_auto_jobs() {
+    local tries done_count
+    for ((tries = 0; tries < 300; tries++)); do
+        done_count="$(s_psql -tA <<<"SELECT count(*) FROM scoring_job
+                       WHERE trigger = 'data_complete' AND state <> 'queued'")"
+        ((done_count >= year - 2017 + 1)) && return 0
+        sleep 0.2
+    done
+    s_die "kc-scoring did not score the complete years by itself within 60 s"
+}
+
+s_job_table() {
+    s_psql <<'EOF'
+SELECT j.id AS job, j.year, j.trigger, j.requested_by, j.robustness_draws AS draws, j.state,
+       r.id AS run, r.county_count AS counties, r.flagged_count AS flagged, r.elapsed_ms AS ms
+  FROM scoring_job j LEFT JOIN scoring_run r ON r.job_id = j.id ORDER BY j.id;
+EOF
+}
+
+# CSV files of the reports have CRLF line ends; the county names come from
+# results.csv.
+s_csv() {
+    tr -d '\r' <"$scores/$1"
+}
+
+s_show_results() {
+    s_say "The top of the A list ($scores/results.csv):"
+    # (awk rather than head takes the first ten: sort must not die of SIGPIPE)
+    s_csv results.csv | awk -F, 'NR > 1 && $11 == "A"' | sort -t, -k12,12n |
+        awk -F, 'NR <= 10 { printf "  %3d  %s  %6s  %s（%s）\n", $12, $1, $5, $2, $4 }'
+    s_csv results.csv | awk -F, 'NR > 1 { n[$11]++; sum += $5 }
+        END { printf "classes: A %d, B %d, C %d; mean %.2f points\n", n["A"], n["B"], n["C"],
+              sum / (NR - 1) }'
+}
+
+s_show_awards() {
+    s_say "Rewards ($scores/awards.csv; a county gets at most 500 万元):"
+    s_csv awards.csv | awk -F, '
+        BEGIN { split("baseline_a top3_a leap_c_to_a leap_b_to_a leap_c_to_b rank_up_10 rank_up_5" \
+                      " releap_none cap", order, " "); rules = 9
+                what["baseline_a"] = "class A in the baseline year"; what["top3_a"] = "top 3 of class A"
+                what["leap_c_to_a"] = "leap from C to A"; what["leap_b_to_a"] = "leap from B to A"
+                what["leap_c_to_b"] = "leap from C to B"
+                what["rank_up_10"] = "same class, up 10 places or more"
+                what["rank_up_5"] = "same class, up 5-9 places"
+                what["releap_none"] = "leap back after a fall: nothing"
+                what["cap"] = "cut to the cap" }
+        NR > 1 { if (!($3 in what)) { order[++rules] = $3; what[$3] = $3 }
+                 n[$3]++; paid[$3] += ($4 != 0); sum[$3] += $4; total += $4
+                 if ($4 != 0) counties[$1] = 1 }
+        END { for (r = 1; r <= rules; r++) {
+                  k = order[r]
+                  if (n[k]) printf "  %-12s %-33s %3d cases, %3d paid %6d 万元\n", k, what[k], n[k],
+                                   paid[k], sum[k] }
+              for (c in counties) paid_counties++
+              printf "  %d counties receive %d 万元 in all\n", paid_counties, total }'
+    s_say "For example:"
+    s_csv awards.csv | awk -F, '$1 == "130432" || $1 == "131122" || $1 == "130828" {
+        reason = $5; for (i = 6; i <= NF - 2; i++) reason = reason "," $i; gsub(/"/, "", reason)
+        printf "  %s %s: %s\n", $1, $2, reason }'
+}
+
+s_show_flags() {
+    s_say "Values the engine flagged ($scores/points.csv): a jump waits for review before"
+    s_say "publication; imputed = carried forward from the year before; missing = 0 points:"
+    s_csv results.csv | awk -F, 'NR == FNR { name[$1] = $2; next }
+        FNR > 1 && $7 != "" { printf "  %s %-5s %-8s value %-8.6g %5s of %s points  %s\n",
+                               $1, $2, $7, $3, $5, $6, name[$1] }' - <(s_csv points.csv)
+}
+
+s_score() {
+    s_header "12. kc-scoring scores $year"
+    s_say "The province asks for $year with 2000 Monte Carlo draws of the weights (seed $year), for how"
+    s_say "robust each class and rank is; kcctl waits for the job, then writes the reports:"
+    s_kcctl score --year "$year" --scope 130000 --draws 2000 --seed "$year" --out "$scores" |
+        tee "$work/score.out"
+    run_id="$(sed -n 's/^job [0-9]* done: run \([0-9]*\),.*/\1/p' "$work/score.out")"
+    [[ -n "$run_id" ]] || s_die "kcctl score gave no run"
+    s_say ""
+    s_show_results
+    s_say ""
+    s_show_awards
+    s_say ""
+    s_show_flags
+    s_say ""
+    s_say "A person opens the reports in a browser:"
+    local file
+    for file in index.html province.html city-131100.html county-131122.html; do
+        [[ -s "$scores/$file" ]] || s_die "$scores/$file was not written"
+    done
+    s_say "  $repo_root/$scores/index.html          the A/B/C lists"
+    s_say "  $repo_root/$scores/province.html       Hebei's annual report"
+    s_say "  $repo_root/$scores/city-131100.html    衡水市"
+    s_say "  $repo_root/$scores/county-131122.html  武邑县 (C in 2021, A since 2022)"
+    s_say "and the tables in CSV (results, points, changes, gaps, awards, robustness) and result.json."
+}
+
+s_reproduce() {
+    s_header "13. The run reproduces byte for byte"
+    s_say "kcctl report recomputes run $run_id from its stored input snapshot and writes nothing unless"
+    s_say "the result hashes as stored:"
+    s_kcctl report --run "$run_id" --out "$scores-again"
+    printf '$ cmp %s %s\n' "$scores/result.json" "$scores-again/result.json"
+    cmp "$scores/result.json" "$scores-again/result.json" || s_die "the reports differ"
+    s_say "identical ($(wc -c <"$scores/result.json") bytes)"
+    diff -rq "$scores" "$scores-again" >/dev/null || s_die "the reports differ (diff -r)"
+    local others=$(($(find "$scores" -type f | wc -l) - 1))
+    s_say "and so are the other $others files (diff -r): HTML pages with their SVG charts, CSV tables"
+}
+
+s_publish() {
+    s_header "14. Publication waits for the flagged values to be reviewed"
+    s_kcctl_refused publish --run "$run_id"
+    s_say ""
+    s_say "The reviewer has checked the flagged values (the reports list them):"
+    s_kcctl publish --run "$run_id" --flags-reviewed
+}
+
 s_summary() {
-    s_header "10. What the database now holds"
+    s_header "15. What the database now holds"
     s_psql <<'EOF'
 WITH counts (what, total, detail, position) AS (
     SELECT 'submissions', count(*),
@@ -281,16 +510,28 @@ WITH counts (what, total, detail, position) AS (
       FROM submission
     UNION ALL
     SELECT 'indicator values', count(*),
-           format('%s counties x %s indicators; %s replaced by a later revision',
-                  count(DISTINCT county_code), count(DISTINCT indicator_code),
+           format('%s years x %s counties x %s items; %s replaced by a later revision',
+                  count(DISTINCT year), count(DISTINCT county_code), count(DISTINCT indicator_code),
                   count(*) - (SELECT count(*) FROM indicator_value_current)), 2
       FROM indicator_value
     UNION ALL
-    SELECT 'applications', count(*), string_agg(ref || ' ' || status, ', '), 3 FROM application
+    SELECT 'ratings', count(*),
+           format('%s years, %s raters', count(DISTINCT year), count(DISTINCT rater)), 3
+      FROM rating
     UNION ALL
-    SELECT 'objections', count(*), '', 4 FROM objection
+    SELECT 'applications', count(*), string_agg(ref || ' ' || status, ', '), 4 FROM application
     UNION ALL
-    SELECT 'events', count(*), string_agg(DISTINCT type, ', '), 5 FROM event
+    SELECT 'objections', count(*), '', 5 FROM objection
+    UNION ALL
+    SELECT 'scoring runs', count(*),
+           format('%s years; %s county results, %s awards; published: %s',
+                  count(DISTINCT year), (SELECT count(*) FROM scoring_result),
+                  (SELECT count(*) FROM scoring_award),
+                  (SELECT string_agg(format('%s %s (run %s)', scope_code, year, run_id), ', ')
+                     FROM scoring_publication)), 6
+      FROM scoring_run
+    UNION ALL
+    SELECT 'events', count(*), string_agg(DISTINCT type, ', '), 7 FROM event
 )
 SELECT what AS "table", total AS "rows", detail FROM counts ORDER BY position;
 EOF
@@ -302,25 +543,30 @@ trap s_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-s_header "Setting up: packages, build, PostgreSQL, kc-intake"
+s_header "Setting up: packages, build, PostgreSQL, kc-intake, kc-scoring"
 deploy/local/install-deps.sh
 mkdir -p "$work"
+s_stop_stale kc-scoring "$scoring_bin" scoring
+s_stop_stale kc-intake "$intake_bin" intake
+# The logs and files of an earlier demo (build.log is written afresh).
+rm -rf "$work"/*.csv "$work"/*.json "$work"/*.ini "$work"/*.out "$work"/scores-* \
+    "$work/intake.log" "$work/scoring.log"
 if ! make --no-print-directory MODE=release all >"$work/build.log" 2>&1; then
     tail -n 30 "$work/build.log" >&2
     s_die "the build failed; see $work/build.log"
 fi
-s_say "build: $kcctl_bin and $intake_bin are up to date (log: $work/build.log)"
-s_stop_stale_intake
-rm -f "$work"/*.csv "$work"/*.json "$work"/*.out "$work/intake.log"
+s_say "build: $kcctl_bin, $intake_bin and $scoring_bin are up to date (log: $work/build.log)"
 # A cluster left by an earlier demo that was killed outright: start afresh.
 deploy/local/pg.sh stop "$pg_dir" --purge >/dev/null
 KC_DATABASE_URL="$(deploy/local/pg.sh start "$pg_dir")"
 export KC_DATABASE_URL
 s_say "PostgreSQL: $KC_DATABASE_URL"
-# The node: Hebei's province node. kcctl acts for division 130000 unless told.
+# The node: Hebei's province node. kcctl acts for division 130000 unless told;
+# kc-scoring scores a year by itself once 95 % of the counties have its data.
 export KC_NODE_ID=hebei-demo KC_NODE_LEVEL=province KC_NODE_DIVISION=130000
+export KC_SCORING_AUTO_COVERAGE=95
 "$kcctl_bin" migrate
-s_start_intake
+s_start_daemons
 
 s_division_map
 s_provider_sheets
@@ -329,7 +575,12 @@ s_retry
 s_correction
 s_applications
 s_event_log
+s_scoring_rules
+s_scoring_inputs
+s_score
+s_reproduce
+s_publish
 s_summary
 
 s_header "Done"
-s_say "The demo ran to the end. kc-intake's log: $work/intake.log"
+s_say "The demo ran to the end. Logs: $work/intake.log, $work/scoring.log; reports: $scores"
