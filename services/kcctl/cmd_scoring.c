@@ -52,10 +52,13 @@ static int s_wait(kcctl_t *self, int64_t job_id, int64_t *run_id)
         int done = strcmp(job->state, "done") == 0, failed = strcmp(job->state, "failed") == 0;
         if (done) {
             *run_id = job->run_id;
-            printf("job %lld done: run %lld, %d counties, %d values flagged for review\n"
-                   "  input  sha256 %s\n  output sha256 %s\n",
-                   (long long)job->job_id, (long long)job->run_id, job->county_count,
-                   job->flagged_count, job->input_sha256, job->output_sha256);
+            printf(
+                "job %lld done: run %lld, %d counties, %d value%s flagged for review (year-on-year"
+                " jumps)\n"
+                "  input  sha256 %s\n  output sha256 %s\n",
+                (long long)job->job_id, (long long)job->run_id, job->county_count,
+                job->flagged_count, job->flagged_count == 1 ? "" : "s", job->input_sha256,
+                job->output_sha256);
         } else if (failed) {
             fprintf(stderr, "error: scoring job %lld failed: %s [%s]\n", (long long)job->job_id,
                     job->error_message, job->error_code);
@@ -140,7 +143,7 @@ static void s_summary(const sc_run_t *run, const char *out)
            run->snapshot->year, run->input->n_counties, classes[0], classes[1], classes[2],
            run->m->code);
     printf("reproduced: output sha256 %s matches the stored run\n", run->output_sha256);
-    printf("written to %s: index.html (published result), province.html, city-*.html,"
+    printf("written to %s: index.html (the A, B and C lists), province.html, city-*.html,"
            " county-*.html, *.csv, result.json\n",
            out);
 }
