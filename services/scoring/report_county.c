@@ -249,14 +249,15 @@ static void s_write_indicator_row(const s_page_t *page, size_t k, FILE *out)
     if ((page->result->flags[k] & SC_FLAG_MISSING) != 0) {
         fputs("—", out);
     } else {
-        report_html_text(out, report_html_fixed(page->result->value[k], 2, number));
+        report_html_text(out, report_html_value(page->result->value[k], indicator->unit, number));
         report_html_text(out, indicator->unit);
     }
     fprintf(out, "</td><td class=\"n\">%s</td>",
             report_html_fixed(page->result->normalised[k], 4, number));
     fprintf(out, "<td class=\"n\">%s / ", report_html_centi(page->result->points[k], number));
     fprintf(out, "%s</td><td class=\"flag\">", report_html_centi(indicator->points_centi, number));
-    report_html_text(out, report_html_flag_words(page->result->flags[k], words, sizeof words));
+    report_html_text(
+        out, report_html_flag_words(indicator, page->result->flags[k], words, sizeof words));
     fputs("</td><td class=\"n\">", out);
     if (page->change != NULL && page->change->has_previous) {
         report_html_text(out, report_html_delta(page->change->indicator_delta[k], number));
@@ -351,10 +352,11 @@ static void s_write_gap_indicator(const s_page_t *page, const sc_gap_t *gap, FIL
     const sc_indicator_t *indicator = &page->run->m->indicators[gap->indicator];
     report_html_printf(out, "在其他指标不变的情况下，单项提升所需幅度最小的指标是“%s”：",
                        indicator->name_zh);
-    report_html_printf(out, "需由%s%s",
-                       report_html_fixed(page->result->value[gap->indicator], 2, from),
-                       indicator->unit);
-    report_html_printf(out, "达到%s%s", report_html_fixed(gap->value_needed, 2, to),
+    report_html_printf(
+        out, "需由%s%s",
+        report_html_value(page->result->value[gap->indicator], indicator->unit, from),
+        indicator->unit);
+    report_html_printf(out, "达到%s%s", report_html_value(gap->value_needed, indicator->unit, to),
                        indicator->unit);
     if (isinf(gap->relative_increase)) {
         fputs("（目前为零，需从无到有）", out);
@@ -400,10 +402,12 @@ static void s_write_robustness(const s_page_t *page, FILE *out)
                        "指标权重随机扰动%zu次（各县标准化值不变）：全省排名在第%d至第%d位之间"
                        "（5%%–95%%分位，中位数第%d位）；",
                        page->run->mc.draws, mc->rank_p5, mc->rank_p95, mc->rank_p50);
-    report_html_printf(out, "属于A类的概率%s%%，",
-                       report_html_fixed(mc->p_class[0] * 100, 1, number));
-    report_html_printf(out, "B类%s%%，", report_html_fixed(mc->p_class[1] * 100, 1, number));
-    report_html_printf(out, "C类%s%%。", report_html_fixed(mc->p_class[2] * 100, 1, number));
+    /* largest remainder, so that the three add up to 100.0 % as printed */
+    int32_t tenths[3];
+    report_html_shares(mc->p_class, 3, tenths);
+    report_html_printf(out, "属于A类的概率%s，", report_html_percent(tenths[0], 1000, number));
+    report_html_printf(out, "B类%s，", report_html_percent(tenths[1], 1000, number));
+    report_html_printf(out, "C类%s。", report_html_percent(tenths[2], 1000, number));
     fputs("</p>\n", out);
 }
 

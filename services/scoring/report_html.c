@@ -97,16 +97,25 @@ static const char *s_dash_if_empty(const char *text)
 
 void report_html_end(FILE *out, const sc_run_t *run)
 {
-    fputs("<footer>\n<p>评价方法：", out);
-    report_html_text(out, s_dash_if_empty(run->m->title_zh));
-    fputs("（", out);
-    report_html_text(out, s_dash_if_empty(run->m->code));
-    fputs("）", out);
+    report_html_end_page(out, run, true);
+}
+
+void report_html_end_page(FILE *out, const sc_run_t *run, bool with_methodology)
+{
+    fputs("<footer>\n<p>", out);
+    if (with_methodology) {
+        fputs("评价方法：", out);
+        report_html_text(out, s_dash_if_empty(run->m->title_zh));
+        fputs("（", out);
+        report_html_text(out, s_dash_if_empty(run->m->code));
+        fputs("）", out);
+    }
     if (run->policy != NULL) {
-        fputs("；奖励政策：", out);
+        fputs(with_methodology ? "；奖励政策：" : "奖励政策：", out);
         report_html_text(out, s_dash_if_empty(run->policy->code));
     }
-    fputs("</p>\n<p>输入数据 SHA-256：", out);
+    fputs(with_methodology || run->policy != NULL ? "</p>\n<p>" : "", out);
+    fputs("输入数据 SHA-256：", out);
     report_html_text(out, s_dash_if_empty(run->input_sha256));
     fputs("<br>结果数据 SHA-256：", out);
     report_html_text(out, s_dash_if_empty(run->output_sha256));
@@ -181,22 +190,103 @@ const char *report_html_delta(int32_t centi, char buf[REPORT_NUMBER_MAX])
     return s_format_scaled(centi, 2, true, buf);
 }
 
-const char *report_html_fixed(double value, int decimals, char buf[REPORT_NUMBER_MAX])
+/* value * 10^decimals rounded half away from zero; false when not finite
+ * or too large to round exactly. */
+static bool s_scale(double value, int decimals, int64_t *scaled)
 {
     static const double scales[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    double x = value * scales[decimals];
+    /* 2^53: beyond it llround no longer rounds anything, and far beyond it overflows */
+    if (!isfinite(x) || fabs(x) > 9007199254740992.0) {
+        return false;
+    }
+    *scaled = (int64_t)llround(x);
+    return true;
+}
+
+const char *report_html_fixed(double value, int decimals, char buf[REPORT_NUMBER_MAX])
+{
+    int64_t scaled = 0;
     if (decimals < 0) {
         decimals = 0;
     }
     if (decimals > 6) {
         decimals = 6;
     }
-    double scaled = value * scales[decimals];
-    /* 2^53: beyond it llround no longer rounds anything, and far beyond it overflows */
-    if (!isfinite(scaled) || fabs(scaled) > 9007199254740992.0) {
+    if (!s_scale(value, decimals, &scaled)) {
         snprintf(buf, REPORT_NUMBER_MAX, "—");
         return buf;
     }
-    return s_format_scaled((int64_t)llround(scaled), decimals, false, buf);
+    return s_format_scaled(scaled, decimals, false, buf);
+}
+
+/* Units whose values read best without trailing zeros: things counted and
+ * amounts of money or people ("244家", "53972万元"), and rubric scores. */
+static bool s_is_trimmed_unit(const char *unit)
+{
+    static const char *const units[] = {"家", "个",   "件",   "项",   "人", "名",
+                                        "元", "万元", "亿元", "万人", "分"};
+    for (size_t i = 0; unit != NULL && i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(unit, units[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *report_html_value(double value, const char *unit, char buf[REPORT_NUMBER_MAX])
+{
+    int64_t hundredths = 0;
+    if (!s_scale(value, 2, &hundredths)) {
+        snprintf(buf, REPORT_NUMBER_MAX, "—");
+        return buf;
+    }
+    if (!s_is_trimmed_unit(unit)) {
+        return s_format_scaled(hundredths, 2, false, buf);
+    }
+    /* drop the zeros on the integer, not on the printed text */
+    if (hundredths % 100 == 0) {
+        return s_format_scaled(hundredths / 100, 0, false, buf);
+    }
+    if (hundredths % 10 == 0) {
+        return s_format_scaled(hundredths / 10, 1, false, buf);
+    }
+    return s_format_scaled(hundredths, 2, false, buf);
+}
+
+void report_html_shares(const double *fractions, size_t n, int32_t *tenths)
+{
+    int64_t millionths[16] = {0};
+    int64_t remainder[16] = {0};
+    bool bumped[16] = {false};
+    int64_t sum = 0;
+    n = n > 16 ? 16 : n;
+    for (size_t i = 0; i < n; i++) {
+        double f = fractions[i];
+        /* llround is exact here: 0 <= f * 1e6 <= 1e12 after the clamp */
+        millionths[i] = isfinite(f) && f > 0 ? (int64_t)llround((f < 1e6 ? f : 1e6) * 1e6) : 0;
+        sum += millionths[i];
+    }
+    int64_t given = 0;
+    for (size_t i = 0; i < n; i++) {
+        tenths[i] = sum > 0 ? (int32_t)(millionths[i] * 1000 / sum) : 0;
+        remainder[i] = sum > 0 ? millionths[i] * 1000 % sum : 0;
+        given += tenths[i];
+    }
+    /* at most n - 1 tenths are missing: the remainders add up to (1000 - given) * sum */
+    for (int64_t missing = sum > 0 ? 1000 - given : 0; missing > 0; missing--) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++) {
+            if (!bumped[i] && (best == n || remainder[i] > remainder[best])) {
+                best = i;
+            }
+        }
+        if (best == n) {
+            break;
+        }
+        bumped[best] = true;
+        tenths[best]++;
+    }
 }
 
 const char *report_html_percent(int64_t part, int64_t whole, char buf[REPORT_NUMBER_MAX])
@@ -246,14 +336,17 @@ const char *report_html_tier_name(char klass)
     }
 }
 
-const char *report_html_flag_words(uint8_t flags, char *buf, size_t size)
+const char *report_html_flag_words(const sc_indicator_t *indicator, uint8_t flags, char *buf,
+                                   size_t size)
 {
-    static const struct {
+    /* a rated item without this year's value lacks raters, not a report */
+    bool rated = indicator != NULL && indicator->qualitative;
+    const struct {
         uint8_t bit;
         const char *words;
     } names[] = {
-        {SC_FLAG_IMPUTED, "上年数据结转"},
-        {SC_FLAG_MISSING, "未报送"},
+        {SC_FLAG_IMPUTED, rated ? "专家评分不足，结转上年评分" : "上年数据结转"},
+        {SC_FLAG_MISSING, rated ? "专家评分不足" : "未报送"},
         {SC_FLAG_JUMP, "同比异常待复核"},
     };
     size_t used = 0;

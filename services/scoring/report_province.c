@@ -5,7 +5,8 @@
  *  The report reads the run only: the overview against last year, the
  *  class distribution over every year of the run, the histogram of this
  *  year's scores with the class thresholds, the cities' averages, the
- *  biggest movers with the indicator that moved them most, the counties
+ *  biggest movers with the indicator that moved them that way (or, when a
+ *  county moved against its own total, the fact that others did), the counties
  *  whose class depends on the weights (when the Monte Carlo ran), and a
  *  few sentences of analysis generated from those figures, so every
  *  statement in the text can be traced to a number in a table.
@@ -255,7 +256,50 @@ static int s_compare_movers(const void *a, const void *b)
     return strcmp(left->code, right->code);
 }
 
-static void s_write_mover_row(const sc_run_t *run, size_t i, FILE *out)
+/* The indicator that moved the county the way it moved: for a gain the
+ * largest positive delta, for a fall the most negative one; equal deltas
+ * go to the earlier indicator of the methodology. -1 when none. */
+static int s_find_cause(const sc_methodology_t *m, const sc_change_t *change, bool gains)
+{
+    int cause = -1;
+    for (size_t k = 0; k < m->n_indicators; k++) {
+        int32_t delta = gains ? change->indicator_delta[k] : -change->indicator_delta[k];
+        if (delta > 0 && (cause < 0 || delta > (gains ? change->indicator_delta[cause]
+                                                      : -change->indicator_delta[cause]))) {
+            cause = (int)k;
+        }
+    }
+    return cause;
+}
+
+/* The cause of a rank change. A county can fall while its own total rose
+ * (others rose more) and rise while it fell (others fell more): then no
+ * indicator of its own explains the move, and the cell says so. */
+static void s_write_mover_cause(const sc_run_t *run, const sc_change_t *change, bool gains,
+                                FILE *out)
+{
+    char number[REPORT_NUMBER_MAX];
+    int32_t delta = change->total_delta;
+    if (gains ? delta < 0 : delta > 0) {
+        report_html_printf(
+            out, gains ? "总分下降%s分，但其他县降幅更大" : "总分上升%s分，但被其他县超过",
+            report_html_centi(delta < 0 ? -delta : delta, number));
+        return;
+    }
+    if (delta == 0) {
+        fputs(gains ? "总分与上年持平，名次变化源于其他县" : "总分与上年持平，但被其他县超过", out);
+        return;
+    }
+    int cause = s_find_cause(run->m, change, gains);
+    if (cause < 0) {
+        fputs("—", out);
+        return;
+    }
+    report_html_text(out, run->m->indicators[cause].name_zh);
+    report_html_printf(out, "（%s分）", report_html_delta(change->indicator_delta[cause], number));
+}
+
+static void s_write_mover_row(const sc_run_t *run, size_t i, bool gains, FILE *out)
 {
     char number[REPORT_NUMBER_MAX];
     const sc_change_t *change = &run->changes[i];
@@ -264,13 +308,7 @@ static void s_write_mover_row(const sc_run_t *run, size_t i, FILE *out)
     fprintf(out, "</td><td class=\"n\">%d</td><td class=\"n\">%d</td><td class=\"n\">%+d</td>",
             change->previous_rank, run->result->counties[i].rank, change->rank_change);
     fprintf(out, "<td class=\"n\">%s</td><td>", report_html_delta(change->total_delta, number));
-    if (change->main_cause >= 0 && (size_t)change->main_cause < run->m->n_indicators) {
-        report_html_text(out, run->m->indicators[change->main_cause].name_zh);
-        report_html_printf(out, "（%s分）",
-                           report_html_delta(change->indicator_delta[change->main_cause], number));
-    } else {
-        fputs("—", out);
-    }
+    s_write_mover_cause(run, change, gains, out);
     fputs("</td></tr>\n", out);
 }
 
@@ -289,7 +327,7 @@ static void s_write_mover_table(const sc_run_t *run, const s_mover_t *movers, si
                   "<th>本年排名</th><th>名次变化</th><th>总分变化</th><th>主要影响指标</th></tr>\n",
                   out);
         }
-        s_write_mover_row(run, mover->index, out);
+        s_write_mover_row(run, mover->index, gains, out);
     }
     fputs(shown > 0 ? "</table></div>\n" : "<p>无。</p>\n", out);
 }
@@ -313,11 +351,13 @@ void report_province_movers(const sc_run_t *run, const char *city_code, FILE *ou
         }
     }
     qsort(movers, n, sizeof *movers, s_compare_movers);
-    fputs(
-        "<p "
-        "class=\"note\">名次变化为上年全省排名减本年全省排名，正数表示前移；主要影响指标为得分变化"
-        "绝对值最大的二级指标。</p>\n",
-        out);
+    fputs("<p "
+          "class=\"note\">"
+          "名次变化为上年全省排名减本年全省排名，正数表示前移。主要影响指标：排名提升的县"
+          "为得分增加最多的二级指标，排名下降的县为得分减少最多的二级指标；总分变化与名次变化方向不"
+          "一致"
+          "时，名次变化源于其他县，不列指标。</p>\n",
+          out);
     s_write_mover_table(run, movers, n, true, out);
     s_write_mover_table(run, movers, n, false, out);
     free(movers);
@@ -331,9 +371,10 @@ static void s_write_robustness_row(const sc_run_t *run, size_t i, FILE *out)
     report_html_county_link(out, &run->input->counties[i]);
     fprintf(out, "</td><td class=\"%c\">%s</td>", run->result->counties[i].klass,
             report_html_class_name(run->result->counties[i].klass));
+    int32_t tenths[3];
+    report_html_shares(mc->p_class, 3, tenths); /* the row adds up to 100.0 % */
     for (int k = 0; k < 3; k++) {
-        fprintf(out, "<td class=\"n\">%s%%</td>",
-                report_html_fixed(mc->p_class[k] * 100, 1, number));
+        fprintf(out, "<td class=\"n\">%s</td>", report_html_percent(tenths[k], 1000, number));
     }
     fprintf(out, "<td class=\"n\">%d–%d</td></tr>\n", mc->rank_p5, mc->rank_p95);
 }
@@ -423,9 +464,13 @@ static void s_advise_near(const sc_run_t *run, const char *city_code, FILE *out)
     }
 }
 
+/* Values without this year's figure are two different shortfalls: a data
+ * provider that did not report (quantitative) and too few experts rating a
+ * qualitative item; each gets its own sentence and its own remedy. */
 static void s_advise_flags(const sc_run_t *run, const char *city_code, FILE *out)
 {
-    size_t imputed = 0;
+    size_t late = 0;
+    size_t unrated = 0;
     size_t jumps = 0;
     for (size_t i = 0; i < run->input->n_counties; i++) {
         if (!report_figures_in_city(&run->input->counties[i], city_code)) {
@@ -433,15 +478,24 @@ static void s_advise_flags(const sc_run_t *run, const char *city_code, FILE *out
         }
         for (size_t k = 0; k < run->m->n_indicators; k++) {
             uint8_t flags = run->result->counties[i].flags[k];
-            imputed += (flags & (SC_FLAG_IMPUTED | SC_FLAG_MISSING)) != 0;
+            bool absent = (flags & (SC_FLAG_IMPUTED | SC_FLAG_MISSING)) != 0;
+            late += absent && !run->m->indicators[k].qualitative;
+            unrated += absent && run->m->indicators[k].qualitative;
             jumps += (flags & SC_FLAG_JUMP) != 0;
         }
     }
-    if (imputed > 0) {
+    if (late > 0) {
         fprintf(out,
                 "<li>本年度有%zu项数据未按期报送（结转上年数据或缺报），"
                 "相关县应及时、完整报送统计数据。</li>\n",
-                imputed);
+                late);
+    }
+    if (unrated > 0) {
+        fprintf(
+            out,
+            "<li>有%zu项定性指标专家评分不足（参评专家少于规定人数，按规则结转上年评分或不得分），"
+            "应组织足够的专家按期完成评分。</li>\n",
+            unrated);
     }
     if (jumps > 0) {
         fprintf(out, "<li>有%zu项数据同比变化异常，已标记待复核。</li>\n", jumps);

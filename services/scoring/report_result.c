@@ -37,12 +37,6 @@ static void s_write_summary(const sc_run_t *run, const report_scope_figures_t *f
     report_html_printf(out, "%s分（含）至", report_html_centi(run->m->class_b_centi, number));
     report_html_printf(out, "%s分之间为B类，其余为C类。",
                        report_html_centi(run->m->class_a_centi, number));
-    fputs("</p>\n<p class=\"note\">评价方法代码：", out);
-    report_html_text(out, run->m->code);
-    fputs("<br>输入数据 SHA-256：", out);
-    report_html_text(out, run->input_sha256[0] != '\0' ? run->input_sha256 : "—");
-    fputs("<br>结果数据 SHA-256：", out);
-    report_html_text(out, run->output_sha256[0] != '\0' ? run->output_sha256 : "—");
     fputs("</p>\n<div class=\"t\"><table>\n<tr><th>类别</th><th>梯队</th><th>县数</th></tr>\n",
           out);
     static const char classes[] = "ABC";
@@ -96,11 +90,13 @@ static void s_write_flag_row(const sc_run_t *run, size_t county, size_t indicato
     if ((result->flags[indicator] & SC_FLAG_MISSING) != 0) {
         fputs("—", out);
     } else {
-        report_html_text(out, report_html_fixed(result->value[indicator], 2, number));
+        report_html_text(out,
+                         report_html_value(result->value[indicator], definition->unit, number));
         report_html_text(out, definition->unit);
     }
     fputs("</td><td class=\"flag\">", out);
-    report_html_text(out, report_html_flag_words(result->flags[indicator], words, sizeof words));
+    report_html_text(
+        out, report_html_flag_words(definition, result->flags[indicator], words, sizeof words));
     fputs("</td></tr>\n", out);
 }
 
@@ -117,7 +113,10 @@ static void s_write_flags(const sc_run_t *run, const size_t *order, size_t n, FI
                 fputs(
                     "<p "
                     "class=\"note\">上年数据结转：本年未报送，按规则沿用上年数值；未报送：无数值，"
-                    "不得分；同比异常待复核：与上年相比变化超出设定倍数，发布前须复核。</p>\n"
+                    "不得分；专家评分不足：定性指标的参评专家少于规定人数，按规则结转上年评分或不得"
+                    "分"
+                    "，不属于未按期报送；同比异常待复核：与上年相比变化超出设定倍数，发布前须复核。"
+                    "</p>\n"
                     "<div class=\"t\"><table>\n<tr><th>县（市、区）</th><th>指标</th>"
                     "<th>数值</th><th>标记</th></tr>\n",
                     out);
@@ -186,7 +185,10 @@ int report_result_html(const sc_run_t *run, FILE *out)
     size_t n = 0;
     snprintf(title, sizeof title, "%s%d年度县域科技创新能力监测评价结果", run->snapshot->scope_name,
              run->input->year);
-    snprintf(subtitle, sizeof subtitle, "评价方法：%s", run->m->code);
+    /* the methodology is named once, here, by title and code; the footer
+     * below keeps the hashes that make the page checkable */
+    snprintf(subtitle, sizeof subtitle, "评价方法：%s（%s）",
+             run->m->title_zh[0] != '\0' ? run->m->title_zh : "—", run->m->code);
     report_figures_scope(run->m, run->input, run->result, NULL, &figures);
     size_t *order = s_sort_counties(run, &n);
     report_html_begin(out, title, subtitle);
@@ -198,7 +200,7 @@ int report_result_html(const sc_run_t *run, FILE *out)
     }
     s_write_flags(run, order, n, out);
     s_write_rewards(run, order, n, out);
-    report_html_end(out, run);
+    report_html_end_page(out, run, false);
     free(order);
     return ferror(out) ? -1 : 0;
 }
