@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# run.sh: `make bench` — kc-intake against pgbench, in one run, on one
-# throwaway PostgreSQL 15 cluster of this machine.
+# run.sh: `make bench` — kc-intake against pgbench, and scoring with
+# PostgreSQL against its goals and NumPy, in one run, on one throwaway
+# PostgreSQL 15 cluster of this machine.
 #
 #   bench/run.sh BUILD_DIR        (make bench passes build/release)
 #
@@ -14,7 +15,15 @@
 #    BUILD_DIR/bench/intake_bench: acknowledged single-value submissions
 #    from 16 pipelining clients with their latency, the national year, and
 #    the daemon's peak RSS.
-# 4. Prints one table of the figures, the goals and the ratios, and stops
+# 4. Scoring, in a database of its own on the same cluster (migrated, with
+#    deploy/scoring/hebei-2019-v1.ini and rewards-hebei-2019.ini loaded by
+#    kcctl): BUILD_DIR/bench/scoring_db fills synthetic inputs for every
+#    county-level division of the country (two years, by COPY), times the
+#    whole country scored with its reads and writes in PostgreSQL, and the
+#    throughput of one and then two kc-scoring processes on a batch of
+#    province jobs; BUILD_DIR/bench/scoring_core times the arithmetic and
+#    the Monte Carlo alone, side by side with NumPy (bench/scoring_numpy.py).
+# 5. Prints one table of the figures, the goals and the ratios, and stops
 #    everything (trap), removing the cluster.
 #
 # Knobs (environment): KC_BENCH_SECONDS (10) per measurement,
@@ -22,7 +31,8 @@
 # KC_BENCH_SWEEP ("1": further windows, comma-separated, for the latency at
 # lower load; empty for none),
 # KC_BENCH_COPY_ROWS (1000000), KC_GROUP_MAX (kc-intake's own setting),
-# KC_BENCH_KEEP=1 to leave the cluster running for a look afterwards.
+# KC_BENCH_KEEP=1 to leave the cluster running for a look afterwards,
+# KC_BENCH_ONLY=intake or KC_BENCH_ONLY=scoring to run one part only.
 # Logs and the raw output stay in var/bench-out.
 #
 # The comparison is deliberately generous to pgbench: its row is a bare
@@ -47,7 +57,8 @@ s_die() {
 [[ -d "$1" ]] || s_die "no build directory '$1': run 'make bench'"
 build="$(cd "$1" && pwd -P)"
 readonly build
-for program in "$build/bin/kc-intake" "$build/bin/kcctl" "$build/bench/intake_bench" \
+for program in "$build/bin/kc-intake" "$build/bin/kc-scoring" "$build/bin/kcctl" \
+    "$build/bench/intake_bench" "$build/bench/scoring_db" "$build/bench/scoring_core" \
     "$pg_bin/pgbench" "$pg_bin/psql"; do
     [[ -x "$program" ]] || s_die "missing '$program'"
 done
@@ -57,6 +68,9 @@ readonly clients=${KC_BENCH_CLIENTS:-16}
 readonly window=${KC_BENCH_WINDOW:-32}
 readonly sweep=${KC_BENCH_SWEEP-1}
 readonly copy_rows=${KC_BENCH_COPY_ROWS:-1000000}
+readonly only=${KC_BENCH_ONLY:-}
+[[ -z "$only" || "$only" == intake || "$only" == scoring ]] ||
+    s_die "KC_BENCH_ONLY must be intake or scoring, not '$only'"
 readonly pg_dir="$repo_root/var/bench-pg"
 readonly out="$repo_root/var/bench-out"
 readonly pg_sh="$repo_root/deploy/local/pg.sh"
@@ -106,6 +120,11 @@ s_now_ns() {
     date +%s%N
 }
 
+s_run_part() {
+    [[ -z "$only" || "$only" == "$1" ]]
+}
+
+if s_run_part intake; then
 # ---- PostgreSQL alone ---------------------------------------------------------
 
 echo "== PostgreSQL alone (pgbench, ${seconds}s per figure)"
@@ -219,79 +238,178 @@ bench_args=(--endpoint "tcp://127.0.0.1:$intake_port" --database "$conninfo" --p
     s_die "intake_bench failed; see $out/intake_bench.out and $out/intake.log"
 kill -0 "$intake_pid" 2>/dev/null || s_die "kc-intake died; see $out/intake.log"
 
+fi # intake
+
+# ---- scoring ----------------------------------------------------------------------
+
+# Its own database, so that the intake figures' tables do not mix with the
+# synthetic country (and KC_BENCH_ONLY=scoring measures the same thing).
+if s_run_part scoring; then
+    echo "== scoring with PostgreSQL (database kc_scoring)"
+    s_psql "$admin" -c "CREATE DATABASE kc_scoring OWNER kechuang"
+    scoring_db_url="${conninfo/dbname=kechuang/dbname=kc_scoring}"
+    scoring_admin="${admin/dbname=kechuang/dbname=kc_scoring}"
+    {
+        KC_DATABASE_URL="$scoring_db_url" "$build/bin/kcctl" migrate &&
+            KC_DATABASE_URL="$scoring_db_url" "$build/bin/kcctl" methodology load \
+                "$repo_root/deploy/scoring/hebei-2019-v1.ini" &&
+            KC_DATABASE_URL="$scoring_db_url" "$build/bin/kcctl" rewards load \
+                "$repo_root/deploy/scoring/rewards-hebei-2019.ini"
+    } >"$out/scoring-setup.log" 2>&1 || s_die "scoring setup failed; see $out/scoring-setup.log"
+    "$build/bench/scoring_db" --database "$scoring_db_url" --admin "$scoring_admin" \
+        --scoring-bin "$build/bin/kc-scoring" --log-dir "$out" | tee "$out/scoring_db.out" ||
+        s_die "scoring_db failed; see $out/scoring_db.out and $out/scoring-*.log"
+    echo "== scoring arithmetic alone, against NumPy"
+    (cd "$repo_root" && "$build/bench/scoring_core") | tee "$out/scoring_core.out" ||
+        s_die "scoring_core failed; see $out/scoring_core.out"
+fi
+
 # ---- the table ------------------------------------------------------------------
 
-for name in single_rate single_p50 single_p99 single_p999 national_year national_values \
-    national_requests national_biggest national_biggest_values intake_peak_rss; do
-    grep -q "^figure $name " "$out/intake_bench.out" || s_die "intake_bench printed no figure '$name'"
-done
+s_require_figures() {
+    local file=$1 name
+    shift
+    for name in "$@"; do
+        grep -q "^figure $name " "$file" || s_die "$(basename "$file" .out) printed no figure '$name'"
+    done
+}
 
-commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unknown)"
-{
-    echo
-    echo "kc-intake benchmark: $(nproc) cores, PostgreSQL 15 (fsync, synchronous_commit on)," \
-        "commit $commit, group_max $group_max, $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "load average before the run: $load_before (other work on this machine skews every figure)"
-    awk -v one="$pg_one_row" -v multi="$pg_multi_row" -v copy="$pg_copy" -v clients="$clients" \
-        -v window="$window" -v copy_rows="$copy_rows" '
+if s_run_part intake; then
+    s_require_figures "$out/intake_bench.out" single_rate single_p50 single_p99 single_p999 \
+        national_year national_values national_requests national_biggest national_biggest_values \
+        intake_peak_rss
+fi
+if s_run_part scoring; then
+    s_require_figures "$out/scoring_db.out" country_counties country_best_ms country_median_ms \
+        country_read_ms country_compute_ms country_write_ms jobs_batch jobs_rate_1 jobs_rate_2 \
+        jobs_speedup
+    s_require_figures "$out/scoring_core.out" score_rate score_ms mc_s numpy_score_rate \
+        numpy_score_ms numpy_mc_s
+fi
+
+# The scoring table: the country with PostgreSQL (judged on the median of
+# its runs), the arithmetic and the Monte Carlo against NumPy, and two
+# kc-scoring processes against one.
+s_scoring_table() {
+    awk '
     $1 == "figure" { figure[$2] = $3 }
-    function commas(x,    s, tail) {
-        s = sprintf("%.0f", x); tail = ""
-        while (length(s) > 3) {
-            tail = "," substr(s, length(s) - 2) tail
-            s = substr(s, 1, length(s) - 3)
-        }
-        return s tail
-    }
     function row(what, measured, goal, ratio, mark) {
         printf "%-52s %18s %14s %7s %5s\n", what, measured, goal, ratio, mark
         if (mark == "MISS") misses++
-    }
-    function at_least(what, measured, text, goal, unit) {   # ratio = measured / goal
-        row(what, text, ">= " commas(goal) unit, sprintf("%.2f", measured / goal),
-            measured >= goal ? "PASS" : "MISS")
     }
     function at_most(what, measured, text, goal, unit) {    # ratio = goal / measured
         row(what, text, "< " goal unit, sprintf("%.2f", goal / measured),
             measured < goal ? "PASS" : "MISS")
     }
     END {
-        rate = figure["single_rate"]
         line = "-----------------------------------------------------------------------------------------------------"
         print line
         row("figure", "measured", "goal", "ratio", "")
         print line
-        row("pgbench: 1 row per transaction, " clients " clients", commas(one) " rows/s", "", "", "")
-        row("pgbench: prepared 100-row INSERT, " clients " clients", commas(multi) " rows/s", "", "", "")
-        row("COPY (psql \\copy of " commas(copy_rows) " rows, 1 client)", commas(copy) " rows/s", "", "", "")
-        at_least("kc-intake: single values, " clients " clients x " window " in flight",
-                 rate, commas(rate) " acks/s", 5 * one, "/s")
-        row("  = x pgbench 1-row rate (goal: group commit 5x)", sprintf("%.2fx", rate / one), ">= 5x", "", "")
-        row("  = x pgbench 100-row rate / x COPY rate", sprintf("%.3fx / %.3fx", rate / multi, rate / copy), "", "", "")
-        row("  writes per group commit (mean)", sprintf("%.1f", figure["single_group"]), "", "", "")
-        row("  acknowledgement latency p50", sprintf("%.2f ms", figure["single_p50"]), "", "", "")
-        at_most("  acknowledgement latency p99", figure["single_p99"],
-                sprintf("%.2f ms", figure["single_p99"]), 20, " ms")
-        row("  acknowledgement latency p99.9", sprintf("%.2f ms", figure["single_p999"]), "", "", "")
-        for (name in figure) {
-            if (name !~ /^single_rate-w/)
-                continue
-            w = substr(name, 14)
-            row("  with " clients " x " w " in flight instead: rate", commas(figure[name]) " acks/s",
-                "", "", "")
-            row("  with " clients " x " w " in flight instead: p50 / p99",
-                sprintf("%.1f / %.1f ms", figure["single_p50-w" w], figure["single_p99-w" w]),
-                "", "", "")
-        }
-        at_most("kc-intake: national year, " commas(figure["national_values"]) " values in " \
-                figure["national_requests"] " batches", figure["national_year"] / 1000,
-                sprintf("%.0f ms", figure["national_year"]), 1, " s")
-        row("  biggest single batch (" commas(figure["national_biggest_values"]) " values)",
-            sprintf("%.0f ms", figure["national_biggest"]), "", "", "")
-        rss = figure["intake_peak_rss"] / 1024
-        at_most("kc-intake: peak RSS (VmHWM)", rss, sprintf("%.1f MiB", rss), 32, " MiB")
+        at_most("scoring: the country (" figure["country_counties"] " counties) with PG, median",
+                figure["country_median_ms"], sprintf("%.1f ms", figure["country_median_ms"]), 100, " ms")
+        row("  best of " figure["country_repeat"] " runs", sprintf("%.1f ms", figure["country_best_ms"]), "", "", "")
+        row("  read / compute / write (medians)", sprintf("%.0f / %.0f / %.0f ms", figure["country_read_ms"],
+            figure["country_compute_ms"], figure["country_write_ms"]), "", "", "")
+        row("  (canonical input / result text stored)", sprintf("%d / %d KiB", figure["country_input_kib"],
+            figure["country_result_kib"]), "", "", "")
+        ratio = figure["numpy_score_ms"] / figure["score_ms"]
+        row("scoring arithmetic alone, one core: county-scores/s", sprintf("%.0f", figure["score_rate"]),
+            "> NumPy", sprintf("%.2f", ratio), ratio > 1 ? "PASS" : "MISS")
+        row("  NumPy on the same data: county-scores/s", sprintf("%.0f", figure["numpy_score_rate"]), "", "", "")
+        at_most("Monte Carlo, 10,000 draws over the country, one core", figure["mc_s"],
+                sprintf("%.3f s", figure["mc_s"]), 2, " s")
+        ratio = figure["numpy_mc_s"] / figure["mc_s"]
+        row("  NumPy on the same data", sprintf("%.3f s", figure["numpy_mc_s"]), "> NumPy",
+            sprintf("%.2f", ratio), ratio > 1 ? "PASS" : "MISS")
+        row("kc-scoring: 1 process, " figure["jobs_batch"] " province jobs", sprintf("%.1f jobs/s",
+            figure["jobs_rate_1"]), "", "", "")
+        row("kc-scoring: 2 processes, a fresh batch of " figure["jobs_batch"], sprintf("%.1f jobs/s",
+            figure["jobs_rate_2"]), "", "", "")
+        speedup = figure["jobs_speedup"]
+        row("  = x 1 process (goal: close to 2x)", sprintf("%.2fx", speedup), ">= 1.8x",
+            sprintf("%.2f", speedup / 1.8), speedup >= 1.8 ? "PASS" : "MISS")
         print line
-        print "ratio: measured/goal for \">=\" goals, goal/measured for \"<\" goals; 1.00 or more meets the goal"
-        printf "%d of 4 goals missed\n", misses
-    }' "$out/intake_bench.out"
+        print "ratio: goal/measured for \"<\" goals, NumPy time / kechuang time against NumPy; 1.00 or more meets the goal"
+        printf "%d of 5 goals missed\n", misses
+    }' "$out/scoring_db.out" "$out/scoring_core.out"
+}
+
+commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unknown)"
+{
+    echo
+    echo "kechuang benchmark: $(nproc) cores, PostgreSQL 15 (fsync, synchronous_commit on)," \
+        "commit $commit, $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "load average before the run: $load_before (other work on this machine skews every figure)"
+    if s_run_part intake; then
+        echo
+        echo "kc-intake (group_max $group_max)"
+        awk -v one="$pg_one_row" -v multi="$pg_multi_row" -v copy="$pg_copy" -v clients="$clients" \
+            -v window="$window" -v copy_rows="$copy_rows" '
+        $1 == "figure" { figure[$2] = $3 }
+        function commas(x,    s, tail) {
+            s = sprintf("%.0f", x); tail = ""
+            while (length(s) > 3) {
+                tail = "," substr(s, length(s) - 2) tail
+                s = substr(s, 1, length(s) - 3)
+            }
+            return s tail
+        }
+        function row(what, measured, goal, ratio, mark) {
+            printf "%-52s %18s %14s %7s %5s\n", what, measured, goal, ratio, mark
+            if (mark == "MISS") misses++
+        }
+        function at_least(what, measured, text, goal, unit) {   # ratio = measured / goal
+            row(what, text, ">= " commas(goal) unit, sprintf("%.2f", measured / goal),
+                measured >= goal ? "PASS" : "MISS")
+        }
+        function at_most(what, measured, text, goal, unit) {    # ratio = goal / measured
+            row(what, text, "< " goal unit, sprintf("%.2f", goal / measured),
+                measured < goal ? "PASS" : "MISS")
+        }
+        END {
+            rate = figure["single_rate"]
+            line = "-----------------------------------------------------------------------------------------------------"
+            print line
+            row("figure", "measured", "goal", "ratio", "")
+            print line
+            row("pgbench: 1 row per transaction, " clients " clients", commas(one) " rows/s", "", "", "")
+            row("pgbench: prepared 100-row INSERT, " clients " clients", commas(multi) " rows/s", "", "", "")
+            row("COPY (psql \\copy of " commas(copy_rows) " rows, 1 client)", commas(copy) " rows/s", "", "", "")
+            at_least("kc-intake: single values, " clients " clients x " window " in flight",
+                     rate, commas(rate) " acks/s", 5 * one, "/s")
+            row("  = x pgbench 1-row rate (goal: group commit 5x)", sprintf("%.2fx", rate / one), ">= 5x", "", "")
+            row("  = x pgbench 100-row rate / x COPY rate", sprintf("%.3fx / %.3fx", rate / multi, rate / copy), "", "", "")
+            row("  writes per group commit (mean)", sprintf("%.1f", figure["single_group"]), "", "", "")
+            row("  acknowledgement latency p50", sprintf("%.2f ms", figure["single_p50"]), "", "", "")
+            at_most("  acknowledgement latency p99", figure["single_p99"],
+                    sprintf("%.2f ms", figure["single_p99"]), 20, " ms")
+            row("  acknowledgement latency p99.9", sprintf("%.2f ms", figure["single_p999"]), "", "", "")
+            for (name in figure) {
+                if (name !~ /^single_rate-w/)
+                    continue
+                w = substr(name, 14)
+                row("  with " clients " x " w " in flight instead: rate", commas(figure[name]) " acks/s",
+                    "", "", "")
+                row("  with " clients " x " w " in flight instead: p50 / p99",
+                    sprintf("%.1f / %.1f ms", figure["single_p50-w" w], figure["single_p99-w" w]),
+                    "", "", "")
+            }
+            at_most("kc-intake: national year, " commas(figure["national_values"]) " values in " \
+                    figure["national_requests"] " batches", figure["national_year"] / 1000,
+                    sprintf("%.0f ms", figure["national_year"]), 1, " s")
+            row("  biggest single batch (" commas(figure["national_biggest_values"]) " values)",
+                sprintf("%.0f ms", figure["national_biggest"]), "", "", "")
+            rss = figure["intake_peak_rss"] / 1024
+            at_most("kc-intake: peak RSS (VmHWM)", rss, sprintf("%.1f MiB", rss), 32, " MiB")
+            print line
+            print "ratio: measured/goal for \">=\" goals, goal/measured for \"<\" goals; 1.00 or more meets the goal"
+            printf "%d of 4 goals missed\n", misses
+        }' "$out/intake_bench.out"
+    fi
+    if s_run_part scoring; then
+        echo
+        echo "scoring"
+        s_scoring_table
+    fi
 } | tee "$out/summary.txt"

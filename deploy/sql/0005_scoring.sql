@@ -14,6 +14,11 @@
 -- transaction: a process killed mid-job leaves the job queued for another,
 -- and a job can have at most one run (scoring_run.job_id is unique).
 
+-- A scoring run reads the county-level divisions (level 3) of its years
+-- and the cities and provinces above them: this index spares it a scan of
+-- the ~41,000 townships (level 4) each time.
+CREATE INDEX division_above_township ON division (level) WHERE level <= 3;
+
 -- Base data: values that are not scored themselves but from which
 -- methodologies derive indicators (per 10,000 people, shares).
 ALTER TABLE indicator DROP CONSTRAINT indicator_kind_check;
@@ -66,6 +71,7 @@ BEGIN
             INSERT INTO scoring_methodology (code, framework, title_zh, first_year, last_year,
                                              source, sha256, loaded_by)
             VALUES (p_code, p_framework, p_title, p_first, p_last, p_source, p_sha, p_by);
+            PERFORM pg_notify('kc_scoring_rules', p_code); -- years may now be complete
             RETURN 'stored';
         END IF;
     ELSE
@@ -138,6 +144,8 @@ DECLARE
     framework_code text := indicator_framework_of(p_year);
     bad record;
 BEGIN
+    -- One sheet under one key at a time: a concurrent resend waits, then replays.
+    PERFORM pg_advisory_xact_lock(hashtext('rating:' || p_key));
     IF EXISTS (SELECT 1 FROM rating WHERE batch_key = p_key) THEN
         RETURN 0;
     END IF;
@@ -145,32 +153,48 @@ BEGIN
         RAISE EXCEPTION 'no indicator framework covers year %', p_year
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    SELECT r.n, r.county, r.indicator, r.score,
-           NOT division_valid_in(r.county, p_year) AS bad_county,
+    IF coalesce(cardinality(p_counties), 0) = 0
+       OR cardinality(p_counties) <> cardinality(p_indicators)
+       OR cardinality(p_counties) <> cardinality(p_raters)
+       OR cardinality(p_counties) <> cardinality(p_scores) THEN
+        RAISE EXCEPTION 'a ratings sheet needs one county, indicator, rater and score per row'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT r.n, r.county, r.indicator, r.rater, r.score,
+           NOT coalesce(division_valid_in(r.county, p_year), false) AS bad_county,
            i.code IS NULL AS bad_indicator,
-           i.code IS NOT NULL AND (r.score < i.min_value OR r.score > i.max_value) AS bad_score,
+           r.rater IS NULL OR r.rater !~ '^[A-Za-z0-9_.-]{1,64}$' AS bad_rater,
+           count(*) OVER (PARTITION BY r.county, r.indicator, r.rater) > 1 AS twice,
            i.min_value, i.max_value
       INTO bad
-      FROM unnest(p_counties, p_indicators, p_scores) WITH ORDINALITY
-           AS r(county, indicator, score, n)
+      FROM unnest(p_counties, p_indicators, p_raters, p_scores) WITH ORDINALITY
+           AS r(county, indicator, rater, score, n)
       LEFT JOIN indicator i ON i.framework = framework_code AND i.code = r.indicator
                             AND i.kind = 'qualitative'
-     WHERE NOT division_valid_in(r.county, p_year) OR i.code IS NULL
-        OR r.score < i.min_value OR r.score > i.max_value
-     ORDER BY r.n LIMIT 1;
-    IF FOUND THEN
-        IF bad.bad_county THEN
-            RAISE EXCEPTION 'row %: county "%" is not a division of %', bad.n, bad.county, p_year
-                USING ERRCODE = 'invalid_parameter_value';
-        ELSIF bad.bad_indicator THEN
-            RAISE EXCEPTION 'row %: "%" is not a rated (qualitative) indicator of %', bad.n,
-                            bad.indicator, framework_code
-                USING ERRCODE = 'invalid_parameter_value';
-        ELSE
-            RAISE EXCEPTION 'row %: score % is outside %..%', bad.n, bad.score, bad.min_value,
-                            bad.max_value
-                USING ERRCODE = 'numeric_value_out_of_range';
-        END IF;
+     ORDER BY (NOT coalesce(division_valid_in(r.county, p_year), false) OR i.code IS NULL
+               OR r.rater IS NULL OR r.rater !~ '^[A-Za-z0-9_.-]{1,64}$'
+               OR r.score IS NULL OR r.score < i.min_value OR r.score > i.max_value) DESC,
+              (count(*) OVER (PARTITION BY r.county, r.indicator, r.rater) > 1) DESC, r.n
+     LIMIT 1;
+    IF bad.bad_county THEN
+        RAISE EXCEPTION 'row %: county "%" is not a division of %', bad.n, bad.county, p_year
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF bad.bad_indicator THEN
+        RAISE EXCEPTION 'row %: "%" is not a rated (qualitative) indicator of %', bad.n,
+                        bad.indicator, framework_code
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF bad.bad_rater THEN
+        RAISE EXCEPTION 'row %: rater "%" must be 1-64 letters, digits, ".", "_" or "-"', bad.n,
+                        bad.rater
+            USING ERRCODE = 'invalid_parameter_value';
+    ELSIF bad.score IS NULL OR bad.score < bad.min_value OR bad.score > bad.max_value THEN
+        RAISE EXCEPTION 'row %: score % is outside %..%', bad.n, bad.score, bad.min_value,
+                        bad.max_value
+            USING ERRCODE = 'numeric_value_out_of_range';
+    ELSIF bad.twice THEN
+        RAISE EXCEPTION 'row %: rater "%" rates % of county % twice in this sheet', bad.n,
+                        bad.rater, bad.indicator, bad.county
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     INSERT INTO rating (county_code, year, indicator_code, rater, revision, score, batch_key,
                         recorded_by)
@@ -182,6 +206,8 @@ BEGIN
       FROM unnest(p_counties, p_indicators, p_raters, p_scores) AS r(county, indicator, rater, score);
     RETURN cardinality(p_counties);
 END $$;
+
+CREATE INDEX rating_by_batch ON rating (batch_key);
 
 CREATE TABLE scoring_job (
     id bigserial PRIMARY KEY,
@@ -204,6 +230,10 @@ CREATE TABLE scoring_job (
 CREATE INDEX scoring_job_queued ON scoring_job (id) WHERE state = 'queued';
 
 -- Queue a job, or find the one queued under the same key. Wakes the workers.
+-- Everything a request names is checked here, before a row is written:
+-- the scope (the country, or a province or city on the map), rules that
+-- exist and cover the year. A key already used for another request is
+-- refused rather than answered with a job that is not the one asked for.
 CREATE FUNCTION scoring_job_enqueue(p_key text, p_scope text, p_year int, p_methodology text,
                                     p_policy text, p_draws int, p_seed bigint, p_trigger text,
                                     p_by text, OUT job_id bigint, OUT replayed boolean)
@@ -211,21 +241,41 @@ LANGUAGE plpgsql AS $$
 DECLARE
     methodology_code text := coalesce(nullif(p_methodology, ''), scoring_methodology_for(p_year));
     policy_code text := coalesce(nullif(p_policy, ''), reward_policy_for(p_year));
+    known scoring_job%ROWTYPE;
 BEGIN
-    SELECT id INTO job_id FROM scoring_job WHERE idempotency_key = p_key;
+    SELECT * INTO known FROM scoring_job WHERE idempotency_key = p_key;
     IF FOUND THEN
+        IF known.scope_code <> p_scope OR known.year <> p_year
+           OR known.robustness_draws <> p_draws OR known.robustness_seed <> p_seed
+           OR (coalesce(p_methodology, '') <> '' AND known.methodology <> p_methodology)
+           OR (coalesce(p_policy, '') <> '' AND known.policy <> p_policy) THEN
+            RAISE EXCEPTION 'idempotency key "%" was used for another scoring request (job %)',
+                            p_key, known.id
+                USING HINT = 'use a new key for a new request';
+        END IF;
+        job_id := known.id;
         replayed := true;
         RETURN;
     END IF;
-    IF methodology_code IS NULL THEN
-        RAISE EXCEPTION 'no scoring methodology covers year %', p_year
-            USING ERRCODE = 'no_data_found',
-                  HINT = 'load one with kcctl methodology load FILE';
+    IF p_scope <> '000000' AND NOT EXISTS (
+           SELECT 1 FROM division WHERE code = p_scope AND level <= 2
+              AND valid_from < make_date(least(greatest(p_year, 1), 9998) + 1, 1, 1)
+              AND valid_to > make_date(least(greatest(p_year, 1), 9998), 1, 1)) THEN
+        RAISE EXCEPTION 'scope % is not a province or a city in %', p_scope, p_year
+            USING HINT = 'use 000000 for the whole country';
     END IF;
-    IF policy_code IS NULL THEN
-        RAISE EXCEPTION 'no reward policy covers year %', p_year
-            USING ERRCODE = 'no_data_found',
-                  HINT = 'load one with kcctl rewards load FILE';
+    IF methodology_code IS NULL
+       OR NOT EXISTS (SELECT 1 FROM scoring_methodology WHERE code = methodology_code
+                         AND p_year BETWEEN first_year AND last_year) THEN
+        RAISE EXCEPTION 'no scoring methodology % covers year %', coalesce(methodology_code, ''),
+                        p_year
+            USING HINT = 'load one with kcctl methodology load FILE, or name one that covers it';
+    END IF;
+    IF policy_code IS NULL
+       OR NOT EXISTS (SELECT 1 FROM reward_policy WHERE code = policy_code
+                         AND p_year BETWEEN first_year AND last_year) THEN
+        RAISE EXCEPTION 'no reward policy % covers year %', coalesce(policy_code, ''), p_year
+            USING HINT = 'load one with kcctl rewards load FILE, or name one that covers it';
     END IF;
     INSERT INTO scoring_job (idempotency_key, scope_code, year, methodology, policy,
                              robustness_draws, robustness_seed, trigger, requested_by)
@@ -266,8 +316,13 @@ CREATE INDEX scoring_run_by_year ON scoring_run (scope_code, year);
 CREATE TRIGGER scoring_run_append_only BEFORE UPDATE OR DELETE ON scoring_run
     FOR EACH ROW EXECUTE FUNCTION kc_refuse_change();
 
+-- Results and awards have no foreign key to scoring_run: they are only
+-- written by kc-scoring (scoring_db_store_run), by COPY in the same
+-- transaction as their run row and with its id, and scoring_run is
+-- append-only, so the check could never fail; it would cost a third of
+-- storing a country's results (one lookup and row lock per county).
 CREATE TABLE scoring_result (
-    run_id bigint NOT NULL REFERENCES scoring_run,
+    run_id bigint NOT NULL,        -- scoring_run.id
     county_code text NOT NULL,
     total int NOT NULL,            -- centipoints: 8012 = 80.12
     class char(1) NOT NULL CHECK (class IN ('A', 'B', 'C')),
@@ -281,7 +336,7 @@ CREATE TABLE scoring_result (
 );
 
 CREATE TABLE scoring_award (
-    run_id bigint NOT NULL REFERENCES scoring_run,
+    run_id bigint NOT NULL,        -- scoring_run.id (no foreign key: see scoring_result)
     county_code text NOT NULL,
     position int NOT NULL,
     rule text NOT NULL,

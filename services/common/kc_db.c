@@ -18,9 +18,11 @@ PGconn *kc_db_connect(const char *conninfo, const char *who, kc_error_t *error)
                           "dbname",           "application_name",
                           "options",          NULL};
     const char *values[] = {
-        "5",      "1", "30",
-        "10",     "3", "30000",
-        conninfo, who, "-c TimeZone=UTC -c statement_timeout=60000 -c synchronous_commit=on",
+        "5", "1", "30", "10", "3", "30000", conninfo, who,
+        /* the server side of keepalives too: a worker machine that dies
+         * while holding a scoring job frees it in a minute, not in hours */
+        "-c TimeZone=UTC -c statement_timeout=60000 -c synchronous_commit=on"
+        " -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3",
         NULL};
     PGconn *conn = PQconnectdbParams(keys, values, 1);
     if (!conn || PQstatus(conn) != CONNECTION_OK) {

@@ -14,6 +14,12 @@
  *  keys and a step order that makes no sense all go into the caller's
  *  kc_errors_t with a "section.key" field path, so whoever edits the file
  *  sees everything wrong with it at once.
+ *
+ *  libinih reads at most 199 bytes a line and reads the rest as a line of
+ *  its own, so the tail of a long comment ("...; cap = 5000") would set a
+ *  key nobody sees. Lines over S_LINE_MAX bytes are therefore reported and
+ *  the file is not handed to libinih at all (the methodology's reader
+ *  does the same).
  */
 #include <errno.h>
 #include <limits.h>
@@ -23,11 +29,15 @@
 
 #include <ini.h>
 
+#include "kc/kc_check.h"
 #include "scoring/rewards.h"
 
 /* The largest amount a file may state, in 万元: far above any real award,
  * and small enough that a year's sum of awards cannot overflow an int. */
 #define S_AMOUNT_MAX 1000000
+
+/* Bytes a line may hold: libinih reads 199 with its newline (README-rewards.md). */
+#define S_LINE_MAX 196
 
 typedef enum {
     S_KIND_TEXT,      /* a string copied into a fixed buffer */
@@ -132,6 +142,19 @@ static void s_set_text(s_parse_t *self, const s_key_t *key, const char *path, co
                       key->size - 1);
         return;
     }
+    if (kc_utf8_length(value) < 0) {
+        kc_errors_add(self->errors, KC_ERR_INVALID_UTF8, path, "'%s' is not valid UTF-8",
+                      key->name);
+        return;
+    }
+    /* The code goes into the tab-separated snapshot of every run (snapshot.h). */
+    if (key->offset == offsetof(sc_reward_policy_t, code) &&
+        strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789-._") != length) {
+        kc_errors_add(self->errors, KC_ERR_INVALID_FORMAT, path,
+                      "code '%s' may hold only lower-case letters, digits, '-', '.' and '_'",
+                      value);
+        return;
+    }
     memcpy((char *)self->policy + key->offset, value, length + 1);
 }
 
@@ -230,6 +253,28 @@ static void s_check_whole(s_parse_t *self)
                       p->rank_big_step);
 }
 
+/* Lines libinih would cut, each reported; the number of them. */
+static size_t s_check_lines(const char *text, size_t size, kc_errors_t *errors)
+{
+    size_t found = 0;
+    size_t at = size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* libinih skips a BOM */
+    for (int number = 1; at < size; number++) {
+        const char *newline = memchr(text + at, '\n', size - at);
+        size_t length = newline ? (size_t)(newline - (text + at)) : size - at;
+        if (length > S_LINE_MAX) {
+            found++;
+            kc_error_t *e =
+                kc_errors_add(errors, KC_ERR_TOO_LONG, NULL,
+                              "line %d is %zu bytes long, at most %d", number, length, S_LINE_MAX);
+            if (e)
+                kc_error_hint(e, "split the comment or shorten the value (a Chinese character "
+                                 "takes 3 bytes)");
+        }
+        at += length + 1;
+    }
+    return found;
+}
+
 static void s_defaults(sc_reward_policy_t *out)
 {
     memset(out, 0, sizeof *out);
@@ -252,6 +297,8 @@ int rewards_parse(const char *text, size_t size, sc_reward_policy_t *out, kc_err
         kc_errors_add(errors, KC_ERR_INPUT, NULL, "reward policy contains a NUL byte");
         return -1;
     }
+    if (s_check_lines(text, size, errors) > 0)
+        return -1;
     /* libinih reads a NUL-terminated string; the caller's text need not be. */
     char *copy = malloc(size + 1);
     if (!copy) {

@@ -136,7 +136,7 @@ static int s_robustness(sc_run_t *self, kc_error_t *error)
 static void s_json_double(text_buffer_t *out, double value)
 {
     if (isfinite(value))
-        text_buffer_append(out, "%.17g", value);
+        text_buffer_append_double(out, value); /* as "%.17g" */
     else
         text_buffer_append(out, "null");
 }

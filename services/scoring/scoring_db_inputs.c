@@ -1,9 +1,13 @@
 /*  scoring_db_inputs: the stored rules and the input snapshot of a run.
  *
- *  Three queries build a snapshot whatever its size: the counties of the
- *  scope for each year, the values in force for every input, and the
- *  ratings in force for rated inputs. Rows are placed by binary search on
- *  the county code, so the cost is linear in the rows read.
+ *  Three queries build a snapshot whatever its size: every value of the
+ *  scope (whose years are the years of the snapshot), the counties of the
+ *  scope in each of those years, and the ratings of rated inputs. Rows are
+ *  placed by binary search on the county code, so the cost is linear in
+ *  the rows read. Scoring the whole country reads ~100,000 rows; the
+ *  server neither sorts nor aggregates them (the latest revision of a
+ *  value and the median of the raters are taken here), and values and
+ *  ratings come in binary, so no number is printed and parsed on the way.
  */
 #include "scoring/scoring_db.h"
 
@@ -102,30 +106,33 @@ static const char *s_values_sql =
     "   AND ($3 = '' OR (county_code >= $3 AND county_code <= $3 || '999999'"
     "                    AND left(county_code, length($3)) = $3))";
 
-/* The counties of each year, as division_counties_in() gives them (written
- * out here so that one scan serves every year: the function is not
- * inlined), with the name of the division above each. */
+/* The counties of each year as division_counties_in() gives them, and
+ * the divisions above them (cities, provinces) with their names: written
+ * out so that one index scan serves every year (the function is not
+ * inlined, and a join per county costs more than a lookup here). */
 static const char *s_counties_sql =
-    "SELECT DISTINCT ON (y.year, d.code) y.year, d.code, d.name, d.parent_code,"
-    "       coalesce(c.name, '')"
+    "SELECT DISTINCT ON (y.year, d.code) y.year, d.code, d.name, d.parent_code"
     "  FROM unnest($1::int[]) AS y(year)"
     "  JOIN division d ON d.level = 3 AND d.valid_from < make_date(y.year + 1, 1, 1)"
     "                 AND d.valid_to > make_date(y.year, 1, 1)"
-    "  LEFT JOIN division c ON c.code = d.parent_code"
-    "        AND c.valid_from < make_date(y.year + 1, 1, 1) AND c.valid_to > make_date(y.year, 1, 1)"
     " WHERE ($2 = '' OR left(d.code, length($2)) = $2) AND NOT (d.is_zone AND $3::boolean)"
-    " ORDER BY y.year, d.code, d.valid_from DESC, c.valid_from DESC";
+    " ORDER BY y.year, d.code, d.valid_from DESC";
 
-/* Every revision of every rating, in primary-key order (no sort): rows of
- * one county, year and item are adjacent, and within them the rows of one
- * rater, the latest revision last. */
+static const char *s_parents_sql =
+    "SELECT DISTINCT ON (y.year, d.code) y.year, d.code, d.name"
+    "  FROM unnest($1::int[]) AS y(year)"
+    "  JOIN division d ON d.level < 3 AND d.valid_from < make_date(y.year + 1, 1, 1)"
+    "                 AND d.valid_to > make_date(y.year, 1, 1)"
+    " ORDER BY y.year, d.code, d.valid_from DESC";
+
+/* Every revision of every rating, unsorted: the latest score of each
+ * rater and the median are taken while placing. */
 static const char *s_ratings_sql =
     "SELECT year, county_code, indicator_code, rater, revision, score FROM rating"
     " WHERE year BETWEEN $1 AND $2"
     "   AND ($3 = '' OR (county_code >= $3 AND county_code <= $3 || '999999'"
     "                    AND left(county_code, length($3)) = $3))"
-    "   AND indicator_code = ANY($4::text[])"
-    " ORDER BY county_code, year, indicator_code, rater, revision";
+    "   AND indicator_code = ANY($4::text[])";
 
 static PGresult *s_query(PGconn *conn, const char *sql, int n, const char *const *params,
                          int binary, const char *what, kc_error_t *error)
@@ -142,8 +149,8 @@ static PGresult *s_query(PGconn *conn, const char *sql, int n, const char *const
 static int32_t s_int4(const PGresult *result, int row, int column)
 {
     const unsigned char *bytes = (const unsigned char *)PQgetvalue(result, row, column);
-    return (int32_t)((uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 |
-                     (uint32_t)bytes[2] << 8 | (uint32_t)bytes[3]);
+    return (int32_t)((uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 |
+                     (uint32_t)bytes[3]);
 }
 
 static double s_float8(const PGresult *result, int row, int column)
@@ -170,20 +177,37 @@ static sc_year_input_t *s_year_of(sc_snapshot_t *snapshot, int year)
     return NULL;
 }
 
+/* Where rows go: the county found last is remembered, since rows come
+ * in the order they were stored, mostly a county at a time. */
+typedef struct {
+    const sc_methodology_t *m;
+    sc_snapshot_t *snapshot;
+    int year_number;       /* of the last lookup */
+    char code[8];          /* of the last lookup */
+    sc_year_input_t *year; /* its result: NULL when absent */
+    long county;           /* index in year->counties, -1 when absent */
+} s_placer_t;
+
 /* The cell of (year, county, input) in the snapshot, or -1 when the year
  * is not read or the county is not in the scope's map that year (intake
  * refuses those). */
-static long s_cell(const sc_methodology_t *m, sc_snapshot_t *snapshot, int year_number,
-                   const char *code, int input, sc_year_input_t **year)
+static long s_cell(s_placer_t *self, int year_number, const char *code, int input,
+                   sc_year_input_t **year)
 {
-    *year = s_year_of(snapshot, year_number);
-    if (!*year)
+    if (year_number != self->year_number || strncmp(code, self->code, sizeof self->code) != 0) {
+        self->year_number = year_number;
+        snprintf(self->code, sizeof self->code, "%s", code);
+        self->year = s_year_of(self->snapshot, year_number);
+        const sc_county_t *county =
+            self->year ? bsearch(code, self->year->counties, self->year->n_counties, sizeof *county,
+                                 s_compare_county)
+                       : NULL;
+        self->county = county ? (long)(county - self->year->counties) : -1;
+    }
+    *year = self->year;
+    if (self->county < 0)
         return -1;
-    const sc_county_t *county = bsearch(code, (*year)->counties, (*year)->n_counties,
-                                        sizeof *county, s_compare_county);
-    if (!county)
-        return -1;
-    return (long)((size_t)(county - (*year)->counties) * m->n_inputs + (size_t)input);
+    return self->county * (long)self->m->n_inputs + input;
 }
 
 /* The years of the rows (binary year in column 0), ascending. */
@@ -205,6 +229,48 @@ static void s_years_of_rows(const PGresult *values, int first, int last, sc_snap
     free(seen);
 }
 
+/* The name of the division `code` in the rows [first, end) of parents
+ * (sorted by code), "" when it has none. */
+static const char *s_parent_name(const PGresult *parents, int first, int end, const char *code)
+{
+    while (first < end) {
+        int middle = first + (end - first) / 2,
+            order = strcmp(code, PQgetvalue(parents, middle, 1));
+        if (order == 0)
+            return PQgetvalue(parents, middle, 2);
+        if (order < 0)
+            end = middle;
+        else
+            first = middle + 1;
+    }
+    return "";
+}
+
+/* Rows of one year (text column 0) from *row on; *row moves past them. */
+static int s_rows_of_year(const PGresult *result, int year, int *row)
+{
+    int first = *row;
+    while (*row < PQntuples(result) && kc_db_int(result, *row, 0) == year)
+        (*row)++;
+    return first;
+}
+
+static void s_fill_counties(sc_year_input_t *year, size_t n_inputs, const PGresult *counties,
+                            int *row, const PGresult *parents, int *parent_row)
+{
+    int first = s_rows_of_year(counties, year->year, row);
+    int parent_first = s_rows_of_year(parents, year->year, parent_row);
+    snapshot_year_init(year, year->year, (size_t)(*row - first), n_inputs);
+    for (int r = first; r < *row; r++) {
+        sc_county_t *county = &year->counties[r - first];
+        snprintf(county->code, sizeof county->code, "%s", PQgetvalue(counties, r, 1));
+        snprintf(county->name, sizeof county->name, "%s", PQgetvalue(counties, r, 2));
+        snprintf(county->city_code, sizeof county->city_code, "%s", PQgetvalue(counties, r, 3));
+        snprintf(county->city_name, sizeof county->city_name, "%s",
+                 s_parent_name(parents, parent_first, *parent_row, PQgetvalue(counties, r, 3)));
+    }
+}
+
 static int s_read_counties(PGconn *conn, const sc_methodology_t *m, const char *prefix,
                            sc_snapshot_t *out, kc_error_t *error)
 {
@@ -217,29 +283,18 @@ static int s_read_counties(PGconn *conn, const sc_methodology_t *m, const char *
         return kc_error_set(error, KC_ERR_OUT_OF_RANGE, "year", "too many years to score");
     memcpy(years + used, "}", 2);
     const char *params[3] = {years, prefix, m->exclude_zones ? "true" : "false"};
-    PGresult *result = s_query(conn, s_counties_sql, 3, params, 0, "reading the counties", error);
-    if (!result)
+    PGresult *counties = s_query(conn, s_counties_sql, 3, params, 0, "reading the counties", error);
+    if (!counties)
         return -1;
-    for (int start = 0, end = 0; start <= PQntuples(result); start = end) {
-        (void)start;
-        break;
+    PGresult *parents = s_query(conn, s_parents_sql, 1, params, 0, "reading the cities", error);
+    if (!parents) {
+        PQclear(counties);
+        return -1;
     }
-    int row = 0;
-    for (size_t y = 0; y < out->n_years; y++) {
-        sc_year_input_t *year = &out->years[y];
-        int first = row;
-        while (row < PQntuples(result) && kc_db_int(result, row, 0) == year->year)
-            row++;
-        snapshot_year_init(year, year->year, (size_t)(row - first), m->n_inputs);
-        for (int r = first; r < row; r++) {
-            sc_county_t *county = &year->counties[r - first];
-            snprintf(county->code, sizeof county->code, "%s", PQgetvalue(result, r, 1));
-            snprintf(county->name, sizeof county->name, "%s", PQgetvalue(result, r, 2));
-            snprintf(county->city_code, sizeof county->city_code, "%s", PQgetvalue(result, r, 3));
-            snprintf(county->city_name, sizeof county->city_name, "%s", PQgetvalue(result, r, 4));
-        }
-    }
-    PQclear(result);
+    for (int y = 0, row = 0, parent_row = 0; y < (int)out->n_years; y++)
+        s_fill_counties(&out->years[y], m->n_inputs, counties, &row, parents, &parent_row);
+    PQclear(counties);
+    PQclear(parents);
     return 0;
 }
 
@@ -256,13 +311,13 @@ static void s_place_values(const sc_methodology_t *m, sc_snapshot_t *snapshot,
         if (!revisions[y])
             abort();
     }
+    s_placer_t placer = {.m = m, .snapshot = snapshot};
     for (int row = 0; row < PQntuples(values); row++) {
         int input = methodology_input_index(m, PQgetvalue(values, row, 2));
         if (input < 0 || m->input_qualitative[input])
             continue;
         sc_year_input_t *year = NULL;
-        long at = s_cell(m, snapshot, s_int4(values, row, 0), PQgetvalue(values, row, 1), input,
-                         &year);
+        long at = s_cell(&placer, s_int4(values, row, 0), PQgetvalue(values, row, 1), input, &year);
         int32_t revision = s_int4(values, row, 3);
         int32_t *seen = at < 0 ? NULL : &revisions[year - snapshot->years][at];
         if (!seen || revision <= *seen)
@@ -276,40 +331,76 @@ static void s_place_values(const sc_methodology_t *m, sc_snapshot_t *snapshot,
     free(revisions);
 }
 
-static int s_same_item(const PGresult *result, int a, int b)
+/* Scores of one cell's rows: the latest revision of each rater. */
+static size_t s_rater_scores(const PGresult *result, const int *rows, size_t n, double *scores)
 {
-    return s_int4(result, a, 0) == s_int4(result, b, 0) &&
-           strcmp(PQgetvalue(result, a, 1), PQgetvalue(result, b, 1)) == 0 &&
-           strcmp(PQgetvalue(result, a, 2), PQgetvalue(result, b, 2)) == 0;
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        int latest = 1;
+        for (size_t j = 0; j < n && latest; j++)
+            if (j != i &&
+                strcmp(PQgetvalue(result, rows[j], 3), PQgetvalue(result, rows[i], 3)) == 0 &&
+                s_int4(result, rows[j], 4) > s_int4(result, rows[i], 4))
+                latest = 0;
+        if (latest)
+            scores[kept++] = s_float8(result, rows[i], 5);
+    }
+    return kept;
 }
 
 /* Each county, year and item: the latest score of each rater, then their
- * median when there are enough raters. */
+ * median when there are enough raters. Rows are bucketed by cell (a
+ * counting sort), so nothing is sorted. */
 static void s_place_ratings(const sc_methodology_t *m, sc_snapshot_t *snapshot,
                             const PGresult *result)
 {
-    int rows = PQntuples(result);
-    double *scores = calloc((size_t)rows + 1, sizeof *scores);
-    if (!scores)
+    size_t rows = (size_t)PQntuples(result), cells = 0;
+    size_t *year_offset = calloc(snapshot->n_years + 1, sizeof *year_offset);
+    long *cell = calloc(rows + 1, sizeof *cell);
+    int *order = calloc(rows + 1, sizeof *order);
+    double *scores = calloc(rows + 1, sizeof *scores);
+    if (!year_offset || !cell || !order || !scores)
         abort();
-    for (int start = 0, end = 0; start < rows; start = end) {
-        size_t n = 0;
-        for (end = start; end < rows && s_same_item(result, end, start); end++)
-            if (end + 1 == rows || !s_same_item(result, end + 1, start) ||
-                strcmp(PQgetvalue(result, end + 1, 3), PQgetvalue(result, end, 3)) != 0)
-                scores[n++] = s_float8(result, end, 5); /* the rater's last revision */
-        int input = methodology_input_index(m, PQgetvalue(result, start, 2));
-        if (input < 0 || (int)n < m->input_min_raters[input])
-            continue; /* too few raters: the item has no value (the missing rule decides) */
+    for (size_t y = 0; y < snapshot->n_years; y++)
+        year_offset[y + 1] = year_offset[y] + snapshot->years[y].n_counties * m->n_inputs;
+    cells = year_offset[snapshot->n_years];
+    size_t *start = calloc(cells + 2, sizeof *start);
+    if (!start)
+        abort();
+    s_placer_t placer = {.m = m, .snapshot = snapshot};
+    for (size_t row = 0; row < rows; row++) {
+        int input = methodology_input_index(m, PQgetvalue(result, (int)row, 2));
         sc_year_input_t *year = NULL;
-        long at = s_cell(m, snapshot, s_int4(result, start, 0), PQgetvalue(result, start, 1),
-                         input, &year);
-        if (at < 0)
-            continue;
-        year->values[at] = engine_median(scores, n);
-        year->present[at] = 1;
+        long at = input < 0 ? -1
+                            : s_cell(&placer, s_int4(result, (int)row, 0),
+                                     PQgetvalue(result, (int)row, 1), input, &year);
+        cell[row] = at < 0 ? -1 : (long)year_offset[year - snapshot->years] + at;
+        if (cell[row] >= 0)
+            start[cell[row] + 2]++;
     }
+    for (size_t c = 2; c < cells + 2; c++)
+        start[c] += start[c - 1];
+    for (size_t row = 0; row < rows; row++)
+        if (cell[row] >= 0)
+            order[start[cell[row] + 1]++] = (int)row;
+    for (size_t y = 0; y < snapshot->n_years; y++) {
+        sc_year_input_t *year = &snapshot->years[y];
+        for (size_t at = 0; at < year->n_counties * m->n_inputs; at++) {
+            size_t c = year_offset[y] + at, n = start[c + 1] - start[c];
+            if (n == 0)
+                continue;
+            n = s_rater_scores(result, order + start[c], n, scores);
+            if ((int)n < m->input_min_raters[at % m->n_inputs])
+                continue; /* too few raters: the item has no value (the missing rule decides) */
+            year->values[at] = engine_median(scores, n);
+            year->present[at] = 1;
+        }
+    }
+    free(start);
     free(scores);
+    free(order);
+    free(cell);
+    free(year_offset);
 }
 
 /* "{I15,I16,I17}": the rated inputs. */
@@ -334,7 +425,7 @@ static int s_read_scope_name(PGconn *conn, sc_snapshot_t *out, kc_error_t *error
     PGresult *result = s_query(conn,
                                "SELECT name FROM division WHERE code = $1 AND level <= 2"
                                " ORDER BY valid_from DESC LIMIT 1",
-                               1, params, "reading the scope", error);
+                               1, params, 0, "reading the scope", error);
     if (!result)
         return -1;
     int found = PQntuples(result) == 1;

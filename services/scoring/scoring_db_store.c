@@ -3,9 +3,10 @@
  *  The run row (with its snapshot text and canonical JSON), one result row
  *  per county, one row per award, the ScoringResultsReady and
  *  RewardsComputed events in the node's event log, and the job marked
- *  done: four statements, each sending whole columns as array literals so
- *  the cost does not grow with round trips. scoring_run.job_id is unique,
- *  so a second commit for the same job is impossible.
+ *  done: a fixed number of statements whatever the number of counties (the
+ *  results and the awards go by COPY), so the cost does not grow with
+ *  round trips. scoring_run.job_id is unique, so a second commit for the
+ *  same job is impossible.
  */
 #include "scoring/scoring_db.h"
 
@@ -17,22 +18,67 @@
 #include "kc/v1/events.pb-c.h"
 #include "scoring/text_buffer.h"
 
-/* Append one element of a text[] literal, quoted and escaped. */
-static void s_array_string(text_buffer_t *out, const char *text, int first)
+/* A text field of a COPY row, escaped (COPY's text format). */
+static void s_copy_text(text_buffer_t *out, const char *text)
 {
-    text_buffer_append(out, "%s\"", first ? "" : ",");
-    for (const char *at = text; *at; at++)
-        text_buffer_append(out, (*at == '"' || *at == '\\') ? "\\%c" : "%c", *at);
-    text_buffer_append(out, "\"");
+    const char *plain = text;
+    for (const char *at = text;; at++) {
+        const char *escape = *at == '\\'   ? "\\\\"
+                             : *at == '\t' ? "\\t"
+                             : *at == '\n' ? "\\n"
+                             : *at == '\r' ? "\\r"
+                                           : NULL;
+        if (!escape && *at)
+            continue;
+        if (at > plain)
+            text_buffer_append(out, "%.*s", (int)(at - plain), plain);
+        if (!*at)
+            return;
+        text_buffer_append(out, "%s", escape);
+        plain = at + 1;
+    }
 }
 
-/* An int[] literal of n values, itself quoted as one text[] element. */
-static void s_array_ints(text_buffer_t *out, const int32_t *values, size_t n, int first)
+/* An int[] field of a COPY row: {1,2,3}. */
+static void s_copy_ints(text_buffer_t *out, const int32_t *values, size_t n)
 {
-    text_buffer_append(out, "%s\"{", first ? "" : ",");
-    for (size_t i = 0; i < n; i++)
-        text_buffer_append(out, "%s%d", i ? "," : "", (int)values[i]);
-    text_buffer_append(out, "}\"");
+    text_buffer_append(out, "\t{");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            text_buffer_append(out, ",");
+        text_buffer_append_int(out, values[i]);
+    }
+    text_buffer_append(out, "}");
+}
+
+static void s_copy_int(text_buffer_t *out, long long value)
+{
+    text_buffer_append(out, "\t");
+    text_buffer_append_int(out, value);
+}
+
+/* COPY rows into a table, inside the caller's transaction. */
+static int s_copy(PGconn *conn, const char *sql, const text_buffer_t *rows, const char *what,
+                  kc_error_t *error)
+{
+    PGresult *result = PQexec(conn, sql);
+    if (PQresultStatus(result) != PGRES_COPY_IN) {
+        kc_db_check(conn, result, what, error);
+        PQclear(result);
+        return -1;
+    }
+    PQclear(result);
+    int sent = (rows->size == 0 || PQputCopyData(conn, rows->text, (int)rows->size) == 1) &&
+               PQputCopyEnd(conn, NULL) == 1;
+    int rc = 0;
+    while ((result = PQgetResult(conn)) != NULL) { /* the COPY's result, then NULL */
+        if (rc == 0 && kc_db_check(conn, result, what, error))
+            rc = -1;
+        PQclear(result);
+    }
+    if (rc == 0 && !sent)
+        rc = kc_error_set(error, KC_ERR_DB_UNAVAILABLE, what, "%s: %s", what, PQerrorMessage(conn));
+    return rc;
 }
 
 static const char *s_run_sql =
@@ -71,82 +117,61 @@ static int s_insert_run(PGconn *conn, int64_t job_id, const sc_run_t *run, const
     return 0;
 }
 
+/* Results and awards go by COPY: a country of ~3,000 counties is one
+ * round trip each, and the server parses every field once. */
 static const char *s_results_sql =
-    "INSERT INTO scoring_result (run_id, county_code, total, class, rank, rank_in_city,"
-    "  subtotals, points, flags, reward)"
-    " SELECT $1, r.code, r.total, r.class, r.rank, r.city_rank, r.subtotals::int[],"
-    "        r.points::int[], r.flags::int[], r.reward"
-    "   FROM unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::int[], $7::text[],"
-    "               $8::text[], $9::text[], $10::int[])"
-    "        AS r(code, total, class, rank, city_rank, subtotals, points, flags, reward)";
+    "COPY scoring_result (run_id, county_code, total, class, rank, rank_in_city, subtotals,"
+    " points, flags, reward) FROM STDIN";
 
-static int s_insert_results(PGconn *conn, const char *run_id, const sc_run_t *run,
-                            kc_error_t *error)
+static int s_insert_results(PGconn *conn, int64_t run_id, const sc_run_t *run, kc_error_t *error)
 {
-    text_buffer_t columns[9];
-    memset(columns, 0, sizeof columns);
-    for (int i = 0; i < 9; i++)
-        text_buffer_append(&columns[i], "{");
+    text_buffer_t rows = {0};
     size_t k = run->m->n_indicators;
     for (size_t c = 0; c < run->input->n_counties; c++) {
         const sc_county_result_t *result = &run->result->counties[c];
-        const char *comma = c ? "," : "";
         int32_t flags[SC_MAX_INDICATORS];
         for (size_t i = 0; i < k; i++)
             flags[i] = result->flags[i];
-        s_array_string(&columns[0], run->input->counties[c].code, c == 0);
-        text_buffer_append(&columns[1], "%s%d", comma, (int)result->total);
-        text_buffer_append(&columns[2], "%s%c", comma, result->klass);
-        text_buffer_append(&columns[3], "%s%d", comma, result->rank);
-        text_buffer_append(&columns[4], "%s%d", comma, result->rank_in_city);
-        s_array_ints(&columns[5], result->subtotal, run->m->n_primaries, c == 0);
-        s_array_ints(&columns[6], result->points, k, c == 0);
-        s_array_ints(&columns[7], flags, k, c == 0);
-        text_buffer_append(&columns[8], "%s%d", comma, run->awards[c].total);
+        text_buffer_append_int(&rows, run_id);
+        text_buffer_append(&rows, "\t");
+        s_copy_text(&rows, run->input->counties[c].code);
+        s_copy_int(&rows, result->total);
+        text_buffer_append(&rows, "\t%c", result->klass);
+        s_copy_int(&rows, result->rank);
+        s_copy_int(&rows, result->rank_in_city);
+        s_copy_ints(&rows, result->subtotal, run->m->n_primaries);
+        s_copy_ints(&rows, result->points, k);
+        s_copy_ints(&rows, flags, k);
+        s_copy_int(&rows, run->awards[c].total);
+        text_buffer_append(&rows, "\n");
     }
-    const char *params[10] = {run_id};
-    for (int i = 0; i < 9; i++) {
-        text_buffer_append(&columns[i], "}");
-        params[i + 1] = columns[i].text;
-    }
-    int rc =
-        kc_db_run(conn, s_results_sql, 10, params, NULL, NULL, "storing the results", NULL, error);
-    for (int i = 0; i < 9; i++)
-        text_buffer_release(&columns[i]);
+    int rc = s_copy(conn, s_results_sql, &rows, "storing the results", error);
+    text_buffer_release(&rows);
     return rc;
 }
 
 static const char *s_awards_sql =
-    "INSERT INTO scoring_award (run_id, county_code, position, rule, amount, reason)"
-    " SELECT $1, a.code, a.position, a.rule, a.amount, a.reason"
-    "   FROM unnest($2::text[], $3::int[], $4::text[], $5::int[], $6::text[])"
-    "        AS a(code, position, rule, amount, reason)";
+    "COPY scoring_award (run_id, county_code, position, rule, amount, reason) FROM STDIN";
 
-static int s_insert_awards(PGconn *conn, const char *run_id, const sc_run_t *run, kc_error_t *error)
+static int s_insert_awards(PGconn *conn, int64_t run_id, const sc_run_t *run, kc_error_t *error)
 {
-    text_buffer_t columns[5];
-    memset(columns, 0, sizeof columns);
-    for (int i = 0; i < 5; i++)
-        text_buffer_append(&columns[i], "{");
-    int first = 1;
+    text_buffer_t rows = {0};
     for (size_t c = 0; c < run->input->n_counties; c++)
-        for (size_t a = 0; a < run->awards[c].n_awards; a++, first = 0) {
+        for (size_t a = 0; a < run->awards[c].n_awards; a++) {
             const sc_award_t *award = &run->awards[c].awards[a];
-            s_array_string(&columns[0], run->input->counties[c].code, first);
-            text_buffer_append(&columns[1], "%s%zu", first ? "" : ",", a + 1);
-            s_array_string(&columns[2], award->rule, first);
-            text_buffer_append(&columns[3], "%s%d", first ? "" : ",", award->amount);
-            s_array_string(&columns[4], award->reason, first);
+            text_buffer_append_int(&rows, run_id);
+            text_buffer_append(&rows, "\t");
+            s_copy_text(&rows, run->input->counties[c].code);
+            s_copy_int(&rows, (long long)a + 1);
+            text_buffer_append(&rows, "\t");
+            s_copy_text(&rows, award->rule);
+            s_copy_int(&rows, award->amount);
+            text_buffer_append(&rows, "\t");
+            s_copy_text(&rows, award->reason);
+            text_buffer_append(&rows, "\n");
         }
-    const char *params[6] = {run_id};
-    for (int i = 0; i < 5; i++) {
-        text_buffer_append(&columns[i], "}");
-        params[i + 1] = columns[i].text;
-    }
-    int rc =
-        kc_db_run(conn, s_awards_sql, 6, params, NULL, NULL, "storing the awards", NULL, error);
-    for (int i = 0; i < 5; i++)
-        text_buffer_release(&columns[i]);
+    int rc = s_copy(conn, s_awards_sql, &rows, "storing the awards", error);
+    text_buffer_release(&rows);
     return rc;
 }
 
@@ -208,12 +233,10 @@ int scoring_db_store_run(PGconn *conn, int64_t job_id, const sc_run_t *run,
         flagged += run->result->counties[c].flag_count;
     if (s_insert_run(conn, job_id, run, snapshot_text, worker, elapsed_ms, flagged, run_id, error))
         return -1;
-    char run_text[24], job_text[24];
-    snprintf(run_text, sizeof run_text, "%lld", (long long)*run_id);
+    char job_text[24];
     snprintf(job_text, sizeof job_text, "%lld", (long long)job_id);
     const char *params[1] = {job_text};
-    if (s_insert_results(conn, run_text, run, error) ||
-        s_insert_awards(conn, run_text, run, error) ||
+    if (s_insert_results(conn, *run_id, run, error) || s_insert_awards(conn, *run_id, run, error) ||
         s_events(conn, job_id, *run_id, run, flagged, node, error) ||
         kc_db_run(conn,
                   "UPDATE scoring_job SET state = 'done', finished_at = now()"

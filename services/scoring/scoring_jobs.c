@@ -167,29 +167,86 @@ static void s_hold(void)
     }
 }
 
-static const char *s_claim_sql = "UPDATE scoring_job SET attempts = attempts + 1"
-                                 " WHERE id = (SELECT id FROM scoring_job WHERE state = 'queued'"
-                                 "              ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)"
-                                 " RETURNING id, attempts";
+/* A job is claimed with a session advisory lock on its id: only the
+ * process holding it counts an attempt and works on the job, and the lock
+ * goes with the connection if the process dies. The attempt is counted in
+ * its own transaction first, so a job that crashes every process that
+ * takes it is recognised and failed. */
+static const char *s_candidates_sql =
+    "SELECT id FROM scoring_job WHERE state = 'queued' ORDER BY id LIMIT 16";
+
+static const char *s_try_sql = "SELECT pg_try_advisory_lock(19267, $1::int)";
+static const char *s_unlock_sql = "SELECT pg_advisory_unlock(19267, $1::int)";
+
+static const char *s_count_sql = "UPDATE scoring_job SET attempts = attempts + 1"
+                                 " WHERE id = $1 AND state = 'queued' RETURNING attempts";
 
 static const char *s_lock_sql =
     "SELECT scope_code, year, methodology, policy, robustness_draws, robustness_seed, id"
-    "  FROM scoring_job WHERE id = $1 AND state = 'queued' FOR UPDATE SKIP LOCKED";
+    "  FROM scoring_job WHERE id = $1 AND state = 'queued' FOR UPDATE";
 
-/* Count the attempt in its own transaction first, so a job that crashes
- * every process that takes it is recognised and failed. */
+static void s_unlock(PGconn *conn, const char *id)
+{
+    const char *params[1] = {id};
+    PGresult *result = PQexecParams(conn, s_unlock_sql, 1, NULL, params, NULL, NULL, 0);
+    PQclear(result);
+}
+
+/* 1 with `id` locked and its attempt counted, 0 when no job is free. */
 static int s_claim(PGconn *conn, char id[24], int *attempts, kc_error_t *error)
 {
-    PGresult *result = NULL;
-    if (kc_db_run(conn, s_claim_sql, 0, NULL, NULL, NULL, "claiming a job", &result, error))
+    PGresult *candidates = NULL;
+    if (kc_db_run(conn, s_candidates_sql, 0, NULL, NULL, NULL, "looking for a job", &candidates,
+                  error))
         return -1;
-    int found = PQntuples(result) == 1;
-    if (found) {
-        snprintf(id, 24, "%s", PQgetvalue(result, 0, 0));
-        *attempts = (int)kc_db_int(result, 0, 1);
+    int claimed = 0;
+    for (int row = 0; row < PQntuples(candidates) && !claimed; row++) {
+        snprintf(id, 24, "%s", PQgetvalue(candidates, row, 0));
+        const char *params[1] = {id};
+        PGresult *result = NULL;
+        if (kc_db_run(conn, s_try_sql, 1, params, NULL, NULL, "claiming a job", &result, error)) {
+            claimed = -1;
+            break;
+        }
+        int locked = PQgetvalue(result, 0, 0)[0] == 't';
+        PQclear(result);
+        if (!locked)
+            continue;
+        if (kc_db_run(conn, s_count_sql, 1, params, NULL, NULL, "counting an attempt", &result,
+                      error)) {
+            s_unlock(conn, id);
+            claimed = -1;
+            break;
+        }
+        claimed = PQntuples(result) == 1; /* 0: done by another process just now */
+        if (claimed)
+            *attempts = (int)kc_db_int(result, 0, 0);
+        else
+            s_unlock(conn, id);
+        PQclear(result);
     }
+    PQclear(candidates);
+    return claimed;
+}
+
+/* A query of the job that failed on its data aborted the transaction:
+ * go back to the savepoint so the failure itself can be recorded. */
+static int s_back_to_savepoint(PGconn *conn, kc_error_t *why, kc_error_t *error)
+{
+    if (why->code != KC_ERR_DATABASE)
+        return 0;
+    return kc_db_exec(conn, "ROLLBACK TO SAVEPOINT job", error);
+}
+
+static int s_commit(PGconn *conn, kc_error_t *error)
+{
+    PGresult *result = PQexec(conn, "COMMIT");
+    int rc = kc_db_check(conn, result, "committing the job", error);
+    /* COMMIT of an aborted transaction succeeds as a ROLLBACK */
+    if (rc == 0 && strcmp(PQcmdStatus(result), "COMMIT") != 0)
+        rc = kc_error_set(error, KC_ERR_DATABASE, NULL, "the job's transaction was rolled back");
     PQclear(result);
-    return found;
+    return rc;
 }
 
 int scoring_jobs_work_one(PGconn *conn, const char *worker, const char *node, int64_t *job_id,
@@ -203,30 +260,39 @@ int scoring_jobs_work_one(PGconn *conn, const char *worker, const char *node, in
     *job_id = strtoll(id, NULL, 10);
     const char *params[1] = {id};
     PGresult *job = NULL;
+    kc_error_t why;
+    kc_error_clear(&why);
     if (kc_db_exec(conn, "BEGIN", error) ||
         kc_db_run(conn, s_lock_sql, 1, params, NULL, NULL, "locking the job", &job, error))
         goto failed;
-    if (PQntuples(job) == 0) { /* another process has it, or finished it meanwhile */
+    if (PQntuples(job) == 0) { /* finished by another process meanwhile */
         PQclear(job);
+        s_unlock(conn, id);
         return kc_db_exec(conn, "COMMIT", error) ? -1 : 1;
     }
-    kc_error_t why;
-    kc_error_clear(&why);
+    s_hold();
+    if (kc_db_exec(conn, "SAVEPOINT job", error))
+        goto failed;
     if (attempts > JOB_ATTEMPTS_MAX)
         kc_error_set(&why, KC_ERR_INTERNAL, NULL, "gave up after %d attempts", JOB_ATTEMPTS_MAX);
-    else if (s_score(conn, job, worker, node, &why, error))
-        goto failed;
+    else if (s_score(conn, job, worker, node, &why, error)) {
+        if (error->code != KC_ERR_DATABASE)
+            goto failed;
+        why = *error; /* the job's own data broke a statement: fail it, with the reason */
+    }
     PQclear(job);
     job = NULL;
-    if (why.code != KC_ERR_NONE && s_fail(conn, id, &why, error))
+    if (why.code != KC_ERR_NONE &&
+        (s_back_to_savepoint(conn, &why, error) || s_fail(conn, id, &why, error)))
         goto failed;
-    s_hold();
-    if (kc_db_exec(conn, "COMMIT", error))
+    if (s_commit(conn, error))
         goto failed;
+    s_unlock(conn, id);
     return 1;
 failed:
     PQclear(job);
     PGresult *rollback = PQexec(conn, "ROLLBACK");
     PQclear(rollback);
+    s_unlock(conn, id);
     return -1;
 }

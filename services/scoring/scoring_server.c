@@ -35,7 +35,8 @@ static int s_connect(scoring_server_t *self, kc_error_t *error)
 {
     kc_db_disconnect(&self->db);
     self->db = kc_db_connect(self->config.conninfo, "kc-scoring", error);
-    if (!self->db || kc_db_exec(self->db, "LISTEN kc_scoring_job", error)) {
+    if (!self->db || kc_db_exec(self->db, "LISTEN kc_scoring_job", error) ||
+        kc_db_exec(self->db, "LISTEN kc_scoring_rules", error)) {
         kc_db_disconnect(&self->db);
         return -1;
     }
@@ -262,8 +263,11 @@ static void s_drain_notifications(scoring_server_t *self)
 {
     PQconsumeInput(self->db);
     PGnotify *notify;
-    while ((notify = PQnotifies(self->db)) != NULL)
+    while ((notify = PQnotifies(self->db)) != NULL) {
+        if (strcmp(notify->relname, "kc_scoring_rules") == 0)
+            scoring_trigger_mark_all(self->trigger, self->db);
         PQfreemem(notify);
+    }
 }
 
 int scoring_server_run(scoring_server_t *self, volatile sig_atomic_t *stop)

@@ -44,7 +44,9 @@ scoring_trigger_t *scoring_trigger_new(const kc_config_t *config, PGconn *db, kc
     if (!self)
         abort();
     self->config = *config;
-    if (config->scoring_auto_coverage == 0 || strlen(config->node_division) != 6)
+    /* only a province or city node (or the country) scores a scope of counties */
+    const char *division = config->node_division;
+    if (config->scoring_auto_coverage == 0 || strlen(division) != 6 || strcmp(division + 4, "00"))
         return self;
     PGresult *head = PQexec(db, "SELECT last_seq FROM event_log_head");
     int64_t after =
@@ -133,19 +135,25 @@ static int s_is_complete(scoring_trigger_t *self, PGconn *db, int year)
     if (known)
         snprintf(code, sizeof code, "%s", PQgetvalue(result, 0, 0));
     PQclear(result);
-    if (!known || scoring_db_load_rules(db, code, m, sha, NULL, NULL, NULL, &error))
+    if (!known) /* no rules yet: loading them marks every year again */
         return 0;
+    if (scoring_db_load_rules(db, code, m, sha, NULL, NULL, NULL, &error))
+        return -1;
     int min_raters = 1;
     s_lists(m, values, rated, sizeof values, &min_raters);
     const char *scope = self->config.node_division;
-    size_t length = strcmp(scope + 2, "0000") == 0 ? 2 : strcmp(scope + 4, "00") == 0 ? 4 : 6;
+    size_t length = strcmp(scope, "000000") == 0 ? 0 : strcmp(scope + 2, "0000") == 0 ? 2 : 4;
     memcpy(prefix, scope, length);
     prefix[length] = '\0';
     snprintf(raters, sizeof raters, "%d", min_raters);
     const char *params[6] = {year_text, prefix, m->exclude_zones ? "true" : "false",
                              values,    rated,  raters};
     result = PQexecParams(db, s_coverage_sql, 6, NULL, params, NULL, NULL, 0);
-    int complete = PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) > 0;
+    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+        PQclear(result);
+        return -1;
+    }
+    int complete = PQntuples(result) > 0;
     for (int row = 0; complete && row < PQntuples(result); row++) {
         long long counties = kc_db_int(result, row, 0), have = kc_db_int(result, row, 2);
         complete = counties > 0 && have * 100 >= counties * self->config.scoring_auto_coverage;
@@ -162,9 +170,12 @@ void scoring_trigger_check(scoring_trigger_t *self, PGconn *db)
     for (int i = 0; i < YEARS_COUNT; i++) {
         if (!self->changed[i])
             continue;
-        self->changed[i] = 0;
         int year = YEARS_FIRST + i;
-        if (!s_is_complete(self, db, year))
+        int complete = s_is_complete(self, db, year);
+        if (complete < 0)
+            continue; /* the database failed: ask again on the next round */
+        self->changed[i] = 0;
+        if (!complete)
             continue;
         char key[160];
         snprintf(key, sizeof key, "auto:%s:%d:%s", self->config.node_division, year,
@@ -173,9 +184,17 @@ void scoring_trigger_check(scoring_trigger_t *self, PGconn *db)
             self->config.node_division, year, NULL, NULL, 0, 0, "data_complete", "kc-scoring"};
         scoring_job_t job;
         kc_error_t error;
-        if (scoring_jobs_enqueue(db, key, &request, &job, &error))
+        if (scoring_jobs_enqueue(db, key, &request, &job, &error)) {
             kc_log_warn("cannot queue the scoring of %d: %s", year, error.message);
-        else if (!job.replayed)
+            self->changed[i] = 1;
+        } else if (!job.replayed) {
             kc_log_notice("data of %d complete: scoring job %lld queued", year, (long long)job.id);
+        }
     }
+}
+
+void scoring_trigger_mark_all(scoring_trigger_t *self, PGconn *db)
+{
+    if (self->subscriber)
+        s_mark_stored_years(self, db);
 }

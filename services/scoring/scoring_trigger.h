@@ -29,4 +29,7 @@ void scoring_trigger_destroy(scoring_trigger_t **self);
 /* Read the events that arrived and queue the years that became complete. */
 void scoring_trigger_check(scoring_trigger_t *self, PGconn *db);
 
+/* Check every year with values again (new rules were loaded). */
+void scoring_trigger_mark_all(scoring_trigger_t *self, PGconn *db);
+
 #endif

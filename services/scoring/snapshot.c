@@ -5,13 +5,17 @@
  *  runs over the same values always hash alike; the reader is strict (a
  *  line out of place is an error, never skipped) because a stored
  *  snapshot that reads back differently would break reproducibility
- *  silently.
+ *  silently. For the same reason a field too long for its slot is an
+ *  error (never cut), a value must be finite (a NaN would not keep its
+ *  bits), and the years must ascend within the methodology's years up to
+ *  the year scored, as scoring_db_read_snapshot reads them.
  */
 #include "scoring/snapshot.h"
 
 #include "scoring/text_buffer.h"
 
 #include <errno.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,10 +83,9 @@ int snapshot_write(const sc_methodology_t *m, const sc_snapshot_t *self, char **
                                county->city_code, county->city_name);
             for (size_t i = 0; i < m->n_inputs; i++) {
                 size_t at = c * m->n_inputs + i;
+                text_buffer_append(&out, year->present[at] ? "\t" : "\t-");
                 if (year->present[at])
-                    text_buffer_append(&out, "\t%.17g", year->values[at]);
-                else
-                    text_buffer_append(&out, "\t-");
+                    text_buffer_append_double(&out, year->values[at]); /* as "%.17g" */
             }
             text_buffer_append(&out, "\n");
         }
@@ -142,9 +145,18 @@ static int s_expect(s_reader_t *reader, const char *tag, size_t fields, kc_error
     return 0;
 }
 
-static void s_copy(char *out, size_t size, const char *text)
+/* A field into its fixed-size slot; one that does not fit is an error,
+ * never cut, since a cut code would name another county or run. */
+static int s_copy(s_reader_t *reader, char *out, size_t size, size_t field, kc_error_t *error)
 {
-    snprintf(out, size, "%s", text);
+    const char *text = reader->fields[field];
+    size_t length = strlen(text);
+    if (length >= size)
+        return kc_error_set(error, KC_ERR_INPUT, "snapshot",
+                            "snapshot line %d: field %zu is %zu bytes, at most %zu", reader->line,
+                            field + 1, length, size - 1);
+    memcpy(out, text, length + 1);
+    return 0;
 }
 
 static int s_number(const char *text, long long *out)
@@ -163,21 +175,26 @@ static int s_read_header(const sc_methodology_t *m, s_reader_t *reader, sc_snaps
         return -1;
     if (strcmp(reader->copy, SNAPSHOT_MAGIC) != 0)
         return kc_error_set(error, KC_ERR_INPUT, "snapshot", "not a kechuang scoring snapshot");
-    if (s_expect(reader, "scope", 3, error))
+    if (s_expect(reader, "scope", 3, error) ||
+        s_copy(reader, out->scope_code, sizeof out->scope_code, 1, error) ||
+        s_copy(reader, out->scope_name, sizeof out->scope_name, 2, error))
         return -1;
-    s_copy(out->scope_code, sizeof out->scope_code, reader->fields[1]);
-    s_copy(out->scope_name, sizeof out->scope_name, reader->fields[2]);
-    if (s_expect(reader, "year", 2, error) || s_number(reader->fields[1], &year))
-        return error->code ? -1 : kc_error_set(error, KC_ERR_INPUT, "snapshot", "bad year line");
+    if (s_expect(reader, "year", 2, error))
+        return -1;
+    /* A run scores a year of its methodology (scoring_db_read_snapshot). */
+    if (s_number(reader->fields[1], &year) || year < m->first_year || year > m->last_year)
+        return kc_error_set(error, KC_ERR_INPUT, "snapshot",
+                            "snapshot year '%s' is not a year of methodology '%s' (%d-%d)",
+                            reader->fields[1], m->code, m->first_year, m->last_year);
     out->year = (int)year;
-    if (s_expect(reader, "methodology", 3, error))
+    if (s_expect(reader, "methodology", 3, error) ||
+        s_copy(reader, out->methodology_code, sizeof out->methodology_code, 1, error) ||
+        s_copy(reader, out->methodology_sha256, sizeof out->methodology_sha256, 2, error))
         return -1;
-    s_copy(out->methodology_code, sizeof out->methodology_code, reader->fields[1]);
-    s_copy(out->methodology_sha256, sizeof out->methodology_sha256, reader->fields[2]);
-    if (s_expect(reader, "policy", 3, error))
+    if (s_expect(reader, "policy", 3, error) ||
+        s_copy(reader, out->policy_code, sizeof out->policy_code, 1, error) ||
+        s_copy(reader, out->policy_sha256, sizeof out->policy_sha256, 2, error))
         return -1;
-    s_copy(out->policy_code, sizeof out->policy_code, reader->fields[1]);
-    s_copy(out->policy_sha256, sizeof out->policy_sha256, reader->fields[2]);
     if (s_expect(reader, "inputs", m->n_inputs + 1, error))
         return -1;
     for (size_t i = 0; i < m->n_inputs; i++)
@@ -194,17 +211,20 @@ static int s_read_county(const sc_methodology_t *m, s_reader_t *reader, sc_year_
     if (s_expect(reader, "C", 5 + m->n_inputs, error))
         return -1;
     sc_county_t *county = &year->counties[c];
-    s_copy(county->code, sizeof county->code, reader->fields[1]);
-    s_copy(county->name, sizeof county->name, reader->fields[2]);
-    s_copy(county->city_code, sizeof county->city_code, reader->fields[3]);
-    s_copy(county->city_name, sizeof county->city_name, reader->fields[4]);
+    if (s_copy(reader, county->code, sizeof county->code, 1, error) ||
+        s_copy(reader, county->name, sizeof county->name, 2, error) ||
+        s_copy(reader, county->city_code, sizeof county->city_code, 3, error) ||
+        s_copy(reader, county->city_name, sizeof county->city_name, 4, error))
+        return -1;
     for (size_t i = 0; i < m->n_inputs; i++) {
         const char *text = reader->fields[5 + i];
         if (strcmp(text, "-") == 0)
             continue;
         char *end = NULL;
         double value = strtod(text, &end);
-        if (end == text || *end)
+        /* Submitted values are finite; a NaN would not even keep its bits
+         * through %.17g ("nan(0x5)" is written back as "nan"). */
+        if (end == text || *end || !isfinite(value))
             return kc_error_set(error, KC_ERR_INPUT, "snapshot",
                                 "snapshot line %d: bad number '%s'", reader->line, text);
         year->values[c * m->n_inputs + i] = value;
@@ -213,20 +233,47 @@ static int s_read_county(const sc_methodology_t *m, s_reader_t *reader, sc_year_
     return 0;
 }
 
+/* A "Y" line: the year, after the one before and not past the year
+ * scored, and a count of counties whose lines the rest of the text can
+ * hold (each is "C", four tab-led names, maybe empty, a tab-led value or
+ * "-" per input, then a newline), so a stray count cannot make the
+ * reader allocate gigabytes. */
+static int s_read_year_line(const sc_methodology_t *m, s_reader_t *reader, const sc_snapshot_t *out,
+                            long long *year, size_t *counties, kc_error_t *error)
+{
+    long long count = 0;
+    if (s_expect(reader, "Y", 3, error))
+        return -1;
+    int after = out->n_years ? out->years[out->n_years - 1].year : m->first_year - 1;
+    if (s_number(reader->fields[1], year) || *year <= after || *year > out->year)
+        return kc_error_set(error, KC_ERR_INPUT, "snapshot",
+                            "snapshot line %d: year '%s' is not after %d and at most %d",
+                            reader->line, reader->fields[1], after, out->year);
+    size_t line_min = 1 + 4 + 2 * m->n_inputs;
+    size_t left = (size_t)(reader->end - reader->at);
+    if (s_number(reader->fields[2], &count) || count < 0 ||
+        (unsigned long long)count > (left + 1) / (line_min + 1))
+        return kc_error_set(error, KC_ERR_INPUT, "snapshot",
+                            "snapshot line %d: '%s' counties do not fit in the rest of the text",
+                            reader->line, reader->fields[2]);
+    *counties = (size_t)count;
+    return 0;
+}
+
 int snapshot_read(const sc_methodology_t *m, const char *text, size_t size, sc_snapshot_t *out,
                   kc_error_t *error)
 {
     memset(out, 0, sizeof *out);
+    if (memchr(text, '\0', size))
+        return kc_error_set(error, KC_ERR_INPUT, "snapshot", "snapshot contains a NUL byte");
     s_reader_t reader = {.at = text, .end = text + size};
     if (s_read_header(m, &reader, out, error))
         return -1;
     size_t capacity = 0;
     while (reader.at < reader.end) {
-        long long year = 0, counties = 0;
-        if (s_expect(&reader, "Y", 3, error) || s_number(reader.fields[1], &year) ||
-            s_number(reader.fields[2], &counties) || counties < 0 || counties > 100000) {
-            if (!error->code)
-                kc_error_set(error, KC_ERR_INPUT, "snapshot", "bad year line %d", reader.line);
+        long long year = 0;
+        size_t counties = 0;
+        if (s_read_year_line(m, &reader, out, &year, &counties, error)) {
             snapshot_release(out);
             return -1;
         }
@@ -237,8 +284,8 @@ int snapshot_read(const sc_methodology_t *m, const char *text, size_t size, sc_s
                 abort();
         }
         sc_year_input_t *entry = &out->years[out->n_years++];
-        snapshot_year_init(entry, (int)year, (size_t)counties, m->n_inputs);
-        for (size_t c = 0; c < (size_t)counties; c++)
+        snapshot_year_init(entry, (int)year, counties, m->n_inputs);
+        for (size_t c = 0; c < counties; c++)
             if (s_read_county(m, &reader, entry, c, error)) {
                 snapshot_release(out);
                 return -1;

@@ -13,9 +13,10 @@
 #
 # Targets: fuzz_envelope (kc_bus_decode, intake validators, re-pack),
 # fuzz_validators (kc_check.h), fuzz_values_sheet (values_sheet_read and
-# _locate), fuzz_json (kc_json both ways). Each fuzz_*.c says what it
-# checks; tests/fuzz/TARGET.dict, when there is one, gives libFuzzer the
-# words of its format (field names, prefixes).
+# _locate), fuzz_json (kc_json both ways), fuzz_scoring_files
+# (methodology_parse, rewards_parse, snapshot_read and back). Each fuzz_*.c
+# says what it checks; tests/fuzz/TARGET.dict, when there is one, gives
+# libFuzzer the words of its format (field names, prefixes).
 #
 # The corpus is part of the repository. Files named seed-* are the seeds,
 # written by hand (fuzz_envelope's seed-*.pb are packed by seed_envelopes.c,
@@ -35,7 +36,7 @@
 # (default 65536), FUZZ_JOBS for compiling (default: number of CPUs).
 set -euo pipefail
 
-ALL_TARGETS=(fuzz_envelope fuzz_validators fuzz_values_sheet fuzz_json)
+ALL_TARGETS=(fuzz_envelope fuzz_validators fuzz_values_sheet fuzz_json fuzz_scoring_files)
 
 usage() {
     echo "usage: $0 SECONDS [TARGET]   (TARGET: ${ALL_TARGETS[*]})" >&2
@@ -65,7 +66,7 @@ CORPUS=tests/fuzz/corpus
 CAP_KB=${FUZZ_CORPUS_CAP_KB:-1024}
 MAX_LEN=${FUZZ_MAX_LEN:-65536}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-PKGS=(libzmq libprotobuf-c libpq json-c inih)
+PKGS=(libzmq libprotobuf-c libpq json-c inih libsodium)
 
 PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
 PKG_LIBS=$(pkg-config --libs "${PKGS[@]}")
@@ -99,11 +100,15 @@ COMMON_SRC=(services/common/*.c "$B"/gen/kc/v1/*.pb-c.c)
 # Every validator file (validate_*.c) and the catalogue they consult.
 INTAKE_SRC=(services/intake/validate_*.c services/intake/catalogue.c)
 KCCTL_SRC=(services/kcctl/values_sheet.c services/kcctl/csv_table.c)
+# The scoring files' decoders, and what rewards_evaluate and snapshot_write need.
+SCORING_SRC=(services/scoring/methodology*.c services/scoring/rewards*.c
+    services/scoring/snapshot.c services/scoring/text_buffer.c)
 
 sources_of() {
     case $1 in
     fuzz_envelope) echo "${COMMON_SRC[*]} ${INTAKE_SRC[*]} tests/support/catalogue_fixture.c" ;;
     fuzz_values_sheet) echo "${COMMON_SRC[*]} ${KCCTL_SRC[*]}" ;;
+    fuzz_scoring_files) echo "${COMMON_SRC[*]} ${SCORING_SRC[*]}" ;;
     *) echo "${COMMON_SRC[*]}" ;;
     esac
 }

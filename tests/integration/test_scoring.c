@@ -165,11 +165,15 @@ Test(scoring, a_worker_killed_mid_job_loses_nothing_and_no_job_is_done_twice)
         snprintf(key, sizeof key, "drill-%zu", i);
         s_enqueue(&node, scopes[i], key);
     }
-    /* The first worker holds each job 3 s before committing: kill it then. */
+    /* The first worker holds each job 3 s once it has it: kill it then. */
     pid_t slow = harness_scoring_start(&node, 3000, false);
-    cr_assert_eq(
-        harness_wait_count(&node, "SELECT count(*) FROM scoring_job WHERE attempts > 0", 1, 20000),
-        1);
+    cr_assert_eq(harness_wait_count(&node,
+                                    "SELECT count(*) FROM pg_stat_activity"
+                                    " WHERE datname = current_database()"
+                                    "   AND application_name = 'kc-scoring'"
+                                    "   AND state = 'idle in transaction'",
+                                    1, 20000),
+                 1);
     long long held = harness_count(&node, "SELECT id FROM scoring_job WHERE attempts > 0");
     kill(slow, SIGKILL);
     waitpid(slow, NULL, 0);

@@ -526,3 +526,48 @@ Test(rewards, a_duplicate_key_and_a_syntax_error_are_reported)
     cr_assert_str_eq(errors.items[1].message, "syntax error on line 16 of the policy");
     kc_errors_release(&errors);
 }
+
+/* libinih reads 199 bytes of a line and the rest as a line of its own, so
+ * before the line check this comment's tail set the cap to 5000 and the
+ * policy parsed (tests/fuzz/fuzz_scoring_files now checks that no parsed
+ * file holds such a line). */
+Test(rewards, a_line_longer_than_libinih_reads_is_an_error_and_sets_nothing)
+{
+    char comment[260];
+    memset(comment, 'x', sizeof comment);
+    comment[0] = ';';
+    memcpy(comment + 197, "cap = 5000", 11); /* line of 197 + 10 = 207 bytes */
+    char text[2048];
+    snprintf(text, sizeof text, "%s%s\n", s_minimal, comment);
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    sc_reward_policy_t p;
+    cr_assert_eq(rewards_parse(text, strlen(text), &p, &errors), -1);
+    cr_assert_eq(errors.total, 1);
+    cr_assert_eq(errors.items[0].code, KC_ERR_TOO_LONG);
+    /* s_minimal holds 13 lines, so the comment is line 14. */
+    cr_assert_str_eq(errors.items[0].message, "line 14 is 207 bytes long, at most 196");
+    cr_assert_eq(p.cap, 0);
+    kc_errors_release(&errors);
+}
+
+Test(rewards, a_code_that_could_not_go_into_a_snapshot_line_is_an_error)
+{
+    /* The code is written between tabs in every run's snapshot. */
+    const char *bad[] = {"[policy]\ncode = a\tb\n", "[policy]\ncode = Hebei\n",
+                         "[policy]\ntitle = \xff\xfe\ncode = t\n"};
+    const kc_error_code_t want[] = {KC_ERR_INVALID_FORMAT, KC_ERR_INVALID_FORMAT,
+                                    KC_ERR_INVALID_UTF8};
+    for (size_t i = 0; i < N(bad); i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s%scap = 500\n", bad[i],
+                 s_minimal + strlen("[policy]\ncode = t\n"));
+        kc_errors_t errors;
+        kc_errors_init(&errors);
+        sc_reward_policy_t p;
+        cr_assert_eq(rewards_parse(text, strlen(text), &p, &errors), -1, "case %zu", i);
+        cr_assert_eq(errors.total, 1, "case %zu", i);
+        cr_assert_eq(errors.items[0].code, want[i], "case %zu", i);
+        kc_errors_release(&errors);
+    }
+}
