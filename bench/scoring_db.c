@@ -453,8 +453,6 @@ static void s_score_country(PGconn *conn, const s_options_t *options, int64_t jo
     sc_run_t run;
     memset(&run, 0, sizeof run);
     kc_error_t error;
-    char *text = NULL;
-    size_t size = 0;
     int64_t run_id = 0;
     char m_sha[65], policy_sha[65];
     const double start = s_now();
@@ -475,14 +473,13 @@ static void s_score_country(PGconn *conn, const s_options_t *options, int64_t jo
     if (run_compute(&run, &error))
         s_die("run_compute: %s", error.message);
     const double computed = s_now();
-    if (snapshot_write(&m, &snapshot, &text, &size, &error) ||
-        scoring_db_store_run(conn, job_id, &run, text, "bench", 0, "bench", &run_id, &error))
+    if (scoring_db_store_run(conn, job_id, &run, run.input_text, "bench", 0, "bench", &run_id,
+                             &error))
         s_die("storing the country: %s %s", error.message, error.detail);
     s_exec(conn, "COMMIT");
     const double end = s_now();
-    *out = (s_country_t){end - start,           read - start, computed - read, end - computed,
-                         run.input->n_counties, size,         run.json_size};
-    free(text);
+    *out = (s_country_t){end - start,           read - start,   computed - read, end - computed,
+                         run.input->n_counties, run.input_size, run.json_size};
     run_release(&run);
     snapshot_release(&snapshot);
 }
@@ -587,14 +584,14 @@ static void s_sleep_ms(long ms)
     nanosleep(&pause, NULL);
 }
 
-/* Until every worker's connection LISTENs (it is then idle and waiting). */
+/* Until every worker's connection is up and idle (LISTENing, waiting). */
 static void s_wait_listening(PGconn *conn, int workers, const pid_t *pids)
 {
     for (int waited = 0;; waited += 10) {
         const long long listening = s_count(conn,
                                             "SELECT count(*) FROM pg_stat_activity"
                                             " WHERE application_name = 'kc-scoring'"
-                                            "   AND query = 'LISTEN kc_scoring_job'",
+                                            "   AND state = 'idle'",
                                             0, NULL);
         if (listening >= workers)
             return;

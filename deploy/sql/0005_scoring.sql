@@ -300,8 +300,10 @@ CREATE TABLE scoring_run (
     policy text NOT NULL REFERENCES reward_policy,
     input_sha256 text NOT NULL,
     output_sha256 text NOT NULL,
-    input_text text NOT NULL,      -- the canonical snapshot: rerunning it gives output_sha256
-    result_json text NOT NULL,     -- the canonical result
+    -- The canonical input snapshot: rerunning it gives output_sha256, and
+    -- kcctl report does exactly that (the canonical result JSON is not
+    -- stored: it is recomputed, and checked against the hash, on demand).
+    input_text text NOT NULL,
     county_count int NOT NULL,
     flagged_count int NOT NULL,    -- values flagged for review before publication
     worker text NOT NULL,
@@ -311,7 +313,6 @@ CREATE TABLE scoring_run (
 -- Large texts are stored uncompressed: compressing megabytes of digits costs
 -- more time than the disk it saves.
 ALTER TABLE scoring_run ALTER COLUMN input_text SET STORAGE EXTERNAL;
-ALTER TABLE scoring_run ALTER COLUMN result_json SET STORAGE EXTERNAL;
 CREATE INDEX scoring_run_by_year ON scoring_run (scope_code, year);
 CREATE TRIGGER scoring_run_append_only BEFORE UPDATE OR DELETE ON scoring_run
     FOR EACH ROW EXECUTE FUNCTION kc_refuse_change();

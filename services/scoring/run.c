@@ -323,7 +323,8 @@ int run_compute(sc_run_t *self, kc_error_t *error)
     if (snapshot_write(self->m, self->snapshot, &text, &size, error))
         return -1;
     snapshot_sha256(text, size, self->input_sha256);
-    free(text);
+    self->input_text = text;
+    self->input_size = size;
     s_json(self);
     return 0;
 }
@@ -338,6 +339,8 @@ void run_release(sc_run_t *self)
     free(self->awards);
     free(self->robustness);
     free(self->json);
+    free(self->input_text);
+    self->input_text = NULL;
     self->results = NULL;
     self->changes = NULL;
     self->gaps = NULL;

@@ -35,8 +35,10 @@ typedef struct {
     sc_gap_t *gaps;             /* out: per county */
     sc_county_awards_t *awards; /* out: per county */
     sc_mc_county_t *robustness; /* out: per county, NULL without Monte Carlo */
-    char input_sha256[65];      /* out: hash of the snapshot's canonical text */
-    char *json;                 /* out: canonical JSON of the result, NUL-terminated */
+    char *input_text;           /* out: the snapshot's canonical text, stored with the run */
+    size_t input_size;
+    char input_sha256[65]; /* out: hash of input_text */
+    char *json;            /* out: canonical JSON of the result, NUL-terminated */
     size_t json_size;
     char output_sha256[65]; /* out: hash of json */
 } sc_run_t;

@@ -83,8 +83,8 @@ static int s_copy(PGconn *conn, const char *sql, const text_buffer_t *rows, cons
 
 static const char *s_run_sql =
     "INSERT INTO scoring_run (job_id, scope_code, year, methodology, policy, input_sha256,"
-    "  output_sha256, input_text, result_json, county_count, flagged_count, worker, elapsed_ms)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id";
+    "  output_sha256, input_text, county_count, flagged_count, worker, elapsed_ms)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
 
 static int s_insert_run(PGconn *conn, int64_t job_id, const sc_run_t *run, const char *snapshot,
                         const char *worker, int elapsed_ms, int flagged, int64_t *run_id,
@@ -96,7 +96,7 @@ static int s_insert_run(PGconn *conn, int64_t job_id, const sc_run_t *run, const
     snprintf(counties, sizeof counties, "%zu", run->input->n_counties);
     snprintf(flags, sizeof flags, "%d", flagged);
     snprintf(elapsed, sizeof elapsed, "%d", elapsed_ms);
-    const char *params[13] = {job,
+    const char *params[12] = {job,
                               run->snapshot->scope_code,
                               year,
                               run->snapshot->methodology_code,
@@ -104,13 +104,12 @@ static int s_insert_run(PGconn *conn, int64_t job_id, const sc_run_t *run, const
                               run->input_sha256,
                               run->output_sha256,
                               snapshot,
-                              run->json,
                               counties,
                               flags,
                               worker,
                               elapsed};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_run_sql, 13, params, NULL, NULL, "storing the run", &result, error))
+    if (kc_db_run(conn, s_run_sql, 12, params, NULL, NULL, "storing the run", &result, error))
         return -1;
     *run_id = kc_db_int(result, 0, 0);
     PQclear(result);

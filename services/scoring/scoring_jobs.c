@@ -117,8 +117,6 @@ static int s_score(PGconn *conn, const PGresult *job, const char *worker, const 
     sc_run_t run;
     memset(&run, 0, sizeof run);
     memset(&snapshot, 0, sizeof snapshot);
-    char *text = NULL;
-    size_t size = 0;
     int64_t run_id = 0;
     int rc = 0;
     if (scoring_db_load_rules(conn, PQgetvalue(job, 0, 2), &m, snapshot.methodology_sha256,
@@ -134,9 +132,9 @@ static int s_score(PGconn *conn, const PGresult *job, const char *worker, const 
     run.mc.draws = (size_t)strtol(PQgetvalue(job, 0, 4), NULL, 10);
     run.mc.seed = (uint64_t)strtoll(PQgetvalue(job, 0, 5), NULL, 10);
     run.mc.concentration = SC_MC_CONCENTRATION_DEFAULT;
-    if (run_compute(&run, why) || snapshot_write(&m, &snapshot, &text, &size, why))
+    if (run_compute(&run, why))
         goto out;
-    rc = scoring_db_store_run(conn, kc_db_int(job, 0, 6), &run, text, worker,
+    rc = scoring_db_store_run(conn, kc_db_int(job, 0, 6), &run, run.input_text, worker,
                               (int)(s_now_ms() - started), node, &run_id, error);
     if (rc == 0)
         kc_log_info("scored %s %s: %zu counties, run %lld, output %.12s", PQgetvalue(job, 0, 0),
@@ -148,7 +146,6 @@ out:
         kc_error_clear(why);
         rc = -1;
     }
-    free(text);
     run_release(&run);
     snapshot_release(&snapshot);
     return rc;

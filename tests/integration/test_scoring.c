@@ -133,7 +133,7 @@ Test(scoring, a_year_is_scored_reported_and_reproduced_byte_for_byte)
     cr_expect_neq(again, run);
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_run"), 2);
     cr_expect_eq(harness_count(&node, "SELECT count(DISTINCT output_sha256) FROM scoring_run"), 1);
-    cr_expect_eq(harness_count(&node, "SELECT count(DISTINCT result_json) FROM scoring_run"), 1);
+    cr_expect_eq(harness_count(&node, "SELECT count(DISTINCT input_sha256) FROM scoring_run"), 1);
     kill(scorer, SIGTERM);
     waitpid(scorer, NULL, 0);
     harness_node_stop(&node);
