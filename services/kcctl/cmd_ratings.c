@@ -91,7 +91,8 @@ static int s_read_sheet(const char *path, s_sheet_t *sheet)
     return bad ? -1 : 0;
 }
 
-static int s_store(kcctl_t *self, PGconn *conn, const char *key, s_sheet_t *sheet)
+static int s_store(kcctl_t *self, PGconn *conn, const char *key, s_sheet_t *sheet,
+                   long long *stored_out)
 {
     kc_error_t error;
     char year[16], by[160];
@@ -115,6 +116,7 @@ static int s_store(kcctl_t *self, PGconn *conn, const char *key, s_sheet_t *shee
         return -1;
     }
     long long stored = kc_db_int(result, 0, 0);
+    *stored_out = stored;
     PQclear(result);
     if (stored == 0) {
         printf("already stored: the sheet with key %s was stored before\n", key);
@@ -133,8 +135,6 @@ static int s_store(kcctl_t *self, PGconn *conn, const char *key, s_sheet_t *shee
     PQclear(result);
     if (rc)
         kcctl_print_error(&error);
-    else
-        printf("stored %lld ratings of %d\n", stored, self->year);
     return rc;
 }
 
@@ -165,10 +165,18 @@ int kcctl_submit_ratings(kcctl_t *self)
             kcctl_print_error(&error);
             rc = -1;
         } else {
-            rc = kc_db_exec(conn, "BEGIN", &error) || s_store(self, conn, key, &sheet) ||
-                         kc_db_exec(conn, "COMMIT", &error)
-                     ? -1
-                     : 0;
+            long long stored = 0;
+            if (kc_db_exec(conn, "BEGIN", &error)) {
+                kcctl_print_error(&error);
+                rc = -1;
+            } else if (s_store(self, conn, key, &sheet, &stored)) {
+                rc = -1;
+            } else if (kc_db_exec(conn, "COMMIT", &error)) {
+                kcctl_print_error(&error);
+                rc = -1;
+            } else if (stored > 0) {
+                printf("stored %lld ratings of %d\n", stored, self->year);
+            }
             kc_db_disconnect(&conn);
         }
     }

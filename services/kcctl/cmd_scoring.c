@@ -38,8 +38,12 @@ static int s_ask(kcctl_t *self, kc_envelope_t *request, Kc__V1__ScoringJob **job
 
 static int s_wait(kcctl_t *self, int64_t job_id, int64_t *run_id)
 {
-    struct timespec pause = {0, 200 * 1000000L};
-    for (int waited_ms = 0; waited_ms <= self->wait_s * 1000; waited_ms += 200) {
+    struct timespec pause = {0, 200 * 1000000L}, now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const time_t deadline = now.tv_sec + self->wait_s;
+    /* A kc-scoring busy with a long job answers late: a poll without an
+     * answer is not the end, the deadline is. */
+    for (; now.tv_sec <= deadline; clock_gettime(CLOCK_MONOTONIC, &now)) {
         kc_envelope_t request = KC__V1__ENVELOPE__INIT;
         Kc__V1__GetScoringJob get = KC__V1__GET_SCORING_JOB__INIT;
         get.job_id = job_id;
@@ -47,8 +51,10 @@ static int s_wait(kcctl_t *self, int64_t job_id, int64_t *run_id)
         request.get_scoring_job = &get;
         kc_envelope_t *reply = NULL;
         Kc__V1__ScoringJob *job = NULL;
-        if (s_ask(self, &request, &job, &reply))
-            return -1;
+        if (s_ask(self, &request, &job, &reply)) {
+            fprintf(stderr, "note: still waiting for job %lld\n", (long long)job_id);
+            continue;
+        }
         int done = strcmp(job->state, "done") == 0, failed = strcmp(job->state, "failed") == 0;
         if (done) {
             *run_id = job->run_id;
@@ -88,7 +94,13 @@ int kcctl_score(kcctl_t *self)
     score.methodology = self->methodology;
     score.policy = self->policy;
     score.robustness_draws = self->draws;
-    score.robustness_seed = strtoull(self->seed, NULL, 10);
+    char *end = NULL;
+    score.robustness_seed = strtoull(self->seed, &end, 10);
+    if (*self->seed && (*end || *self->seed == '-')) {
+        fprintf(stderr, "kcctl: --seed needs a number from 0 to 18446744073709551615, not '%s'\n",
+                self->seed);
+        return -1;
+    }
     request.body_case = KC__V1__ENVELOPE__BODY_SCORE_YEAR;
     request.score_year = &score;
     self->writing = true;
@@ -122,9 +134,10 @@ static int s_find_run(kcctl_t *self, PGconn *conn, PGresult **run, kc_error_t *e
                         "SELECT r.id, r.methodology, r.policy, r.input_text, r.output_sha256,"
                         "       j.robustness_draws, j.robustness_seed"
                         "  FROM scoring_run r JOIN scoring_job j ON j.id = r.job_id"
+                        "  LEFT JOIN scoring_publication p ON p.run_id = r.id"
                         " WHERE ($1::bigint > 0 AND r.id = $1::bigint)"
                         "    OR ($1::bigint = 0 AND r.scope_code = $2 AND r.year = $3::int)"
-                        " ORDER BY r.id DESC LIMIT 1",
+                        " ORDER BY p.run_id IS NOT NULL DESC, r.id DESC LIMIT 1",
                         3, NULL, params, NULL, NULL, 0);
     if (kc_db_check(conn, *run, "reading the run", error))
         return -1;
@@ -218,25 +231,38 @@ int kcctl_publish(kcctl_t *self)
         return -1;
     }
     const char *params[3] = {id, by, self->flags_reviewed ? "true" : "false"};
-    PGresult *result = PQexecParams(
-        conn,
-        "INSERT INTO scoring_publication (scope_code, year, run_id, published_by, flags_reviewed)"
-        " SELECT scope_code, year, id, $2, $3::boolean FROM scoring_run"
-        "  WHERE id = $1::bigint AND (flagged_count = 0 OR $3::boolean)"
-        " RETURNING scope_code, year",
-        3, NULL, params, NULL, NULL, 0);
+    PGresult *result =
+        PQexecParams(conn,
+                     "WITH run AS (SELECT id, scope_code, year, flagged_count FROM scoring_run"
+                     "              WHERE id = $1::bigint),"
+                     " earlier AS (SELECT p.run_id FROM scoring_publication p JOIN run USING "
+                     "(scope_code, year)),"
+                     " stored AS (INSERT INTO scoring_publication"
+                     "              (scope_code, year, run_id, published_by, flags_reviewed)"
+                     "            SELECT scope_code, year, id, $2, $3::boolean FROM run"
+                     "             WHERE (flagged_count = 0 OR $3::boolean) AND NOT EXISTS (SELECT "
+                     "1 FROM earlier)"
+                     "            RETURNING run_id)"
+                     " SELECT (SELECT count(*) FROM run), (SELECT flagged_count FROM run),"
+                     "        (SELECT run_id FROM earlier), (SELECT count(*) FROM stored),"
+                     "        (SELECT scope_code || ' ' || year FROM run)",
+                     3, NULL, params, NULL, NULL, 0);
     int rc = kc_db_check(conn, result, "publishing the run", &error);
-    if (rc == 0 && PQntuples(result) == 0) {
-        rc = kc_error_set(&error, KC_ERR_DENIED, "run",
-                          "run %s does not exist or has values flagged for review", id);
+    if (rc == 0 && kc_db_int(result, 0, 0) == 0)
+        rc = kc_error_set(&error, KC_ERR_NOT_FOUND, "run", "run %s does not exist", id);
+    else if (rc == 0 && !PQgetisnull(result, 0, 2))
+        rc = kc_error_set(&error, KC_ERR_DENIED, "run", "%s is already published as run %s",
+                          PQgetvalue(result, 0, 4), PQgetvalue(result, 0, 2));
+    else if (rc == 0 && kc_db_int(result, 0, 3) == 0) {
+        rc = kc_error_set(&error, KC_ERR_DENIED, "run", "run %s has %s value(s) flagged for review",
+                          id, PQgetvalue(result, 0, 1));
         kc_error_hint(&error, "review the flagged values in the reports, then publish with"
                               " --flags-reviewed");
     }
     if (rc)
         kcctl_print_error(&error);
     else
-        printf("published run %s as the record of %s %s\n", id, PQgetvalue(result, 0, 0),
-               PQgetvalue(result, 0, 1));
+        printf("published run %s as the record of %s\n", id, PQgetvalue(result, 0, 4));
     PQclear(result);
     kc_db_disconnect(&conn);
     return rc;

@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "kc/kc_bus.h"
+#include "kc/kc_check.h"
 #include "kc/kc_db.h"
 #include "kc/kc_id.h"
 #include "kc/kc_log.h"
@@ -116,6 +117,21 @@ static int s_validate(const kc_envelope_t *request, kc_error_t *error)
     if (!*request->idempotency_key)
         return kc_error_set(error, KC_ERR_REQUIRED, "idempotency_key",
                             "a scoring request needs an idempotency key");
+    if (strlen(request->idempotency_key) > 200 || kc_utf8_length(request->idempotency_key) < 0)
+        return kc_error_set(error, KC_ERR_TOO_LONG, "idempotency_key",
+                            "an idempotency key is 1-200 bytes of UTF-8");
+    const struct {
+        const char *value;
+        const char *field;
+    } codes[] = {{score->methodology, "score_year.methodology"},
+                 {score->policy, "score_year.policy"}};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strlen(codes[i].value) > 47 ||
+            strspn(codes[i].value, "abcdefghijklmnopqrstuvwxyz0123456789-._") !=
+                strlen(codes[i].value))
+            return kc_error_set(error, KC_ERR_INVALID_FORMAT, codes[i].field,
+                                "'%.48s' is not a code (lower-case letters, digits, '-', '.', '_')",
+                                codes[i].value);
     if (strlen(scope) != 6 || strspn(scope, "0123456789") != 6 ||
         (strcmp(scope + 4, "00") != 0 && strcmp(scope, "000000") != 0))
         return kc_error_set(error, KC_ERR_INVALID_FORMAT, "score_year.scope_code",

@@ -242,6 +242,25 @@ Test(scoring, bad_requests_and_bad_rules_are_refused_and_change_nothing)
     s_expect_refusal(&node, no_data);
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job WHERE state = 'failed'"), 1,
                  "a year without data fails its job with a reason");
+    /* a key used again for another request */
+    const char *first[] = {"score", "--year", "2022",   "--scope", "130000",
+                           "--key", "k-1",    "--wait", "30",      NULL};
+    const char *reused[] = {"score", "--year", "2021", "--scope", "130000", "--key", "k-1", NULL};
+    s_expect_refusal(&node, first); /* no data for 2022: its job fails, but exists */
+    long long jobs = harness_count(&node, "SELECT count(*) FROM scoring_job");
+    s_expect_refusal(&node, reused);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job"), jobs);
+    /* a ratings sheet with one bad rater stores nothing */
+    char sheet[256];
+    snprintf(sheet, sizeof sheet, "%s/%s-ratings.csv", getenv("KC_TEST_LOG_DIR") ?: "/tmp",
+             node.database);
+    FILE *ratings = fopen(sheet, "wb");
+    fputs("county_code,indicator,rater,score\n130102,I15,R01,80\n130102,I15,bad rater,70\n",
+          ratings);
+    fclose(ratings);
+    const char *rate[] = {"submit-ratings", sheet, "--year", "2023", NULL};
+    s_expect_refusal(&node, rate);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM rating"), 0);
     /* a methodology whose points add up to 99 */
     char bad[256];
     snprintf(bad, sizeof bad, "%s/%s-bad.ini", getenv("KC_TEST_LOG_DIR") ?: "/tmp", node.database);
