@@ -112,6 +112,7 @@ int kcctl_score(kcctl_t *self)
     printf("scoring job %lld %s: %s %d, methodology %s, policy %s\n", (long long)job_id,
            job->replayed ? "(already queued with this key)" : "queued", job->scope_code, job->year,
            job->methodology, job->policy);
+    fflush(stdout); /* before anything the wait prints on stderr */
     kc_bus_free(&reply);
     char key[sizeof self->key];
     snprintf(key, sizeof key, "%s", self->key);
