@@ -311,7 +311,7 @@ s_scoring_table() {
         row("  best of " figure["country_repeat"] " runs", sprintf("%.1f ms", figure["country_best_ms"]), "", "", "")
         row("  read / compute / write (medians)", sprintf("%.0f / %.0f / %.0f ms", figure["country_read_ms"],
             figure["country_compute_ms"], figure["country_write_ms"]), "", "", "")
-        row("  (canonical input / result text stored)", sprintf("%d / %d KiB", figure["country_input_kib"],
+        row("  (input snapshot stored / result JSON hashed)", sprintf("%d / %d KiB", figure["country_input_kib"],
             figure["country_result_kib"]), "", "", "")
         ratio = figure["numpy_score_ms"] / figure["score_ms"]
         row("scoring arithmetic alone, one core: county-scores/s", sprintf("%.0f", figure["score_rate"]),

