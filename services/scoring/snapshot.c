@@ -67,6 +67,9 @@ void snapshot_release(sc_snapshot_t *self)
 int snapshot_write(const sc_methodology_t *m, const sc_snapshot_t *self, char **text, size_t *size,
                    kc_error_t *error)
 {
+    if (strpbrk(self->scope_name, "\t\n"))
+        return kc_error_set(error, KC_ERR_INTERNAL, "scope.name",
+                            "scope name of '%s' holds a tab or a newline", self->scope_code);
     text_buffer_t out = {NULL, 0, 0};
     text_buffer_append(&out, "%s\nscope\t%s\t%s\nyear\t%d\n", SNAPSHOT_MAGIC, self->scope_code,
                        self->scope_name, self->year);
