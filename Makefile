@@ -71,7 +71,7 @@ $(B)/obj/$(B)/gen/%.o: $(B)/gen/%.c $(GEN_H)
 	@echo '  CC (generated) $<'
 	@$(CC) $(CSTD) $(OPT) -Wall -Werror -I$(B)/gen $(PKG_CFLAGS) -c $< -o $@
 
-$(B)/obj/%.o: %.c $(GEN_H) $(wildcard include/kc/*.h services/*/*.h tests/support/*.h)
+$(B)/obj/%.o: %.c $(GEN_H) $(wildcard include/kc/*.h services/*/*.h tests/support/*.h bench/*.h)
 	@mkdir -p $(dir $@)
 	@echo '  CC $<'
 	@$(CC) $(CFLAGS) -c $< -o $@

@@ -49,6 +49,7 @@
 #include "scoring/methodology.h"
 #include "scoring/montecarlo.h"
 #include "scoring/rng.h"
+#include "synthetic_county.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "the .bin files are written in the machine's order, which the peer reads as little-endian"
@@ -59,7 +60,6 @@ extern char **environ;
 /* Median share of its points a synthetic value earns: with the spread
  * below, about 5 % A, 17 % B and 78 % C, near Hebei's 2017 estimate (seed
  * 002: 6, 33 and 129 of 168 counties). */
-#define S_SHARE_MEDIAN 0.38
 
 typedef struct {
     const char *methodology;
@@ -201,72 +201,6 @@ static void s_load_methodology(const char *path, sc_methodology_t *m)
     free(text);
 }
 
-/* The indicator that reads input j directly, or NULL (base data). */
-static const sc_indicator_t *s_reader_of(const sc_methodology_t *m, size_t j)
-{
-    for (size_t i = 0; i < m->n_indicators; i++)
-        if (m->indicators[i].formula.n_ops == 0 && m->indicators[i].input == (int)j)
-            return &m->indicators[i];
-    return NULL;
-}
-
-/* One plausible value of input j for a county of strength `level` (a
- * standard normal): its share of the points is lognormal around
- * S_SHARE_MEDIAN,
- * correlated across indicators through the level, as real counties that
- * spend on S&T also tend to have the enterprises and the patents. */
-static double s_plausible_value(const sc_methodology_t *m, size_t j, double level, sc_rng_t *rng)
-{
-    const sc_indicator_t *reader = s_reader_of(m, j);
-    const double factor = S_SHARE_MEDIAN * exp(0.45 * level + 0.4 * rng_normal(rng));
-    if (reader == NULL)
-        return 1e5 * factor; /* base data for formulas: a budget in 万元 */
-    switch (reader->method) {
-    case SC_NORM_BENCHMARK:
-        return reader->positive ? reader->benchmark * factor : reader->benchmark / factor;
-    case SC_NORM_EFFICACY:
-        return reader->x_s + (reader->x_h - reader->x_s) * (factor + 0.2 - 0.6) / 0.4;
-    case SC_NORM_RUBRIC: {
-        const double top = reader->rubric_max > 0 ? reader->rubric_max : 100.0;
-        return top * fmin(1.0, fmax(0.3, 0.72 + 0.08 * level + 0.08 * rng_normal(rng)));
-    }
-    default:
-        return 100.0 * factor;
-    }
-}
-
-/* A derived indicator (formula) gets a plausible value too: the last base
- * input its formula reads is rescaled so that the formula gives a value
- * around the benchmark. Formulas of products and quotients are power laws
- * in that input, f(s x) = s^p f(x); p is measured by doubling x, then
- * x * (target / f)^(1 / p) hits the target exactly. */
-static void s_calibrate_derived(const sc_methodology_t *m, double *values, const uint8_t *present,
-                                double level, sc_rng_t *rng)
-{
-    for (size_t i = 0; i < m->n_indicators; i++) {
-        const sc_indicator_t *indicator = &m->indicators[i];
-        int base = -1;
-        for (size_t s = 0; s < indicator->formula.n_ops; s++) {
-            const sc_op_t *op = &indicator->formula.ops[s];
-            if (op->kind == SC_OP_INPUT && s_reader_of(m, (size_t)op->input) == NULL)
-                base = op->input;
-        }
-        if (base < 0 || indicator->method != SC_NORM_BENCHMARK)
-            continue;
-        const double factor = S_SHARE_MEDIAN * exp(0.45 * level + 0.4 * rng_normal(rng));
-        const double target =
-            indicator->positive ? indicator->benchmark * factor : indicator->benchmark / factor;
-        double f0 = 0, f1 = 0;
-        const double x = values[base];
-        int ok = methodology_formula_eval(&indicator->formula, values, present, &f0);
-        values[base] = 2.0 * x;
-        ok = ok && methodology_formula_eval(&indicator->formula, values, present, &f1);
-        values[base] = x;
-        if (ok && f0 > 0.0 && f1 > 0.0 && f0 != f1)
-            values[base] = x * pow(target / f0, 1.0 / log2(f1 / f0));
-    }
-}
-
 /* n counties in cities of ten: codes 1CCCNN (city CCC, county NN 01..10), in
  * code order; at most 10,000 counties, which the options ensure. */
 static void s_build_country(const sc_methodology_t *m, size_t n, uint64_t seed,
@@ -287,11 +221,11 @@ static void s_build_country(const sc_methodology_t *m, size_t n, uint64_t seed,
         snprintf(county->city_name, sizeof county->city_name, "市%u", city + 1);
         const double level = rng_normal(&rng);
         for (size_t j = 0; j < m->n_inputs; j++) {
-            input->values[c * m->n_inputs + j] = s_plausible_value(m, j, level, &rng);
+            input->values[c * m->n_inputs + j] = synthetic_value(m, j, level, &rng);
             input->present[c * m->n_inputs + j] = 1;
         }
-        s_calibrate_derived(m, input->values + c * m->n_inputs, input->present + c * m->n_inputs,
-                            level, &rng);
+        synthetic_calibrate_derived(m, input->values + c * m->n_inputs,
+                                    input->present + c * m->n_inputs, level, &rng);
     }
 }
 

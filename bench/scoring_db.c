@@ -62,12 +62,12 @@
 #include "scoring/scoring_db.h"
 #include "scoring/snapshot.h"
 #include "scoring/text_buffer.h"
+#include "synthetic_county.h"
 
 extern char **environ;
 
-#define S_SHARE_MEDIAN 0.38 /* as bench/scoring_core.c: ~5 % A, ~17 % B */
-#define S_RATERS       3
-#define S_WORKERS_MAX  2
+#define S_RATERS      3
+#define S_WORKERS_MAX 2
 
 typedef struct {
     const char *database, *admin, *methodology, *policy, *scoring_bin, *log_dir;
@@ -203,67 +203,6 @@ static long long s_count(PGconn *conn, const char *sql, int n, const char *const
 
 /* ---- the inputs ------------------------------------------------------------ */
 
-/* The indicator that reads input j directly, or NULL (base data). */
-static const sc_indicator_t *s_reader_of(const sc_methodology_t *m, size_t j)
-{
-    for (size_t i = 0; i < m->n_indicators; i++)
-        if (m->indicators[i].formula.n_ops == 0 && m->indicators[i].input == (int)j)
-            return &m->indicators[i];
-    return NULL;
-}
-
-/* One value of input j for a county of strength `level` (bench/scoring_core.c:
- * a lognormal share of the points, correlated across indicators). */
-static double s_plausible_value(const sc_methodology_t *m, size_t j, double level, sc_rng_t *rng)
-{
-    const sc_indicator_t *reader = s_reader_of(m, j);
-    const double factor = S_SHARE_MEDIAN * exp(0.45 * level + 0.4 * rng_normal(rng));
-    if (reader == NULL)
-        return 1e5 * factor;
-    switch (reader->method) {
-    case SC_NORM_BENCHMARK:
-        return reader->positive ? reader->benchmark * factor : reader->benchmark / factor;
-    case SC_NORM_EFFICACY:
-        return reader->x_s + (reader->x_h - reader->x_s) * (factor + 0.2 - 0.6) / 0.4;
-    case SC_NORM_RUBRIC: {
-        const double top = reader->rubric_max > 0 ? reader->rubric_max : 100.0;
-        return top * fmin(1.0, fmax(0.3, 0.72 + 0.08 * level + 0.08 * rng_normal(rng)));
-    }
-    default:
-        return 100.0 * factor;
-    }
-}
-
-/* A derived indicator's last base input is rescaled so that its formula
- * lands near the benchmark (power law in that input, as scoring_core). */
-static void s_calibrate_derived(const sc_methodology_t *m, double *values, double level,
-                                sc_rng_t *rng)
-{
-    uint8_t present[SC_MAX_INPUTS];
-    memset(present, 1, sizeof present);
-    for (size_t i = 0; i < m->n_indicators; i++) {
-        const sc_indicator_t *indicator = &m->indicators[i];
-        int base = -1;
-        for (size_t s = 0; s < indicator->formula.n_ops; s++)
-            if (indicator->formula.ops[s].kind == SC_OP_INPUT &&
-                s_reader_of(m, (size_t)indicator->formula.ops[s].input) == NULL)
-                base = indicator->formula.ops[s].input;
-        if (base < 0 || indicator->method != SC_NORM_BENCHMARK)
-            continue;
-        const double factor = S_SHARE_MEDIAN * exp(0.45 * level + 0.4 * rng_normal(rng));
-        const double target =
-            indicator->positive ? indicator->benchmark * factor : indicator->benchmark / factor;
-        double f0 = 0, f1 = 0;
-        const double x = values[base];
-        int ok = methodology_formula_eval(&indicator->formula, values, present, &f0);
-        values[base] = 2.0 * x;
-        ok = ok && methodology_formula_eval(&indicator->formula, values, present, &f1);
-        values[base] = x;
-        if (ok && f0 > 0.0 && f1 > 0.0 && f0 != f1)
-            values[base] = x * pow(target / f0, 1.0 / log2(f1 / f0));
-    }
-}
-
 static double s_clamp(double x, double low, double high)
 {
     return fmin(high, fmax(low, x));
@@ -278,7 +217,7 @@ static void s_county_rows(const sc_methodology_t *m, const char *code, int year,
 {
     for (size_t j = 0; j < m->n_inputs; j++) {
         if (m->input_qualitative[j]) {
-            const sc_indicator_t *reader = s_reader_of(m, j);
+            const sc_indicator_t *reader = synthetic_reader_of(m, j);
             const double top = reader && reader->rubric_max > 0 ? reader->rubric_max : 100.0;
             for (int r = 1; r <= S_RATERS; r++)
                 text_buffer_append(rating_rows, "%s\t%d\t%s\trater%d\t1\t%.0f\tbench-%d\tbench\n",
@@ -352,12 +291,14 @@ static void s_generate(PGconn *conn, const sc_methodology_t *m, const s_options_
     sc_rng_t rng;
     rng_seed(&rng, options->seed);
     double values[SC_MAX_INPUTS];
+    uint8_t all_present[SC_MAX_INPUTS];
+    memset(all_present, 1, sizeof all_present);
     for (int c = 0; c < PQntuples(counties); c++) {
         const char *code = PQgetvalue(counties, c, 0);
         const double level = rng_normal(&rng), growth = 0.06 + 0.08 * rng_normal(&rng);
         for (size_t j = 0; j < m->n_inputs; j++)
-            values[j] = s_plausible_value(m, j, level, &rng);
-        s_calibrate_derived(m, values, level, &rng);
+            values[j] = synthetic_value(m, j, level, &rng);
+        synthetic_calibrate_derived(m, values, all_present, level, &rng);
         s_county_rows(m, code, options->year - 1, values, providers, 0.0, &rng, value_rows,
                       rating_rows);
         for (size_t j = 0; j < m->n_inputs; j++)

@@ -15,6 +15,21 @@ void kcctl_print_error(const kc_error_t *error)
         fprintf(stderr, "  hint: %s\n", error->hint);
 }
 
+void kcctl_print_file_errors(const char *intro, const char *done, const kc_errors_t *errors)
+{
+    fprintf(stderr, "%s: %zu problem%s, nothing was %s\n", intro, errors->total,
+            errors->total == 1 ? "" : "s", done);
+    for (size_t i = 0; i < errors->kept; i++) {
+        const kc_error_t *error = &errors->items[i];
+        fprintf(stderr, "  %s%s%s [%s]\n", error->field, *error->field ? ": " : "", error->message,
+                kc_error_code_name(error->code));
+        if (*error->detail)
+            fprintf(stderr, "      %s\n", error->detail);
+        if (*error->hint)
+            fprintf(stderr, "      hint: %s\n", error->hint);
+    }
+}
+
 void kcctl_print_rejected(const Kc__V1__Rejected *rejected, bool writing, kcctl_locate_fn locate,
                           const void *locate_context)
 {

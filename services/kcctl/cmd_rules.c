@@ -17,17 +17,9 @@
 
 static void s_print_errors(const kc_errors_t *errors, const char *path)
 {
-    fprintf(stderr, "refused: %s has %zu problem%s, nothing was stored\n", path, errors->total,
-            errors->total == 1 ? "" : "s");
-    for (size_t i = 0; i < errors->kept; i++) {
-        const kc_error_t *error = &errors->items[i];
-        fprintf(stderr, "  %s%s%s [%s]\n", error->field, *error->field ? ": " : "", error->message,
-                kc_error_code_name(error->code));
-        if (*error->detail)
-            fprintf(stderr, "      %s\n", error->detail);
-        if (*error->hint)
-            fprintf(stderr, "      hint: %s\n", error->hint);
-    }
+    char intro[600];
+    snprintf(intro, sizeof intro, "refused: %s", path);
+    kcctl_print_file_errors(intro, "stored", errors);
 }
 
 /* The whole file; rule files are small, anything past 1 MiB is a mistake. */

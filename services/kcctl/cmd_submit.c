@@ -14,17 +14,9 @@
 
 static void s_print_local_errors(const char *path, const kc_errors_t *errors)
 {
-    fprintf(stderr, "cannot use '%s': %zu problem%s, nothing was sent\n", path, errors->total,
-            errors->total == 1 ? "" : "s");
-    for (size_t i = 0; i < errors->kept; i++) {
-        const kc_error_t *error = &errors->items[i];
-        fprintf(stderr, "  %s%s%s [%s]\n", error->field, *error->field ? ": " : "", error->message,
-                kc_error_code_name(error->code));
-        if (*error->detail)
-            fprintf(stderr, "      %s\n", error->detail);
-        if (*error->hint)
-            fprintf(stderr, "      hint: %s\n", error->hint);
-    }
+    char intro[600];
+    snprintf(intro, sizeof intro, "cannot use '%s'", path);
+    kcctl_print_file_errors(intro, "sent", errors);
 }
 
 static void s_print_accepted(const kcctl_t *self, const Kc__V1__Accepted *accepted)

@@ -65,6 +65,10 @@ void kcctl_print_rejected(const Kc__V1__Rejected *rejected, bool writing, kcctl_
 /* Print one error in the shared format. */
 void kcctl_print_error(const kc_error_t *error);
 
+/* Print a file's problems found before anything was sent or stored:
+ * "<intro>: N problem(s), nothing was <done>" then each, indented. */
+void kcctl_print_file_errors(const char *intro, const char *done, const kc_errors_t *errors);
+
 /* Read a file of at most 1 MiB (NUL-terminated, malloc'd); prints why not and returns NULL. */
 char *kcctl_read_small_file(const char *path, size_t *size);
 
