@@ -71,6 +71,41 @@ static char *s_read(const char *path, size_t *size)
     return text;
 }
 
+/* Compare a run with tests/golden/sample-2023-scores.csv: the totals,
+ * classes and ranks of the sample data as deploy/local/sample-scores.py,
+ * an independent implementation of the default methodology in Python,
+ * computes them. */
+static void s_expect_golden(harness_node_t *node, long long run)
+{
+    FILE *golden = fopen("tests/golden/sample-2023-scores.csv", "r");
+    cr_assert(golden, "tests/golden/sample-2023-scores.csv is missing");
+    char line[128], code[8], klass = 0, run_text[24];
+    int total = 0, rank = 0, rows = 0, differ = 0;
+    snprintf(run_text, sizeof run_text, "%lld", run);
+    cr_assert(fgets(line, sizeof line, golden)); /* the header */
+    while (fgets(line, sizeof line, golden)) {
+        cr_assert_eq(sscanf(line, "%6[0-9],%d,%c,%d", code, &total, &klass, &rank), 4);
+        const char *params[2] = {run_text, code};
+        PGresult *result = PQexecParams(node->db,
+                                        "SELECT total, class, rank FROM scoring_result"
+                                        " WHERE run_id = $1::bigint AND county_code = $2",
+                                        2, NULL, params, NULL, NULL, 0);
+        int same = PQntuples(result) == 1 && strtol(PQgetvalue(result, 0, 0), NULL, 10) == total &&
+                   PQgetvalue(result, 0, 1)[0] == klass &&
+                   strtol(PQgetvalue(result, 0, 2), NULL, 10) == rank;
+        cr_expect(same, "county %s: kechuang %s %s #%s, golden %d %c #%d", code,
+                  PQntuples(result) ? PQgetvalue(result, 0, 0) : "-",
+                  PQntuples(result) ? PQgetvalue(result, 0, 1) : "-",
+                  PQntuples(result) ? PQgetvalue(result, 0, 2) : "-", total, klass, rank);
+        differ += !same;
+        rows++;
+        PQclear(result);
+    }
+    fclose(golden);
+    cr_expect_eq(rows, 167);
+    cr_expect_eq(differ, 0);
+}
+
 TestSuite(scoring, .timeout = 180);
 
 Test(scoring, a_year_is_scored_reported_and_reproduced_byte_for_byte)
@@ -88,6 +123,7 @@ Test(scoring, a_year_is_scored_reported_and_reproduced_byte_for_byte)
              node.database);
     long long run = s_score(&node, "2023", "130000", out1);
     cr_assert_gt(run, 0);
+    s_expect_golden(&node, run);
     /* 167 Hebei counties (zones left out), each total exactly its points' sum */
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result"), 167);
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r"
