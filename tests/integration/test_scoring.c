@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <zmq.h>
 
 #include "harness.h"
+#include "kc/kc_subscriber.h"
 #include "requests.h"
 
 static const char *s_providers[] = {"finance", "stats", "sti", "ndrc", "samr", "county"};
@@ -254,6 +256,31 @@ Test(scoring, a_complete_year_is_scored_by_itself)
                                     " 'data_complete' AND state = 'done' AND year = 2023",
                                     1, 30000),
                  1);
+    /* a subscriber of the node hears the run and its rewards, in order */
+    kc_error_t error;
+    kc_subscriber_t *subscriber = kc_subscriber_new(node.endpoint, node.events, 0, &error);
+    cr_assert(subscriber, "%s", error.message);
+    bool ready = false, rewards = false;
+    for (int i = 0; i < 200 && !(ready && rewards); i++) {
+        Kc__V1__Event *event = NULL;
+        cr_assert_eq(kc_subscriber_next(subscriber, 5000, &event, &error), 1, "no event after %lld",
+                     (long long)kc_subscriber_cursor(subscriber));
+        if (event->payload_case == KC__V1__EVENT__PAYLOAD_SCORING_RESULTS_READY) {
+            const Kc__V1__ScoringResultsReady *run = event->scoring_results_ready;
+            cr_expect_eq(run->year, 2023);
+            cr_expect_str_eq(run->scope_code, "130000");
+            cr_expect_eq(run->class_a + run->class_b + run->class_c, 167);
+            cr_expect_eq(strlen(run->output_sha256), 64);
+            ready = true;
+        } else if (event->payload_case == KC__V1__EVENT__PAYLOAD_REWARDS_COMPUTED) {
+            cr_expect(ready, "rewards come after the results of the same run");
+            cr_expect_gt(event->rewards_computed->total_amount, 0);
+            rewards = true;
+        }
+        kc__v1__event__free_unpacked(event, NULL);
+    }
+    cr_expect(ready && rewards);
+    kc_subscriber_destroy(&subscriber);
     kill(scorer, SIGTERM);
     waitpid(scorer, NULL, 0);
     harness_node_stop(&node);
