@@ -57,7 +57,8 @@ struct intake_server_t {
     Kc__V1__Event **held;          /* committed events waiting for earlier ones */
     size_t held_count;
     size_t held_capacity;
-    int64_t next_seq; /* next event to publish; 0 when unknown */
+    int64_t next_seq;  /* next event to publish; 0 when unknown */
+    bool others_wrote; /* NOTIFY kc_events: kc-scoring or kcctl appended events to publish */
 };
 
 /* Connect the lanes and load the catalogue if needed (at most one attempt

@@ -125,6 +125,7 @@ bool intake_database_ready(intake_server_t *self)
         lane->db = kc_db_connect(self->config.conninfo, "kc-intake", &error);
         if (!lane->db || store_prepare(lane->db, &error) ||
             (i == 0 && kc_db_exec(lane->db, "LISTEN kc_catalogue", &error)) ||
+            (i == 0 && kc_db_exec(lane->db, "LISTEN kc_events", &error)) ||
             (i == 0 && s_learn_next_seq(self, lane->db, &error))) {
             kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
             kc_db_disconnect(&lane->db);
@@ -170,7 +171,8 @@ static void s_reload(intake_server_t *self)
 }
 
 /* True when the database announced a change of the map or the catalogue
- * (NOTIFY kc_catalogue, sent by division_change and by migrations). */
+ * (NOTIFY kc_catalogue, sent by division_change and by migrations); notes
+ * NOTIFY kc_events (events appended by the node's other writers). */
 static bool s_catalogue_changed(intake_server_t *self)
 {
     bool changed = false;
@@ -185,10 +187,46 @@ static bool s_catalogue_changed(intake_server_t *self)
     }
     PGnotify *notice;
     while ((notice = PQnotifies(self->lanes[0].db))) {
-        changed = true;
+        if (strcmp(notice->relname, "kc_events") == 0)
+            self->others_wrote = true;
+        else
+            changed = true;
         PQfreemem(notice);
     }
     return changed;
+}
+
+/* Publish the events kc-scoring and kcctl appended to the node's log, so
+ * subscribers hear them at once rather than at their next catch-up. Done
+ * when no group of ours is in flight: every event up to the head is then
+ * committed and ours are published, so whatever follows the last one we
+ * sent is theirs, and goes out in sequence order. */
+static void s_publish_others(intake_server_t *self)
+{
+    if (!self->others_wrote || !self->lanes[0].db || self->next_seq <= 0)
+        return;
+    for (int i = 0; i < LANES; i++)
+        if (self->lanes[i].in_flight)
+            return;
+    self->others_wrote = false;
+    for (int pages = 0; pages < 100; pages++) {
+        Kc__V1__EventPage *page = NULL;
+        kc_error_t error;
+        if (store_list_events(self->lanes[0].db, self->next_seq - 1, 0, &page, &error)) {
+            kc_log_warn("events of other writers not published: %s", error.message);
+            return; /* subscribers read them from the log */
+        }
+        size_t count = page->n_events;
+        for (size_t i = 0; i < count; i++) {
+            if (events_publish(self->publisher, page->events[i]))
+                kc_log_warn("event %lld not published; subscribers will read it from the log",
+                            (long long)page->events[i]->seq);
+            self->next_seq = page->events[i]->seq + 1;
+        }
+        protobuf_c_message_free_unpacked((ProtobufCMessage *)page, NULL);
+        if (count == 0)
+            return;
+    }
 }
 
 void intake_reply(intake_server_t *self, const intake_pending_t *pending, kc_envelope_t *reply)
@@ -508,6 +546,7 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
                 s_settle_through(self, polled[i - 2]);
         if (s_catalogue_changed(self))
             s_reload(self);
+        s_publish_others(self);
         if (items[1].revents & ZMQ_POLLIN)
             s_read_monitor(self);
         if (!(items[0].revents & ZMQ_POLLIN))

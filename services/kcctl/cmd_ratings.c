@@ -129,8 +129,10 @@ static int s_store(kcctl_t *self, PGconn *conn, const char *key, s_sheet_t *shee
     size_t size = kc__v1__ratings_submitted__pack(&event, payload);
     const char *event_params[3] = {"RatingsSubmitted", self->config.node_id, (const char *)payload};
     int lengths[3] = {0, 0, (int)size}, formats[3] = {0, 0, 1};
-    result = PQexecParams(conn, "SELECT kc_event_append($1, $2, NULL, $3)", 3, NULL, event_params,
-                          lengths, formats, 0);
+    /* NOTIFY kc_events: kc-intake publishes the event once this commits */
+    result =
+        PQexecParams(conn, "SELECT kc_event_append($1, $2, NULL, $3), pg_notify('kc_events', '')",
+                     3, NULL, event_params, lengths, formats, 0);
     int rc = kc_db_check(conn, result, "appending the event", &error);
     PQclear(result);
     if (rc)

@@ -220,7 +220,9 @@ static int s_events(PGconn *conn, int64_t job_id, int64_t run_id, const sc_run_t
     if (s_append_event(conn, "ScoringResultsReady", node, &ready.base, error) ||
         s_append_event(conn, "RewardsComputed", node, &rewards.base, error))
         return -1;
-    return 0;
+    /* delivered at commit: kc-intake then publishes both on its PUB socket */
+    return kc_db_run(conn, "SELECT pg_notify('kc_events', '')", 0, NULL, NULL, NULL,
+                     "announcing the events", NULL, error);
 }
 
 int scoring_db_store_run(PGconn *conn, int64_t job_id, const sc_run_t *run,

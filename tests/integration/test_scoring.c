@@ -363,3 +363,47 @@ Test(scoring, bad_requests_and_bad_rules_are_refused_and_change_nothing)
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     harness_node_stop(&node);
 }
+
+Test(scoring, events_of_kcctl_and_kc_scoring_are_published_on_the_node_pub_socket)
+{
+    harness_node_t node;
+    harness_node_start(&node);
+    void *context = zmq_ctx_new();
+    void *sub = zmq_socket(context, ZMQ_SUB);
+    int linger = 0;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "RatingsSubmitted", strlen("RatingsSubmitted"));
+    cr_assert_eq(zmq_connect(sub, node.events), 0);
+    char sheet[256], key[32];
+    snprintf(sheet, sizeof sheet, "%s/%s-one-rating.csv", getenv("KC_TEST_LOG_DIR") ?: "/tmp",
+             node.database);
+    FILE *ratings = fopen(sheet, "wb");
+    fputs("county_code,indicator,rater,score\n130102,I15,R01,80\n", ratings);
+    fclose(ratings);
+    /* PUB drops what it sends before the subscription has arrived: send
+     * sheets (each under its own key) until one is heard. */
+    bool heard = false;
+    for (int i = 0; i < 40 && !heard; i++) {
+        snprintf(key, sizeof key, "pub-%d", i);
+        const char *rate[] = {"submit-ratings", sheet, "--year", "2023", "--key", key, NULL};
+        s_kcctl_ok(&node, rate);
+        zmq_pollitem_t item = {sub, 0, ZMQ_POLLIN, 0};
+        heard = zmq_poll(&item, 1, 250) > 0;
+    }
+    cr_assert(heard, "kc-intake did not publish the RatingsSubmitted that kcctl appended");
+    zmq_msg_t topic, body;
+    zmq_msg_init(&topic);
+    zmq_msg_init(&body);
+    cr_assert_geq(zmq_msg_recv(&topic, sub, 0), 0);
+    cr_assert_geq(zmq_msg_recv(&body, sub, 0), 0);
+    Kc__V1__Event *event = kc__v1__event__unpack(NULL, zmq_msg_size(&body), zmq_msg_data(&body));
+    cr_assert(event);
+    cr_expect_eq(event->payload_case, KC__V1__EVENT__PAYLOAD_RATINGS_SUBMITTED);
+    cr_expect_eq(event->ratings_submitted->year, 2023);
+    kc__v1__event__free_unpacked(event, NULL);
+    zmq_msg_close(&topic);
+    zmq_msg_close(&body);
+    zmq_close(sub);
+    zmq_ctx_term(context);
+    harness_node_stop(&node);
+}
