@@ -41,6 +41,7 @@ COMMON_SRC := $(wildcard services/common/*.c)
 INTAKE_SRC := $(filter-out services/intake/main.c,$(wildcard services/intake/*.c))
 KCCTL_SRC := $(filter-out services/kcctl/main.c,$(wildcard services/kcctl/*.c))
 SCORING_SRC := $(filter-out services/scoring/main.c,$(wildcard services/scoring/*.c))
+WORKFLOW_SRC := $(filter-out services/workflow/main.c,$(wildcard services/workflow/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 INTEG_SRC := $(wildcard tests/integration/*.c)
@@ -52,7 +53,8 @@ LIBKC := $(B)/lib/libkc.a
 LIBINTAKE := $(B)/lib/libintake.a
 LIBKCCTL := $(B)/lib/libkcctl.a
 LIBSCORING := $(B)/lib/libscoring.a
-BINS := $(B)/bin/kc-intake $(B)/bin/kc-scoring $(B)/bin/kcctl
+LIBWORKFLOW := $(B)/lib/libworkflow.a
+BINS := $(B)/bin/kc-intake $(B)/bin/kc-scoring $(B)/bin/kc-workflow $(B)/bin/kcctl
 TESTS := $(B)/tests/unit $(B)/tests/integration
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
@@ -92,6 +94,10 @@ $(LIBSCORING): $(call obj,$(SCORING_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
+$(LIBWORKFLOW): $(call obj,$(WORKFLOW_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
 $(B)/bin/kc-intake: $(call obj,services/intake/main.c) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
@@ -100,19 +106,23 @@ $(B)/bin/kc-scoring: $(call obj,services/scoring/main.c) $(LIBSCORING) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBSCORING) $(LIBINTAKE) $(LIBKC)
+$(B)/bin/kc-workflow: $(call obj,services/workflow/main.c) $(LIBWORKFLOW) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBSCORING) $(LIBINTAKE) $(LIBKC)
+$(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBSCORING) $(LIBINTAKE) $(LIBKC)
+$(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(B)/bench/%: $(call obj,bench/%.c) $(LIBKCCTL) $(LIBSCORING) $(LIBINTAKE) $(LIBKC)
+$(B)/bench/%: $(call obj,bench/%.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 

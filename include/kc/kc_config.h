@@ -4,7 +4,7 @@
  *  wins, so one image serves every site: KC_NODE_ID, KC_NODE_LEVEL,
  *  KC_NODE_DIVISION, KC_DATABASE_URL, KC_INTAKE_ENDPOINT,
  *  KC_EVENTS_ENDPOINT, KC_SCORING_ENDPOINT, KC_LOG_LEVEL, KC_MAX_MESSAGE_BYTES, KC_GROUP_MAX,
- *  KC_SCORING_AUTO_COVERAGE. The database connection
+ *  KC_SCORING_AUTO_COVERAGE, KC_WORKFLOW_ENDPOINT. The database connection
  * string may carry a password: it is never logged (see kc_config_describe).
  */
 #ifndef KC_CONFIG_H
@@ -15,18 +15,19 @@
 #include "kc/kc_error.h"
 
 typedef struct {
-    char node_id[64];           /* name of this node, e.g. "hebei" or "130123" */
-    char node_level[16];        /* "province", "city" or "county" */
-    char node_division[8];      /* six-digit code the node serves */
-    char conninfo[1024];        /* libpq connection string or URI */
-    char intake_endpoint[256];  /* ROUTER for requests, e.g. tcp://127.0.0.1:7101 */
-    char events_endpoint[256];  /* PUB for events, e.g. tcp://127.0.0.1:7102 */
-    char scoring_endpoint[256]; /* ROUTER of kc-scoring, e.g. tcp://127.0.0.1:7111 */
-    int scoring_auto_coverage;  /* % of counties with a value of every input that makes a year
-                                   "complete" and starts scoring by itself; 0 turns it off */
-    size_t max_message_bytes;   /* larger frames are refused before decoding */
-    int group_max;              /* most writes committed in one transaction */
-    char log_level[16];         /* error, warn, notice, info, debug */
+    char node_id[64];            /* name of this node, e.g. "hebei" or "130123" */
+    char node_level[16];         /* "province", "city" or "county" */
+    char node_division[8];       /* six-digit code the node serves */
+    char conninfo[1024];         /* libpq connection string or URI */
+    char intake_endpoint[256];   /* ROUTER for requests, e.g. tcp://127.0.0.1:7101 */
+    char events_endpoint[256];   /* PUB for events, e.g. tcp://127.0.0.1:7102 */
+    char scoring_endpoint[256];  /* ROUTER of kc-scoring, e.g. tcp://127.0.0.1:7111 */
+    char workflow_endpoint[256]; /* ROUTER of kc-workflow, e.g. tcp://127.0.0.1:7121 */
+    int scoring_auto_coverage;   /* % of counties with a value of every input that makes a year
+                                    "complete" and starts scoring by itself; 0 turns it off */
+    size_t max_message_bytes;    /* larger frames are refused before decoding */
+    int group_max;               /* most writes committed in one transaction */
+    char log_level[16];          /* error, warn, notice, info, debug */
 } kc_config_t;
 
 /* Defaults: a node called "local" with loopback endpoints 7101/7102,

@@ -41,6 +41,7 @@ typedef enum {
     KC_ERR_KEY_REUSED,            /* conflict.idempotency_key_reused */
     KC_ERR_NOT_FOUND,             /* conflict.not_found */
     KC_ERR_DUPLICATE_APPLICATION, /* conflict.duplicate_application */
+    KC_ERR_STATE_CHANGED,         /* conflict.state_changed */
     KC_ERR_DENIED,                /* authorisation.denied */
     KC_ERR_MALFORMED,             /* bus.malformed */
     KC_ERR_UNKNOWN_TYPE,          /* bus.unknown_type */

@@ -28,6 +28,9 @@ static const struct {
     {KC__V1__ENVELOPE__BODY_PING, "Ping"},
     {KC__V1__ENVELOPE__BODY_SCORE_YEAR, "ScoreYear"},
     {KC__V1__ENVELOPE__BODY_GET_SCORING_JOB, "GetScoringJob"},
+    {KC__V1__ENVELOPE__BODY_ACT_ON_APPLICATION, "ActOnApplication"},
+    {KC__V1__ENVELOPE__BODY_LIST_INBOX, "ListInbox"},
+    {KC__V1__ENVELOPE__BODY_GET_APPLICATION_HISTORY, "GetApplicationHistory"},
     {KC__V1__ENVELOPE__BODY_ACCEPTED, "Accepted"},
     {KC__V1__ENVELOPE__BODY_REJECTED, "Rejected"},
     {KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS, "SubmissionStatus"},
@@ -35,6 +38,8 @@ static const struct {
     {KC__V1__ENVELOPE__BODY_DIVISION_LIST, "DivisionList"},
     {KC__V1__ENVELOPE__BODY_PONG, "Pong"},
     {KC__V1__ENVELOPE__BODY_SCORING_JOB, "ScoringJob"},
+    {KC__V1__ENVELOPE__BODY_WORKFLOW_STATE, "WorkflowState"},
+    {KC__V1__ENVELOPE__BODY_INBOX, "Inbox"},
 };
 
 int kc_bus_configure(void *socket, size_t max_message_bytes)

@@ -44,6 +44,9 @@ Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_m
     } else if (strcmp(type, "RewardsComputed") == 0) {
         event->rewards_computed = kc__v1__rewards_computed__unpack(NULL, payload_size, payload);
         event->payload_case = KC__V1__EVENT__PAYLOAD_REWARDS_COMPUTED;
+    } else if (strcmp(type, "ApplicationMoved") == 0) {
+        event->application_moved = kc__v1__application_moved__unpack(NULL, payload_size, payload);
+        event->payload_case = KC__V1__EVENT__PAYLOAD_APPLICATION_MOVED;
     } else if (strcmp(type, "RatingsSubmitted") == 0) {
         event->ratings_submitted = kc__v1__ratings_submitted__unpack(NULL, payload_size, payload);
         event->payload_case = KC__V1__EVENT__PAYLOAD_RATINGS_SUBMITTED;

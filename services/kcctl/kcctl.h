@@ -37,6 +37,10 @@ typedef struct {
     int run;                   /* --run ID */
     int wait_s;                /* --wait: seconds kcctl score waits for the job */
     bool flags_reviewed;       /* --flags-reviewed, for publish */
+    char reason[2048];         /* --reason, for act */
+    char return_to[48];        /* --return-to STATE, for act */
+    char programme[32];        /* --programme, for inbox */
+    bool attest;               /* --attest, for act */
     const char *call_endpoint; /* daemon kcctl_call talks to; NULL: kc-intake */
     int after;                 /* --after, for events */
     int timeout_ms;            /* per attempt */
@@ -87,5 +91,10 @@ int kcctl_submit_ratings(kcctl_t *self);
 int kcctl_score(kcctl_t *self);
 int kcctl_report(kcctl_t *self);
 int kcctl_publish(kcctl_t *self);
+int kcctl_process(kcctl_t *self);
+int kcctl_act(kcctl_t *self);
+int kcctl_inbox(kcctl_t *self);
+int kcctl_history(kcctl_t *self);
+int kcctl_audit(kcctl_t *self);
 
 #endif

@@ -16,6 +16,11 @@
  *    score                           score a year (--year, --scope, --draws, --out DIR)
  *    report                          write a run's result and reports (--run or --year, --out)
  *    publish                         make a run the published record (--run, --flags-reviewed)
+ *    process check|load FILE         an application procedure (an .ini file of deploy/workflow)
+ *    act REF TRANSITION              take a step of an application's procedure as the actor
+ *    inbox                           what waits for the actor (--programme)
+ *    history REF                     an application's procedure and every step so far
+ *    audit verify|list               check the audit log's hash chain, or list entries (--after N)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +48,11 @@ static const struct {
     {"score", kcctl_score},
     {"report", kcctl_report},
     {"publish", kcctl_publish},
+    {"process", kcctl_process},
+    {"act", kcctl_act},
+    {"inbox", kcctl_inbox},
+    {"history", kcctl_history},
+    {"audit", kcctl_audit},
 };
 
 static void s_usage(void)
@@ -56,7 +66,10 @@ static void s_usage(void)
           "          submit-ratings FILE.csv --year YEAR,\n"
           "          score --year YEAR [--scope CODE] [--draws N --seed S] [--out DIR],\n"
           "          report (--run ID | --year YEAR [--scope CODE]) --out DIR,\n"
-          "          publish --run ID [--flags-reviewed]\n"
+          "          publish --run ID [--flags-reviewed],\n"
+          "          process check|load FILE.ini, inbox [--programme CODE], history REF,\n"
+          "          act REF TRANSITION [--reason TEXT] [--attest] [--return-to STATE],\n"
+          "          audit verify, audit list [--after ID]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
           "          --endpoint URL    kc-intake requests endpoint\n"
           "          --user NAME --role ROLE --division CODE --organisation ORG\n"
@@ -116,6 +129,9 @@ static int s_option(kcctl_t *self, const char *option, const char *value)
         {"--methodology", self->methodology, sizeof self->methodology},
         {"--policy", self->policy, sizeof self->policy},
         {"--seed", self->seed, sizeof self->seed},
+        {"--reason", self->reason, sizeof self->reason},
+        {"--return-to", self->return_to, sizeof self->return_to},
+        {"--programme", self->programme, sizeof self->programme},
     };
     if (strcmp(option, "--key") == 0)
         self->key_given = true;
@@ -150,6 +166,8 @@ static int s_parse(kcctl_t *self, int argc, char **argv, const char **command)
             self->follow = true;
         else if (strcmp(word, "--flags-reviewed") == 0)
             self->flags_reviewed = true;
+        else if (strcmp(word, "--attest") == 0)
+            self->attest = true;
         else if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
             return -1;
         else if (strncmp(word, "--", 2) == 0) {

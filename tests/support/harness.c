@@ -190,6 +190,8 @@ int harness_kcctl(const harness_node_t *node, const char *const *args)
         setenv("KC_INTAKE_ENDPOINT", node->endpoint, 1);
         if (*node->scoring)
             setenv("KC_SCORING_ENDPOINT", node->scoring, 1);
+        if (*node->workflow)
+            setenv("KC_WORKFLOW_ENDPOINT", node->workflow, 1);
         execv(binary, (char *const *)argv);
         _exit(127);
     }

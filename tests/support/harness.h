@@ -25,6 +25,7 @@ typedef struct {
     char events[64];    /* event publication */
     char log_path[256]; /* the daemon's standard error */
     char scoring[64];   /* kc-scoring requests, once harness_scoring_start ran */
+    char workflow[64];  /* kc-workflow requests, once harness_workflow_start ran */
     PGconn *db;         /* for the test's own assertions */
 } harness_node_t;
 
@@ -67,6 +68,10 @@ int harness_kcctl(const harness_node_t *node, const char *const *args);
  * kills mid-job; `auto_score` lets it queue complete years by itself.
  * Returns the pid once it answers a ping. */
 pid_t harness_scoring_start(harness_node_t *node, int hold_ms, bool auto_score);
+
+/* Start kc-workflow on the node (its endpoint goes to node->workflow,
+ * which kcctl then talks to); returns the pid once it answers a ping. */
+pid_t harness_workflow_start(harness_node_t *node);
 
 /* Poll `sql` (one number) every 50 ms until it equals `expected` or
  * `timeout_ms` passes; returns the last value seen. */

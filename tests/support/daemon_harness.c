@@ -1,6 +1,6 @@
-/*  scoring_harness: kc-scoring processes for integration tests, started
- *  like kc-intake by harness.c: real processes on free loopback ports,
- *  ready when they answer a ping. */
+/*  daemon_harness: kc-scoring and kc-workflow processes for integration
+ *  tests, started like kc-intake by harness.c: real processes on free
+ *  loopback ports, ready when they answer a ping. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +34,30 @@ pid_t harness_scoring_start(harness_node_t *node, int hold_ms, bool auto_score)
     const char *ping[] = {"ping", "--endpoint", node->scoring, "--timeout",
                           "500",  "--attempts", "40",          NULL};
     cr_assert_eq(harness_kcctl(node, ping), 0, "kc-scoring did not answer (log %s)",
+                 node->log_path);
+    return pid;
+}
+
+pid_t harness_workflow_start(harness_node_t *node)
+{
+    char binary[512];
+    snprintf(binary, sizeof binary, "%s/kc-workflow", getenv("KC_BIN_DIR"));
+    harness_free_endpoint(node->workflow, sizeof node->workflow);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        FILE *log = freopen(node->log_path, "a", stderr);
+        (void)log;
+        setenv("KC_DATABASE_URL", node->conninfo, 1);
+        setenv("KC_WORKFLOW_ENDPOINT", node->workflow, 1);
+        setenv("KC_NODE_ID", "test-node", 1);
+        setenv("KC_NODE_DIVISION", "130000", 1);
+        execl(binary, "kc-workflow", (char *)NULL);
+        _exit(127);
+    }
+    const char *ping[] = {"ping", "--endpoint", node->workflow, "--timeout",
+                          "500",  "--attempts", "40",           NULL};
+    cr_assert_eq(harness_kcctl(node, ping), 0, "kc-workflow did not answer (log %s)",
                  node->log_path);
     return pid;
 }

@@ -1,0 +1,163 @@
+/*  cmd_workflow: kcctl process check|load FILE, kcctl act, kcctl inbox and
+ *  kcctl history — an operator or a demo driving every step of a procedure
+ *  as the acting role (--user, --role, --division).
+ *
+ *    kcctl act REF TRANSITION [--reason TEXT] [--attest] [--return-to STATE]
+ *    kcctl inbox [--programme CODE]
+ *    kcctl history REF
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kc/kc_db.h"
+#include "kcctl/kcctl.h"
+#include "scoring/snapshot.h"
+#include "workflow/process.h"
+
+static int s_load(kcctl_t *self, const wf_process_t *process, const char *text, size_t size)
+{
+    kc_error_t error;
+    char sha[65], by[160];
+    snapshot_sha256(text, size, sha);
+    snprintf(by, sizeof by, "%s@%s", self->user, self->config.node_id);
+    PGconn *conn = kc_db_connect(self->config.conninfo, "kcctl", &error);
+    if (!conn) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    const char *params[6] = {process->code, process->programme, process->title_zh, text, sha, by};
+    PGresult *result = NULL;
+    int rc = kc_db_run(conn, "SELECT process_definition_store($1, $2, $3, $4, $5, $6)", 6, params,
+                       NULL, NULL, "storing the process", &result, &error);
+    if (rc)
+        kcctl_print_error(&error);
+    else
+        printf("process %s %s (sha256 %s)\n", process->code, PQgetvalue(result, 0, 0), sha);
+    PQclear(result);
+    kc_db_disconnect(&conn);
+    return rc;
+}
+
+int kcctl_process(kcctl_t *self)
+{
+    if (self->positional_count != 2 ||
+        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0)) {
+        fprintf(stderr, "usage: kcctl process check|load FILE.ini\n");
+        return -1;
+    }
+    size_t size = 0;
+    char *text = kcctl_read_small_file(self->positional[1], &size);
+    if (!text)
+        return -1;
+    static wf_process_t process;
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    int rc = process_parse(text, size, &process, &errors);
+    if (rc) {
+        char intro[600];
+        snprintf(intro, sizeof intro, "refused: %s", self->positional[1]);
+        kcctl_print_file_errors(intro, "stored", &errors);
+    } else {
+        printf("process %s (%s) for %s: %zu states, %zu transitions, starts at %s\n", process.code,
+               process.title_zh, process.programme, process.n_states, process.n_transitions,
+               process.states[process.initial].code);
+        if (strcmp(self->positional[0], "load") == 0)
+            rc = s_load(self, &process, text, size);
+    }
+    kc_errors_release(&errors);
+    free(text);
+    return rc;
+}
+
+static void s_print_state(const Kc__V1__WorkflowState *state)
+{
+    printf("%s %s (%s): %s %s, version %d, procedure %s%s\n", state->application_ref, state->title,
+           state->county_code, state->state, state->state_name, state->version, state->definition,
+           state->replayed ? " (answered before under this key)" : "");
+    if (state->n_available) {
+        printf("  you may now:");
+        for (size_t i = 0; i < state->n_available; i++)
+            printf(" %s", state->available[i]);
+        printf("\n");
+    }
+}
+
+static int s_call(kcctl_t *self, kc_envelope_t *request, Kc__V1__Envelope__BodyCase expected,
+                  kc_envelope_t **reply)
+{
+    self->call_endpoint = self->config.workflow_endpoint;
+    return kcctl_call(self, request, expected, reply, NULL, NULL);
+}
+
+int kcctl_act(kcctl_t *self)
+{
+    if (self->positional_count != 2) {
+        fprintf(stderr, "usage: kcctl act REF TRANSITION [--reason TEXT] [--attest]"
+                        " [--return-to STATE]\n");
+        return -1;
+    }
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    Kc__V1__ActOnApplication act = KC__V1__ACT_ON_APPLICATION__INIT;
+    act.application_ref = (char *)self->positional[0];
+    act.transition = (char *)self->positional[1];
+    act.reason = self->reason;
+    act.attest = self->attest;
+    act.return_to = self->return_to;
+    request.body_case = KC__V1__ENVELOPE__BODY_ACT_ON_APPLICATION;
+    request.act_on_application = &act;
+    self->writing = true;
+    if (s_call(self, &request, KC__V1__ENVELOPE__BODY_WORKFLOW_STATE, &reply))
+        return -1;
+    s_print_state(reply->workflow_state);
+    kc_bus_free(&reply);
+    return 0;
+}
+
+int kcctl_inbox(kcctl_t *self)
+{
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    Kc__V1__ListInbox list = KC__V1__LIST_INBOX__INIT;
+    list.programme = self->programme;
+    request.body_case = KC__V1__ENVELOPE__BODY_LIST_INBOX;
+    request.list_inbox = &list;
+    if (s_call(self, &request, KC__V1__ENVELOPE__BODY_INBOX, &reply))
+        return -1;
+    printf("%zu application%s wait for %s (%s %s)\n", reply->inbox->n_items,
+           reply->inbox->n_items == 1 ? "" : "s", self->user, self->role, self->division);
+    for (size_t i = 0; i < reply->inbox->n_items; i++)
+        s_print_state(reply->inbox->items[i]);
+    kc_bus_free(&reply);
+    return 0;
+}
+
+int kcctl_history(kcctl_t *self)
+{
+    if (self->positional_count != 1) {
+        fprintf(stderr, "usage: kcctl history REF\n");
+        return -1;
+    }
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    Kc__V1__GetApplicationHistory get = KC__V1__GET_APPLICATION_HISTORY__INIT;
+    get.application_ref = (char *)self->positional[0];
+    request.body_case = KC__V1__ENVELOPE__BODY_GET_APPLICATION_HISTORY;
+    request.get_application_history = &get;
+    if (s_call(self, &request, KC__V1__ENVELOPE__BODY_WORKFLOW_STATE, &reply))
+        return -1;
+    const Kc__V1__WorkflowState *state = reply->workflow_state;
+    s_print_state(state);
+    for (size_t i = 0; i < state->n_steps; i++) {
+        const Kc__V1__WorkflowStep *step = state->steps[i];
+        time_t at = (time_t)(step->at_ms / 1000);
+        struct tm when;
+        char stamp[32];
+        gmtime_r(&at, &when);
+        strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%SZ", &when);
+        printf("  %2d  %s  %-20s %s -> %s  by %s (%s %s): %s\n", step->version, stamp,
+               step->transition, step->from_state, step->to_state, step->user_id, step->role,
+               step->division_code, step->reason);
+    }
+    kc_bus_free(&reply);
+    return 0;
+}

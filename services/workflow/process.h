@@ -1,0 +1,99 @@
+/*  process: a programme's application procedure, as data.
+ *
+ *  Every programme of DOMAIN.md moves an application up through county,
+ *  city and province and its decisions back down (seed 000 §三 is the
+ *  fullest). A process definition (deploy/workflow/<code>.ini, format in
+ *  deploy/workflow/README.md) lists the states, and the transitions
+ *  between them: which role at which level may take each one, what it
+ *  requires (a written reason, an attestation standing for the seal, expert
+ *  scores), whether it is a decision (approve, recommend, return, reject,
+ *  revoke, file...), and timers (a public notice of N working days that
+ *  advances by itself when it closes without objection). A definition is
+ *  parsed and validated by `kcctl process check|load`, stored with the
+ *  SHA-256 of its text, and an application keeps the version it started
+ *  with.
+ */
+#ifndef WORKFLOW_PROCESS_H
+#define WORKFLOW_PROCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kc/kc_error.h"
+
+#define WF_CODE_MAX        48
+#define WF_MAX_STATES      32
+#define WF_MAX_TRANSITIONS 64
+
+typedef enum {
+    WF_LEVEL_NONE = 0, /* the applicant or the public: no administrative level */
+    WF_LEVEL_COUNTY,
+    WF_LEVEL_CITY,
+    WF_LEVEL_PROVINCE,
+} wf_level_t;
+
+/* What a transition asks of the one who takes it (bit set). */
+enum {
+    WF_REQUIRES_REASON = 1 << 0,       /* a written reason (opinion text), stored and notified */
+    WF_REQUIRES_ATTESTATION = 1 << 1,  /* the actor attests for the organisation (the seal) */
+    WF_REQUIRES_SCORES = 1 << 2,       /* the expert panel's scores are in */
+    WF_REQUIRES_NO_OBJECTION = 1 << 3, /* every objection of the notice resolved */
+};
+
+typedef struct {
+    char code[WF_CODE_MAX];          /* county_review, city_review, public_notice, filed... */
+    char name_zh[96];                /* 县科技管理部门审核（县政府同意） */
+    wf_level_t level;                /* the level whose inbox it sits in */
+    bool final;                      /* nothing follows: rejected, revoked, closed */
+    int notice_working_days;         /* > 0: a public notice of that many working days */
+    char on_notice_end[WF_CODE_MAX]; /* transition the timer takes when the notice closes */
+} wf_state_t;
+
+typedef struct {
+    char code[WF_CODE_MAX]; /* county_approve, city_recommend, return, reject... */
+    char name_zh[96];       /* 县级审核通过 */
+    int from;               /* index into states; -1 with from_any */
+    bool from_any;          /* may be taken from every non-final state (reject, return) */
+    int to;            /* index into states; -1 for "return": the actor picks an earlier step */
+    bool to_earlier;   /* a return (退回/驳回): to any state the application passed through */
+    char role[32];     /* applicant, county_bureau, county_government, city_bureau,
+                          province_department, expert, system (timers) */
+    wf_level_t level;  /* the level the role acts at; NONE for applicant/system */
+    char decision[16]; /* approve, recommend, return, reject, revoke, file, submit... */
+    unsigned requires; /* WF_REQUIRES_* */
+} wf_transition_t;
+
+typedef struct {
+    char code[WF_CODE_MAX]; /* mountain-base-v1: unique, the key in the database */
+    char programme[32];     /* the application's programme it governs: mountain_base */
+    char title_zh[128];
+    int initial; /* index of the state a new application starts in */
+    size_t n_states;
+    wf_state_t states[WF_MAX_STATES];
+    size_t n_transitions;
+    wf_transition_t transitions[WF_MAX_TRANSITIONS];
+} wf_process_t;
+
+/* Parse and validate definition text. Every problem goes into `errors`
+ * (field "transition.city_recommend.to", message) and -1 is returned; on
+ * success every state is reachable from the initial one, every non-final
+ * state has a way out, every transition names known states and a known
+ * role that someone can hold, and timers name transitions of their state. */
+int process_parse(const char *text, size_t size, wf_process_t *out, kc_errors_t *errors);
+
+int process_state_index(const wf_process_t *self, const char *code);
+int process_transition_index(const wf_process_t *self, const char *code);
+
+/* Stable names: "county", "city", "province", "" */
+const char *process_level_name(wf_level_t level);
+
+/* Whether an actor (role, six-digit division code) may take `transition`
+ * on an application of `county_code`: the role must be the transition's,
+ * and the division must be the county itself (county level), its city
+ * (first four digits + "00"), its province (first two + "0000"). 0 when
+ * allowed; -1 with `error` (KC_ERR_DENIED, field "actor.role" or
+ * "actor.division_code", a message a person understands) when not. */
+int process_authorise(const wf_transition_t *transition, const char *role, const char *division,
+                      const char *county_code, kc_error_t *error);
+
+#endif

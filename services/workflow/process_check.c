@@ -1,0 +1,340 @@
+/*  process_check: a process definition as a whole.
+ *
+ *  Once every section is read (process.c), the codes that keys name are
+ *  resolved (initial, from, to, on_notice_end) and the definition is
+ *  checked for what would strand an application or an official:
+ *    - an unknown role, level or decision, a role at a level it does not
+ *      hold (a city bureau acting at county level: nobody could take the
+ *      step), or a step taken from a state another level's inbox holds;
+ *    - a state the initial one cannot reach; a non-final state whose only
+ *      ways out are "*" escapes (withdraw, reject) or none at all, a dead
+ *      end; a final state with a way out;
+ *    - a notice timer without its transition, or naming one that is not
+ *      the system's or not taken from that state; a system transition no
+ *      timer takes;
+ *    - a decision that passes judgement (approve, recommend, return...)
+ *      without a written reason: seed 000 gives every level an opinion
+ *      with a seal, and issue 4 asks that every decision state its reason.
+ *  Every problem is reported, each with its field and line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "workflow/process_internal.h"
+
+/* Who may act, and at which level they act (the role's only level). */
+static const struct {
+    const char *role;
+    wf_level_t level;
+} s_roles[] = {
+    {"applicant", WF_LEVEL_NONE},       {"public", WF_LEVEL_NONE},
+    {"county_bureau", WF_LEVEL_COUNTY}, {"county_government", WF_LEVEL_COUNTY},
+    {"city_bureau", WF_LEVEL_CITY},     {"province_department", WF_LEVEL_PROVINCE},
+    {"expert", WF_LEVEL_PROVINCE},      {"system", WF_LEVEL_NONE},
+};
+
+/* Known decisions; `reason`: it passes judgement, so it must require one. */
+static const struct {
+    const char *decision;
+    bool reason;
+} s_decisions[] = {
+    {"submit", false}, {"withdraw", false}, {"assign", false}, {"open", false},  {"consent", true},
+    {"approve", true}, {"recommend", true}, {"return", true},  {"reject", true}, {"file", true},
+    {"pass", true},    {"fail", true},      {"revoke", true},  {"rate", true},
+};
+
+#define S_COUNT(array) (sizeof(array) / sizeof((array)[0]))
+
+int process_role_level(const char *role)
+{
+    for (size_t i = 0; i < S_COUNT(s_roles); i++)
+        if (strcmp(s_roles[i].role, role) == 0)
+            return (int)s_roles[i].level;
+    return -1;
+}
+
+int process_decision_find(const char *decision, bool *needs_reason)
+{
+    for (size_t i = 0; i < S_COUNT(s_decisions); i++)
+        if (strcmp(s_decisions[i].decision, decision) == 0) {
+            *needs_reason = s_decisions[i].reason;
+            return (int)i;
+        }
+    return -1;
+}
+
+const char *process_role_names(void)
+{
+    return "applicant, public, county_bureau, county_government, city_bureau, "
+           "province_department, expert, system";
+}
+
+const char *process_decision_names(void)
+{
+    return "submit, withdraw, assign, open, consent, approve, recommend, return, reject, file, "
+           "pass, fail, revoke, rate";
+}
+
+/* ---- references -------------------------------------------------------- */
+
+static int s_state_ref(wf_draft_t *draft, const char *code, const char *field, int line,
+                       const char *what)
+{
+    int index = process_state_index(draft->process, code);
+    if (index < 0)
+        process_note(draft, KC_ERR_INPUT, field, line, "%s '%s' is not a state of this process",
+                     what, code);
+    return index;
+}
+
+static void s_resolve_transition(wf_draft_t *draft, size_t i)
+{
+    wf_transition_t *t = &draft->process->transitions[i];
+    const wf_mark_t *mark = &draft->transition_marks[i];
+    char field[KC_ERROR_FIELD_MAX];
+    if (process_key_valid(mark, true, "from")) {
+        snprintf(field, sizeof field, "transition.%s.from", t->code);
+        t->from_any = strcmp(draft->from[i], "*") == 0;
+        if (!t->from_any)
+            t->from = s_state_ref(draft, draft->from[i], field,
+                                  process_key_line(mark, true, "from"), "from");
+    }
+    if (process_key_valid(mark, true, "to")) {
+        snprintf(field, sizeof field, "transition.%s.to", t->code);
+        t->to_earlier = strcmp(draft->to[i], "earlier") == 0;
+        if (!t->to_earlier)
+            t->to =
+                s_state_ref(draft, draft->to[i], field, process_key_line(mark, true, "to"), "to");
+    }
+}
+
+static void s_resolve(wf_draft_t *draft)
+{
+    wf_process_t *p = draft->process;
+    if (draft->head_found && draft->initial[0]) {
+        p->initial = s_state_ref(draft, draft->initial, "process.initial",
+                                 draft->head.lines[3] ? draft->head.lines[3] : draft->head.line,
+                                 "initial state");
+        if (p->initial >= 0 && p->states[p->initial].final)
+            process_note(draft, KC_ERR_INPUT, "process.initial", draft->head.line,
+                         "the initial state '%s' is final: no application could move",
+                         draft->initial);
+    }
+    for (size_t i = 0; i < p->n_transitions; i++)
+        s_resolve_transition(draft, i);
+}
+
+/* ---- roles, levels, decisions ------------------------------------------ */
+
+static void s_check_role(wf_draft_t *draft, size_t i)
+{
+    const wf_transition_t *t = &draft->process->transitions[i];
+    const wf_mark_t *mark = &draft->transition_marks[i];
+    char field[KC_ERROR_FIELD_MAX];
+    snprintf(field, sizeof field, "transition.%s.role", t->code);
+    if (!process_key_valid(mark, true, "role"))
+        return;
+    int level = process_role_level(t->role);
+    int line = process_key_line(mark, true, "role");
+    if (level < 0) {
+        kc_error_t *error =
+            process_note(draft, KC_ERR_INPUT, field, line, "unknown role '%s'", t->role);
+        if (error)
+            kc_error_hint(error, "known: %s", process_role_names());
+    } else if (process_key_valid(mark, true, "level") && level != (int)t->level) {
+        kc_error_t *error =
+            process_note(draft, KC_ERR_INPUT, field, line,
+                         "nobody may take transition '%s': role '%s' acts at level '%s', not '%s'",
+                         t->code, t->role, level ? process_level_name((wf_level_t)level) : "none",
+                         t->level ? process_level_name(t->level) : "none");
+        if (error)
+            kc_error_hint(error, "county_bureau and county_government act at county, city_bureau "
+                                 "at city, province_department and expert at province, the "
+                                 "others at none");
+    }
+}
+
+static void s_check_decision(wf_draft_t *draft, size_t i)
+{
+    const wf_transition_t *t = &draft->process->transitions[i];
+    const wf_mark_t *mark = &draft->transition_marks[i];
+    char field[KC_ERROR_FIELD_MAX];
+    bool needs_reason = false;
+    if (!process_key_valid(mark, true, "decision"))
+        return;
+    if (process_decision_find(t->decision, &needs_reason) < 0) {
+        snprintf(field, sizeof field, "transition.%s.decision", t->code);
+        kc_error_t *error =
+            process_note(draft, KC_ERR_INPUT, field, process_key_line(mark, true, "decision"),
+                         "unknown decision '%s'", t->decision);
+        if (error)
+            kc_error_hint(error, "known: %s", process_decision_names());
+    } else if (needs_reason && !(t->requires & WF_REQUIRES_REASON) &&
+               (process_key_valid(mark, true, "requires") ||
+                !process_key_given(mark, true, "requires"))) {
+        snprintf(field, sizeof field, "transition.%s.requires", t->code);
+        kc_error_t *error = process_note(
+            draft, KC_ERR_REQUIRED, field, process_key_line(mark, true, "requires"),
+            "decision '%s' of transition '%s' must require a written reason", t->decision, t->code);
+        if (error)
+            kc_error_hint(error, "add reason to requires: every decision states its reason");
+    }
+}
+
+/* A step an official takes sits in that official's inbox: the state it is
+ * taken from must be at the transition's level (applicant, public and
+ * system steps excepted: they have no level). */
+static void s_check_inbox(wf_draft_t *draft, size_t i)
+{
+    const wf_process_t *p = draft->process;
+    const wf_transition_t *t = &p->transitions[i];
+    if (t->from < 0 || t->level == WF_LEVEL_NONE || p->states[t->from].level == t->level ||
+        !process_key_valid(&draft->transition_marks[i], true, "level"))
+        return;
+    const wf_state_t *from = &p->states[t->from];
+    char field[KC_ERROR_FIELD_MAX];
+    snprintf(field, sizeof field, "transition.%s.level", t->code);
+    process_note(draft, KC_ERR_INPUT, field,
+                 process_key_line(&draft->transition_marks[i], true, "level"),
+                 "nobody may take transition '%s': it acts at level '%s' but state '%s' waits "
+                 "at level '%s'",
+                 t->code, process_level_name(t->level), from->code,
+                 from->level ? process_level_name(from->level) : "none");
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static void s_check_timer(wf_draft_t *draft, size_t s)
+{
+    const wf_process_t *p = draft->process;
+    const wf_state_t *state = &p->states[s];
+    const wf_mark_t *mark = &draft->state_marks[s];
+    char field[KC_ERROR_FIELD_MAX];
+    snprintf(field, sizeof field, "state.%s.on_notice_end", state->code);
+    int line = process_key_line(mark, false, "on_notice_end");
+    bool has_end = process_key_valid(mark, false, "on_notice_end");
+    if (state->notice_working_days > 0 && state->final)
+        process_note(draft, KC_ERR_INPUT, field, line, "final state '%s' cannot hold a notice",
+                     state->code);
+    if (state->notice_working_days > 0 && !process_key_given(mark, false, "on_notice_end"))
+        process_note(draft, KC_ERR_REQUIRED, field, line,
+                     "state '%s' holds a notice of %d working days but no on_notice_end says "
+                     "what happens when it closes",
+                     state->code, state->notice_working_days);
+    if (state->notice_working_days == 0 && has_end)
+        process_note(draft, KC_ERR_INPUT, field, line,
+                     "state '%s' has on_notice_end but no notice_working_days", state->code);
+    if (state->notice_working_days == 0 || !has_end)
+        return;
+    int t = process_transition_index(p, state->on_notice_end);
+    if (t < 0) {
+        process_note(draft, KC_ERR_INPUT, field, line,
+                     "on_notice_end '%s' is not a transition of this process",
+                     state->on_notice_end);
+        return;
+    }
+    const wf_transition_t *end = &p->transitions[t];
+    if (end->from_any || end->from != (int)s)
+        process_note(draft, KC_ERR_INPUT, field, line,
+                     "on_notice_end '%s' is not taken from state '%s' (its from is '%s')",
+                     end->code, state->code, draft->from[t]);
+    if (strcmp(end->role, "system") != 0)
+        process_note(draft, KC_ERR_INPUT, field, line,
+                     "on_notice_end '%s' is taken by role '%s', not by 'system'", end->code,
+                     end->role);
+}
+
+/* A system transition happens only when a timer takes it. */
+static void s_check_system(wf_draft_t *draft, size_t i)
+{
+    const wf_process_t *p = draft->process;
+    const wf_transition_t *t = &p->transitions[i];
+    if (strcmp(t->role, "system") != 0)
+        return;
+    for (size_t s = 0; s < p->n_states; s++)
+        if (p->states[s].notice_working_days > 0 &&
+            strcmp(p->states[s].on_notice_end, t->code) == 0)
+            return;
+    char field[KC_ERROR_FIELD_MAX];
+    snprintf(field, sizeof field, "transition.%s.role", t->code);
+    process_note(draft, KC_ERR_INPUT, field,
+                 process_key_line(&draft->transition_marks[i], true, "role"),
+                 "nobody may take transition '%s': role 'system' acts only when a notice "
+                 "closes, and no state's on_notice_end names it",
+                 t->code);
+}
+
+/* ---- the graph --------------------------------------------------------- */
+
+/* Follow `to` from the initial state; a "*" transition reaches its `to`
+ * from any reachable non-final state; returns to "earlier" go back to
+ * states already reached, so they reach nothing new. */
+static void s_reach(const wf_process_t *p, bool *reached)
+{
+    memset(reached, 0, p->n_states * sizeof *reached);
+    if (p->initial < 0)
+        return;
+    reached[p->initial] = true;
+    for (bool grew = true; grew;) {
+        grew = false;
+        bool open = false; /* some reached state is not final */
+        for (size_t s = 0; s < p->n_states; s++)
+            open = open || (reached[s] && !p->states[s].final);
+        for (size_t i = 0; i < p->n_transitions; i++) {
+            const wf_transition_t *t = &p->transitions[i];
+            bool taken = t->from_any ? open : (t->from >= 0 && reached[t->from]);
+            if (taken && t->to >= 0 && !reached[t->to]) {
+                reached[t->to] = true;
+                grew = true;
+            }
+        }
+    }
+}
+
+static void s_check_graph(wf_draft_t *draft)
+{
+    const wf_process_t *p = draft->process;
+    bool reached[WF_MAX_STATES];
+    s_reach(p, reached);
+    for (size_t s = 0; s < p->n_states; s++) {
+        const wf_state_t *state = &p->states[s];
+        char field[KC_ERROR_FIELD_MAX];
+        snprintf(field, sizeof field, "state.%s", state->code);
+        int line = draft->state_marks[s].line;
+        if (p->initial >= 0 && !reached[s])
+            process_note(draft, KC_ERR_INPUT, field, line,
+                         "state '%s' is unreachable from the initial state '%s'", state->code,
+                         p->states[p->initial].code);
+        size_t out = 0;
+        for (size_t i = 0; i < p->n_transitions; i++)
+            out += p->transitions[i].from == (int)s;
+        if (state->final && out > 0)
+            process_note(draft, KC_ERR_INPUT, field, line,
+                         "final state '%s' has %zu transition(s) out", state->code, out);
+        else if (!state->final && out == 0)
+            process_note(draft, KC_ERR_INPUT, field, line,
+                         "state '%s' is a dead end: it is not final and no transition leaves it "
+                         "(a '*' escape such as withdraw does not count)",
+                         state->code);
+    }
+}
+
+int process_check(wf_draft_t *draft)
+{
+    size_t before = draft->errors->total;
+    wf_process_t *p = draft->process;
+    s_resolve(draft);
+    for (size_t i = 0; i < p->n_transitions; i++) {
+        s_check_role(draft, i);
+        s_check_decision(draft, i);
+        s_check_inbox(draft, i);
+        s_check_system(draft, i);
+    }
+    for (size_t s = 0; s < p->n_states; s++)
+        s_check_timer(draft, s);
+    if (p->n_states == 0)
+        process_note(draft, KC_ERR_REQUIRED, "state", 0, "the process has no [state.<code>]");
+    else
+        s_check_graph(draft);
+    return draft->errors->total > before ? -1 : 0;
+}

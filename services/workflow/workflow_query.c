@@ -1,0 +1,181 @@
+/*  workflow_query: what waits for an official, and an application's
+ *  history — each seen only within the actor's jurisdiction (a county
+ *  bureau its county, a city its counties, the province all).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc/kc_db.h"
+#include "workflow/workflow_internal.h"
+
+#define INBOX_MAX 500
+
+char *workflow_dup(const char *text)
+{
+    char *copy = strdup(text ? text : "");
+    if (!copy)
+        abort();
+    return copy;
+}
+
+/* The digits of the actor's division that its counties start with:
+ * "13" for a province, "1301" for a city, the code for a county. */
+static void s_jurisdiction(const char *division, char prefix[7])
+{
+    size_t length = strlen(division) == 6 ? 6 : 0;
+    if (length && strcmp(division + 2, "0000") == 0)
+        length = 2;
+    else if (length && strcmp(division + 4, "00") == 0)
+        length = 4;
+    memcpy(prefix, division, length);
+    prefix[length] = '\0';
+}
+
+Kc__V1__WorkflowState *workflow_state_reply(const wf_process_t *process, const PGresult *result,
+                                            int row, const Kc__V1__Actor *actor)
+{
+    Kc__V1__WorkflowState *state = malloc(sizeof *state);
+    if (!state)
+        abort();
+    kc__v1__workflow_state__init(state);
+    state->application_ref = workflow_dup(PQgetvalue(result, row, 0));
+    state->title = workflow_dup(PQgetvalue(result, row, 1));
+    state->county_code = workflow_dup(PQgetvalue(result, row, 2));
+    state->definition = workflow_dup(PQgetvalue(result, row, 3));
+    state->state = workflow_dup(PQgetvalue(result, row, 4));
+    state->version = (int32_t)strtol(PQgetvalue(result, row, 5), NULL, 10);
+    int at = process_state_index(process, state->state);
+    state->state_name = workflow_dup(at >= 0 ? process->states[at].name_zh : "");
+    state->available = calloc(process->n_transitions + 1, sizeof *state->available);
+    if (!state->available)
+        abort();
+    for (size_t t = 0; at >= 0 && actor && t < process->n_transitions; t++) {
+        const wf_transition_t *transition = &process->transitions[t];
+        kc_error_t ignored;
+        int from_here = transition->from_any ? !process->states[at].final : transition->from == at;
+        if (from_here && strcmp(transition->role, "system") != 0 &&
+            process_authorise(transition, actor->role, actor->division_code, state->county_code,
+                              &ignored) == 0)
+            state->available[state->n_available++] = workflow_dup(transition->code);
+    }
+    return state;
+}
+
+static const char *s_history_sql =
+    "SELECT s.version, s.transition, s.decision, s.from_state, s.to_state, s.user_id, s.role,"
+    "       s.division_code, s.reason, (extract(epoch FROM s.at) * 1000)::bigint"
+    "  FROM workflow_step s JOIN application a ON a.id = s.application_id"
+    " WHERE a.ref = $1 ORDER BY s.version";
+
+static int s_steps(PGconn *conn, Kc__V1__WorkflowState *state, kc_error_t *error)
+{
+    const char *params[1] = {state->application_ref};
+    PGresult *result = NULL;
+    if (kc_db_run(conn, s_history_sql, 1, params, NULL, NULL, "reading the history", &result,
+                  error))
+        return -1;
+    int n = PQntuples(result);
+    state->steps = calloc((size_t)n + 1, sizeof *state->steps);
+    if (!state->steps)
+        abort();
+    for (int i = 0; i < n; i++) {
+        Kc__V1__WorkflowStep *step = malloc(sizeof *step);
+        if (!step)
+            abort();
+        kc__v1__workflow_step__init(step);
+        step->version = (int32_t)kc_db_int(result, i, 0);
+        step->transition = workflow_dup(PQgetvalue(result, i, 1));
+        step->decision = workflow_dup(PQgetvalue(result, i, 2));
+        step->from_state = workflow_dup(PQgetvalue(result, i, 3));
+        step->to_state = workflow_dup(PQgetvalue(result, i, 4));
+        step->user_id = workflow_dup(PQgetvalue(result, i, 5));
+        step->role = workflow_dup(PQgetvalue(result, i, 6));
+        step->division_code = workflow_dup(PQgetvalue(result, i, 7));
+        step->reason = workflow_dup(PQgetvalue(result, i, 8));
+        step->at_ms = kc_db_int(result, i, 9);
+        state->steps[state->n_steps++] = step;
+    }
+    PQclear(result);
+    return 0;
+}
+
+static const char *s_instance_sql =
+    "SELECT a.ref, a.title, w.county_code, w.definition, w.state, w.version"
+    "  FROM application a JOIN workflow_instance w ON w.application_id = a.id"
+    " WHERE a.ref = $1 AND left(w.county_code, length($2)) = $2";
+
+int workflow_store_history(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                           Kc__V1__WorkflowState **reply, kc_error_t *error)
+{
+    char prefix[7];
+    s_jurisdiction(request->actor ? request->actor->division_code : "", prefix);
+    if (!*prefix)
+        return kc_error_set(error, KC_ERR_DENIED, "actor.division_code",
+                            "only officials of a county, city or province see histories");
+    const char *params[2] = {request->get_application_history->application_ref, prefix};
+    PGresult *result = NULL;
+    if (kc_db_run(conn, s_instance_sql, 2, params, NULL, NULL, "reading the application", &result,
+                  error))
+        return -1;
+    if (PQntuples(result) != 1) {
+        PQclear(result);
+        return kc_error_set(
+            error, KC_ERR_UNKNOWN_APPLICATION, "get_application_history.application_ref",
+            "no application '%.32s' within division %s",
+            request->get_application_history->application_ref, request->actor->division_code);
+    }
+    const wf_process_t *process =
+        workflow_store_definition(self, conn, PQgetvalue(result, 0, 3), error);
+    if (!process) {
+        PQclear(result);
+        return -1;
+    }
+    *reply = workflow_state_reply(process, result, 0, request->actor);
+    PQclear(result);
+    return s_steps(conn, *reply, error);
+}
+
+static const char *s_inbox_sql =
+    "SELECT a.ref, a.title, w.county_code, w.definition, w.state, w.version"
+    "  FROM application a JOIN workflow_instance w ON w.application_id = a.id"
+    " WHERE left(w.county_code, length($1)) = $1 AND ($2 = '' OR a.programme = $2)"
+    " ORDER BY w.entered_at, a.id LIMIT 5000";
+
+int workflow_store_inbox(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                         Kc__V1__Inbox **reply, kc_error_t *error)
+{
+    char prefix[7];
+    s_jurisdiction(request->actor ? request->actor->division_code : "", prefix);
+    if (!*prefix)
+        return kc_error_set(error, KC_ERR_DENIED, "actor.division_code",
+                            "an inbox belongs to an official of a county, city or province");
+    const char *params[2] = {prefix, request->list_inbox->programme};
+    PGresult *result = NULL;
+    if (kc_db_run(conn, s_inbox_sql, 2, params, NULL, NULL, "reading the inbox", &result, error))
+        return -1;
+    int limit = request->list_inbox->limit > 0 && request->list_inbox->limit < INBOX_MAX
+                    ? request->list_inbox->limit
+                    : INBOX_MAX;
+    Kc__V1__Inbox *inbox = malloc(sizeof *inbox);
+    if (!inbox)
+        abort();
+    kc__v1__inbox__init(inbox);
+    inbox->items = calloc((size_t)limit + 1, sizeof *inbox->items);
+    if (!inbox->items)
+        abort();
+    for (int row = 0; row < PQntuples(result) && (int)inbox->n_items < limit; row++) {
+        const wf_process_t *process =
+            workflow_store_definition(self, conn, PQgetvalue(result, row, 3), error);
+        if (!process)
+            continue;
+        Kc__V1__WorkflowState *state = workflow_state_reply(process, result, row, request->actor);
+        if (state->n_available > 0)
+            inbox->items[inbox->n_items++] = state;
+        else
+            protobuf_c_message_free_unpacked(&state->base, NULL);
+    }
+    PQclear(result);
+    *reply = inbox;
+    return 0;
+}

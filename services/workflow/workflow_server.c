@@ -1,0 +1,235 @@
+/*  workflow_server: the kc-workflow loop.
+ *
+ *  One ROUTER socket takes ActOnApplication, ListInbox,
+ *  GetApplicationHistory and Ping; one database connection does the work
+ *  and LISTENs on kc_workflow (a definition was loaded) and kc_events (an
+ *  application may have arrived), upon which new applications enter the
+ *  procedure of their programme. Each request is answered from one
+ *  transaction; requests are served one at a time, which is what makes the
+ *  row lock of an instance the only arbiter between two officials.
+ */
+#include "workflow/workflow_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "kc/kc_bus.h"
+#include "kc/kc_db.h"
+#include "kc/kc_id.h"
+#include "kc/kc_log.h"
+#include "workflow/workflow_store.h"
+
+struct workflow_server_t {
+    kc_config_t config;
+    void *context;
+    void *router;
+    PGconn *db;
+    workflow_store_t *store;
+};
+
+static int s_connect(workflow_server_t *self, kc_error_t *error)
+{
+    kc_db_disconnect(&self->db);
+    self->db = kc_db_connect(self->config.conninfo, "kc-workflow", error);
+    if (!self->db || kc_db_exec(self->db, "LISTEN kc_workflow", error) ||
+        kc_db_exec(self->db, "LISTEN kc_events", error)) {
+        kc_db_disconnect(&self->db);
+        return -1;
+    }
+    if (workflow_store_adopt(self->store, self->db, error) < 0)
+        kc_log_warn("adoption of new applications failed: %s", error->message);
+    return 0;
+}
+
+workflow_server_t *workflow_server_new(const kc_config_t *config, kc_error_t *error)
+{
+    workflow_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->config = *config;
+    self->store = workflow_store_new(config->node_id);
+    self->context = zmq_ctx_new();
+    self->router = zmq_socket(self->context, ZMQ_ROUTER);
+    if (kc_bus_configure(self->router, config->max_message_bytes) ||
+        zmq_bind(self->router, config->workflow_endpoint)) {
+        kc_error_set(error, KC_ERR_CONFIG, "workflow.endpoint", "cannot bind '%s': %s",
+                     config->workflow_endpoint, zmq_strerror(zmq_errno()));
+        workflow_server_destroy(&self);
+        return NULL;
+    }
+    if (s_connect(self, error)) {
+        workflow_server_destroy(&self);
+        return NULL;
+    }
+    kc_log_notice("listening on %s", config->workflow_endpoint);
+    return self;
+}
+
+void workflow_server_destroy(workflow_server_t **self_p)
+{
+    workflow_server_t *self = self_p ? *self_p : NULL;
+    if (!self)
+        return;
+    if (self->router)
+        zmq_close(self->router);
+    if (self->context)
+        zmq_ctx_term(self->context);
+    kc_db_disconnect(&self->db);
+    workflow_store_destroy(&self->store);
+    free(self);
+    *self_p = NULL;
+}
+
+/* The body of the answer; NULL with `error` filled on a refusal. */
+static ProtobufCMessage *s_answer(workflow_server_t *self, const kc_envelope_t *request,
+                                  kc_envelope_t *reply, kc_error_t *error)
+{
+    Kc__V1__WorkflowState *state = NULL;
+    Kc__V1__Inbox *inbox = NULL;
+    if (!self->db && s_connect(self, error))
+        return NULL;
+    switch (request->body_case) {
+    case KC__V1__ENVELOPE__BODY_ACT_ON_APPLICATION:
+        if (workflow_store_act(self->store, self->db, request, &state, error))
+            return NULL;
+        reply->body_case = KC__V1__ENVELOPE__BODY_WORKFLOW_STATE;
+        reply->workflow_state = state;
+        return &state->base;
+    case KC__V1__ENVELOPE__BODY_GET_APPLICATION_HISTORY:
+        if (workflow_store_history(self->store, self->db, request, &state, error)) {
+            if (state)
+                protobuf_c_message_free_unpacked(&state->base, NULL);
+            return NULL;
+        }
+        reply->body_case = KC__V1__ENVELOPE__BODY_WORKFLOW_STATE;
+        reply->workflow_state = state;
+        return &state->base;
+    case KC__V1__ENVELOPE__BODY_LIST_INBOX:
+        if (workflow_store_inbox(self->store, self->db, request, &inbox, error))
+            return NULL;
+        reply->body_case = KC__V1__ENVELOPE__BODY_INBOX;
+        reply->inbox = inbox;
+        return &inbox->base;
+    default:
+        kc_error_set(error, KC_ERR_UNKNOWN_TYPE, "type", "kc-workflow does not take '%.64s'",
+                     request->type);
+        return NULL;
+    }
+}
+
+static void s_reply(workflow_server_t *self, zmq_msg_t *identity, bool delimited,
+                    const kc_envelope_t *request)
+{
+    kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
+    Kc__V1__Pong pong = KC__V1__PONG__INIT;
+    kc_error_t error;
+    kc_error_clear(&error);
+    char id[KC_ID_SIZE];
+    kc_bus_stamp(&reply, id, self->config.node_id, NULL);
+    reply.correlation_id = request->message_id;
+    ProtobufCMessage *body = NULL;
+    if (request->body_case == KC__V1__ENVELOPE__BODY_PING) {
+        pong.node = self->config.node_id;
+        reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
+        reply.pong = &pong;
+    } else {
+        body = s_answer(self, request, &reply, &error);
+    }
+    if (error.code != KC_ERR_NONE) {
+        kc_bus_send_error(self->router, zmq_msg_data(identity), zmq_msg_size(identity), delimited,
+                          self->config.node_id, request->message_id, &error);
+        if (self->db && kc_db_is_lost(self->db))
+            kc_db_disconnect(&self->db);
+        return;
+    }
+    reply.type = (char *)kc_bus_body_name(reply.body_case);
+    kc_bus_send(self->router, zmq_msg_data(identity), zmq_msg_size(identity), delimited, &reply,
+                &error);
+    if (body)
+        protobuf_c_message_free_unpacked(body, NULL);
+}
+
+/* Read one request (identity, optional empty delimiter, body) and answer it. */
+static void s_serve_one(workflow_server_t *self)
+{
+    zmq_msg_t frames[4];
+    int count = 0, more = 1;
+    while (more && count < 4) {
+        zmq_msg_init(&frames[count]);
+        if (zmq_msg_recv(&frames[count], self->router, 0) < 0) {
+            zmq_msg_close(&frames[count]);
+            break;
+        }
+        more = zmq_msg_more(&frames[count]);
+        count++;
+    }
+    while (more) { /* too many frames: drain and drop */
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        zmq_msg_recv(&extra, self->router, 0);
+        more = zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+        count = 5;
+    }
+    bool delimited = count == 3 && zmq_msg_size(&frames[1]) == 0;
+    kc_error_t error;
+    kc_envelope_t *request = NULL;
+    if (count == 2 || delimited) {
+        zmq_msg_t *body = &frames[count - 1];
+        request = kc_bus_decode(zmq_msg_data(body), zmq_msg_size(body), &error);
+    } else {
+        kc_error_set(&error, KC_ERR_MALFORMED, NULL, "a request is an identity and one body frame");
+    }
+    if (request)
+        s_reply(self, &frames[0], delimited, request);
+    else if (count >= 1)
+        kc_bus_send_error(self->router, zmq_msg_data(&frames[0]), zmq_msg_size(&frames[0]),
+                          delimited, self->config.node_id, "", &error);
+    kc_bus_free(&request);
+    for (int i = 0; i < count && i < 4; i++)
+        zmq_msg_close(&frames[i]);
+}
+
+static void s_drain_notifications(workflow_server_t *self)
+{
+    if (!self->db)
+        return;
+    PQconsumeInput(self->db);
+    PGnotify *notify;
+    bool adopt = false;
+    while ((notify = PQnotifies(self->db)) != NULL) {
+        adopt = true;
+        PQfreemem(notify);
+    }
+    kc_error_t error;
+    if (adopt && workflow_store_adopt(self->store, self->db, &error) < 0)
+        kc_log_warn("adoption of new applications failed: %s", error.message);
+}
+
+int workflow_server_run(workflow_server_t *self, volatile sig_atomic_t *stop)
+{
+    kc_error_t error;
+    while (!*stop) {
+        if (!self->db && s_connect(self, &error)) {
+            kc_log_warn("database unavailable: %s", error.message);
+            sleep(1);
+            continue;
+        }
+        zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
+                                   {NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
+        int ready = zmq_poll(items, 2, 1000);
+        if (ready < 0 && zmq_errno() != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            s_serve_one(self);
+        s_drain_notifications(self);
+        /* an idle second: adopt anything a missed notification left behind */
+        if (ready == 0 && self->db && workflow_store_adopt(self->store, self->db, &error) < 0)
+            kc_log_warn("adoption of new applications failed: %s", error.message);
+    }
+    kc_log_notice("stopped");
+    return 0;
+}

@@ -1,0 +1,147 @@
+/*  workflow_store: the definitions cache and the adoption of applications
+ *  (see workflow_store.h). */
+#include "workflow/workflow_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc/kc_db.h"
+#include "kc/kc_log.h"
+#include "workflow/workflow_internal.h"
+
+#define DEFINITIONS_MAX 64
+
+struct workflow_store_t {
+    char node[64];
+    size_t count;
+    wf_process_t *definitions[DEFINITIONS_MAX]; /* parsed, by code; never change once stored */
+};
+
+workflow_store_t *workflow_store_new(const char *node)
+{
+    workflow_store_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    snprintf(self->node, sizeof self->node, "%s", node);
+    return self;
+}
+
+void workflow_store_destroy(workflow_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    for (size_t i = 0; i < (*self_p)->count; i++)
+        free((*self_p)->definitions[i]);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+const char *workflow_store_node(const workflow_store_t *self)
+{
+    return self->node;
+}
+
+static const wf_process_t *s_cached(const workflow_store_t *self, const char *code)
+{
+    for (size_t i = 0; i < self->count; i++)
+        if (strcmp(self->definitions[i]->code, code) == 0)
+            return self->definitions[i];
+    return NULL;
+}
+
+static const wf_process_t *s_parse(workflow_store_t *self, const char *code, const char *source,
+                                   size_t size, kc_error_t *error)
+{
+    wf_process_t *process = malloc(sizeof *process);
+    if (!process)
+        abort();
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    if (process_parse(source, size, process, &errors)) {
+        kc_error_set(error, KC_ERR_INTERNAL, "definition", "stored process '%s' does not parse",
+                     code);
+        if (errors.kept)
+            kc_error_detail(error, "%s", errors.items[0].message);
+        kc_errors_release(&errors);
+        free(process);
+        return NULL;
+    }
+    kc_errors_release(&errors);
+    if (self->count == DEFINITIONS_MAX) { /* a node holds a handful: start again */
+        for (size_t i = 0; i < self->count; i++)
+            free(self->definitions[i]);
+        self->count = 0;
+    }
+    self->definitions[self->count++] = process;
+    return process;
+}
+
+const wf_process_t *workflow_store_definition(workflow_store_t *self, PGconn *conn,
+                                              const char *code, kc_error_t *error)
+{
+    const wf_process_t *cached = s_cached(self, code);
+    if (cached)
+        return cached;
+    const char *params[1] = {code};
+    PGresult *result = NULL;
+    if (kc_db_run(conn, "SELECT source FROM process_definition WHERE code = $1", 1, params, NULL,
+                  NULL, "reading the process definition", &result, error))
+        return NULL;
+    const wf_process_t *process = NULL;
+    if (PQntuples(result) == 1)
+        process =
+            s_parse(self, code, PQgetvalue(result, 0, 0), (size_t)PQgetlength(result, 0, 0), error);
+    else
+        kc_error_set(error, KC_ERR_NOT_FOUND, "definition", "process '%s' is not stored", code);
+    PQclear(result);
+    return process;
+}
+
+/* "{a,b}" of every stored definition's code and of its initial state. */
+static int s_initials(workflow_store_t *self, PGconn *conn, char *codes, char *initials,
+                      size_t size, kc_error_t *error)
+{
+    PGresult *result = NULL;
+    if (kc_db_run(conn, "SELECT code FROM process_definition ORDER BY code", 0, NULL, NULL, NULL,
+                  "listing the process definitions", &result, error))
+        return -1;
+    size_t used_codes = (size_t)snprintf(codes, size, "{");
+    size_t used_initials = (size_t)snprintf(initials, size, "{");
+    for (int row = 0; row < PQntuples(result); row++) {
+        const wf_process_t *process =
+            workflow_store_definition(self, conn, PQgetvalue(result, row, 0), error);
+        if (!process)
+            continue; /* a definition that no longer parses adopts nothing */
+        if (used_codes < size)
+            used_codes += (size_t)snprintf(codes + used_codes, size - used_codes, "%s%s",
+                                           used_codes > 1 ? "," : "", process->code);
+        if (used_initials < size)
+            used_initials += (size_t)snprintf(initials + used_initials, size - used_initials,
+                                              "%s%s", used_initials > 1 ? "," : "",
+                                              process->states[process->initial].code);
+    }
+    PQclear(result);
+    if (used_codes + 2 > size || used_initials + 2 > size)
+        return kc_error_set(error, KC_ERR_INTERNAL, NULL, "too many process definitions");
+    snprintf(codes + used_codes, size - used_codes, "}");
+    snprintf(initials + used_initials, size - used_initials, "}");
+    return 0;
+}
+
+int workflow_store_adopt(workflow_store_t *self, PGconn *conn, kc_error_t *error)
+{
+    char codes[4096], initials[4096];
+    if (s_initials(self, conn, codes, initials, sizeof codes, error))
+        return -1;
+    const char *params[2] = {codes, initials};
+    PGresult *result = NULL;
+    if (kc_db_run(conn, "SELECT workflow_adopt($1::text[], $2::text[])", 2, params, NULL, NULL,
+                  "adopting applications", &result, error))
+        return -1;
+    int adopted = (int)kc_db_int(result, 0, 0);
+    PQclear(result);
+    if (adopted > 0)
+        kc_log_info("%d application%s entered their procedure", adopted, adopted == 1 ? "" : "s");
+    return adopted;
+}

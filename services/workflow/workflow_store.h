@@ -1,0 +1,45 @@
+/*  workflow_store: kc-workflow's side of PostgreSQL.
+ *
+ *  The parsed process definitions (a cache keyed by code: a stored
+ *  definition never changes), the adoption of new applications, and the
+ *  three requests: act on an application (one transaction: lock the
+ *  instance, check, move, record the step, the event and the audit entry),
+ *  the inbox of an actor, and an application's history.
+ */
+#ifndef WORKFLOW_WORKFLOW_STORE_H
+#define WORKFLOW_WORKFLOW_STORE_H
+
+#include <libpq-fe.h>
+
+#include "kc/kc_bus.h"
+#include "kc/kc_error.h"
+#include "workflow/process.h"
+
+typedef struct workflow_store_t workflow_store_t;
+
+workflow_store_t *workflow_store_new(const char *node);
+void workflow_store_destroy(workflow_store_t **self);
+
+/* The definition stored under `code`, parsed once; NULL with `error`. */
+const wf_process_t *workflow_store_definition(workflow_store_t *self, PGconn *conn,
+                                              const char *code, kc_error_t *error);
+
+/* Give every application without a workflow its initial state; returns
+ * how many were adopted, -1 on a database failure. */
+int workflow_store_adopt(workflow_store_t *self, PGconn *conn, kc_error_t *error);
+
+/* Answer ActOnApplication as `request->actor`. On success *reply is a heap
+ * WorkflowState (free with protobuf_c_message_free_unpacked). Refusals are
+ * audited in a transaction of their own. */
+int workflow_store_act(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                       Kc__V1__WorkflowState **reply, kc_error_t *error);
+
+/* Answer GetApplicationHistory (the actor must have jurisdiction). */
+int workflow_store_history(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                           Kc__V1__WorkflowState **reply, kc_error_t *error);
+
+/* Answer ListInbox: what waits at the actor's level in its jurisdiction. */
+int workflow_store_inbox(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                         Kc__V1__Inbox **reply, kc_error_t *error);
+
+#endif
