@@ -20,6 +20,7 @@
 #include "kc/kc_db.h"
 #include "kc/kc_id.h"
 #include "kc/kc_log.h"
+#include "kc/kc_router.h"
 #include "workflow/workflow_store.h"
 
 struct workflow_server_t {
@@ -120,9 +121,10 @@ static ProtobufCMessage *s_answer(workflow_server_t *self, const kc_envelope_t *
     }
 }
 
-static void s_reply(workflow_server_t *self, zmq_msg_t *identity, bool delimited,
+static void s_reply(void *context, const void *identity, size_t identity_size, bool delimited,
                     const kc_envelope_t *request)
 {
+    workflow_server_t *self = context;
     kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
     Kc__V1__Pong pong = KC__V1__PONG__INIT;
     kc_error_t error;
@@ -139,58 +141,22 @@ static void s_reply(workflow_server_t *self, zmq_msg_t *identity, bool delimited
         body = s_answer(self, request, &reply, &error);
     }
     if (error.code != KC_ERR_NONE) {
-        kc_bus_send_error(self->router, zmq_msg_data(identity), zmq_msg_size(identity), delimited,
-                          self->config.node_id, request->message_id, &error);
+        kc_bus_send_error(self->router, identity, identity_size, delimited, self->config.node_id,
+                          request->message_id, &error);
         if (self->db && kc_db_is_lost(self->db))
             kc_db_disconnect(&self->db);
         return;
     }
     reply.type = (char *)kc_bus_body_name(reply.body_case);
-    kc_bus_send(self->router, zmq_msg_data(identity), zmq_msg_size(identity), delimited, &reply,
-                &error);
+    kc_bus_send(self->router, identity, identity_size, delimited, &reply, &error);
     if (body)
         protobuf_c_message_free_unpacked(body, NULL);
 }
 
-/* Read one request (identity, optional empty delimiter, body) and answer it. */
+/* Read one request and answer it (kc_router refuses malformed ones). */
 static void s_serve_one(workflow_server_t *self)
 {
-    zmq_msg_t frames[4];
-    int count = 0, more = 1;
-    while (more && count < 4) {
-        zmq_msg_init(&frames[count]);
-        if (zmq_msg_recv(&frames[count], self->router, 0) < 0) {
-            zmq_msg_close(&frames[count]);
-            break;
-        }
-        more = zmq_msg_more(&frames[count]);
-        count++;
-    }
-    while (more) { /* too many frames: drain and drop */
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        zmq_msg_recv(&extra, self->router, 0);
-        more = zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
-        count = 5;
-    }
-    bool delimited = count == 3 && zmq_msg_size(&frames[1]) == 0;
-    kc_error_t error;
-    kc_envelope_t *request = NULL;
-    if (count == 2 || delimited) {
-        zmq_msg_t *body = &frames[count - 1];
-        request = kc_bus_decode(zmq_msg_data(body), zmq_msg_size(body), &error);
-    } else {
-        kc_error_set(&error, KC_ERR_MALFORMED, NULL, "a request is an identity and one body frame");
-    }
-    if (request)
-        s_reply(self, &frames[0], delimited, request);
-    else if (count >= 1)
-        kc_bus_send_error(self->router, zmq_msg_data(&frames[0]), zmq_msg_size(&frames[0]),
-                          delimited, self->config.node_id, "", &error);
-    kc_bus_free(&request);
-    for (int i = 0; i < count && i < 4; i++)
-        zmq_msg_close(&frames[i]);
+    kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
 }
 
 static void s_drain_notifications(workflow_server_t *self)
