@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# demo.sh: the demo (`make demo`) of intake and scoring, on a throwaway local
-# node.
+# demo.sh: the demo (`make demo`) of intake, the application procedure and
+# scoring, on a throwaway local node.
 #
 # It installs what is missing (deploy/local/install-deps.sh), builds with
 # make, starts its own PostgreSQL 15 under var/demo-pg (deploy/local/pg.sh),
-# migrates it, and starts kc-intake and kc-scoring in the background on three
-# free ports (logs: var/demo/intake.log, var/demo/scoring.log). Then it tells
-# the story of one province node, Hebei (130000), with the synthetic data of
-# deploy/data/sample/:
+# migrates it, and starts kc-intake, kc-scoring and kc-workflow in the
+# background on four free ports (logs: var/demo/intake.log, scoring.log,
+# workflow.log). Then it tells the story of one province node, Hebei
+# (130000), with the synthetic data of deploy/data/sample/:
 #
 #   1. the division map: Hebei's cities and how many counties each has;
 #   2. Programme 1: each data provider sends its 2023 sheet (the first as a
@@ -18,21 +18,29 @@
 #      (reference number and the title it will be filed under), a faulty one
 #      is refused with every error listed, an objection is raised during the
 #      public notice; then the event log;
-#   4. scoring: a methodology whose points do not add up to 100 is refused,
+#   4. Programme 2's procedure (deploy/workflow/mountain-base-v1.ini): the
+#      application waits with its applicant, who submits it; the county
+#      bureau returns it for revision and approves it when resubmitted, the
+#      county government consents, the city recommends it, the province has
+#      the experts evaluate it; refusals on the way (no reason, no seal, the
+#      wrong city) and the province's decision, which needs the expert
+#      panel's scores (the next part), refused; its history and the node's
+#      hash-chained audit log;
+#   5. scoring: a methodology whose points do not add up to 100 is refused,
 #      the shipped methodology and reward policy are loaded, the sheets of
 #      2017-2022 and the experts' ratings of every year go in, kc-scoring
 #      scores 2023 (A/B/C lists, rewards, flagged values, HTML reports and
 #      CSV/JSON exports under var/demo/scores-2023), `kcctl report`
 #      reproduces the run byte for byte, and publication is refused until the
 #      flagged values are marked reviewed;
-#   5. a count of what the database now holds.
+#   6. a count of what the database now holds.
 #
-# On exit, also on failure or Ctrl-C, it stops kc-scoring and kc-intake
-# (SIGTERM) and the cluster, and removes the cluster (pg.sh stop --purge).
-# var/demo keeps the logs and the files the demo wrote. Another cluster
-# (var/pg-dev) and the default ports 7101/7102/7111 are left alone, so the
-# demo can run next to a developer's node. Exit 0 when the whole story ran as
-# expected.
+# On exit, also on failure or Ctrl-C, it stops kc-workflow, kc-scoring and
+# kc-intake (SIGTERM) and the cluster, and removes the cluster (pg.sh stop
+# --purge). var/demo keeps the logs and the files the demo wrote. Another
+# cluster (var/pg-dev) and the default ports 7101/7102/7111/7121 are left
+# alone, so the demo can run next to a developer's node. Exit 0 when the
+# whole story ran as expected.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -44,9 +52,11 @@ readonly sample=deploy/data/sample
 readonly kcctl_bin=build/release/bin/kcctl
 readonly intake_bin=build/release/bin/kc-intake
 readonly scoring_bin=build/release/bin/kc-scoring
+readonly workflow_bin=build/release/bin/kc-workflow
 readonly year=2023
 intake_pid=
 scoring_pid=
+workflow_pid=
 
 # --- output -----------------------------------------------------------------
 
@@ -108,13 +118,14 @@ s_cleanup() {
     set +e
     trap - EXIT INT TERM
     ((rc == 130 || rc == 143)) && echo "demo: interrupted; stopping what it started" >&2
-    # kc-scoring follows kc-intake's events: it goes first.
+    # kc-workflow and kc-scoring follow kc-intake's events: they go first.
+    s_stop_daemon kc-workflow "$workflow_pid"
     s_stop_daemon kc-scoring "$scoring_pid"
     s_stop_daemon kc-intake "$intake_pid"
-    rm -f "$work/scoring.pid" "$work/intake.pid"
+    rm -f "$work/workflow.pid" "$work/scoring.pid" "$work/intake.pid"
     if ((rc != 0 && rc != 130 && rc != 143)); then
         local log
-        for log in intake scoring; do
+        for log in intake scoring workflow; do
             [[ -f "$work/$log.log" ]] || continue
             echo "demo: failed (exit $rc); the last lines of $work/$log.log:" >&2
             grep -v -e "client connection closed" -e "client disconnected" "$work/$log.log" |
@@ -148,18 +159,18 @@ s_port_is_free() {
         ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Three free neighbouring ports on 127.0.0.1, away from 7101/7102/7111:
-# kc-intake's requests and events, kc-scoring's requests.
+# Four free neighbouring ports on 127.0.0.1, away from 7101/7102/7111/7121:
+# kc-intake's requests and events, kc-scoring's and kc-workflow's requests.
 s_pick_ports() {
     local port
-    for ((port = 17100; port < 17900; port += 3)); do
+    for ((port = 17100; port < 17900; port += 4)); do
         if s_port_is_free "$port" && s_port_is_free "$((port + 1))" &&
-            s_port_is_free "$((port + 2))"; then
+            s_port_is_free "$((port + 2))" && s_port_is_free "$((port + 3))"; then
             echo "$port"
             return 0
         fi
     done
-    s_die "no three free ports between 17100 and 17900"
+    s_die "no four free ports between 17100 and 17900"
 }
 
 # Start a daemon in the background and wait until it answers kcctl ping on
@@ -193,10 +204,14 @@ s_start_daemons() {
     export KC_INTAKE_ENDPOINT="tcp://127.0.0.1:$port"
     export KC_EVENTS_ENDPOINT="tcp://127.0.0.1:$((port + 1))"
     export KC_SCORING_ENDPOINT="tcp://127.0.0.1:$((port + 2))"
+    export KC_WORKFLOW_ENDPOINT="tcp://127.0.0.1:$((port + 3))"
     s_start_daemon intake_pid kc-intake "$intake_bin" intake "$KC_INTAKE_ENDPOINT"
     s_say "kc-intake publishes its events on $KC_EVENTS_ENDPOINT"
     # kc-scoring follows those events (the trigger of complete years).
     s_start_daemon scoring_pid kc-scoring "$scoring_bin" scoring "$KC_SCORING_ENDPOINT"
+    # kc-workflow gives each new application its procedure and moves it as
+    # the officials act.
+    s_start_daemon workflow_pid kc-workflow "$workflow_bin" workflow "$KC_WORKFLOW_ENDPOINT"
 }
 
 s_psql() {
@@ -307,6 +322,125 @@ s_event_log() {
     s_kcctl events
 }
 
+# --- Programme 2's procedure ------------------------------------------------
+
+readonly process=deploy/workflow/mountain-base-v1.ini
+as_args=()
+
+# The people who act on the application, each as (user, role, division).
+s_as() {
+    case "$1" in
+    applicant)
+        as_args=(--user lizhenhua --role applicant --division 130131
+            --organisation 平山县太行菌业科技有限公司) ;;
+    county) as_args=(--user wangfang --role county_bureau --division 130131) ;;
+    government) as_args=(--user zhaomin --role county_government --division 130131) ;;
+    city) as_args=(--user liuqiang --role city_bureau --division 130100) ;;
+    other-city) as_args=(--user chenjie --role city_bureau --division 130200) ;;
+    province) as_args=(--user sunli --role province_department --division 130000) ;;
+    *) s_die "no such actor: $1" ;;
+    esac
+}
+
+# kcctl act on the application as one of the people above.
+s_act() {
+    local who=$1
+    shift
+    s_as "$who"
+    s_kcctl act "$application_id" "$@" "${as_args[@]}"
+}
+
+s_act_refused() {
+    local who=$1
+    shift
+    s_as "$who"
+    s_kcctl_refused act "$application_id" "$@" "${as_args[@]}"
+}
+
+s_inbox() {
+    local who=$1
+    shift
+    s_as "$who"
+    s_kcctl inbox "$@" "${as_args[@]}"
+}
+
+# kc-workflow gives the application its procedure when the definition is
+# loaded (it listens for that), a moment after kcctl returns.
+s_wait_adopted() {
+    local tries
+    for ((tries = 0; tries < 50; tries++)); do
+        (($(s_psql -tA <<<"SELECT count(*) FROM workflow_instance") >= 1)) && return 0
+        sleep 0.2
+    done
+    s_die "kc-workflow did not give $application_id its procedure within 10 s"
+}
+
+s_procedure() {
+    s_header "10. Programme 2: $application_id goes through its procedure"
+    s_say "The procedure is data too: $process, seed 000's 自愿申报 → 县审核、县政府同意"
+    s_say "→ 市级推荐 → 省级备案 (专家评估, 公示无异议后备案), every step with who takes it. It is"
+    s_say "checked and stored with its sha256; kc-workflow gives each application the newest version"
+    s_say "of its programme's procedure, which the application keeps."
+    s_kcctl process load "$process"
+    s_wait_adopted
+    s_say ""
+    s_say "The county S&T bureau of 平山县 opens its inbox (待办): nothing yet. The application first"
+    s_say "waits in drafting with its applicant, who may still revise it:"
+    s_inbox county
+    s_inbox applicant
+    s_say ""
+    s_say "The applicant submits it, attesting for the company (the seal of form item (6), --attest):"
+    s_act applicant submit --reason 本单位对申报材料的真实性负责 --attest
+    s_say ""
+    s_say "Now it waits for the county bureau. A decision states its reason; one without is refused:"
+    s_inbox county
+    s_act_refused county county_approve
+    s_say ""
+    s_say "The bureau finds the plan's yearly targets vague: it returns the application to any step it"
+    s_say "has passed through (--return-to), here the applicant, who revises and submits it again:"
+    s_act county county_return --reason 实施方案的年度考核指标未量化，请补充后重新提交 \
+        --return-to drafting
+    s_act applicant submit --reason 已按县科技局意见补充年度考核指标 --attest
+    s_act county county_approve --reason 材料齐全，食用菌产业基础扎实，同意报县政府
+    s_say ""
+    s_say "The county government consents under its own seal (县政府同意, form item (7)); without"
+    s_say "the seal its consent is refused:"
+    s_act_refused government county_consent --reason 同意申报
+    s_act government county_consent --reason 同意申报，县政府在用地和配套资金上给予支持 --attest
+    s_say ""
+    s_say "A city bureau acts only for its own counties: 唐山 (130200) may not recommend an application"
+    s_say "of 平山县, which belongs to 石家庄 (130100):"
+    s_act_refused other-city city_recommend --reason 同意推荐 --attest
+    s_say ""
+    s_say "石家庄's bureau recommends it, under its seal (form item (8)):"
+    s_act city city_recommend --reason 产业特色鲜明，带动农户增收明显，同意推荐上报 --attest
+    s_say ""
+    s_say "The province finds it among the mountain bases waiting for it and has experts evaluate it:"
+    s_inbox province --programme mountain_base
+    s_act province province_assign --reason 形式审查合格，组织专家评估
+    s_say ""
+    s_say "The province decides on the expert panel's scores. There are none yet, so its decision is"
+    s_say "refused and the application waits in expert_review: expert panels come with the next part."
+    s_act_refused province province_approve --reason 专家评估通过，予以公示
+    s_say "(After the panel, the result goes to a public notice of 5 working days; the objection of"
+    s_say "section 8 must be resolved before the notice can close into filing.)"
+}
+
+s_history_and_audit() {
+    s_header "11. The history of $application_id and the node's audit log"
+    s_say "Every step with who took it and why; the province may read any application of Hebei:"
+    s_as province
+    s_kcctl history "$application_id" "${as_args[@]}"
+    s_say ""
+    s_say "Every attempt, allowed or refused, is an entry of the node's audit log, and each entry"
+    s_say "hashes the one before it: an edited or deleted entry breaks the chain."
+    s_kcctl audit verify
+    s_say ""
+    s_say "The refused attempts among them:"
+    printf '$ kcctl audit list | grep REFUSED\n'
+    "$kcctl_bin" audit list | grep REFUSED
+}
+
 # --- scoring ----------------------------------------------------------------
 
 readonly methodology=deploy/scoring/hebei-2019-v1.ini
@@ -315,7 +449,7 @@ readonly scores="$work/scores-$year"
 run_id=
 
 s_scoring_rules() {
-    s_header "10. Scoring: the methodology and the reward policy are files, checked before use"
+    s_header "12. Scoring: the methodology and the reward policy are files, checked before use"
     # A copy of the methodology with I01 worth 6 points instead of 7.
     awk '/^\[indicator\.I01\]/ { in_i01 = 1 }
          in_i01 && /^points = 7/ { sub(/points = 7/, "points = 6"); in_i01 = 0 } { print }' \
@@ -341,7 +475,7 @@ s_quiet_sheet() {
 }
 
 s_scoring_inputs() {
-    s_header "11. Seven years of sheets and the experts' ratings"
+    s_header "13. Seven years of sheets and the experts' ratings"
     s_say "Rewards look at each county's class history, so the earlier years go in too: the province"
     s_say "operator sends the providers' sheets of 2017-2022 (2023's came in above) and every year's"
     s_say "ratings of I15-I17, three experts per county and item. For 2017, for example:"
@@ -451,7 +585,7 @@ s_show_flags() {
 }
 
 s_score() {
-    s_header "12. kc-scoring scores $year"
+    s_header "14. kc-scoring scores $year"
     s_say "The province asks for $year with 2000 Monte Carlo draws of the weights (seed $year), for how"
     s_say "robust each class and rank is; kcctl waits for the job, then writes the reports:"
     s_kcctl score --year "$year" --scope 130000 --draws 2000 --seed "$year" --out "$scores" |
@@ -478,7 +612,7 @@ s_score() {
 }
 
 s_reproduce() {
-    s_header "13. The run reproduces byte for byte"
+    s_header "15. The run reproduces byte for byte"
     s_say "kcctl report recomputes run $run_id from its stored input snapshot and writes nothing unless"
     s_say "the result hashes as stored:"
     s_kcctl report --run "$run_id" --out "$scores-again"
@@ -491,7 +625,7 @@ s_reproduce() {
 }
 
 s_publish() {
-    s_header "14. Publication waits for the flagged values to be reviewed"
+    s_header "16. Publication waits for the flagged values to be reviewed"
     s_kcctl_refused publish --run "$run_id"
     s_say ""
     s_say "The reviewer has checked the flagged values (the reports list them):"
@@ -499,7 +633,7 @@ s_publish() {
 }
 
 s_summary() {
-    s_header "15. What the database now holds"
+    s_header "17. What the database now holds"
     s_psql <<'EOF'
 WITH counts (what, total, detail, position) AS (
     SELECT 'submissions', count(*),
@@ -531,7 +665,17 @@ WITH counts (what, total, detail, position) AS (
                      FROM scoring_publication)), 6
       FROM scoring_run
     UNION ALL
-    SELECT 'events', count(*), string_agg(DISTINCT type, ', '), 7 FROM event
+    SELECT 'procedure steps', count(*),
+           (SELECT string_agg(format('%s now at %s (%s)', a.ref, w.state, w.definition), ', ')
+              FROM workflow_instance w JOIN application a ON a.id = w.application_id), 7
+      FROM workflow_step
+    UNION ALL
+    SELECT 'audit entries', count(*),
+           format('%s allowed, %s refused', count(*) FILTER (WHERE allowed),
+                  count(*) FILTER (WHERE NOT allowed)), 8
+      FROM audit_entry
+    UNION ALL
+    SELECT 'events', count(*), string_agg(DISTINCT type, ', '), 9 FROM event
 )
 SELECT what AS "table", total AS "rows", detail FROM counts ORDER BY position;
 EOF
@@ -543,19 +687,21 @@ trap s_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-s_header "Setting up: packages, build, PostgreSQL, kc-intake, kc-scoring"
+s_header "Setting up: packages, build, PostgreSQL, kc-intake, kc-scoring, kc-workflow"
 deploy/local/install-deps.sh
 mkdir -p "$work"
+s_stop_stale kc-workflow "$workflow_bin" workflow
 s_stop_stale kc-scoring "$scoring_bin" scoring
 s_stop_stale kc-intake "$intake_bin" intake
 # The logs and files of an earlier demo (build.log is written afresh).
 rm -rf "$work"/*.csv "$work"/*.json "$work"/*.ini "$work"/*.out "$work"/scores-* \
-    "$work/intake.log" "$work/scoring.log"
+    "$work/intake.log" "$work/scoring.log" "$work/workflow.log"
 if ! make --no-print-directory MODE=release all >"$work/build.log" 2>&1; then
     tail -n 30 "$work/build.log" >&2
     s_die "the build failed; see $work/build.log"
 fi
-s_say "build: $kcctl_bin, $intake_bin and $scoring_bin are up to date (log: $work/build.log)"
+s_say "build: $kcctl_bin, $intake_bin, $scoring_bin and $workflow_bin are up to date"
+s_say "(log: $work/build.log)"
 # A cluster left by an earlier demo that was killed outright: start afresh.
 deploy/local/pg.sh stop "$pg_dir" --purge >/dev/null
 KC_DATABASE_URL="$(deploy/local/pg.sh start "$pg_dir")"
@@ -575,6 +721,8 @@ s_retry
 s_correction
 s_applications
 s_event_log
+s_procedure
+s_history_and_audit
 s_scoring_rules
 s_scoring_inputs
 s_score
@@ -583,4 +731,5 @@ s_publish
 s_summary
 
 s_header "Done"
-s_say "The demo ran to the end. Logs: $work/intake.log, $work/scoring.log; reports: $scores"
+s_say "The demo ran to the end. Logs: $work/intake.log, $work/scoring.log, $work/workflow.log;"
+s_say "reports: $scores"

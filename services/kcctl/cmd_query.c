@@ -104,7 +104,9 @@ static void s_print_event(const Kc__V1__Event *event)
 {
     printf("%6lld  ", (long long)event->seq);
     s_print_time(event->occurred_at_ms);
-    printf("  %-20s submission %lld", event->type, (long long)event->submission_id);
+    printf("  %-20s", event->type);
+    if (event->submission_id)
+        printf(" submission %lld", (long long)event->submission_id);
     if (event->payload_case == KC__V1__EVENT__PAYLOAD_REPORTS_SUBMITTED)
         printf("  %s: %d value%s, %d count%s", event->reports_submitted->provider,
                event->reports_submitted->received,
@@ -117,6 +119,21 @@ static void s_print_event(const Kc__V1__Event *event)
     else if (event->payload_case == KC__V1__EVENT__PAYLOAD_OBJECTION_SUBMITTED)
         printf("  objection %lld to %s", (long long)event->objection_submitted->objection_id,
                event->objection_submitted->application_id);
+    else if (event->payload_case == KC__V1__EVENT__PAYLOAD_APPLICATION_MOVED)
+        printf("  %s %s: %s -> %s by %s %s", event->application_moved->application_ref,
+               event->application_moved->transition, event->application_moved->from_state,
+               event->application_moved->to_state, event->application_moved->role,
+               event->application_moved->division_code);
+    else if (event->payload_case == KC__V1__EVENT__PAYLOAD_SCORING_RESULTS_READY)
+        printf("  run %lld: %s %d, A %d B %d C %d", (long long)event->scoring_results_ready->run_id,
+               event->scoring_results_ready->scope_code, event->scoring_results_ready->year,
+               event->scoring_results_ready->class_a, event->scoring_results_ready->class_b,
+               event->scoring_results_ready->class_c);
+    else if (event->payload_case == KC__V1__EVENT__PAYLOAD_REWARDS_COMPUTED)
+        printf("  run %lld: %d counties, %d 万元", (long long)event->rewards_computed->run_id,
+               event->rewards_computed->awarded_counties, event->rewards_computed->total_amount);
+    else if (event->payload_case == KC__V1__EVENT__PAYLOAD_RATINGS_SUBMITTED)
+        printf("  %d: %d ratings", event->ratings_submitted->year, event->ratings_submitted->count);
     printf("\n");
 }
 

@@ -124,8 +124,9 @@ int kcctl_inbox(kcctl_t *self)
     request.list_inbox = &list;
     if (s_call(self, &request, KC__V1__ENVELOPE__BODY_INBOX, &reply))
         return -1;
-    printf("%zu application%s wait for %s (%s %s)\n", reply->inbox->n_items,
-           reply->inbox->n_items == 1 ? "" : "s", self->user, self->role, self->division);
+    printf("%zu application%s for %s (%s %s)\n", reply->inbox->n_items,
+           reply->inbox->n_items == 1 ? " waits" : "s wait", self->user, self->role,
+           self->division);
     for (size_t i = 0; i < reply->inbox->n_items; i++)
         s_print_state(reply->inbox->items[i]);
     kc_bus_free(&reply);
@@ -154,9 +155,9 @@ int kcctl_history(kcctl_t *self)
         char stamp[32];
         gmtime_r(&at, &when);
         strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%SZ", &when);
-        printf("  %2d  %s  %-20s %s -> %s  by %s (%s %s): %s\n", step->version, stamp,
+        printf("  %2d  %s  %-20s %s -> %s  by %s (%s %s)%s%s\n", step->version, stamp,
                step->transition, step->from_state, step->to_state, step->user_id, step->role,
-               step->division_code, step->reason);
+               step->division_code, *step->reason ? ": " : "", step->reason);
     }
     kc_bus_free(&reply);
     return 0;

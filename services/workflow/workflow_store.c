@@ -142,6 +142,7 @@ int workflow_store_adopt(workflow_store_t *self, PGconn *conn, kc_error_t *error
     int adopted = (int)kc_db_int(result, 0, 0);
     PQclear(result);
     if (adopted > 0)
-        kc_log_info("%d application%s entered their procedure", adopted, adopted == 1 ? "" : "s");
+        kc_log_info("%d application%s entered %s procedure", adopted, adopted == 1 ? "" : "s",
+                    adopted == 1 ? "its" : "their");
     return adopted;
 }
