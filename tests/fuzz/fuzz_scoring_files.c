@@ -4,7 +4,8 @@
  *  The three decoders of the scoring service read files people write by
  *  hand (the deploy/scoring INI files, given to `kcctl methodology load`) or text
  *  stored with a run and read back to reproduce it, so each input is fed
- *  to all three: methodology_parse, rewards_parse and snapshot_read, the
+ *  to all four: methodology_parse, rewards_parse, snapshot_read and
+ *  process_parse (the workflow's procedure files), the
  *  last against the default methodology (deploy/scoring/hebei-2019-v1.ini,
  *  parsed once at start-up; run.sh runs from the repository root).
  *
@@ -41,6 +42,7 @@
 #include "scoring/methodology.h"
 #include "scoring/rewards.h"
 #include "scoring/snapshot.h"
+#include "workflow/process.h"
 
 #define S_CHECK(condition)                                                                         \
     do {                                                                                           \
@@ -403,10 +405,37 @@ static void s_fuzz_snapshot(const uint8_t *data, size_t size)
     S_CHECK(first.years == NULL && first.n_years == 0);
 }
 
+/* A process definition (deploy/workflow): 0 or -1; -1 added errors; on
+ * 0 the initial state and every transition's states are in range and
+ * every state has a code. */
+static void s_fuzz_process(const uint8_t *data, size_t size)
+{
+    static wf_process_t process;
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    int status = process_parse((const char *)data, size, &process, &errors);
+    S_CHECK(status == 0 || status == -1);
+    S_CHECK((status == -1) == (errors.total > 0));
+    if (status == 0) {
+        S_CHECK(process.initial >= 0 && (size_t)process.initial < process.n_states);
+        for (size_t t = 0; t < process.n_transitions; t++) {
+            const wf_transition_t *transition = &process.transitions[t];
+            S_CHECK(transition->from_any ||
+                    (transition->from >= 0 && (size_t)transition->from < process.n_states));
+            S_CHECK(transition->to_earlier ||
+                    (transition->to >= 0 && (size_t)transition->to < process.n_states));
+        }
+        for (size_t i = 0; i < process.n_states; i++)
+            S_CHECK(process.states[i].code[0] != '\0');
+    }
+    kc_errors_release(&errors);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     s_fuzz_methodology(data, size);
     s_fuzz_rewards(data, size);
     s_fuzz_snapshot(data, size);
+    s_fuzz_process(data, size);
     return 0;
 }
