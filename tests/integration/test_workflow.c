@@ -187,3 +187,61 @@ Test(workflow, of_two_officials_acting_at_once_exactly_one_wins)
     }
     s_stop(&f);
 }
+
+/* The step that moves the application on from where it is now, in the
+ * cycle drafting -> submit -> county_review -> county_return -> drafting. */
+static int s_next_step(s_fixture_t *fixture, const char *timeout)
+{
+    bool drafting = strcmp(s_state(fixture), "drafting") == 0;
+    const char *submit[] = {"act",        fixture->ref, "submit",     "--role", "applicant",
+                            "--division", "130131",     "--reason",   "申报",   "--attest",
+                            "--timeout",  timeout,      "--attempts", "1",      NULL};
+    const char *back[] = {
+        "act",        fixture->ref, "county_return", "--role",     "county_bureau",
+        "--division", "130131",     "--reason",      "请补充材料", "--return-to",
+        "drafting",   "--timeout",  timeout,         "--attempts", "1",
+        NULL};
+    return harness_kcctl(&fixture->node, drafting ? submit : back);
+}
+
+Test(workflow, a_kill_9_mid_stream_leaves_state_steps_events_and_audit_in_agreement)
+{
+    s_fixture_t f;
+    s_start(&f);
+    pid_t actor = fork();
+    cr_assert(actor >= 0);
+    if (actor == 0) { /* keeps acting until kc-workflow is gone */
+        /* a connection of its own: the parent's is shared with it by fork */
+        f.node.db = PQconnectdb(f.node.conninfo);
+        int failures = 0;
+        for (int i = 0; i < 400 && failures < 3; i++)
+            failures += s_next_step(&f, "300") != 0;
+        _exit(0);
+    }
+    cr_assert_geq(
+        harness_wait_count(&f.node, "SELECT least(count(*), 12) FROM workflow_step", 12, 30000),
+        12);
+    kill(f.workflow, SIGKILL);
+    waitpid(f.workflow, NULL, 0);
+    waitpid(actor, NULL, 0);
+    /* whatever instant the kill hit, every step is whole: its state, its
+     * event and its audit entry, or none of them */
+    long long steps = harness_count(&f.node, "SELECT count(*) FROM workflow_step");
+    cr_expect_eq(harness_count(&f.node, "SELECT version - 1 FROM workflow_instance"), steps);
+    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM event WHERE type ="
+                                        " 'ApplicationMoved'"),
+                 steps);
+    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM audit_entry WHERE allowed"), steps);
+    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM workflow_instance w"
+                                        " WHERE w.state <> (SELECT to_state FROM workflow_step s"
+                                        "  WHERE s.application_id = w.application_id"
+                                        "  ORDER BY version DESC LIMIT 1)"),
+                 0);
+    /* and a restarted kc-workflow carries on from there */
+    f.workflow = harness_workflow_start(&f.node);
+    cr_expect_eq(s_next_step(&f, "5000"), 0);
+    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM workflow_step"), steps + 1);
+    const char *verify[] = {"audit", "verify", NULL};
+    cr_expect_eq(harness_kcctl(&f.node, verify), 0);
+    s_stop(&f);
+}
