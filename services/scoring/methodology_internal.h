@@ -18,8 +18,6 @@
 #include "kc/kc_error.h"
 #include "scoring/methodology.h"
 
-#define SC_LINE_MAX 196 /* bytes a line may hold: libinih reads at most 199 with its newline */
-
 /* A base data item a formula reads that is not itself an indicator ([input.B01]). */
 typedef struct {
     char code[SC_CODE_MAX]; /* B01 */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc/kc_ini_scan.h"
 #include "scoring/methodology_internal.h"
 
 static const struct {
@@ -165,17 +166,6 @@ static void s_open(sc_methodology_draft_t *draft, const char *section, int line)
 
 /* ---- pre-scan ---------------------------------------------------------- */
 
-/* libinih's own rule: stop at one of `chars`, or at ';' after white space. */
-static char *s_find_chars_or_comment(char *s, const char *chars)
-{
-    bool was_space = false;
-    while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
-        was_space = *s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' || *s == '\v';
-        s++;
-    }
-    return s;
-}
-
 static void s_remember_key_line(sc_methodology_draft_t *draft, int line)
 {
     if (draft->n_key_lines == draft->key_capacity) {
@@ -189,72 +179,20 @@ static void s_remember_key_line(sc_methodology_draft_t *draft, int line)
     draft->key_lines[draft->n_key_lines++] = line;
 }
 
-/* One line, already cut to at most SC_LINE_MAX bytes and NUL terminated.
- * *after_key: the previous meaningful line was a key (libinih would take
- * an indented line as its continuation). Returns -1 on a structural error. */
-static int s_prescan_line(sc_methodology_draft_t *draft, char *line, int number, bool *after_key)
+static void s_on_section(void *context, const char *section, int line)
 {
-    char *start = line;
-    char *end = line + strlen(line);
-    while (end > start && strchr(" \t\r\f\v", end[-1]))
-        *--end = '\0';
-    while (*start && strchr(" \t\r\f\v", *start))
-        start++;
-    if (*start == '\0' || *start == ';' || *start == '#')
-        return 0;
-    if (*after_key && start > line) {
-        methodology_note(draft, KC_ERR_INPUT, NULL, number,
-                         "line %d is indented, so it would continue the previous value", number);
-        return -1;
-    }
-    if (*start == '[') {
-        char *close = s_find_chars_or_comment(start + 1, "]");
-        if (*close != ']') {
-            methodology_note(draft, KC_ERR_INPUT, NULL, number, "line %d: '[' without ']'", number);
-            return -1;
-        }
-        *close = '\0';
-        *after_key = false;
-        s_open(draft, start + 1, number);
-        return 0;
-    }
-    char *equals = s_find_chars_or_comment(start, "=:");
-    if (*equals != '=' && *equals != ':') {
-        methodology_note(draft, KC_ERR_INPUT, NULL, number,
-                         "line %d is neither a [section] nor a key = value pair", number);
-        return -1;
-    }
-    *after_key = true;
-    s_remember_key_line(draft, number);
-    return 0;
+    s_open(context, section, line);
 }
 
+static void s_on_key(void *context, int line)
+{
+    s_remember_key_line(context, line);
+}
+
+/* libinih's view of the file, checked first (kc_ini_scan): sections opened
+ * in file order with their lines, the line of every key remembered. */
 int methodology_scan(sc_methodology_draft_t *draft, const char *text, size_t size)
 {
-    int rc = 0;
-    bool after_key = false;
-    int number = 0;
-    size_t at = 0;
-    if (size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        at = 3; /* a byte-order mark, which libinih skips too */
-    while (at < size) {
-        const char *newline = memchr(text + at, '\n', size - at);
-        size_t length = newline ? (size_t)(newline - (text + at)) : size - at;
-        number++;
-        if (length > SC_LINE_MAX) {
-            methodology_note(draft, KC_ERR_TOO_LONG, NULL, number,
-                             "line %d is %zu bytes long, at most %d (about 65 Chinese "
-                             "characters): split the comment or shorten the value",
-                             number, length, SC_LINE_MAX);
-            rc = -1;
-        } else {
-            char line[SC_LINE_MAX + 1];
-            memcpy(line, text + at, length);
-            line[length] = '\0';
-            if (s_prescan_line(draft, line, number, &after_key))
-                rc = -1;
-        }
-        at += length + 1;
-    }
-    return rc;
+    kc_ini_visitor_t visitor = {draft, s_on_section, s_on_key};
+    return kc_ini_scan(text, size, draft->errors, &visitor);
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "kc/kc_check.h"
+#include "kc/kc_ini_scan.h"
 #include "workflow/process_internal.h"
 
 typedef enum {
@@ -410,89 +411,24 @@ static int s_on_entry(void *user, const char *section, const char *name, const c
 
 /* ---- pre-scan ---------------------------------------------------------- */
 
-/* libinih's own rule: stop at one of `chars`, or at ';' after white space. */
-static char *s_find_chars_or_comment(char *s, const char *chars)
+static void s_on_section(void *context, const char *section, int line)
 {
-    bool was_space = false;
-    while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
-        was_space = *s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' || *s == '\v';
-        s++;
-    }
-    return s;
+    s_open(context, section, line);
 }
 
-/* One line, NUL terminated. *after_key: the previous meaningful line was a
- * key (libinih would take an indented line as its continuation). */
-static int s_prescan_line(wf_draft_t *draft, char *line, int number, bool *after_key)
+/* Keys past WF_KEY_LINES_MAX are located by their field only. */
+static void s_on_key(void *context, int line)
 {
-    char *start = line;
-    char *end = line + strlen(line);
-    while (end > start && strchr(" \t\r\f\v", end[-1]))
-        *--end = '\0';
-    while (*start && strchr(" \t\r\f\v", *start))
-        start++;
-    if (*start == '\0' || *start == ';' || *start == '#')
-        return 0;
-    if (*after_key && start > line) {
-        process_note(draft, KC_ERR_INPUT, NULL, number,
-                     "line %d is indented, so it would continue the previous value", number);
-        return -1;
-    }
-    if (*start == '[') {
-        char *close = s_find_chars_or_comment(start + 1, "]");
-        if (*close != ']') {
-            process_note(draft, KC_ERR_INPUT, NULL, number, "line %d: '[' without ']'", number);
-            return -1;
-        }
-        *close = '\0';
-        *after_key = false;
-        s_open(draft, start + 1, number);
-        return 0;
-    }
-    char *equals = s_find_chars_or_comment(start, "=:");
-    if (*equals != '=' && *equals != ':') {
-        process_note(draft, KC_ERR_INPUT, NULL, number,
-                     "line %d is neither a [section] nor a key = value pair", number);
-        return -1;
-    }
-    *after_key = true;
+    wf_draft_t *draft = context;
     if (draft->n_key_lines < WF_KEY_LINES_MAX)
-        draft->key_lines[draft->n_key_lines] = number;
-    draft->n_key_lines++;
-    return 0;
+        draft->key_lines[draft->n_key_lines++] = line;
 }
 
 /* 0 when libinih will see the same structure as this scan did. */
 static int s_scan(wf_draft_t *draft, const char *text, size_t size)
 {
-    int rc = 0;
-    bool after_key = false;
-    int number = 0;
-    size_t at = 0;
-    if (size >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
-        at = 3; /* a byte-order mark, which libinih skips too */
-    while (at < size) {
-        const char *newline = memchr(text + at, '\n', size - at);
-        size_t length = newline ? (size_t)(newline - (text + at)) : size - at;
-        number++;
-        if (length > WF_LINE_MAX) {
-            process_note(draft, KC_ERR_TOO_LONG, NULL, number,
-                         "line %d is %zu bytes long, at most %d (about 65 Chinese "
-                         "characters): split the comment or shorten the value",
-                         number, length, WF_LINE_MAX);
-            rc = -1;
-        } else {
-            char line[WF_LINE_MAX + 1];
-            memcpy(line, text + at, length);
-            line[length] = '\0';
-            if (s_prescan_line(draft, line, number, &after_key))
-                rc = -1;
-        }
-        at += length + 1;
-    }
-    if (draft->n_key_lines > WF_KEY_LINES_MAX)
-        draft->n_key_lines = WF_KEY_LINES_MAX; /* later keys are located by field only */
-    return rc;
+    kc_ini_visitor_t visitor = {draft, s_on_section, s_on_key};
+    return kc_ini_scan(text, size, draft->errors, &visitor);
 }
 
 /* ---- after reading ----------------------------------------------------- */

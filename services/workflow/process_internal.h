@@ -19,7 +19,6 @@
 #include "kc/kc_error.h"
 #include "workflow/process.h"
 
-#define WF_LINE_MAX 196 /* bytes a line may hold: libinih reads at most 199 with its newline */
 #define WF_KEY_LINES_MAX                                                                           \
     1024 /* keys whose line is remembered; more keys are located by field only */
 
