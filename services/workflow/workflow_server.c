@@ -2,9 +2,9 @@
  *
  *  One ROUTER socket takes ActOnApplication, ListInbox,
  *  GetApplicationHistory and Ping; one database connection does the work
- *  and LISTENs on kc_workflow (a definition was loaded) and kc_events (an
- *  application may have arrived), upon which new applications enter the
- *  procedure of their programme. Each request is answered from one
+ *  and LISTENs on kc_workflow (a definition was loaded, or an application
+ *  arrived: a trigger on application), upon which new applications enter
+ *  the procedure of their programme. Each request is answered from one
  *  transaction; requests are served one at a time, which is what makes the
  *  row lock of an instance the only arbiter between two officials.
  */
@@ -35,8 +35,7 @@ static int s_connect(workflow_server_t *self, kc_error_t *error)
 {
     kc_db_disconnect(&self->db);
     self->db = kc_db_connect(self->config.conninfo, "kc-workflow", error);
-    if (!self->db || kc_db_exec(self->db, "LISTEN kc_workflow", error) ||
-        kc_db_exec(self->db, "LISTEN kc_events", error)) {
+    if (!self->db || kc_db_exec(self->db, "LISTEN kc_workflow", error)) {
         kc_db_disconnect(&self->db);
         return -1;
     }
@@ -186,15 +185,14 @@ int workflow_server_run(workflow_server_t *self, volatile sig_atomic_t *stop)
         }
         zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
                                    {NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
-        int ready = zmq_poll(items, 2, 1000);
-        if (ready < 0 && zmq_errno() != EINTR)
+        /* New applications arrive as NOTIFY kc_workflow (a trigger on
+         * application), which a live connection never misses; s_connect
+         * adopts what arrived while it was down. */
+        if (zmq_poll(items, 2, 1000) < 0 && zmq_errno() != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             s_serve_one(self);
         s_drain_notifications(self);
-        /* an idle second: adopt anything a missed notification left behind */
-        if (ready == 0 && self->db && workflow_store_adopt(self->store, self->db, &error) < 0)
-            kc_log_warn("adoption of new applications failed: %s", error.message);
     }
     kc_log_notice("stopped");
     return 0;
