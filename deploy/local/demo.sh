@@ -16,16 +16,22 @@
 #      back; a corrected value becomes revision 2 and the history shows both;
 #   3. Programme 2: a mountain demonstration-base application is accepted
 #      (reference number and the title it will be filed under), a faulty one
-#      is refused with every error listed, an objection is raised during the
-#      public notice; then the event log;
+#      is refused with every error listed, an objection before any public
+#      notice is refused; then the event log;
 #   4. Programme 2's procedure (deploy/workflow/mountain-base-v1.ini): the
 #      application waits with its applicant, who submits it; the county
 #      bureau returns it for revision and approves it when resubmitted, the
 #      county government consents, the city recommends it, the province has
-#      the experts evaluate it; refusals on the way (no reason, no seal, the
-#      wrong city) and the province's decision, which needs the expert
-#      panel's scores (the next part), refused; its history and the node's
-#      hash-chained audit log;
+#      the experts evaluate it: a panel drawn from the expert pool around the
+#      conflicts of interest, one expert declaring a conflict and replaced,
+#      five scores aggregated by the trimmed mean, the draw replayed from its
+#      seed; the public notice, an objection to it settled, the notice
+#      closing by itself into filing on the working-day calendar (the demo
+#      moves kc-workflow's clock); a year on, the yearly assessment opening
+#      by itself with the base's early report, a failure, a year of
+#      rectification, revocation; refusals on the way (no reason, no seal,
+#      the wrong city, a decision before the scores); the programme's
+#      progress, the history and the node's hash-chained audit log;
 #   5. scoring: a methodology whose points do not add up to 100 is refused,
 #      the shipped methodology and reward policy are loaded, the sheets of
 #      2017-2022 and the experts' ratings of every year go in, kc-scoring
@@ -211,7 +217,12 @@ s_start_daemons() {
     s_start_daemon scoring_pid kc-scoring "$scoring_bin" scoring "$KC_SCORING_ENDPOINT"
     # kc-workflow gives each new application its procedure and moves it as
     # the officials act.
+    # Its clock is the file workflow.clock while that exists (sections 12
+    # and 13 move it forward a notice and a year); until then, the real one.
+    rm -f "$work/workflow.clock"
+    export KC_FAKE_CLOCK_FILE="$work/workflow.clock"
     s_start_daemon workflow_pid kc-workflow "$workflow_bin" workflow "$KC_WORKFLOW_ENDPOINT"
+    unset KC_FAKE_CLOCK_FILE
 }
 
 s_psql() {
@@ -311,10 +322,12 @@ s_applications() {
     s_kcctl_refused submit-application "$sample/sample-application-bad.json" --user lizhenhua \
         --role applicant --division 130131 --organisation 平山县太行菌业科技有限公司
 
-    s_header "8. An objection during the public notice of $application_id"
+    s_header "8. An objection before any public notice is refused"
+    s_say "Objections are taken while an application's public notice (公示) is open: $application_id has"
+    s_say "not reached its notice yet (section 12), so this one is refused and nothing is stored:"
     sed "s/@APPLICATION_ID@/$application_id/" "$sample/sample-objection.json" >"$work/objection.json"
-    s_kcctl submit-objection "$work/objection.json" --user zhaoguoqiang --role public --division 130131 \
-        --key demo-objection
+    s_kcctl_refused submit-objection "$work/objection.json" --user zhaoguoqiang --role public \
+        --division 130131 --key demo-objection-early
 }
 
 s_event_log() {
@@ -415,19 +428,157 @@ s_procedure() {
     s_say "石家庄's bureau recommends it, under its seal (form item (8)):"
     s_act city city_recommend --reason 产业特色鲜明，带动农户增收明显，同意推荐上报 --attest
     s_say ""
-    s_say "The province finds it among the mountain bases waiting for it and has experts evaluate it:"
+    s_say "The province finds it among the mountain bases waiting for it and has experts evaluate it."
+    s_say "They come from the province's expert pool, loaded from a sheet:"
     s_inbox province --programme mountain_base
+    s_kcctl experts load "$sample/experts.csv"
     s_act province province_assign --reason 形式审查合格，组织专家评估
+}
+
+# The seated experts' codes (not those who gave up their seat), in seat order.
+s_seated() {
+    s_psql -tA <<<"SELECT expert_code FROM panel_member WHERE declaration IS DISTINCT FROM
+                   'conflict' ORDER BY position"
+}
+
+# Score the five criteria in proportion to a total of 100.
+s_score_args() {
+    local total=$1
+    awk -v t="$total" 'BEGIN {
+        printf "representativeness=%.2f industry_foundation=%.2f innovation_conditions=%.2f ", 20*t/100, 20*t/100, 20*t/100
+        printf "construction_content=%.2f organisation_support=%.2f", 25*t/100, 15*t/100 }'
+}
+
+s_panel() {
+    s_header "11. The expert panel: conflicts of interest, scores, the aggregation rule"
+    s_say "kc-workflow drew five experts of the field rural_industry at random, with a recorded seed,"
+    s_say "after excluding those who work for the applicant or in its county or have declared a"
+    s_say "standing conflict with it. The province sees the draw:"
+    s_as province
+    s_kcctl panel show "$application_id" "${as_args[@]}"
     s_say ""
-    s_say "The province decides on the expert panel's scores. There are none yet, so its decision is"
-    s_say "refused and the application waits in expert_review: expert panels come with the next part."
+    s_say "The province's decision needs the panel's scores; there are none yet:"
     s_act_refused province province_approve --reason 专家评估通过，予以公示
-    s_say "(After the panel, the result goes to a public notice of 5 working days; the objection of"
-    s_say "section 8 must be resolved before the notice can close into filing.)"
+    local seated first
+    mapfile -t seated < <(s_seated)
+    first=${seated[0]}
+    s_say ""
+    s_say "Expert $first sees who applied, not the application, until declaring. $first declares a"
+    s_say "conflict of interest and gives up the seat to the next expert in the draw:"
+    s_kcctl panel show "$application_id" --user "$first" --role expert
+    s_kcctl panel declare "$application_id" conflict --reason 近三年曾为申报单位提供有偿技术咨询 \
+        --user "$first" --role expert
+    mapfile -t seated < <(s_seated)
+    s_say ""
+    s_say "Each seated expert declares no conflict, then sees the application and scores its five"
+    s_say "criteria (the procedure's, adding up to 100). The first in full, the others the same way:"
+    local totals=(70 97 80 52 81) i args
+    for ((i = 0; i < 5; i++)); do
+        read -ra args <<<"$(s_score_args "${totals[$i]}")"
+        if ((i == 0)); then
+            s_kcctl panel declare "$application_id" none --user "${seated[$i]}" --role expert
+            s_kcctl panel score "$application_id" "${args[@]}" --user "${seated[$i]}" --role expert
+        else
+            "$kcctl_bin" panel declare "$application_id" none --user "${seated[$i]}" \
+                --role expert >/dev/null
+            "$kcctl_bin" panel score "$application_id" "${args[@]}" --user "${seated[$i]}" \
+                --role expert >/dev/null
+            s_say "\$ kcctl panel score $application_id ... --user ${seated[$i]} --role expert   (total ${totals[$i]})"
+        fi
+    done
+    s_say ""
+    s_say "The rule of the procedure, the trimmed mean of five, leaves out the highest (97) and the"
+    s_say "lowest (52) and averages the rest; the 45-point spread is flagged as strong disagreement."
+    s_say "Anyone may check that the order of the draw came from its seed:"
+    s_as province
+    s_kcctl panel show "$application_id" "${as_args[@]}"
+    s_kcctl panel replay "$application_id" "${as_args[@]}"
+    s_say ""
+    s_say "With 77.00 of 100 (at least 60 needed) the province approves, and the result goes to a"
+    s_say "public notice of five working days:"
+    s_act province province_approve --reason 专家评估77.00分，符合备案条件，予以公示
+}
+
+# Move kc-workflow's clock (KC_FAKE_CLOCK_FILE) to $1, Unix milliseconds.
+s_clock_to() {
+    echo "$1" >"$work/workflow.clock.new"
+    mv "$work/workflow.clock.new" "$work/workflow.clock"
+    s_say "(kc-workflow's clock now reads $(date -u -d "@$(($1 / 1000))" '+%Y-%m-%d %H:%M UTC'))"
+}
+
+s_wait_state() {
+    local state=$1 tries
+    for ((tries = 0; tries < 50; tries++)); do
+        [[ "$(s_psql -tA <<<"SELECT state FROM workflow_instance")" == "$state" ]] && return 0
+        sleep 0.2
+    done
+    s_die "$application_id did not reach $state within 10 s"
+}
+
+s_notice() {
+    s_header "12. The public notice: an objection, settled, and the notice closes by itself"
+    s_say "During the notice the objection of section 8 is taken through kc-intake:"
+    s_kcctl submit-objection "$work/objection.json" --user zhaoguoqiang --role public \
+        --division 130131 --key demo-objection
+    local due
+    due="$(s_psql -tA <<<"SELECT due_ms FROM workflow_timer WHERE kind = 'notice_end'
+                          AND fired_ms IS NULL")"
+    s_say ""
+    s_say "The notice closes after five working days by the calendar of statutory holidays and 调休"
+    s_say "(deploy/data/calendar/cn-workdays.csv): at $(TZ=Asia/Shanghai date -d "@$((due / 1000))" \
+        '+%Y-%m-%d %H:%M') Beijing time. Rather than wait, the demo moves kc-workflow's clock to that"
+    s_say "instant (the test hook KC_FAKE_CLOCK_FILE; a real node runs on the real clock):"
+    s_clock_to "$due"
+    sleep 1.5
+    s_say "The notice has closed, but an objection is not settled: the application waits for it."
+    s_as province
+    s_kcctl history "$application_id" "${as_args[@]}"
+    local objection
+    objection="$(s_psql -tA <<<"SELECT max(id) FROM objection")"
+    s_say ""
+    s_say "Only the level that holds the notice settles an objection, with its reason. The province"
+    s_say "checks the land contracts and dismisses it; the notice then closes into filing by itself:"
+    s_kcctl resolve-objection "$objection" dismissed \
+        --reason 经核实，林地流转合同已于公示前经村民代表会议表决通过，异议不成立 "${as_args[@]}"
+    s_wait_state filed
+    s_kcctl history "$application_id" "${as_args[@]}"
+    s_say ""
+    s_say "Seed 000 plans 30 bases by 2023; the programme's progress, for the province:"
+    s_kcctl progress --programme mountain_base "${as_args[@]}"
+}
+
+s_assessment() {
+    s_header "13. A year on: the yearly assessment, a failure, rectification, revocation"
+    s_say "The base hands in its yearly report before the assessment has opened. It is kept, not"
+    s_say "refused, and taken when the procedure reaches the step it belongs to:"
+    s_act applicant annual_report_submit --reason 2026年度目标执行情况和工作开展情况报告 --attest
+    local due
+    due="$(s_psql -tA <<<"SELECT due_ms FROM workflow_timer WHERE kind = 'timer'
+                          AND fired_ms IS NULL")"
+    s_say ""
+    s_say "A year after filing the assessment opens by itself (a 365-day timer of the state filed):"
+    s_clock_to "$due"
+    s_wait_state assessment
+    s_as province
+    s_kcctl history "$application_id" "${as_args[@]}"
+    s_say ""
+    s_say "The province finds the year's targets missed: one year to rectify (限期一年整改):"
+    s_act province assessment_fail --reason 年度考核指标完成不足六成，示范推广面积未达计划，限期一年整改
+    due="$(s_psql -tA <<<"SELECT due_ms FROM workflow_timer WHERE kind = 'timer'
+                          AND fired_ms IS NULL")"
+    s_clock_to "$due"
+    s_wait_state rectification_review
+    s_say ""
+    s_say "The year is over and the rectification is reviewed; it has failed, so the base loses its"
+    s_say "status (整改不合格的取消资格):"
+    s_act province rectification_fail --reason 整改期满仍未达到考核要求，取消科技示范基地资格
+    s_as province
+    s_kcctl history "$application_id" "${as_args[@]}"
+    s_kcctl progress --programme mountain_base "${as_args[@]}"
 }
 
 s_history_and_audit() {
-    s_header "11. The history of $application_id and the node's audit log"
+    s_header "15. The history of $application_id and the node's audit log"
     s_say "Every step with who took it and why; the province may read any application of Hebei:"
     s_as province
     s_kcctl history "$application_id" "${as_args[@]}"
@@ -449,7 +600,7 @@ readonly scores="$work/scores-$year"
 run_id=
 
 s_scoring_rules() {
-    s_header "12. Scoring: the methodology and the reward policy are files, checked before use"
+    s_header "16. Scoring: the methodology and the reward policy are files, checked before use"
     # A copy of the methodology with I01 worth 6 points instead of 7.
     awk '/^\[indicator\.I01\]/ { in_i01 = 1 }
          in_i01 && /^points = 7/ { sub(/points = 7/, "points = 6"); in_i01 = 0 } { print }' \
@@ -475,7 +626,7 @@ s_quiet_sheet() {
 }
 
 s_scoring_inputs() {
-    s_header "13. Seven years of sheets and the experts' ratings"
+    s_header "17. Seven years of sheets and the experts' ratings"
     s_say "Rewards look at each county's class history, so the earlier years go in too: the province"
     s_say "operator sends the providers' sheets of 2017-2022 (2023's came in above) and every year's"
     s_say "ratings of I15-I17, three experts per county and item. For 2017, for example:"
@@ -585,7 +736,7 @@ s_show_flags() {
 }
 
 s_score() {
-    s_header "14. kc-scoring scores $year"
+    s_header "18. kc-scoring scores $year"
     s_say "The province asks for $year with 2000 Monte Carlo draws of the weights (seed $year), for how"
     s_say "robust each class and rank is; kcctl waits for the job, then writes the reports:"
     s_kcctl score --year "$year" --scope 130000 --draws 2000 --seed "$year" --out "$scores" |
@@ -612,7 +763,7 @@ s_score() {
 }
 
 s_reproduce() {
-    s_header "15. The run reproduces byte for byte"
+    s_header "19. The run reproduces byte for byte"
     s_say "kcctl report recomputes run $run_id from its stored input snapshot and writes nothing unless"
     s_say "the result hashes as stored:"
     s_kcctl report --run "$run_id" --out "$scores-again"
@@ -625,7 +776,7 @@ s_reproduce() {
 }
 
 s_publish() {
-    s_header "16. Publication waits for the flagged values to be reviewed"
+    s_header "20. Publication waits for the flagged values to be reviewed"
     s_kcctl_refused publish --run "$run_id"
     s_say ""
     s_say "The reviewer has checked the flagged values (the reports list them):"
@@ -633,7 +784,7 @@ s_publish() {
 }
 
 s_summary() {
-    s_header "17. What the database now holds"
+    s_header "21. What the database now holds"
     s_psql <<'EOF'
 WITH counts (what, total, detail, position) AS (
     SELECT 'submissions', count(*),
@@ -722,6 +873,9 @@ s_correction
 s_applications
 s_event_log
 s_procedure
+s_panel
+s_notice
+s_assessment
 s_history_and_audit
 s_scoring_rules
 s_scoring_inputs

@@ -3,7 +3,10 @@
  *  All code asks this clock, never time() directly, so tests can fix the
  *  time (the only fake kechuang allows). The fake is process-wide and is
  *  also taken from the KC_FAKE_NOW_MS environment variable at first use,
- *  so a test can fix the clock of a daemon it starts.
+ *  so a test can fix the clock of a daemon it starts. A clock that moves
+ *  under the test's hand (public notices closing, a year passing before
+ *  the next assessment) is KC_FAKE_CLOCK_FILE: a file holding Unix
+ *  milliseconds, read at every call, which the test rewrites.
  */
 #ifndef KC_CLOCK_H
 #define KC_CLOCK_H

@@ -42,6 +42,8 @@ typedef enum {
     KC_ERR_NOT_FOUND,             /* conflict.not_found */
     KC_ERR_DUPLICATE_APPLICATION, /* conflict.duplicate_application */
     KC_ERR_STATE_CHANGED,         /* conflict.state_changed */
+    KC_ERR_NOT_ON_NOTICE,         /* conflict.not_on_notice */
+    KC_ERR_ALREADY_DONE,          /* conflict.already_done */
     KC_ERR_DENIED,                /* authorisation.denied */
     KC_ERR_MALFORMED,             /* bus.malformed */
     KC_ERR_UNKNOWN_TYPE,          /* bus.unknown_type */

@@ -31,6 +31,11 @@ static const struct {
     {KC__V1__ENVELOPE__BODY_ACT_ON_APPLICATION, "ActOnApplication"},
     {KC__V1__ENVELOPE__BODY_LIST_INBOX, "ListInbox"},
     {KC__V1__ENVELOPE__BODY_GET_APPLICATION_HISTORY, "GetApplicationHistory"},
+    {KC__V1__ENVELOPE__BODY_RESOLVE_OBJECTION, "ResolveObjection"},
+    {KC__V1__ENVELOPE__BODY_DECLARE_CONFLICT, "DeclareConflict"},
+    {KC__V1__ENVELOPE__BODY_SCORE_APPLICATION, "ScoreApplication"},
+    {KC__V1__ENVELOPE__BODY_GET_PANEL, "GetPanel"},
+    {KC__V1__ENVELOPE__BODY_GET_PROGRESS, "GetProgress"},
     {KC__V1__ENVELOPE__BODY_ACCEPTED, "Accepted"},
     {KC__V1__ENVELOPE__BODY_REJECTED, "Rejected"},
     {KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS, "SubmissionStatus"},
@@ -40,6 +45,8 @@ static const struct {
     {KC__V1__ENVELOPE__BODY_SCORING_JOB, "ScoringJob"},
     {KC__V1__ENVELOPE__BODY_WORKFLOW_STATE, "WorkflowState"},
     {KC__V1__ENVELOPE__BODY_INBOX, "Inbox"},
+    {KC__V1__ENVELOPE__BODY_PANEL_VIEW, "PanelView"},
+    {KC__V1__ENVELOPE__BODY_PROGRESS, "Progress"},
 };
 
 int kc_bus_configure(void *socket, size_t max_message_bytes)

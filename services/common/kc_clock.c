@@ -7,8 +7,27 @@
 
 static int64_t s_fake_ms = -1; /* -1: not yet read from the environment */
 
+/* KC_FAKE_CLOCK_FILE's time, or 0 when unset or unreadable. */
+static int64_t s_clock_file_ms(void)
+{
+    const char *path = getenv("KC_FAKE_CLOCK_FILE");
+    if (!path || !*path)
+        return 0;
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return 0;
+    long long ms = 0;
+    if (fscanf(file, "%lld", &ms) != 1 || ms < 0)
+        ms = 0;
+    fclose(file);
+    return (int64_t)ms;
+}
+
 int64_t kc_clock_now_ms(void)
 {
+    int64_t from_file = s_clock_file_ms();
+    if (from_file > 0)
+        return from_file;
     if (s_fake_ms < 0) {
         const char *fake = getenv("KC_FAKE_NOW_MS");
         s_fake_ms = fake ? strtoll(fake, NULL, 10) : 0;

@@ -47,6 +47,15 @@ Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_m
     } else if (strcmp(type, "ApplicationMoved") == 0) {
         event->application_moved = kc__v1__application_moved__unpack(NULL, payload_size, payload);
         event->payload_case = KC__V1__EVENT__PAYLOAD_APPLICATION_MOVED;
+    } else if (strcmp(type, "DeadlineReached") == 0) {
+        event->deadline_reached = kc__v1__deadline_reached__unpack(NULL, payload_size, payload);
+        event->payload_case = KC__V1__EVENT__PAYLOAD_DEADLINE_REACHED;
+    } else if (strcmp(type, "ObjectionResolved") == 0) {
+        event->objection_resolved = kc__v1__objection_resolved__unpack(NULL, payload_size, payload);
+        event->payload_case = KC__V1__EVENT__PAYLOAD_OBJECTION_RESOLVED;
+    } else if (strcmp(type, "PanelChanged") == 0) {
+        event->panel_changed = kc__v1__panel_changed__unpack(NULL, payload_size, payload);
+        event->payload_case = KC__V1__EVENT__PAYLOAD_PANEL_CHANGED;
     } else if (strcmp(type, "RatingsSubmitted") == 0) {
         event->ratings_submitted = kc__v1__ratings_submitted__unpack(NULL, payload_size, payload);
         event->payload_case = KC__V1__EVENT__PAYLOAD_RATINGS_SUBMITTED;

@@ -58,14 +58,20 @@ static int s_validate_write(intake_server_t *self, intake_pending_t *pending, kc
     default: {
         const Kc__V1__SubmitObjection *objection = request->submit_objection;
         validate_objection(objection, errors);
-        bool exists = true;
+        bool exists = true, on_notice = true;
         kc_error_t error;
         if (*objection->application_id &&
-            store_application_exists(self->lanes[0].db, objection->application_id, &exists, &error))
+            store_application_exists(self->lanes[0].db, objection->application_id, &exists,
+                                     &on_notice, &error))
             kc_errors_push(errors, &error);
         else if (!exists)
             kc_errors_add(errors, KC_ERR_UNKNOWN_APPLICATION, "application_id",
                           "application '%.32s' does not exist", objection->application_id);
+        else if (!on_notice)
+            kc_errors_add(errors, KC_ERR_NOT_ON_NOTICE, "application_id",
+                          "application '%.32s' is not on public notice: objections are taken "
+                          "only while its notice is open",
+                          objection->application_id);
         dry_run = objection->dry_run;
     }
     }

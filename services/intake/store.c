@@ -465,14 +465,18 @@ bool store_connection_usable(PGconn *conn)
            PQtransactionStatus(conn) == PQTRANS_IDLE;
 }
 
-int store_application_exists(PGconn *conn, const char *reference, bool *exists, kc_error_t *error)
+int store_application_exists(PGconn *conn, const char *reference, bool *exists, bool *on_notice,
+                             kc_error_t *error)
 {
     const char *values[] = {reference};
-    PGresult *result = PQexecParams(conn, "SELECT 1 FROM application WHERE ref = $1", 1, NULL,
-                                    values, NULL, NULL, 0);
+    PGresult *result =
+        PQexecParams(conn, "SELECT workflow_notice_open(id) FROM application WHERE ref = $1", 1,
+                     NULL, values, NULL, NULL, 0);
     int rc = kc_db_check(conn, result, "looking up the application", error);
-    if (!rc)
+    if (!rc) {
         *exists = PQntuples(result) > 0;
+        *on_notice = *exists && PQgetvalue(result, 0, 0)[0] == 't';
+    }
     PQclear(result);
     return rc;
 }

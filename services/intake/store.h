@@ -75,8 +75,10 @@ int store_find_answer(PGconn *conn, const kc_envelope_t *request, store_write_t 
 int store_find_same_application(PGconn *conn, const Kc__V1__SubmitApplication *application,
                                 char *reference, size_t size, kc_error_t *error);
 
-/* Whether an application with this reference number exists. */
-int store_application_exists(PGconn *conn, const char *reference, bool *exists, kc_error_t *error);
+/* Whether an application with this reference number exists, and whether
+ * its public notice is open (objections are taken only then). */
+int store_application_exists(PGconn *conn, const char *reference, bool *exists, bool *on_notice,
+                             kc_error_t *error);
 
 /* The status and history of one submission, by id or key. */
 int store_get_submission(PGconn *conn, const Kc__V1__GetSubmission *query,

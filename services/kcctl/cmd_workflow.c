@@ -71,11 +71,30 @@ int kcctl_process(kcctl_t *self)
     return rc;
 }
 
+static void s_print_time(const char *label, int64_t ms)
+{
+    /* officials read China Standard Time */
+    time_t at = (time_t)(ms / 1000 + 8 * 3600);
+    struct tm when;
+    char stamp[32];
+    gmtime_r(&at, &when);
+    strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M", &when);
+    printf("  %s %s (UTC+8)\n", label, stamp);
+}
+
 static void s_print_state(const Kc__V1__WorkflowState *state)
 {
     printf("%s %s (%s): %s %s, version %d, procedure %s%s\n", state->application_ref, state->title,
            state->county_code, state->state, state->state_name, state->version, state->definition,
            state->replayed ? " (answered before under this key)" : "");
+    if (state->kept)
+        printf("  kept: it is taken as soon as the application reaches '%s'\n", state->waiting_for);
+    if (state->timer_due_ms)
+        s_print_time(strcmp(state->timer_kind, "notice_end") == 0 ? "the public notice closes"
+                                                                  : "the timer runs out",
+                     state->timer_due_ms);
+    if (state->deadline_ms)
+        s_print_time("deadline", state->deadline_ms);
     if (state->n_available) {
         printf("  you may now:");
         for (size_t i = 0; i < state->n_available; i++)
@@ -159,6 +178,64 @@ int kcctl_history(kcctl_t *self)
                step->transition, step->from_state, step->to_state, step->user_id, step->role,
                step->division_code, *step->reason ? ": " : "", step->reason);
     }
+    for (size_t i = 0; i < state->n_objections; i++) {
+        const Kc__V1__ObjectionView *o = state->objections[i];
+        printf("  objection %lld by %s: %s -- %s%s%s\n", (long long)o->objection_id,
+               o->objector_name, o->reason, *o->outcome ? o->outcome : "not settled yet",
+               *o->resolution_reason ? ": " : "", o->resolution_reason);
+    }
+    kc_bus_free(&reply);
+    return 0;
+}
+
+int kcctl_resolve_objection(kcctl_t *self)
+{
+    char *end = NULL;
+    long long id = self->positional_count == 2 ? strtoll(self->positional[0], &end, 10) : 0;
+    if (self->positional_count != 2 || !end || *end || id <= 0) {
+        fprintf(stderr, "usage: kcctl resolve-objection ID upheld|dismissed --reason TEXT\n");
+        return -1;
+    }
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    Kc__V1__ResolveObjection resolve = KC__V1__RESOLVE_OBJECTION__INIT;
+    resolve.objection_id = id;
+    resolve.outcome = (char *)self->positional[1];
+    resolve.reason = self->reason;
+    request.body_case = KC__V1__ENVELOPE__BODY_RESOLVE_OBJECTION;
+    request.resolve_objection = &resolve;
+    self->writing = true;
+    if (s_call(self, &request, KC__V1__ENVELOPE__BODY_WORKFLOW_STATE, &reply))
+        return -1;
+    s_print_state(reply->workflow_state);
+    for (size_t i = 0; i < reply->workflow_state->n_objections; i++) {
+        const Kc__V1__ObjectionView *o = reply->workflow_state->objections[i];
+        printf("  objection %lld: %s\n", (long long)o->objection_id,
+               *o->outcome ? o->outcome : "not settled yet");
+    }
+    kc_bus_free(&reply);
+    return 0;
+}
+
+int kcctl_progress(kcctl_t *self)
+{
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    Kc__V1__GetProgress get = KC__V1__GET_PROGRESS__INIT;
+    get.programme = self->programme;
+    request.body_case = KC__V1__ENVELOPE__BODY_GET_PROGRESS;
+    request.get_progress = &get;
+    if (s_call(self, &request, KC__V1__ENVELOPE__BODY_PROGRESS, &reply))
+        return -1;
+    const Kc__V1__Progress *p = reply->progress;
+    printf("%s (procedure %s), seen from %s %s:\n", p->programme, p->definition, self->role,
+           self->division);
+    if (p->target_count > 0)
+        printf("  filed %d of the %d planned by %d (%.0f %%), %d still running\n", p->filed,
+               p->target_count, p->target_year, 100.0 * p->filed / p->target_count, p->active);
+    else
+        printf("  filed %d, %d still running\n", p->filed, p->active);
+    for (size_t i = 0; i < p->n_states; i++)
+        printf("  %5d  %-26s %s\n", p->states[i]->count, p->states[i]->state,
+               p->states[i]->state_name);
     kc_bus_free(&reply);
     return 0;
 }

@@ -96,5 +96,9 @@ int kcctl_act(kcctl_t *self);
 int kcctl_inbox(kcctl_t *self);
 int kcctl_history(kcctl_t *self);
 int kcctl_audit(kcctl_t *self);
+int kcctl_experts(kcctl_t *self);
+int kcctl_panel(kcctl_t *self);
+int kcctl_resolve_objection(kcctl_t *self);
+int kcctl_progress(kcctl_t *self);
 
 #endif

@@ -53,6 +53,10 @@ static const struct {
     {"inbox", kcctl_inbox},
     {"history", kcctl_history},
     {"audit", kcctl_audit},
+    {"experts", kcctl_experts},
+    {"panel", kcctl_panel},
+    {"resolve-objection", kcctl_resolve_objection},
+    {"progress", kcctl_progress},
 };
 
 static void s_usage(void)
@@ -69,6 +73,10 @@ static void s_usage(void)
           "          publish --run ID [--flags-reviewed],\n"
           "          process check|load FILE.ini, inbox [--programme CODE], history REF,\n"
           "          act REF TRANSITION [--reason TEXT] [--attest] [--return-to STATE],\n"
+          "          resolve-objection ID upheld|dismissed --reason TEXT,\n"
+          "          progress --programme CODE, experts load FILE.csv,\n"
+          "          panel show|replay REF, panel declare REF none|conflict [--reason TEXT],\n"
+          "          panel score REF CRITERION=POINTS ...,\n"
           "          audit verify, audit list [--after ID]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
           "          --endpoint URL    kc-intake requests endpoint\n"

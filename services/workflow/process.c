@@ -32,7 +32,7 @@ typedef enum {
     K_CODE,     /* a code of [a-z0-9_-] */
     K_LEVEL,    /* none, county, city, province into wf_level_t */
     K_FLAG,     /* true / false */
-    K_DAYS,     /* working days of a notice, 0..60 */
+    K_INT,      /* a whole number from 0 to the key's max */
     K_REQUIRES, /* comma list of reason, attestation, scores, no_objection */
     K_INITIAL,  /* a state code, resolved by process_check.c */
     K_FROM,     /* a state code or "*" */
@@ -45,44 +45,62 @@ typedef struct {
     size_t offset; /* of the field in its record */
     size_t size;   /* K_TEXT, K_CODE: size of the array */
     bool required; /* must be given */
+    int max;       /* K_INT: the largest value allowed */
 } s_key_t;
 
 #define S_FIELD(type, field) offsetof(type, field), sizeof(((type *)0)->field)
 #define S_NONE               0, 0
 
 static const s_key_t s_head_keys[] = {
-    {"code", K_CODE, S_FIELD(wf_process_t, code), true},
-    {"programme", K_CODE, S_FIELD(wf_process_t, programme), true},
-    {"title", K_TEXT, S_FIELD(wf_process_t, title_zh), true},
-    {"initial", K_INITIAL, S_NONE, true},
-    {NULL, K_TEXT, S_NONE, false},
+    {"code", K_CODE, S_FIELD(wf_process_t, code), true, 0},
+    {"programme", K_CODE, S_FIELD(wf_process_t, programme), true, 0},
+    {"title", K_TEXT, S_FIELD(wf_process_t, title_zh), true, 0},
+    {"initial", K_INITIAL, S_NONE, true, 0},
+    {"panel_size", K_INT, S_FIELD(wf_process_t, panel_size), false, WF_PANEL_MAX},
+    {"panel_field", K_CODE, S_FIELD(wf_process_t, panel_field), false, 0},
+    {"panel_aggregation", K_CODE, S_FIELD(wf_process_t, panel_aggregation), false, 0},
+    {"panel_disagreement", K_INT, S_FIELD(wf_process_t, panel_disagreement), false, 100},
+    {"target_count", K_INT, S_FIELD(wf_process_t, target_count), false, 100000},
+    {"target_year", K_INT, S_FIELD(wf_process_t, target_year), false, 2100},
+    {NULL, K_TEXT, S_NONE, false, 0},
+};
+
+static const s_key_t s_criterion_keys[] = {
+    {"name", K_TEXT, S_FIELD(wf_criterion_t, name_zh), true, 0},
+    {"points", K_INT, S_FIELD(wf_criterion_t, points), true, 100},
+    {NULL, K_TEXT, S_NONE, false, 0},
 };
 
 static const s_key_t s_state_keys[] = {
-    {"name", K_TEXT, S_FIELD(wf_state_t, name_zh), true},
-    {"level", K_LEVEL, S_FIELD(wf_state_t, level), true},
-    {"final", K_FLAG, S_FIELD(wf_state_t, final), false},
-    {"notice_working_days", K_DAYS, S_FIELD(wf_state_t, notice_working_days), false},
-    {"on_notice_end", K_CODE, S_FIELD(wf_state_t, on_notice_end), false},
-    {NULL, K_TEXT, S_NONE, false},
+    {"name", K_TEXT, S_FIELD(wf_state_t, name_zh), true, 0},
+    {"level", K_LEVEL, S_FIELD(wf_state_t, level), true, 0},
+    {"final", K_FLAG, S_FIELD(wf_state_t, final), false, 0},
+    {"notice_working_days", K_INT, S_FIELD(wf_state_t, notice_working_days), false, 60},
+    {"on_notice_end", K_CODE, S_FIELD(wf_state_t, on_notice_end), false, 0},
+    {"panel", K_FLAG, S_FIELD(wf_state_t, panel), false, 0},
+    {"deadline_working_days", K_INT, S_FIELD(wf_state_t, deadline_working_days), false, 60},
+    {"timer_days", K_INT, S_FIELD(wf_state_t, timer_days), false, 1100},
+    {"on_timer", K_CODE, S_FIELD(wf_state_t, on_timer), false, 0},
+    {NULL, K_TEXT, S_NONE, false, 0},
 };
 
 static const s_key_t s_transition_keys[] = {
-    {"name", K_TEXT, S_FIELD(wf_transition_t, name_zh), true},
-    {"from", K_FROM, S_NONE, true},
-    {"to", K_TO, S_NONE, true},
-    {"role", K_CODE, S_FIELD(wf_transition_t, role), true},
-    {"level", K_LEVEL, S_FIELD(wf_transition_t, level), true},
-    {"decision", K_CODE, S_FIELD(wf_transition_t, decision), true},
-    {"requires", K_REQUIRES, S_FIELD(wf_transition_t, requires), false},
-    {NULL, K_TEXT, S_NONE, false},
+    {"name", K_TEXT, S_FIELD(wf_transition_t, name_zh), true, 0},
+    {"from", K_FROM, S_NONE, true, 0},
+    {"to", K_TO, S_NONE, true, 0},
+    {"role", K_CODE, S_FIELD(wf_transition_t, role), true, 0},
+    {"level", K_LEVEL, S_FIELD(wf_transition_t, level), true, 0},
+    {"decision", K_CODE, S_FIELD(wf_transition_t, decision), true, 0},
+    {"requires", K_REQUIRES, S_FIELD(wf_transition_t, requires), false, 0},
+    {"min_score", K_INT, S_FIELD(wf_transition_t, min_score), false, 100},
+    {NULL, K_TEXT, S_NONE, false, 0},
 };
 
 static const char *const s_level_names[] = {"none", "county", "city", "province", NULL};
 static const char *const s_requirement_names[] = {"reason", "attestation", "scores", "no_objection",
                                                   NULL};
 
-typedef enum { S_HEAD, S_STATE, S_TRANSITION, S_UNKNOWN } s_kind_t;
+typedef enum { S_HEAD, S_STATE, S_TRANSITION, S_CRITERION, S_UNKNOWN } s_kind_t;
 
 /* What a [section] name points at once resolved. */
 typedef struct {
@@ -230,13 +248,13 @@ static int s_store_number(wf_draft_t *draft, const s_key_t *key, char *target, c
         return -1;
     }
     char *end = NULL;
-    long days = strtol(value, &end, 10);
-    if (!*value || *end || value[0] < '0' || value[0] > '9' || days > 60) {
+    long number = strtol(value, &end, 10);
+    if (!*value || *end || value[0] < '0' || value[0] > '9' || number > key->max) {
         process_note(draft, KC_ERR_OUT_OF_RANGE, field, line,
-                     "%s '%s' is not a whole number from 0 to 60", key->key, value);
+                     "%s '%s' is not a whole number from 0 to %d", key->key, value, key->max);
         return -1;
     }
-    int whole = (int)days;
+    int whole = (int)number;
     memcpy(target, &whole, sizeof whole);
     return 0;
 }
@@ -251,7 +269,7 @@ static int s_store(wf_draft_t *draft, const s_key_t *key, const s_target_t *targ
         return s_store_text(draft, key, at, value, field, line);
     case K_LEVEL:
     case K_FLAG:
-    case K_DAYS:
+    case K_INT:
         return s_store_number(draft, key, at, value, field, line);
     case K_REQUIRES:
         return s_store_requires(draft, (unsigned *)(void *)at, value, field, line);
@@ -279,6 +297,10 @@ static s_kind_t s_section_kind(const char *section, const char **code)
     if (strncmp(section, "transition.", 11) == 0) {
         *code = section + 11;
         return S_TRANSITION;
+    }
+    if (strncmp(section, "criterion.", 10) == 0) {
+        *code = section + 10;
+        return S_CRITERION;
     }
     return S_UNKNOWN;
 }
@@ -309,6 +331,14 @@ static int s_section_find(wf_draft_t *draft, const char *section, s_target_t *ta
             return 0;
         }
     }
+    if (target->kind == S_CRITERION) {
+        for (size_t i = 0; i < p->n_criteria; i++)
+            if (strcmp(p->criteria[i].code, code) == 0) {
+                *target = (s_target_t){S_CRITERION, i, s_criterion_keys, &p->criteria[i],
+                                       &draft->criterion_marks[i]};
+                return 0;
+            }
+    }
     return -1;
 }
 
@@ -317,6 +347,16 @@ static void s_append(wf_draft_t *draft, s_kind_t kind, const char *code, const c
                      int line)
 {
     wf_process_t *p = draft->process;
+    if (kind == S_CRITERION) {
+        if (p->n_criteria == WF_MAX_CRITERIA) {
+            process_note(draft, KC_ERR_OUT_OF_RANGE, section, line, "more than %d criteria",
+                         WF_MAX_CRITERIA);
+            return;
+        }
+        draft->criterion_marks[p->n_criteria].line = line;
+        snprintf(p->criteria[p->n_criteria++].code, WF_CODE_MAX, "%s", code);
+        return;
+    }
     bool state = kind == S_STATE;
     size_t *count = state ? &p->n_states : &p->n_transitions;
     size_t max = state ? WF_MAX_STATES : WF_MAX_TRANSITIONS;
@@ -346,7 +386,8 @@ static void s_open(wf_draft_t *draft, const char *section, int line)
         kc_error_t *error =
             process_note(draft, KC_ERR_INPUT, section, line, "unknown section [%s]", section);
         if (error)
-            kc_error_hint(error, "sections are [process], [state.<code>] and [transition.<code>]");
+            kc_error_hint(error, "sections are [process], [state.<code>], [transition.<code>] "
+                                 "and [criterion.<code>]");
     } else if (s_section_find(draft, section, &found) == 0) {
         process_note(draft, KC_ERR_INPUT, section, line,
                      "section [%s] appears twice (first at line %d)", section, found.mark->line);
@@ -402,7 +443,7 @@ static int s_on_entry(void *user, const char *section, const char *name, const c
         return 1;
     }
     target.mark->seen |= bit;
-    if (index < 8)
+    if (index < WF_MARK_LINES)
         target.mark->lines[index] = line;
     if (s_store(draft, &target.keys[index], &target, value, field, line) == 0)
         target.mark->valid |= bit;
@@ -462,6 +503,10 @@ static void s_check_sections(wf_draft_t *draft)
         snprintf(section, sizeof section, "transition.%s", p->transitions[i].code);
         s_check_required(draft, s_transition_keys, &draft->transition_marks[i], section);
     }
+    for (size_t i = 0; i < p->n_criteria; i++) {
+        snprintf(section, sizeof section, "criterion.%s", p->criteria[i].code);
+        s_check_required(draft, s_criterion_keys, &draft->criterion_marks[i], section);
+    }
 }
 
 bool process_key_valid(const wf_mark_t *mark, bool transition, const char *key)
@@ -485,7 +530,7 @@ bool process_key_given(const wf_mark_t *mark, bool transition, const char *key)
 int process_key_line(const wf_mark_t *mark, bool transition, const char *key)
 {
     const s_key_t *keys = transition ? s_transition_keys : s_state_keys;
-    for (int i = 0; keys[i].key && i < 8; i++)
+    for (int i = 0; keys[i].key && i < WF_MARK_LINES; i++)
         if (strcmp(keys[i].key, key) == 0 && mark->lines[i] > 0)
             return mark->lines[i];
     return mark->line;

@@ -24,6 +24,8 @@
 #define WF_CODE_MAX        48
 #define WF_MAX_STATES      32
 #define WF_MAX_TRANSITIONS 64
+#define WF_MAX_CRITERIA    12
+#define WF_PANEL_MAX       15 /* experts on one panel */
 
 typedef enum {
     WF_LEVEL_NONE = 0, /* the applicant or the public: no administrative level */
@@ -47,6 +49,10 @@ typedef struct {
     bool final;                      /* nothing follows: rejected, revoked, closed */
     int notice_working_days;         /* > 0: a public notice of that many working days */
     char on_notice_end[WF_CODE_MAX]; /* transition the timer takes when the notice closes */
+    bool panel;                      /* entering it draws an expert panel ([process] panel_*) */
+    int deadline_working_days;       /* > 0: who holds it must act within that many working days */
+    int timer_days; /* > 0: after that many calendar days the system takes on_timer */
+    char on_timer[WF_CODE_MAX];
 } wf_state_t;
 
 typedef struct {
@@ -61,7 +67,15 @@ typedef struct {
     wf_level_t level;  /* the level the role acts at; NONE for applicant/system */
     char decision[16]; /* approve, recommend, return, reject, revoke, file, submit... */
     unsigned requires; /* WF_REQUIRES_* */
+    int min_score;     /* > 0: the panel's aggregate score must be at least this */
 } wf_transition_t;
+
+/* One criterion the experts score against; points add up to 100. */
+typedef struct {
+    char code[WF_CODE_MAX];
+    char name_zh[96];
+    int points; /* the most an expert may give on it */
+} wf_criterion_t;
 
 typedef struct {
     char code[WF_CODE_MAX]; /* mountain-base-v1: unique, the key in the database */
@@ -72,6 +86,14 @@ typedef struct {
     wf_state_t states[WF_MAX_STATES];
     size_t n_transitions;
     wf_transition_t transitions[WF_MAX_TRANSITIONS];
+    int panel_size;                /* experts drawn for a panel state; 0: no panel */
+    char panel_field[WF_CODE_MAX]; /* the experts' field the panel is drawn from */
+    char panel_aggregation[16];    /* mean, trimmed_mean (drop highest and lowest when >= 5) */
+    int panel_disagreement;        /* flag when max - min of the totals exceeds it (points) */
+    int target_count;              /* the programme's target (e.g. 30 bases) ... */
+    int target_year;               /* ... by this year; 0: no target */
+    size_t n_criteria;
+    wf_criterion_t criteria[WF_MAX_CRITERIA];
 } wf_process_t;
 
 /* Parse and validate definition text. Every problem goes into `errors`

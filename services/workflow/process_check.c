@@ -9,9 +9,11 @@
  *    - a state the initial one cannot reach; a non-final state whose only
  *      ways out are "*" escapes (withdraw, reject) or none at all, a dead
  *      end; a final state with a way out;
- *    - a notice timer without its transition, or naming one that is not
+ *    - a notice or timer without its transition, or naming one that is not
  *      the system's or not taken from that state; a system transition no
  *      timer takes;
+ *    - an expert panel without its size, field, rule or criteria worth
+ *      100 points; a step needing scores taken where no panel sits;
  *    - a decision that passes judgement (approve, recommend, return...)
  *      without a written reason: seed 000 gives every level an opinion
  *      with a seal, and issue 4 asks that every decision state its reason.
@@ -204,44 +206,65 @@ static void s_check_inbox(wf_draft_t *draft, size_t i)
 
 /* ---- timers ------------------------------------------------------------ */
 
-static void s_check_timer(wf_draft_t *draft, size_t s)
+/* A timed state: `amount` > 0 (working days of a notice, or calendar
+ * days) names in `end_key` the system transition taken from that very
+ * state when the time is up. */
+static void s_check_one_timer(wf_draft_t *draft, size_t s, const char *amount_key, int amount,
+                              const char *end_key, const char *end_code)
 {
     const wf_process_t *p = draft->process;
     const wf_state_t *state = &p->states[s];
     const wf_mark_t *mark = &draft->state_marks[s];
     char field[KC_ERROR_FIELD_MAX];
-    snprintf(field, sizeof field, "state.%s.on_notice_end", state->code);
-    int line = process_key_line(mark, false, "on_notice_end");
-    bool has_end = process_key_valid(mark, false, "on_notice_end");
-    if (state->notice_working_days > 0 && state->final)
-        process_note(draft, KC_ERR_INPUT, field, line, "final state '%s' cannot hold a notice",
-                     state->code);
-    if (state->notice_working_days > 0 && !process_key_given(mark, false, "on_notice_end"))
+    snprintf(field, sizeof field, "state.%s.%s", state->code, end_key);
+    int line = process_key_line(mark, false, end_key);
+    bool has_end = process_key_valid(mark, false, end_key);
+    if (amount > 0 && state->final)
+        process_note(draft, KC_ERR_INPUT, field, line, "final state '%s' cannot hold a %s",
+                     state->code, amount_key);
+    if (amount > 0 && !process_key_given(mark, false, end_key))
         process_note(draft, KC_ERR_REQUIRED, field, line,
-                     "state '%s' holds a notice of %d working days but no on_notice_end says "
-                     "what happens when it closes",
-                     state->code, state->notice_working_days);
-    if (state->notice_working_days == 0 && has_end)
-        process_note(draft, KC_ERR_INPUT, field, line,
-                     "state '%s' has on_notice_end but no notice_working_days", state->code);
-    if (state->notice_working_days == 0 || !has_end)
+                     "state '%s' has %s = %d but no %s says what happens when the time is up",
+                     state->code, amount_key, amount, end_key);
+    if (amount == 0 && has_end)
+        process_note(draft, KC_ERR_INPUT, field, line, "state '%s' has %s but no %s", state->code,
+                     end_key, amount_key);
+    if (amount == 0 || !has_end)
         return;
-    int t = process_transition_index(p, state->on_notice_end);
+    int t = process_transition_index(p, end_code);
     if (t < 0) {
         process_note(draft, KC_ERR_INPUT, field, line,
-                     "on_notice_end '%s' is not a transition of this process",
-                     state->on_notice_end);
+                     "%s '%s' is not a transition of this process", end_key, end_code);
         return;
     }
     const wf_transition_t *end = &p->transitions[t];
     if (end->from_any || end->from != (int)s)
         process_note(draft, KC_ERR_INPUT, field, line,
-                     "on_notice_end '%s' is not taken from state '%s' (its from is '%s')",
-                     end->code, state->code, draft->from[t]);
+                     "%s '%s' is not taken from state '%s' (its from is '%s')", end_key, end->code,
+                     state->code, draft->from[t]);
     if (strcmp(end->role, "system") != 0)
         process_note(draft, KC_ERR_INPUT, field, line,
-                     "on_notice_end '%s' is taken by role '%s', not by 'system'", end->code,
+                     "%s '%s' is taken by role '%s', not by 'system'", end_key, end->code,
                      end->role);
+}
+
+static void s_check_timer(wf_draft_t *draft, size_t s)
+{
+    const wf_state_t *state = &draft->process->states[s];
+    s_check_one_timer(draft, s, "notice_working_days", state->notice_working_days, "on_notice_end",
+                      state->on_notice_end);
+    s_check_one_timer(draft, s, "timer_days", state->timer_days, "on_timer", state->on_timer);
+    if (state->notice_working_days > 0 && state->timer_days > 0)
+        process_note(draft, KC_ERR_INPUT, NULL, draft->state_marks[s].line,
+                     "state '%s' holds both a notice and a timer: give each its own state",
+                     state->code);
+    if (state->deadline_working_days > 0 && state->final) {
+        char field[KC_ERROR_FIELD_MAX];
+        snprintf(field, sizeof field, "state.%s.deadline_working_days", state->code);
+        process_note(draft, KC_ERR_INPUT, field,
+                     process_key_line(&draft->state_marks[s], false, "deadline_working_days"),
+                     "final state '%s' cannot have a deadline", state->code);
+    }
 }
 
 /* A system transition happens only when a timer takes it. */
@@ -252,16 +275,70 @@ static void s_check_system(wf_draft_t *draft, size_t i)
     if (strcmp(t->role, "system") != 0)
         return;
     for (size_t s = 0; s < p->n_states; s++)
-        if (p->states[s].notice_working_days > 0 &&
-            strcmp(p->states[s].on_notice_end, t->code) == 0)
+        if ((p->states[s].notice_working_days > 0 &&
+             strcmp(p->states[s].on_notice_end, t->code) == 0) ||
+            (p->states[s].timer_days > 0 && strcmp(p->states[s].on_timer, t->code) == 0))
             return;
     char field[KC_ERROR_FIELD_MAX];
     snprintf(field, sizeof field, "transition.%s.role", t->code);
     process_note(draft, KC_ERR_INPUT, field,
                  process_key_line(&draft->transition_marks[i], true, "role"),
                  "nobody may take transition '%s': role 'system' acts only when a notice "
-                 "closes, and no state's on_notice_end names it",
+                 "closes or a timer runs out, and no state's on_notice_end or on_timer names it",
                  t->code);
+}
+
+/* ---- expert panels ----------------------------------------------------- */
+
+/* A panel needs its size, field, rule and criteria worth 100 points; a
+ * step that needs scores is taken where a panel sits; min_score needs
+ * scores. */
+static void s_check_panel(wf_draft_t *draft)
+{
+    const wf_process_t *p = draft->process;
+    int line = draft->head.line;
+    bool any_panel = false;
+    for (size_t s = 0; s < p->n_states; s++) {
+        any_panel = any_panel || p->states[s].panel;
+        if (p->states[s].panel && p->states[s].final)
+            process_note(draft, KC_ERR_INPUT, "state.panel", draft->state_marks[s].line,
+                         "final state '%s' cannot hold a panel", p->states[s].code);
+    }
+    if (any_panel && p->panel_size < 3)
+        process_note(draft, KC_ERR_REQUIRED, "process.panel_size", line,
+                     "a state holds an expert panel but panel_size is %d (at least 3)",
+                     p->panel_size);
+    if (!any_panel && (p->panel_size > 0 || p->n_criteria > 0))
+        process_note(draft, KC_ERR_INPUT, "process.panel_size", line,
+                     "panel_size or criteria are given but no state has panel = true");
+    if (any_panel && !p->panel_field[0])
+        process_note(draft, KC_ERR_REQUIRED, "process.panel_field", line,
+                     "a panel needs the experts' field it is drawn from");
+    if (any_panel && strcmp(p->panel_aggregation, "mean") != 0 &&
+        strcmp(p->panel_aggregation, "trimmed_mean") != 0)
+        process_note(draft, KC_ERR_INVALID_FORMAT, "process.panel_aggregation", line,
+                     "panel_aggregation '%s' is not mean or trimmed_mean", p->panel_aggregation);
+    int points = 0;
+    for (size_t c = 0; c < p->n_criteria; c++)
+        points += p->criteria[c].points;
+    if (any_panel && points != 100)
+        process_note(draft, KC_ERR_INPUT, "criterion", line,
+                     "the criteria's points add up to %d, not 100", points);
+    for (size_t i = 0; i < p->n_transitions; i++) {
+        const wf_transition_t *t = &p->transitions[i];
+        char field[KC_ERROR_FIELD_MAX];
+        snprintf(field, sizeof field, "transition.%s.requires", t->code);
+        int at = process_key_line(&draft->transition_marks[i], true, "requires");
+        if ((t->requires & WF_REQUIRES_SCORES) &&
+            (t->from_any || t->from < 0 || !p->states[t->from].panel))
+            process_note(draft, KC_ERR_INPUT, field, at,
+                         "'%s' requires scores but is not taken from a state with panel = true",
+                         t->code);
+        if (t->min_score > 0 && !(t->requires & WF_REQUIRES_SCORES))
+            process_note(draft, KC_ERR_INPUT, field, at,
+                         "'%s' has min_score %d but does not require scores", t->code,
+                         t->min_score);
+    }
 }
 
 /* ---- the graph --------------------------------------------------------- */
@@ -332,6 +409,7 @@ int process_check(wf_draft_t *draft)
     }
     for (size_t s = 0; s < p->n_states; s++)
         s_check_timer(draft, s);
+    s_check_panel(draft);
     if (p->n_states == 0)
         process_note(draft, KC_ERR_REQUIRED, "state", 0, "the process has no [state.<code>]");
     else

@@ -22,12 +22,14 @@
 #define WF_KEY_LINES_MAX                                                                           \
     1024 /* keys whose line is remembered; more keys are located by field only */
 
+#define WF_MARK_LINES 16 /* keys of a section whose line is remembered */
+
 /* Where a section was and which of its keys were given. */
 typedef struct {
-    int line;       /* line of the [section] header, from 1 */
-    uint32_t seen;  /* bit i: key i of the section's key table was given */
-    uint32_t valid; /* bit i: ... and its value was read without error */
-    int lines[8];   /* line of key i, 0 when not given or not known */
+    int line;                 /* line of the [section] header, from 1 */
+    uint32_t seen;            /* bit i: key i of the section's key table was given */
+    uint32_t valid;           /* bit i: ... and its value was read without error */
+    int lines[WF_MARK_LINES]; /* line of key i, 0 when not given or not known */
 } wf_mark_t;
 
 typedef struct {
@@ -38,6 +40,7 @@ typedef struct {
     wf_mark_t head;         /* [process] */
     wf_mark_t state_marks[WF_MAX_STATES];
     wf_mark_t transition_marks[WF_MAX_TRANSITIONS];
+    wf_mark_t criterion_marks[WF_MAX_CRITERIA];
     char initial[WF_CODE_MAX];                  /* [process] initial, as written */
     char from[WF_MAX_TRANSITIONS][WF_CODE_MAX]; /* each transition's from, as written */
     char to[WF_MAX_TRANSITIONS][WF_CODE_MAX];   /* each transition's to, as written */

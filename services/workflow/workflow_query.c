@@ -19,9 +19,7 @@ char *workflow_dup(const char *text)
     return copy;
 }
 
-/* The digits of the actor's division that its counties start with:
- * "13" for a province, "1301" for a city, the code for a county. */
-static void s_jurisdiction(const char *division, char prefix[7])
+void workflow_jurisdiction(const char *division, char prefix[7])
 {
     size_t length = strlen(division) == 6 ? 6 : 0;
     if (length && strcmp(division + 2, "0000") == 0)
@@ -45,6 +43,11 @@ Kc__V1__WorkflowState *workflow_state_reply(const wf_process_t *process, const P
     state->definition = workflow_dup(PQgetvalue(result, row, 3));
     state->state = workflow_dup(PQgetvalue(result, row, 4));
     state->version = (int32_t)strtol(PQgetvalue(result, row, 5), NULL, 10);
+    if (PQnfields(result) >= 9) {
+        state->timer_due_ms = kc_db_int(result, row, 6);
+        state->timer_kind = workflow_dup(PQgetvalue(result, row, 7));
+        state->deadline_ms = kc_db_int(result, row, 8);
+    }
     int at = process_state_index(process, state->state);
     state->state_name = workflow_dup(at >= 0 ? process->states[at].name_zh : "");
     state->available = calloc(process->n_transitions + 1, sizeof *state->available);
@@ -100,30 +103,65 @@ static int s_steps(PGconn *conn, Kc__V1__WorkflowState *state, kc_error_t *error
     return 0;
 }
 
-static const char *s_instance_sql =
-    "SELECT a.ref, a.title, w.county_code, w.definition, w.state, w.version"
-    "  FROM application a JOIN workflow_instance w ON w.application_id = a.id"
-    " WHERE a.ref = $1 AND left(w.county_code, length($2)) = $2";
+static int s_objections(PGconn *conn, Kc__V1__WorkflowState *state, kc_error_t *error)
+{
+    const char *params[1] = {state->application_ref};
+    PGresult *result = NULL;
+    if (kc_db_run(conn,
+                  "SELECT o.id, o.objector_name, o.reason, coalesce(r.outcome, ''),"
+                  "       coalesce(r.reason, '')"
+                  "  FROM objection o JOIN application a ON a.id = o.application_id"
+                  "  LEFT JOIN objection_resolution r ON r.objection_id = o.id"
+                  " WHERE a.ref = $1 ORDER BY o.id",
+                  1, params, NULL, NULL, "reading the objections", &result, error))
+        return -1;
+    int n = PQntuples(result);
+    state->objections = calloc((size_t)n + 1, sizeof *state->objections);
+    if (!state->objections)
+        abort();
+    for (int i = 0; i < n; i++) {
+        Kc__V1__ObjectionView *view = malloc(sizeof *view);
+        if (!view)
+            abort();
+        kc__v1__objection_view__init(view);
+        view->objection_id = kc_db_int(result, i, 0);
+        view->objector_name = workflow_dup(PQgetvalue(result, i, 1));
+        view->reason = workflow_dup(PQgetvalue(result, i, 2));
+        view->outcome = workflow_dup(PQgetvalue(result, i, 3));
+        view->resolution_reason = workflow_dup(PQgetvalue(result, i, 4));
+        state->objections[state->n_objections++] = view;
+    }
+    PQclear(result);
+    return 0;
+}
+
+static const char *s_instance_sql = "SELECT " WF_INSTANCE_COLUMNS WF_INSTANCE_FROM
+                                    " WHERE a.ref = $1 AND left(w.county_code, length($2)) = $2";
 
 int workflow_store_history(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
                            Kc__V1__WorkflowState **reply, kc_error_t *error)
 {
+    return workflow_state_of(self, conn, request->get_application_history->application_ref,
+                             request->actor, reply, error);
+}
+
+int workflow_state_of(workflow_store_t *self, PGconn *conn, const char *ref,
+                      const Kc__V1__Actor *actor, Kc__V1__WorkflowState **reply, kc_error_t *error)
+{
     char prefix[7];
-    s_jurisdiction(request->actor ? request->actor->division_code : "", prefix);
+    workflow_jurisdiction(actor ? actor->division_code : "", prefix);
     if (!*prefix)
         return kc_error_set(error, KC_ERR_DENIED, "actor.division_code",
                             "only officials of a county, city or province see histories");
-    const char *params[2] = {request->get_application_history->application_ref, prefix};
+    const char *params[2] = {ref, prefix};
     PGresult *result = NULL;
     if (kc_db_run(conn, s_instance_sql, 2, params, NULL, NULL, "reading the application", &result,
                   error))
         return -1;
     if (PQntuples(result) != 1) {
         PQclear(result);
-        return kc_error_set(
-            error, KC_ERR_UNKNOWN_APPLICATION, "get_application_history.application_ref",
-            "no application '%.32s' within division %s",
-            request->get_application_history->application_ref, request->actor->division_code);
+        return kc_error_set(error, KC_ERR_UNKNOWN_APPLICATION, "application_ref",
+                            "no application '%.32s' within division %s", ref, actor->division_code);
     }
     const wf_process_t *process =
         workflow_store_definition(self, conn, PQgetvalue(result, 0, 3), error);
@@ -131,14 +169,13 @@ int workflow_store_history(workflow_store_t *self, PGconn *conn, const kc_envelo
         PQclear(result);
         return -1;
     }
-    *reply = workflow_state_reply(process, result, 0, request->actor);
+    *reply = workflow_state_reply(process, result, 0, actor);
     PQclear(result);
-    return s_steps(conn, *reply, error);
+    return s_steps(conn, *reply, error) || s_objections(conn, *reply, error) ? -1 : 0;
 }
 
 static const char *s_inbox_sql =
-    "SELECT a.ref, a.title, w.county_code, w.definition, w.state, w.version"
-    "  FROM application a JOIN workflow_instance w ON w.application_id = a.id"
+    "SELECT " WF_INSTANCE_COLUMNS WF_INSTANCE_FROM
     " WHERE left(w.county_code, length($1)) = $1 AND ($2 = '' OR a.programme = $2)"
     " ORDER BY w.entered_at, a.id LIMIT 5000";
 
@@ -146,7 +183,7 @@ int workflow_store_inbox(workflow_store_t *self, PGconn *conn, const kc_envelope
                          Kc__V1__Inbox **reply, kc_error_t *error)
 {
     char prefix[7];
-    s_jurisdiction(request->actor ? request->actor->division_code : "", prefix);
+    workflow_jurisdiction(request->actor ? request->actor->division_code : "", prefix);
     if (!*prefix)
         return kc_error_set(error, KC_ERR_DENIED, "actor.division_code",
                             "an inbox belongs to an official of a county, city or province");

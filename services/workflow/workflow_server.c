@@ -17,6 +17,9 @@
 #include <zmq.h>
 
 #include "kc/kc_bus.h"
+#include "kc/kc_clock.h"
+
+#define TIMER_LOOK_US 250000 /* how often armed timers are looked at anyway */
 #include "kc/kc_db.h"
 #include "kc/kc_id.h"
 #include "kc/kc_log.h"
@@ -29,7 +32,47 @@ struct workflow_server_t {
     void *router;
     PGconn *db;
     workflow_store_t *store;
+    wf_calendar_t calendar; /* working days for notices and deadlines */
+    int64_t next_due_ms;    /* the earliest armed timer, 0: none known */
+    int64_t checked_us;     /* when the timers were last looked at (monotonic) */
 };
+
+/* Read the working-day calendar named by the configuration. */
+static int s_load_calendar(workflow_server_t *self, kc_error_t *error)
+{
+    FILE *file = fopen(self->config.workflow_calendar, "rb");
+    if (!file)
+        return kc_error_set(error, KC_ERR_CONFIG, "workflow.calendar",
+                            "cannot read the working-day calendar '%s'",
+                            self->config.workflow_calendar);
+    char *text = NULL;
+    size_t size = 0, cap = 0;
+    for (;;) {
+        if (size + 4096 > cap) {
+            cap = (size + 4096) * 2;
+            text = realloc(text, cap);
+            if (!text)
+                abort();
+        }
+        size_t got = fread(text + size, 1, cap - size, file);
+        size += got;
+        if (got == 0)
+            break;
+    }
+    fclose(file);
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    int rc = calendar_load(&self->calendar, text, size, &errors);
+    if (rc)
+        kc_error_set(error, KC_ERR_CONFIG, "workflow.calendar", "calendar '%s': %s",
+                     self->config.workflow_calendar,
+                     errors.kept ? errors.items[0].message : "refused");
+    kc_errors_release(&errors);
+    free(text);
+    if (!rc)
+        workflow_store_set_calendar(self->store, &self->calendar);
+    return rc;
+}
 
 static int s_connect(workflow_server_t *self, kc_error_t *error)
 {
@@ -51,6 +94,11 @@ workflow_server_t *workflow_server_new(const kc_config_t *config, kc_error_t *er
         abort();
     self->config = *config;
     self->store = workflow_store_new(config->node_id);
+    if (s_load_calendar(self, error)) {
+        workflow_store_destroy(&self->store);
+        free(self);
+        return NULL;
+    }
     self->context = zmq_ctx_new();
     self->router = zmq_socket(self->context, ZMQ_ROUTER);
     if (kc_bus_configure(self->router, config->max_message_bytes) ||
@@ -73,6 +121,7 @@ void workflow_server_destroy(workflow_server_t **self_p)
     workflow_server_t *self = self_p ? *self_p : NULL;
     if (!self)
         return;
+    calendar_release(&self->calendar);
     if (self->router)
         zmq_close(self->router);
     if (self->context)
@@ -107,12 +156,47 @@ static ProtobufCMessage *s_answer(workflow_server_t *self, const kc_envelope_t *
         reply->body_case = KC__V1__ENVELOPE__BODY_WORKFLOW_STATE;
         reply->workflow_state = state;
         return &state->base;
+    case KC__V1__ENVELOPE__BODY_RESOLVE_OBJECTION:
+        if (workflow_store_resolve_objection(self->store, self->db, request, &state, error)) {
+            if (state)
+                protobuf_c_message_free_unpacked(&state->base, NULL);
+            return NULL;
+        }
+        reply->body_case = KC__V1__ENVELOPE__BODY_WORKFLOW_STATE;
+        reply->workflow_state = state;
+        return &state->base;
     case KC__V1__ENVELOPE__BODY_LIST_INBOX:
         if (workflow_store_inbox(self->store, self->db, request, &inbox, error))
             return NULL;
         reply->body_case = KC__V1__ENVELOPE__BODY_INBOX;
         reply->inbox = inbox;
         return &inbox->base;
+    case KC__V1__ENVELOPE__BODY_DECLARE_CONFLICT:
+    case KC__V1__ENVELOPE__BODY_SCORE_APPLICATION:
+    case KC__V1__ENVELOPE__BODY_GET_PANEL: {
+        Kc__V1__PanelView *panel = NULL;
+        int rc = request->body_case == KC__V1__ENVELOPE__BODY_DECLARE_CONFLICT
+                     ? workflow_store_declare(self->store, self->db, request, &panel, error)
+                 : request->body_case == KC__V1__ENVELOPE__BODY_SCORE_APPLICATION
+                     ? workflow_store_score(self->store, self->db, request, &panel, error)
+                     : workflow_store_panel(self->store, self->db, request, &panel, error);
+        if (rc) {
+            if (panel)
+                protobuf_c_message_free_unpacked(&panel->base, NULL);
+            return NULL;
+        }
+        reply->body_case = KC__V1__ENVELOPE__BODY_PANEL_VIEW;
+        reply->panel_view = panel;
+        return &panel->base;
+    }
+    case KC__V1__ENVELOPE__BODY_GET_PROGRESS: {
+        Kc__V1__Progress *progress = NULL;
+        if (workflow_store_progress(self->store, self->db, request, &progress, error))
+            return NULL;
+        reply->body_case = KC__V1__ENVELOPE__BODY_PROGRESS;
+        reply->progress = progress;
+        return &progress->base;
+    }
     default:
         kc_error_set(error, KC_ERR_UNKNOWN_TYPE, "type", "kc-workflow does not take '%.64s'",
                      request->type);
@@ -174,6 +258,39 @@ static void s_drain_notifications(workflow_server_t *self)
         kc_log_warn("adoption of new applications failed: %s", error.message);
 }
 
+/* Timers due by the clock fire between requests, a batch at a time so a
+ * backlog (a restart after a long stop) never starves the officials. */
+static void s_fire_timers(workflow_server_t *self)
+{
+    if (!self->db)
+        return;
+    int64_t mono = kc_clock_mono_us();
+    bool due = self->next_due_ms > 0 && kc_clock_now_ms() >= self->next_due_ms;
+    /* a timer armed since, by this process or another, or a clock moved by
+     * a test, is seen within TIMER_LOOK_US */
+    if (!due && mono - self->checked_us < TIMER_LOOK_US)
+        return;
+    kc_error_t error;
+    int fired = workflow_store_fire_timers(self->store, self->db, 64, &error);
+    if (fired < 0)
+        kc_log_warn("timers: %s", error.message);
+    self->next_due_ms = workflow_store_next_timer(self->db);
+    /* a full batch: more may be due, look again at once */
+    self->checked_us = fired == 64 ? 0 : mono;
+}
+
+/* Sleep until the next timer is due, at most TIMER_LOOK_US. */
+static long s_wait_ms(const workflow_server_t *self)
+{
+    long most = TIMER_LOOK_US / 1000;
+    if (self->checked_us == 0)
+        return 0;
+    if (self->next_due_ms == 0)
+        return most;
+    int64_t wait = self->next_due_ms - kc_clock_now_ms();
+    return wait <= 0 ? 0 : wait > most ? most : (long)wait;
+}
+
 int workflow_server_run(workflow_server_t *self, volatile sig_atomic_t *stop)
 {
     kc_error_t error;
@@ -188,11 +305,12 @@ int workflow_server_run(workflow_server_t *self, volatile sig_atomic_t *stop)
         /* New applications arrive as NOTIFY kc_workflow (a trigger on
          * application), which a live connection never misses; s_connect
          * adopts what arrived while it was down. */
-        if (zmq_poll(items, 2, 1000) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, 2, s_wait_ms(self)) < 0 && zmq_errno() != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             s_serve_one(self);
         s_drain_notifications(self);
+        s_fire_timers(self);
     }
     kc_log_notice("stopped");
     return 0;

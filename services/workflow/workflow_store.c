@@ -14,6 +14,7 @@
 
 struct workflow_store_t {
     char node[64];
+    const wf_calendar_t *calendar;
     size_t count;
     wf_process_t *definitions[DEFINITIONS_MAX]; /* parsed, by code; never change once stored */
 };
@@ -40,6 +41,16 @@ void workflow_store_destroy(workflow_store_t **self_p)
 const char *workflow_store_node(const workflow_store_t *self)
 {
     return self->node;
+}
+
+void workflow_store_set_calendar(workflow_store_t *self, const wf_calendar_t *calendar)
+{
+    self->calendar = calendar;
+}
+
+const wf_calendar_t *workflow_store_calendar(const workflow_store_t *self)
+{
+    return self->calendar;
 }
 
 static const wf_process_t *s_cached(const workflow_store_t *self, const char *code)

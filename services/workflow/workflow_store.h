@@ -10,9 +10,11 @@
 #define WORKFLOW_WORKFLOW_STORE_H
 
 #include <libpq-fe.h>
+#include <stdint.h>
 
 #include "kc/kc_bus.h"
 #include "kc/kc_error.h"
+#include "workflow/calendar.h"
 #include "workflow/process.h"
 
 typedef struct workflow_store_t workflow_store_t;
@@ -37,6 +39,33 @@ int workflow_store_act(workflow_store_t *self, PGconn *conn, const kc_envelope_t
 /* Answer GetApplicationHistory (the actor must have jurisdiction). */
 int workflow_store_history(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
                            Kc__V1__WorkflowState **reply, kc_error_t *error);
+
+/* Fire up to `max` timers that are due by the clock (kc_clock_now_ms), one
+ * transaction each; returns how many fired, -1 on a database failure. */
+int workflow_store_fire_timers(workflow_store_t *self, PGconn *conn, int max, kc_error_t *error);
+
+/* The earliest armed timer's due time (Unix ms), 0 when none. */
+int64_t workflow_store_next_timer(PGconn *conn);
+
+/* The working-day calendar notices and deadlines are counted with (borrowed). */
+void workflow_store_set_calendar(workflow_store_t *self, const wf_calendar_t *calendar);
+
+/* Answer ResolveObjection: settle an objection to a notice. */
+int workflow_store_resolve_objection(workflow_store_t *self, PGconn *conn,
+                                     const kc_envelope_t *request, Kc__V1__WorkflowState **reply,
+                                     kc_error_t *error);
+
+/* Expert panels: a declaration, scores, the panel as the actor may see it. */
+int workflow_store_declare(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                           Kc__V1__PanelView **reply, kc_error_t *error);
+int workflow_store_score(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                         Kc__V1__PanelView **reply, kc_error_t *error);
+int workflow_store_panel(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                         Kc__V1__PanelView **reply, kc_error_t *error);
+
+/* Answer GetProgress: a programme's applications by state, against its target. */
+int workflow_store_progress(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                            Kc__V1__Progress **reply, kc_error_t *error);
 
 /* Answer ListInbox: what waits at the actor's level in its jurisdiction. */
 int workflow_store_inbox(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,

@@ -132,23 +132,23 @@ Test(intake_forms, exactly_1000_characters_fit_the_1000_character_limit)
     protobuf_c_message_free_unpacked(&application->base, NULL);
 }
 
-Test(intake_forms, an_objection_is_recorded_against_an_existing_application_only)
+Test(intake_forms, an_objection_is_taken_only_against_an_application_on_public_notice)
 {
+    /* objections are accepted while a notice is open (kc-workflow's
+     * public_notice, tests/integration/test_workflow_filing.c); before
+     * that, and for an unknown application, they are refused */
     Kc__V1__SubmitApplication *application = s_fixture();
     kc_envelope_t *accepted = s_submit_application(application, "app-2");
     cr_assert_eq(accepted->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
-    kc_envelope_t *objection = s_submit_objection(accepted->accepted->application_id, "obj-1");
-    requests_dump(objection);
-    cr_assert_eq(objection->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
-    cr_expect_gt(objection->accepted->objection_id, 0);
-    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM objection"), 1);
-
+    kc_envelope_t *early = s_submit_objection(accepted->accepted->application_id, "obj-1");
+    requests_dump(early);
+    cr_expect(requests_has_error(early, "conflict.not_on_notice", "application_id"));
     kc_envelope_t *unknown = s_submit_objection("MB-2026-999999", "obj-2");
     cr_expect(requests_has_error(unknown, "validation.unknown_application", "application_id"));
-    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM objection"), 1);
-    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM event"), 2);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM objection"), 0);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM event"), 1);
     kc_bus_free(&accepted);
-    kc_bus_free(&objection);
+    kc_bus_free(&early);
     kc_bus_free(&unknown);
     protobuf_c_message_free_unpacked(&application->base, NULL);
 }

@@ -12,86 +12,32 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "workflow_fixture.h"
 
 TestSuite(workflow, .timeout = 180);
 
-typedef struct {
-    harness_node_t node;
-    pid_t workflow;
-    char ref[32];
-} s_fixture_t;
-
-static void s_start(s_fixture_t *fixture)
-{
-    harness_node_start(&fixture->node);
-    fixture->workflow = harness_workflow_start(&fixture->node);
-    const char *load[] = {"process", "load", "deploy/workflow/mountain-base-v1.ini", NULL};
-    cr_assert_eq(harness_kcctl(&fixture->node, load), 0, "see %s", fixture->node.log_path);
-    const char *submit[] = {"submit-application",
-                            "deploy/data/sample/sample-application.json",
-                            "--user",
-                            "lizhenhua",
-                            "--role",
-                            "applicant",
-                            "--division",
-                            "130131",
-                            "--organisation",
-                            "平山县太行菌业科技有限公司",
-                            NULL};
-    cr_assert_eq(harness_kcctl(&fixture->node, submit), 0, "see %s", fixture->node.log_path);
-    /* kc-workflow adopts it once kc-intake's event is committed */
-    cr_assert_eq(
-        harness_wait_count(&fixture->node, "SELECT count(*) FROM workflow_instance", 1, 10000), 1);
-    PGresult *result = PQexec(fixture->node.db, "SELECT ref FROM application");
-    snprintf(fixture->ref, sizeof fixture->ref, "%s", PQgetvalue(result, 0, 0));
-    PQclear(result);
-}
-
-static void s_stop(s_fixture_t *fixture)
-{
-    kill(fixture->workflow, SIGTERM);
-    int status = 0;
-    waitpid(fixture->workflow, &status, 0);
-    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "kc-workflow did not stop cleanly");
-    harness_node_stop(&fixture->node);
-}
-
-/* kcctl act as (role, division); returns kcctl's exit status. */
-static int s_act(s_fixture_t *fixture, const char *role, const char *division,
-                 const char *transition, const char *reason, bool attest)
-{
-    const char *args[16] = {"act",      fixture->ref, transition, "--user",
-                            "official", "--role",     role,       "--division",
-                            division,   "--reason",   reason,     attest ? "--attest" : NULL,
-                            NULL};
-    return harness_kcctl(&fixture->node, args);
-}
-
-static const char *s_state(s_fixture_t *fixture)
-{
-    static char state[64];
-    PGresult *result = PQexec(fixture->node.db, "SELECT state FROM workflow_instance");
-    snprintf(state, sizeof state, "%s", PQntuples(result) ? PQgetvalue(result, 0, 0) : "");
-    PQclear(result);
-    return state;
-}
-
 Test(workflow, an_application_climbs_from_the_applicant_to_the_expert_review)
 {
-    s_fixture_t f;
-    s_start(&f);
-    cr_expect_str_eq(s_state(&f), "drafting");
-    cr_assert_eq(s_act(&f, "applicant", "130131", "submit", "按申报通知如实填报", true), 0);
-    cr_assert_eq(s_act(&f, "county_bureau", "130131", "county_approve", "材料齐全，同意", false),
+    wf_fixture_t f;
+    wf_fixture_start(&f, 0);
+    cr_expect_str_eq(wf_fixture_state(&f), "drafting");
+    cr_assert_eq(wf_fixture_act(&f, "applicant", "130131", "submit", "按申报通知如实填报", true),
                  0);
-    cr_assert_eq(s_act(&f, "county_government", "130131", "county_consent", "县政府同意", true), 0);
-    cr_assert_eq(s_act(&f, "city_bureau", "130100", "city_recommend", "推荐上报", true), 0);
     cr_assert_eq(
-        s_act(&f, "province_department", "130000", "province_assign", "组织专家评估", false), 0);
-    cr_expect_str_eq(s_state(&f), "expert_review");
+        wf_fixture_act(&f, "county_bureau", "130131", "county_approve", "材料齐全，同意", false),
+        0);
+    cr_assert_eq(
+        wf_fixture_act(&f, "county_government", "130131", "county_consent", "县政府同意", true), 0);
+    cr_assert_eq(wf_fixture_act(&f, "city_bureau", "130100", "city_recommend", "推荐上报", true),
+                 0);
+    cr_assert_eq(wf_fixture_act(&f, "province_department", "130000", "province_assign",
+                                "组织专家评估", false),
+                 0);
+    cr_expect_str_eq(wf_fixture_state(&f), "expert_review");
     /* the panel's scores are not in: the decision that needs them waits */
-    cr_expect_neq(s_act(&f, "province_department", "130000", "province_approve", "通过", false), 0);
-    cr_expect_str_eq(s_state(&f), "expert_review");
+    cr_expect_neq(
+        wf_fixture_act(&f, "province_department", "130000", "province_approve", "通过", false), 0);
+    cr_expect_str_eq(wf_fixture_state(&f), "expert_review");
     /* five steps, five ApplicationMoved events, every attempt audited */
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM workflow_step"), 5);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM event WHERE type ="
@@ -104,28 +50,29 @@ Test(workflow, an_application_climbs_from_the_applicant_to_the_expert_review)
     cr_expect_eq(harness_kcctl(&f.node, history), 0);
     const char *verify[] = {"audit", "verify", NULL};
     cr_expect_eq(harness_kcctl(&f.node, verify), 0);
-    s_stop(&f);
+    wf_fixture_stop(&f);
 }
 
 Test(workflow, only_the_right_role_at_the_right_place_may_act_and_every_attempt_is_audited)
 {
-    s_fixture_t f;
-    s_start(&f);
-    cr_assert_eq(s_act(&f, "applicant", "130131", "submit", "申报", true), 0);
+    wf_fixture_t f;
+    wf_fixture_start(&f, 0);
+    cr_assert_eq(wf_fixture_act(&f, "applicant", "130131", "submit", "申报", true), 0);
     /* another county's bureau, the city acting at the county's step, a county
      * bureau without a reason: all refused, nothing moves */
-    cr_expect_neq(s_act(&f, "county_bureau", "130132", "county_approve", "同意", false), 0);
-    cr_expect_neq(s_act(&f, "city_bureau", "130100", "county_approve", "同意", false), 0);
-    cr_expect_neq(s_act(&f, "county_bureau", "130131", "county_approve", "", false), 0);
-    cr_expect_neq(s_act(&f, "county_bureau", "130131", "no_such_step", "同意", false), 0);
-    cr_expect_str_eq(s_state(&f), "county_review");
+    cr_expect_neq(wf_fixture_act(&f, "county_bureau", "130132", "county_approve", "同意", false),
+                  0);
+    cr_expect_neq(wf_fixture_act(&f, "city_bureau", "130100", "county_approve", "同意", false), 0);
+    cr_expect_neq(wf_fixture_act(&f, "county_bureau", "130131", "county_approve", "", false), 0);
+    cr_expect_neq(wf_fixture_act(&f, "county_bureau", "130131", "no_such_step", "同意", false), 0);
+    cr_expect_str_eq(wf_fixture_state(&f), "county_review");
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM audit_entry WHERE NOT allowed"), 4);
     /* a city of another province may not even see the history */
     const char *history[] = {"history",    f.ref,    "--role", "city_bureau",
                              "--division", "140100", NULL};
     cr_expect_neq(harness_kcctl(&f.node, history), 0);
     /* a return to an earlier step, with its reason */
-    cr_assert_eq(s_act(&f, "county_bureau", "130131", "county_approve", "同意", false), 0);
+    cr_assert_eq(wf_fixture_act(&f, "county_bureau", "130131", "county_approve", "同意", false), 0);
     const char *back[] = {"act",
                           f.ref,
                           "county_government_return",
@@ -139,24 +86,24 @@ Test(workflow, only_the_right_role_at_the_right_place_may_act_and_every_attempt_
                           "drafting",
                           NULL};
     cr_expect_eq(harness_kcctl(&f.node, back), 0);
-    cr_expect_str_eq(s_state(&f), "drafting");
+    cr_expect_str_eq(wf_fixture_state(&f), "drafting");
     const char *verify[] = {"audit", "verify", NULL};
     cr_expect_eq(harness_kcctl(&f.node, verify), 0);
-    s_stop(&f);
+    wf_fixture_stop(&f);
 }
 
 Test(workflow, of_two_officials_acting_at_once_exactly_one_wins)
 {
-    s_fixture_t f;
-    s_start(&f);
-    cr_assert_eq(s_act(&f, "applicant", "130131", "submit", "申报", true), 0);
+    wf_fixture_t f;
+    wf_fixture_start(&f, 0);
+    cr_assert_eq(wf_fixture_act(&f, "applicant", "130131", "submit", "申报", true), 0);
     pid_t children[2];
     const char *steps[2] = {"county_approve", "county_reject"};
     for (int i = 0; i < 2; i++) {
         children[i] = fork();
         cr_assert(children[i] >= 0);
         if (children[i] == 0)
-            _exit(s_act(&f, "county_bureau", "130131", steps[i], "意见", false));
+            _exit(wf_fixture_act(&f, "county_bureau", "130131", steps[i], "意见", false));
     }
     int wins = 0;
     for (int i = 0; i < 2; i++) {
@@ -180,19 +127,19 @@ Test(workflow, of_two_officials_acting_at_once_exactly_one_wins)
                           "--key",
                           "k-1",
                           NULL};
-    if (strcmp(s_state(&f), "county_government_review") == 0) {
+    if (strcmp(wf_fixture_state(&f), "county_government_review") == 0) {
         cr_expect_eq(harness_kcctl(&f.node, once), 0);
         cr_expect_eq(harness_kcctl(&f.node, once), 0);
         cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM workflow_step"), 3);
     }
-    s_stop(&f);
+    wf_fixture_stop(&f);
 }
 
 /* The step that moves the application on from where it is now, in the
  * cycle drafting -> submit -> county_review -> county_return -> drafting. */
-static int s_next_step(s_fixture_t *fixture, const char *timeout)
+static int s_next_step(wf_fixture_t *fixture, const char *timeout)
 {
-    bool drafting = strcmp(s_state(fixture), "drafting") == 0;
+    bool drafting = strcmp(wf_fixture_state(fixture), "drafting") == 0;
     const char *submit[] = {"act",        fixture->ref, "submit",     "--role", "applicant",
                             "--division", "130131",     "--reason",   "申报",   "--attest",
                             "--timeout",  timeout,      "--attempts", "1",      NULL};
@@ -206,8 +153,8 @@ static int s_next_step(s_fixture_t *fixture, const char *timeout)
 
 Test(workflow, a_kill_9_mid_stream_leaves_state_steps_events_and_audit_in_agreement)
 {
-    s_fixture_t f;
-    s_start(&f);
+    wf_fixture_t f;
+    wf_fixture_start(&f, 0);
     pid_t actor = fork();
     cr_assert(actor >= 0);
     if (actor == 0) { /* keeps acting until kc-workflow is gone */
@@ -243,5 +190,5 @@ Test(workflow, a_kill_9_mid_stream_leaves_state_steps_events_and_audit_in_agreem
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM workflow_step"), steps + 1);
     const char *verify[] = {"audit", "verify", NULL};
     cr_expect_eq(harness_kcctl(&f.node, verify), 0);
-    s_stop(&f);
+    wf_fixture_stop(&f);
 }

@@ -52,6 +52,10 @@ pid_t harness_workflow_start(harness_node_t *node)
         setenv("KC_WORKFLOW_ENDPOINT", node->workflow, 1);
         setenv("KC_NODE_ID", "test-node", 1);
         setenv("KC_NODE_DIVISION", "130000", 1);
+        setenv("KC_WORKFLOW_CALENDAR", "deploy/data/calendar/cn-workdays.csv", 1);
+        char clock[300];
+        snprintf(clock, sizeof clock, "%s.clock", node->log_path);
+        setenv("KC_FAKE_CLOCK_FILE", clock, 1);
         execl(binary, "kc-workflow", (char *)NULL);
         _exit(127);
     }
@@ -60,6 +64,19 @@ pid_t harness_workflow_start(harness_node_t *node)
     cr_assert_eq(harness_kcctl(node, ping), 0, "kc-workflow did not answer (log %s)",
                  node->log_path);
     return pid;
+}
+
+void harness_clock_set(const harness_node_t *node, long long ms)
+{
+    char path[300], temporary[310];
+    snprintf(path, sizeof path, "%s.clock", node->log_path);
+    snprintf(temporary, sizeof temporary, "%s.new", path);
+    FILE *file = fopen(temporary, "w");
+    cr_assert_not_null(file, "cannot write %s", temporary);
+    fprintf(file, "%lld\n", ms);
+    fclose(file);
+    /* a rename, so kc-workflow never reads a half-written number */
+    cr_assert_eq(rename(temporary, path), 0);
 }
 
 long long harness_wait_count(const harness_node_t *node, const char *sql, long long expected,

@@ -73,6 +73,11 @@ pid_t harness_scoring_start(harness_node_t *node, int hold_ms, bool auto_score);
  * which kcctl then talks to); returns the pid once it answers a ping. */
 pid_t harness_workflow_start(harness_node_t *node);
 
+/* Set the clock kc-workflow reads (KC_FAKE_CLOCK_FILE: the node's log
+ * path + ".clock") to `ms`, Unix milliseconds; 0 gives it back the real
+ * clock. Public notices, yearly timers and deadlines follow it. */
+void harness_clock_set(const harness_node_t *node, long long ms);
+
 /* Poll `sql` (one number) every 50 ms until it equals `expected` or
  * `timeout_ms` passes; returns the last value seen. */
 long long harness_wait_count(const harness_node_t *node, const char *sql, long long expected,

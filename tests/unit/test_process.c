@@ -162,9 +162,9 @@ Test(process, the_shipped_mountain_base_definition_parses_with_every_branch_of_s
     cr_assert_eq(s_errors.total, 0);
     cr_assert_str_eq(s_p.code, "mountain-base-v1");
     cr_assert_str_eq(s_p.programme, "mountain_base");
-    /* 13 working states + 6 final ones; 32 transitions, counted in the file */
+    /* 13 working states + 6 final ones; 34 transitions, counted in the file */
     cr_assert_eq(s_p.n_states, 19);
-    cr_assert_eq(s_p.n_transitions, 32);
+    cr_assert_eq(s_p.n_transitions, 34);
     cr_assert_eq(s_p.initial, process_state_index(&s_p, "drafting"));
 
     const wf_state_t *notice = &s_p.states[process_state_index(&s_p, "public_notice")];
@@ -360,7 +360,8 @@ Test(process, a_timer_naming_another_states_transition_is_refused)
     cr_assert_not_null(s_find("state.notice.on_notice_end",
                               "on_notice_end 'county_approve' is taken by role 'county_bureau', "
                               "not by 'system'"));
-    cr_assert_not_null(s_find("transition.notice_end.role", "no state's on_notice_end names it"));
+    cr_assert_not_null(
+        s_find("transition.notice_end.role", "no state's on_notice_end or on_timer names it"));
     cr_assert_eq(s_errors.total, 3);
 }
 
@@ -368,8 +369,8 @@ Test(process, a_notice_without_on_notice_end_is_refused)
 {
     int rc = s_parse_bent("on_notice_end = notice_end\n", "");
     cr_assert_eq(rc, -1);
-    cr_assert_not_null(s_find("state.notice.on_notice_end",
-                              "holds a notice of 5 working days but no on_notice_end"));
+    cr_assert_not_null(
+        s_find("state.notice.on_notice_end", "has notice_working_days = 5 but no on_notice_end"));
     cr_assert_not_null(s_find("transition.notice_end.role", "nobody may take"));
     cr_assert_eq(s_errors.total, 2);
 }
@@ -545,4 +546,97 @@ Test(process, a_malformed_division_code_is_refused)
     cr_assert_str_eq(error.message, "division code '1301' is not six digits");
     cr_assert_eq(process_authorise(t, "", "130123", "130123", &error), -1);
     cr_assert_str_eq(error.field, "actor.role");
+}
+
+/* ---- panels, timers, deadlines ------------------------------------------ */
+
+/* The template's county state holds a panel of 5, scored on two criteria. */
+static const char s_panel_head[] = "initial = draft\n"
+                                   "panel_size = 5\n"
+                                   "panel_field = rural_industry\n"
+                                   "panel_aggregation = trimmed_mean\n"
+                                   "panel_disagreement = 30\n"
+                                   "[criterion.plan]\n"
+                                   "name = 实施方案\n"
+                                   "points = 60\n"
+                                   "[criterion.team]\n"
+                                   "name = 团队\n"
+                                   "points = 40\n";
+
+Test(process, a_panel_state_and_its_criteria_are_read)
+{
+    char *head = s_bend("initial = draft\n", s_panel_head);
+    const char *from = "name = 县审核\nlevel = county\n";
+    char *at = strstr(head, from);
+    cr_assert_not_null(at);
+    size_t size = strlen(head) + 64;
+    char *text = malloc(size);
+    snprintf(text, size, "%.*s%spanel = true\ndeadline_working_days = 10\n%s", (int)(at - head),
+             head, from, at + strlen(from));
+    int rc = s_parse_text(text);
+    s_dump();
+    free(head);
+    free(text);
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(s_p.panel_size, 5);
+    cr_assert_str_eq(s_p.panel_aggregation, "trimmed_mean");
+    cr_assert_eq(s_p.n_criteria, 2);
+    cr_assert_eq(s_p.criteria[0].points + s_p.criteria[1].points, 100);
+    const wf_state_t *county = &s_p.states[process_state_index(&s_p, "county")];
+    cr_assert(county->panel);
+    cr_assert_eq(county->deadline_working_days, 10);
+}
+
+Test(process, criteria_that_do_not_add_up_to_100_and_a_panel_without_a_size_are_refused)
+{
+    char *head = s_bend("initial = draft\n", "initial = draft\n"
+                                             "panel_field = rural_industry\n"
+                                             "panel_aggregation = median\n"
+                                             "[criterion.plan]\n"
+                                             "name = 实施方案\n"
+                                             "points = 60\n");
+    const char *from = "name = 县审核\nlevel = county\n";
+    char *at = strstr(head, from);
+    size_t size = strlen(head) + 32;
+    char *text = malloc(size);
+    snprintf(text, size, "%.*s%spanel = true\n%s", (int)(at - head), head, from, at + strlen(from));
+    int rc = s_parse_text(text);
+    s_dump();
+    free(head);
+    free(text);
+    cr_assert_eq(rc, -1);
+    cr_expect_not_null(s_find("process.panel_size", "at least 3"));
+    cr_expect_not_null(s_find("process.panel_aggregation", "is not mean or trimmed_mean"));
+    cr_expect_not_null(s_find("criterion", "add up to 60, not 100"));
+}
+
+Test(process, a_step_that_needs_scores_where_no_panel_sits_is_refused)
+{
+    int rc = s_parse_bent("decision = approve\nrequires = reason\n",
+                          "decision = approve\nrequires = reason, scores\nmin_score = 60\n");
+    s_dump();
+    cr_assert_eq(rc, -1);
+    cr_assert_not_null(s_find("transition.county_approve.requires", "not taken from a state with "
+                                                                    "panel = true"));
+}
+
+Test(process, a_timer_names_a_system_step_of_its_own_state)
+{
+    /* the notice becomes a 30-day timer whose step is the county's */
+    int rc = s_parse_bent("notice_working_days = 5\non_notice_end = notice_end\n",
+                          "timer_days = 30\non_timer = county_approve\n");
+    s_dump();
+    cr_assert_eq(rc, -1);
+    cr_expect_not_null(s_find("state.notice.on_timer", "is not taken from state 'notice'"));
+    cr_expect_not_null(s_find("state.notice.on_timer", "not by 'system'"));
+    cr_expect_not_null(s_find("transition.notice_end.role", "on_notice_end or on_timer"));
+
+    cr_assert_eq(s_parse_bent("notice_working_days = 5\non_notice_end = notice_end\n",
+                              "timer_days = 30\non_timer = notice_end\n"),
+                 0);
+    cr_assert_eq(s_p.states[process_state_index(&s_p, "notice")].timer_days, 30);
+    cr_assert_eq(s_parse_bent("notice_working_days = 5\non_notice_end = notice_end\n",
+                              "timer_days = 1101\non_timer = notice_end\n"),
+                 -1);
+    cr_expect_not_null(s_find("state.notice.timer_days", "from 0 to 1100"));
 }

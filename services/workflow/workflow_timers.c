@@ -1,0 +1,266 @@
+/*  workflow_timers: public notices that close by themselves, yearly
+ *  assessments that open by themselves, deadlines that warn and expire.
+ *
+ *  A timer is a row of workflow_timer, armed in the transaction of the step
+ *  that enters its state, due at an instant of kc-workflow's clock
+ *  (kc_clock: the real one, or the test's). Firing is one transaction per
+ *  timer: the row is locked (SKIP LOCKED, so two kc-workflow processes
+ *  never take the same one), the system step is taken as any action is
+ *  (workflow_act_locked), and the row is marked fired in the same commit.
+ *  A crash before the commit leaves the timer armed, after it leaves it
+ *  fired: never lost, never fired twice. A timer of a state the
+ *  application has already left is closed as moved_on. A notice that
+ *  closes with objections not yet settled is held; settling the last one
+ *  releases it (workflow_objection.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc/kc_clock.h"
+#include "kc/kc_db.h"
+#include "kc/kc_log.h"
+#include "kc/v1/events.pb-c.h"
+#include "workflow/workflow_internal.h"
+
+#define DAY_MS             (24LL * 3600 * 1000)
+#define DEADLINE_WARN_DAYS 2 /* "approaching": this many working days before the deadline */
+
+static int s_insert(PGconn *conn, const char *application_id, int version, const char *kind,
+                    const char *state, const char *transition, int64_t due_ms, int64_t now_ms,
+                    kc_error_t *error)
+{
+    char version_text[16], due[24], now[24];
+    snprintf(version_text, sizeof version_text, "%d", version);
+    snprintf(due, sizeof due, "%lld", (long long)due_ms);
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    const char *params[7] = {application_id, version_text, kind, state, transition, due, now};
+    return kc_db_run(conn,
+                     "INSERT INTO workflow_timer (application_id, version, kind, state, transition,"
+                     " due_ms, armed_ms) VALUES ($1::bigint, $2::int, $3, $4, $5, $6::bigint,"
+                     " $7::bigint)",
+                     7, params, NULL, NULL, "arming a timer", NULL, error);
+}
+
+/* The end of `days` working days counted Monday to Friday only: how a
+ * deadline is counted in a year the calendar does not cover yet. */
+static int64_t s_weekdays_end(int64_t now_ms, int days)
+{
+    int64_t day = (now_ms + WF_CALENDAR_CST_OFFSET_MS) / DAY_MS; /* CST day number */
+    for (int counted = 0; counted < days;) {
+        day++;
+        int weekday = (int)((day + 4) % 7); /* 1970-01-01 was a Thursday; 0 is Sunday */
+        counted += weekday != 0 && weekday != 6;
+    }
+    return (day + 1) * DAY_MS - WF_CALENDAR_CST_OFFSET_MS;
+}
+
+/* A deadline only warns: in a year the calendar does not cover it is
+ * counted Monday to Friday (and the log says so) rather than refusing the
+ * step. A notice is a legal window and is never guessed (s_workdays). */
+static int s_deadline_due(workflow_store_t *self, int64_t now_ms, int days, int64_t *due_ms)
+{
+    kc_error_t error;
+    const wf_calendar_t *calendar = workflow_store_calendar(self);
+    if (calendar && calendar->count &&
+        calendar_add_workdays(calendar, now_ms, days, due_ms, &error) == 0)
+        return 0;
+    *due_ms = s_weekdays_end(now_ms, days);
+    kc_log_warn("deadline counted Monday to Friday: the working-day calendar does not cover it "
+                "(add the year to deploy/data/calendar/cn-workdays.csv)");
+    return 0;
+}
+
+static int s_workdays(workflow_store_t *self, int64_t now_ms, int days, int64_t *due_ms,
+                      kc_error_t *error)
+{
+    const wf_calendar_t *calendar = workflow_store_calendar(self);
+    if (!calendar || !calendar->count)
+        return kc_error_set(error, KC_ERR_CONFIG, "workflow.calendar",
+                            "kc-workflow has no working-day calendar to count the days with");
+    return calendar_add_workdays(calendar, now_ms, days, due_ms, error);
+}
+
+int workflow_timers_arm(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
+                        const char *application_id, int state, int version, int64_t now_ms,
+                        kc_error_t *error)
+{
+    const wf_state_t *s = &process->states[state];
+    int64_t due = 0;
+    if (s->notice_working_days > 0 &&
+        (s_workdays(self, now_ms, s->notice_working_days, &due, error) ||
+         s_insert(conn, application_id, version, "notice_end", s->code, s->on_notice_end, due,
+                  now_ms, error)))
+        return -1;
+    if (s->timer_days > 0 && s_insert(conn, application_id, version, "timer", s->code, s->on_timer,
+                                      now_ms + s->timer_days * DAY_MS, now_ms, error))
+        return -1;
+    if (s->deadline_working_days > 0) {
+        if (s_deadline_due(self, now_ms, s->deadline_working_days, &due) ||
+            s_insert(conn, application_id, version, "deadline_overdue", s->code, "", due, now_ms,
+                     error))
+            return -1;
+        if (s->deadline_working_days > DEADLINE_WARN_DAYS &&
+            (s_deadline_due(self, now_ms, s->deadline_working_days - DEADLINE_WARN_DAYS, &due) ||
+             s_insert(conn, application_id, version, "deadline_warning", s->code, "", due, now_ms,
+                      error)))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- firing ------------------------------------------------------------ */
+
+static const char *s_due_sql =
+    "SELECT t.id, t.kind, t.transition, t.version, t.state, t.due_ms, w.version, a.ref,"
+    "       w.county_code, w.definition"
+    "  FROM workflow_timer t JOIN workflow_instance w ON w.application_id = t.application_id"
+    "  JOIN application a ON a.id = t.application_id"
+    " WHERE t.fired_ms IS NULL AND NOT t.held AND t.due_ms <= $1::bigint"
+    " ORDER BY t.due_ms, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED";
+
+static int s_close(PGconn *conn, const char *id, const char *outcome, int64_t now_ms,
+                   kc_error_t *error)
+{
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    const char *params[3] = {id, outcome, now};
+    return kc_db_run(conn,
+                     "UPDATE workflow_timer SET fired_ms = $3::bigint, outcome = $2"
+                     " WHERE id = $1::bigint",
+                     3, params, NULL, NULL, "closing the timer", NULL, error);
+}
+
+static int s_deadline(workflow_store_t *self, PGconn *conn, const PGresult *row, kc_error_t *error)
+{
+    const wf_process_t *process =
+        workflow_store_definition(self, conn, PQgetvalue(row, 0, 9), error);
+    if (!process)
+        return -1;
+    int state = process_state_index(process, PQgetvalue(row, 0, 4));
+    Kc__V1__DeadlineReached event = KC__V1__DEADLINE_REACHED__INIT;
+    event.application_ref = PQgetvalue(row, 0, 7);
+    event.county_code = PQgetvalue(row, 0, 8);
+    event.state = PQgetvalue(row, 0, 4);
+    event.level = state >= 0 ? (char *)process_level_name(process->states[state].level) : "";
+    event.kind = strcmp(PQgetvalue(row, 0, 1), "deadline_warning") == 0 ? "approaching" : "overdue";
+    event.due_ms = kc_db_int(row, 0, 5);
+    return workflow_event(self, conn, "DeadlineReached", &event.base, error);
+}
+
+/* The system step of a notice or timer; 1 when it is held (objections). */
+static int s_step(workflow_store_t *self, PGconn *conn, const PGresult *row, kc_error_t *error)
+{
+    bool notice = strcmp(PQgetvalue(row, 0, 1), "notice_end") == 0;
+    char key[48];
+    snprintf(key, sizeof key, "timer:%s", PQgetvalue(row, 0, 0));
+    wf_action_t action = {.application_ref = PQgetvalue(row, 0, 7),
+                          .transition = PQgetvalue(row, 0, 2),
+                          .reason = notice ? "公示期满无异议" : "期限届满，系统自动进入下一步",
+                          .return_to = "",
+                          .user_id = "kc-workflow",
+                          .role = "system",
+                          .division_code = "",
+                          .organisation = "",
+                          .idempotency_key = key,
+                          .by_daemon = true};
+    wf_outcome_t outcome;
+    if (kc_db_exec(conn, "SAVEPOINT timer_step", error))
+        return -1;
+    if (workflow_act_locked(self, conn, &action, &outcome, error) == 0)
+        return 0;
+    kc_error_t ignored;
+    if (kc_db_exec(conn, "ROLLBACK TO SAVEPOINT timer_step", &ignored))
+        return -1;
+    if (error->code == KC_ERR_STATE_CHANGED && notice) {
+        kc_log_notice("notice of %s closed with objections to settle: held",
+                      action.application_ref);
+        return kc_db_run(conn, "UPDATE workflow_timer SET held = true WHERE id = $1::bigint", 1,
+                         (const char *const[]){PQgetvalue(row, 0, 0)}, NULL, NULL,
+                         "holding the notice", NULL, error) == 0
+                   ? 1
+                   : -1;
+    }
+    return -1;
+}
+
+/* Fire one due timer; 1 if one was fired (or closed), 0 if none is due. */
+static int s_fire_one(workflow_store_t *self, PGconn *conn, int64_t now_ms, kc_error_t *error)
+{
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    if (kc_db_exec(conn, "BEGIN", error))
+        return -1;
+    PGresult *row = NULL;
+    const char *params[1] = {now};
+    if (kc_db_run(conn, s_due_sql, 1, params, NULL, NULL, "reading due timers", &row, error)) {
+        PGresult *end = PQexec(conn, "ROLLBACK");
+        PQclear(end);
+        return -1;
+    }
+    if (PQntuples(row) == 0) {
+        PQclear(row);
+        PGresult *end = PQexec(conn, "ROLLBACK");
+        PQclear(end);
+        return 0;
+    }
+    const char *id = PQgetvalue(row, 0, 0), *kind = PQgetvalue(row, 0, 1);
+    int rc;
+    if (strcmp(PQgetvalue(row, 0, 3), PQgetvalue(row, 0, 6)) != 0)
+        rc = s_close(conn, id, "moved_on", now_ms, error);
+    else if (strncmp(kind, "deadline", 8) == 0)
+        rc = s_deadline(self, conn, row, error) || s_close(conn, id, "raised", now_ms, error);
+    else {
+        rc = s_step(self, conn, row, error);
+        if (rc == 0)
+            rc = s_close(conn, id, "taken", now_ms, error);
+        else if (rc == 1)
+            rc = 0;
+        else if (error->code == KC_ERR_DB_UNAVAILABLE || error->code == KC_ERR_DATABASE)
+            rc = -1; /* try again when the database answers */
+        else {
+            /* a step that cannot be taken (the definition and the data
+             * disagree): say so, and do not try again every second */
+            kc_log_error("timer %s of %s cannot take '%s': %s", id, PQgetvalue(row, 0, 7),
+                         PQgetvalue(row, 0, 2), error->message);
+            kc_error_t ignored;
+            rc = kc_db_exec(conn, "ROLLBACK", &ignored) || kc_db_exec(conn, "BEGIN", &ignored) ||
+                         s_close(conn, id, "raised", now_ms, error)
+                     ? -1
+                     : 0;
+        }
+    }
+    PQclear(row);
+    if (rc) {
+        PGresult *end = PQexec(conn, "ROLLBACK");
+        PQclear(end);
+        return -1;
+    }
+    return kc_db_exec(conn, "COMMIT", error) ? -1 : 1;
+}
+
+int workflow_store_fire_timers(workflow_store_t *self, PGconn *conn, int max, kc_error_t *error)
+{
+    int64_t now_ms = kc_clock_now_ms();
+    int fired = 0;
+    while (fired < max) {
+        int rc = s_fire_one(self, conn, now_ms, error);
+        if (rc < 0)
+            return fired ? fired : -1;
+        if (rc == 0)
+            break;
+        fired++;
+    }
+    return fired;
+}
+
+int64_t workflow_store_next_timer(PGconn *conn)
+{
+    PGresult *result = PQexec(conn, "SELECT min(due_ms) FROM workflow_timer"
+                                    " WHERE fired_ms IS NULL AND NOT held");
+    int64_t next = 0;
+    if (PQresultStatus(result) == PGRES_TUPLES_OK && !PQgetisnull(result, 0, 0))
+        next = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
+    PQclear(result);
+    return next;
+}

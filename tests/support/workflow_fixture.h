@@ -1,0 +1,37 @@
+/*  workflow_fixture: a node with kc-workflow, the shipped mountain-base
+ *  procedure and expert pool loaded, and the sample application submitted
+ *  through kc-intake as its applicant would — the starting point of every
+ *  kc-workflow integration test. */
+#ifndef WORKFLOW_FIXTURE_H
+#define WORKFLOW_FIXTURE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "harness.h"
+
+typedef struct {
+    harness_node_t node;
+    pid_t workflow;
+    char ref[32]; /* the application's reference number */
+} wf_fixture_t;
+
+/* Start it all; `clock_ms` > 0 sets kc-workflow's clock first (0: real). */
+void wf_fixture_start(wf_fixture_t *fixture, long long clock_ms);
+
+/* Stop kc-workflow (asserting a clean exit) and the node. */
+void wf_fixture_stop(wf_fixture_t *fixture);
+
+/* kcctl act on the application as (user, role, division); kcctl's exit status. */
+int wf_fixture_act_as(wf_fixture_t *fixture, const char *user, const char *role,
+                      const char *division, const char *transition, const char *reason,
+                      bool attest);
+
+/* The same as user "official". */
+int wf_fixture_act(wf_fixture_t *fixture, const char *role, const char *division,
+                   const char *transition, const char *reason, bool attest);
+
+/* The application's state now (a static buffer). */
+const char *wf_fixture_state(wf_fixture_t *fixture);
+
+#endif
