@@ -69,20 +69,26 @@ readonly window=${KC_BENCH_WINDOW:-32}
 readonly sweep=${KC_BENCH_SWEEP-1}
 readonly copy_rows=${KC_BENCH_COPY_ROWS:-1000000}
 readonly only=${KC_BENCH_ONLY:-}
-[[ -z "$only" || "$only" == intake || "$only" == scoring ]] ||
-    s_die "KC_BENCH_ONLY must be intake or scoring, not '$only'"
+[[ -z "$only" || "$only" == intake || "$only" == scoring || "$only" == workflow ]] ||
+    s_die "KC_BENCH_ONLY must be intake, scoring or workflow, not '$only'"
+readonly wf_applications=${KC_BENCH_APPLICATIONS:-10000}
+readonly wf_clients=${KC_BENCH_WF_CLIENTS:-8}
 readonly pg_dir="$repo_root/var/bench-pg"
 readonly out="$repo_root/var/bench-out"
 readonly pg_sh="$repo_root/deploy/local/pg.sh"
 intake_pid=
+workflow_pid=
 
 s_cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if [[ -n "$intake_pid" ]] && kill -0 "$intake_pid" 2>/dev/null; then
-        kill -TERM "$intake_pid"
-        wait "$intake_pid" 2>/dev/null || true
-    fi
+    local pid
+    for pid in "$intake_pid" "$workflow_pid"; do
+        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid"
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
     if [[ "${KC_BENCH_KEEP:-0}" == 1 ]]; then
         echo "bench: cluster left running in $pg_dir ($(cat "$pg_dir/conninfo" 2>/dev/null))" >&2
     else
@@ -124,7 +130,37 @@ s_run_part() {
     [[ -z "$only" || "$only" == "$1" ]]
 }
 
-if s_run_part intake; then
+# Runs a pgbench script at $clients clients; prints its transactions/s.
+s_pgbench() {
+    local name=$1 log="$out/pgbench-$1.log" tps
+    s_checkpoint
+    "$pg_bin/pgbench" -n -M prepared -c "$clients" -j 2 -T "$seconds" -f "$out/$name.sql" \
+        "$conninfo" >"$log" 2>&1 || s_die "pgbench $name failed; see $log"
+    grep -q '^number of failed transactions: 0 ' "$log" || s_die "pgbench $name had failures; see $log"
+    tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log")"
+    [[ -n "$tps" ]] || s_die "no tps in $log"
+    echo "$tps"
+}
+
+s_port_is_free() {
+    [[ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] &&
+        ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A free loopback port from 17000 up (7101/7102 are the usual kc-intake's).
+s_pick_port() {
+    local port
+    for ((port = 17000 + RANDOM % 1000; port < 18000; port++)); do
+        if [[ "$port" != "${1:-}" ]] && s_port_is_free "$port"; then
+            echo "$port"
+            return 0
+        fi
+    done
+    s_die "no free port between 17000 and 18000"
+}
+
+pg_one_row=
+if s_run_part intake || s_run_part workflow; then
 # ---- PostgreSQL alone ---------------------------------------------------------
 
 echo "== PostgreSQL alone (pgbench, ${seconds}s per figure)"
@@ -164,20 +200,10 @@ EOF
     done
 } >"$out/multi_row.sql"
 
-# Runs a pgbench script at $clients clients; prints its transactions/s.
-s_pgbench() {
-    local name=$1 log="$out/pgbench-$1.log" tps
-    s_checkpoint
-    "$pg_bin/pgbench" -n -M prepared -c "$clients" -j 2 -T "$seconds" -f "$out/$name.sql" \
-        "$conninfo" >"$log" 2>&1 || s_die "pgbench $name failed; see $log"
-    grep -q '^number of failed transactions: 0 ' "$log" || s_die "pgbench $name had failures; see $log"
-    tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log")"
-    [[ -n "$tps" ]] || s_die "no tps in $log"
-    echo "$tps"
-}
-
 pg_one_row="$(s_pgbench one_row)"
 echo "  one row per transaction:   $(printf '%.0f' "$pg_one_row") rows/s"
+fi
+if s_run_part intake; then
 pg_multi_tps="$(s_pgbench multi_row)"
 pg_multi_row="$(awk -v tps="$pg_multi_tps" 'BEGIN { printf "%.0f", tps * 100 }')"
 echo "  100-row INSERT:            $pg_multi_row rows/s ($(printf '%.0f' "$pg_multi_tps") transactions/s)"
@@ -204,22 +230,6 @@ s_psql "$conninfo" -c "DROP TABLE bench_one_row, bench_multi_row, bench_copy"
 
 # ---- kc-intake ------------------------------------------------------------------
 
-s_port_is_free() {
-    [[ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] &&
-        ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# A free loopback port from 17000 up (7101/7102 are the usual kc-intake's).
-s_pick_port() {
-    local port
-    for ((port = 17000 + RANDOM % 1000; port < 18000; port++)); do
-        if [[ "$port" != "${1:-}" ]] && s_port_is_free "$port"; then
-            echo "$port"
-            return 0
-        fi
-    done
-    s_die "no free port between 17000 and 18000"
-}
 
 intake_port="$(s_pick_port)"
 events_port="$(s_pick_port "$intake_port")"
@@ -264,6 +274,42 @@ if s_run_part scoring; then
         s_die "scoring_core failed; see $out/scoring_core.out"
 fi
 
+# ---- kc-workflow --------------------------------------------------------------------
+
+# Its own database too, with the shipped procedure and the sample expert pool.
+if s_run_part workflow; then
+    echo "== kc-workflow: $wf_applications applications to filing (database kc_workflow)"
+    s_psql "$admin" -c "CREATE DATABASE kc_workflow OWNER kechuang"
+    workflow_db_url="${conninfo/dbname=kechuang/dbname=kc_workflow}"
+    {
+        KC_DATABASE_URL="$workflow_db_url" "$build/bin/kcctl" migrate &&
+            KC_DATABASE_URL="$workflow_db_url" "$build/bin/kcctl" process load \
+                "$repo_root/deploy/workflow/mountain-base-v1.ini" &&
+            KC_DATABASE_URL="$workflow_db_url" "$build/bin/kcctl" experts load \
+                "$repo_root/deploy/data/sample/experts.csv"
+    } >"$out/workflow-setup.log" 2>&1 || s_die "workflow setup failed; see $out/workflow-setup.log"
+    # kc-workflow's clock: 2025-03-03 09:00 CST (a Monday; the notices run
+    # on the 2025 calendar) until the bench moves it past every notice.
+    echo 1740963600000 >"$out/workflow.clock"
+    workflow_port="$(s_pick_port)"
+    s_checkpoint
+    (cd "$repo_root" && KC_DATABASE_URL="$workflow_db_url" \
+        KC_WORKFLOW_ENDPOINT="tcp://127.0.0.1:$workflow_port" KC_NODE_ID=bench \
+        KC_NODE_DIVISION=130000 KC_LOG_LEVEL=notice KC_FAKE_CLOCK_FILE="$out/workflow.clock" \
+        exec "$build/bin/kc-workflow") 2>"$out/workflow.log" &
+    workflow_pid=$!
+    for ((tries = 0; tries < 50; tries++)); do
+        "$build/bin/kcctl" ping --endpoint "tcp://127.0.0.1:$workflow_port" --timeout 200 \
+            --attempts 1 >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    "$build/bench/workflow_bench" --endpoint "tcp://127.0.0.1:$workflow_port" \
+        --database "$workflow_db_url" --pid "$workflow_pid" --clock-file "$out/workflow.clock" \
+        --applications "$wf_applications" --clients "$wf_clients" | tee "$out/workflow_bench.out" ||
+        s_die "workflow_bench failed; see $out/workflow_bench.out and $out/workflow.log"
+    kill -0 "$workflow_pid" 2>/dev/null || s_die "kc-workflow died; see $out/workflow.log"
+fi
+
 # ---- the table ------------------------------------------------------------------
 
 s_require_figures() {
@@ -278,6 +324,11 @@ if s_run_part intake; then
     s_require_figures "$out/intake_bench.out" single_rate single_p50 single_p99 single_p999 \
         national_year national_values national_requests national_biggest national_biggest_values \
         intake_peak_rss
+fi
+if s_run_part workflow; then
+    s_require_figures "$out/workflow_bench.out" wf_applications wf_failures wf_transition_rate \
+        wf_request_rate wf_act_p50 wf_act_p99 wf_act_max wf_timers_filed wf_timer_rate \
+        wf_timer_late_p50 wf_timer_late_p99 wf_timer_late_max workflow_peak_rss
 fi
 if s_run_part scoring; then
     s_require_figures "$out/scoring_db.out" country_counties country_best_ms country_median_ms \
@@ -333,6 +384,38 @@ s_scoring_table() {
         print "ratio: goal/measured for \"<\" goals, NumPy time / kechuang time against NumPy; 1.00 or more meets the goal"
         printf "%d of 5 goals missed\n", misses
     }' "$out/scoring_db.out" "$out/scoring_core.out"
+}
+
+# The workflow table: transitions against the one-row ceiling of pgbench
+# measured above (a transition is at least one durable write), the latency
+# of one transition, the timers falling due at once, the memory.
+s_workflow_table() {
+    awk -v one="$pg_one_row" '
+    $1 == "figure" { figure[$2] = $3 }
+    function row(what, measured, goal, ratio) {
+        printf "%-58s %22s %12s %7s\n", what, measured, goal, ratio
+    }
+    END {
+        line = "-----------------------------------------------------------------------------------------------------"
+        print line
+        row("figure", "measured", "against", "ratio")
+        print line
+        row("pgbench: 1 row per transaction (the ceiling)", sprintf("%.0f rows/s", one), "", "")
+        rate = figure["wf_transition_rate"]
+        row("kc-workflow: transitions (ActOnApplication)", sprintf("%.0f /s", rate), "pgbench 1-row",
+            sprintf("%.3f", rate / one))
+        row("  with panel declarations and scores, all writes", sprintf("%.0f /s",
+            figure["wf_request_rate"]), "pgbench 1-row", sprintf("%.3f", figure["wf_request_rate"] / one))
+        row("  one transition: p50 / p99 / max", sprintf("%.1f / %.1f / %.0f ms", figure["wf_act_p50"],
+            figure["wf_act_p99"], figure["wf_act_max"]), "", "")
+        row("  applications that failed", figure["wf_failures"], "", "")
+        row(sprintf("timers: %d notices falling due at one instant, filed", figure["wf_timers_filed"]),
+            sprintf("%.0f /s", figure["wf_timer_rate"]), "", "")
+        row("  lateness after falling due: p50 / p99 / max", sprintf("%.0f / %.0f / %.0f ms",
+            figure["wf_timer_late_p50"], figure["wf_timer_late_p99"], figure["wf_timer_late_max"]), "", "")
+        row("kc-workflow: peak RSS (VmHWM)", sprintf("%.1f MiB", figure["workflow_peak_rss"] / 1024), "", "")
+        print line
+    }' "$out/workflow_bench.out"
 }
 
 commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unknown)"
@@ -411,5 +494,10 @@ commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unkn
         echo
         echo "scoring"
         s_scoring_table
+    fi
+    if s_run_part workflow; then
+        echo
+        echo "kc-workflow ($wf_applications applications, $wf_clients clients)"
+        s_workflow_table
     fi
 } | tee "$out/summary.txt"

@@ -145,7 +145,23 @@ static void s_print_panel(const Kc__V1__PanelView *panel)
         printf("  aggregate %.2f, spread %.2f%s\n", panel->aggregate, panel->spread,
                panel->disagreement ? "  ** strong disagreement **" : "");
     if (*panel->application_form)
-        printf("  application: %s\n", panel->application_form);
+        printf("  the application is open to this expert: %zu bytes of form (JSON; --out FILE"
+               " saves it)\n",
+               strlen(panel->application_form));
+}
+
+/* An expert who declared no conflict may keep the application to read. */
+static int s_save_form(const kcctl_t *self, const Kc__V1__PanelView *panel)
+{
+    if (!*self->out || !*panel->application_form)
+        return 0;
+    FILE *file = fopen(self->out, "w");
+    if (!file || fputs(panel->application_form, file) < 0 || fclose(file) != 0) {
+        fprintf(stderr, "kcctl: cannot write %s\n", self->out);
+        return -1;
+    }
+    printf("  saved to %s\n", self->out);
+    return 0;
 }
 
 static int s_call(kcctl_t *self, kc_envelope_t *request, kc_envelope_t **reply)
@@ -260,7 +276,8 @@ int kcctl_panel(kcctl_t *self)
     if (rc)
         return -1;
     s_print_panel(reply->panel_view);
-    if (strcmp(verb, "replay") == 0)
+    rc = s_save_form(self, reply->panel_view);
+    if (!rc && strcmp(verb, "replay") == 0)
         rc = s_replay(reply->panel_view);
     kc_bus_free(&reply);
     return rc;

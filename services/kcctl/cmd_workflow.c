@@ -174,9 +174,10 @@ int kcctl_history(kcctl_t *self)
         char stamp[32];
         gmtime_r(&at, &when);
         strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%SZ", &when);
-        printf("  %2d  %s  %-20s %s -> %s  by %s (%s %s)%s%s\n", step->version, stamp,
+        printf("  %2d  %s  %-20s %s -> %s  by %s (%s%s%s)%s%s\n", step->version, stamp,
                step->transition, step->from_state, step->to_state, step->user_id, step->role,
-               step->division_code, *step->reason ? ": " : "", step->reason);
+               *step->division_code ? " " : "", step->division_code, *step->reason ? ": " : "",
+               step->reason);
     }
     for (size_t i = 0; i < state->n_objections; i++) {
         const Kc__V1__ObjectionView *o = state->objections[i];

@@ -226,11 +226,13 @@ void workflow_audit_refusal(workflow_store_t *self, PGconn *conn, const Kc__V1__
 
 static const char *s_move_sql =
     "WITH moved AS (UPDATE workflow_instance SET state = $2, version = version + 1,"
-    "                 entered_at = now() WHERE application_id = $1::bigint RETURNING version),"
+    "                 entered_at = to_timestamp($12::bigint / 1000.0)"
+    "               WHERE application_id = $1::bigint RETURNING version),"
     " step AS (INSERT INTO workflow_step (application_id, version, transition, decision,"
     "            from_state, to_state, user_id, role, division_code, reason, attested,"
-    "            idempotency_key)"
-    "          SELECT $1::bigint, version, $3, $4, $5, $2, $6, $7, $8, $9, $10::boolean, $11"
+    "            idempotency_key, at)"
+    "          SELECT $1::bigint, version, $3, $4, $5, $2, $6, $7, $8, $9, $10::boolean, $11,"
+    "                 to_timestamp($12::bigint / 1000.0)"
     "            FROM moved RETURNING version)"
     " UPDATE application SET status = $2 WHERE id = $1::bigint"
     " RETURNING (SELECT version FROM step)";
@@ -243,14 +245,24 @@ static int s_move(workflow_store_t *self, PGconn *conn, const PGresult *row,
                   const wf_action_t *action, int depth, wf_outcome_t *outcome, kc_error_t *error)
 {
     const char *application_id = PQgetvalue(row, 0, 6);
-    const char *params[11] = {application_id,         process->states[to].code,
-                              transition->code,       transition->decision,
-                              PQgetvalue(row, 0, 4),  action->user_id,
-                              action->role,           action->division_code,
-                              action->reason,         action->attest ? "true" : "false",
-                              action->idempotency_key};
+    /* the step's time is kc-workflow's clock, the one its timers keep */
+    int64_t now_ms = kc_clock_now_ms();
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    const char *params[12] = {application_id,
+                              process->states[to].code,
+                              transition->code,
+                              transition->decision,
+                              PQgetvalue(row, 0, 4),
+                              action->user_id,
+                              action->role,
+                              action->division_code,
+                              action->reason,
+                              action->attest ? "true" : "false",
+                              action->idempotency_key,
+                              now};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_move_sql, 11, params, NULL, NULL, "moving the application", &result,
+    if (kc_db_run(conn, s_move_sql, 12, params, NULL, NULL, "moving the application", &result,
                   error))
         return -1;
     int version = (int)kc_db_int(result, 0, 0);
@@ -276,8 +288,7 @@ static int s_move(workflow_store_t *self, PGconn *conn, const PGresult *row,
     actor.organisation = (char *)action->organisation;
     char audit_action[96];
     snprintf(audit_action, sizeof audit_action, "workflow.act:%s", transition->code);
-    if (workflow_timers_arm(self, conn, process, application_id, to, version, kc_clock_now_ms(),
-                            error) ||
+    if (workflow_timers_arm(self, conn, process, application_id, to, version, now_ms, error) ||
         (process->states[to].panel &&
          workflow_panel_draw(self, conn, process, application_id, to, version, error)) ||
         workflow_event(self, conn, "ApplicationMoved", &moved.base, error) ||
