@@ -318,11 +318,11 @@ static void s_options(int argc, char **argv, s_options_t *o)
         else if (strcmp(argv[i], "--clock-file") == 0)
             o->clock_file = argv[i + 1];
         else if (strcmp(argv[i], "--pid") == 0)
-            o->pid = atoi(argv[i + 1]);
+            o->pid = (int)strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--applications") == 0)
-            o->applications = atoi(argv[i + 1]);
+            o->applications = (int)strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--clients") == 0)
-            o->clients = atoi(argv[i + 1]);
+            o->clients = (int)strtol(argv[i + 1], NULL, 10);
         else
             s_die("usage: workflow_bench --endpoint URL --database CONNINFO --pid PID "
                   "--clock-file PATH [--applications N] [--clients K]");
@@ -399,13 +399,15 @@ static void s_timers(const s_options_t *options, PGconn *conn)
            s_now_s() - start < 600)
         usleep(20000);
     double seconds = s_now_s() - start;
-    char sql[600];
-    snprintf(sql, sizeof sql,
-             "SELECT percentile_cont(ARRAY[0.5, 0.99, 1.0]) WITHIN GROUP (ORDER BY"
-             "  extract(epoch FROM e.occurred_at - m.at) * 1000)"
-             "  FROM event e, bench_moved m WHERE e.seq > %lld AND e.type = 'ApplicationMoved'",
-             before);
-    PGresult *result = PQexec(conn, sql);
+    char after[24];
+    snprintf(after, sizeof after, "%lld", before);
+    const char *params[1] = {after};
+    PGresult *result = PQexecParams(
+        conn,
+        "SELECT percentile_cont(ARRAY[0.5, 0.99, 1.0]) WITHIN GROUP (ORDER BY"
+        "  extract(epoch FROM e.occurred_at - m.at) * 1000)"
+        "  FROM event e, bench_moved m WHERE e.seq > $1::bigint AND e.type = 'ApplicationMoved'",
+        1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(result) != PGRES_TUPLES_OK)
         s_die(PQerrorMessage(conn));
     double p50 = 0, p99 = 0, max = 0;
