@@ -146,8 +146,10 @@ static int s_call(kc_client_t *client, kc_envelope_t *request, Kc__V1__Envelope_
     int rc = kc_client_call(client, request, reply, &error);
     if (ms)
         *ms = (s_now_s() - start) * 1000.0;
-    if (rc)
+    if (rc) {
+        fprintf(stderr, "no answer: %s\n", error.message);
         return -1;
+    }
     if ((*reply)->body_case != expected) {
         if ((*reply)->body_case == KC__V1__ENVELOPE__BODY_REJECTED && (*reply)->rejected->n_errors)
             fprintf(stderr, "refused: %s\n", (*reply)->rejected->errors[0]->message);
@@ -424,6 +426,7 @@ static void s_timers(const s_options_t *options, PGconn *conn)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* tee shows each line as it comes */
     s_options_t options;
     s_options(argc, argv, &options);
     PGconn *conn = PQconnectdb(options.database);
@@ -436,7 +439,6 @@ int main(int argc, char **argv)
         usleep(20000);
     printf("seeded %d applications; kc-workflow adopted them in %.2f s\n", options.applications,
            s_now_s() - start);
-    s_exec(conn, "ANALYZE");
     s_load(&options, applications);
     s_timers(&options, conn);
     long peak = s_status_kb(options.pid, "VmHWM");

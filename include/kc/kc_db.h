@@ -50,6 +50,20 @@ bool kc_db_is_retryable(const PGresult *result);
 bool kc_db_is_lost(PGconn *conn);
 
 /* Parse an int64 from a result cell; 0 for NULL. */
+/* Check `answer` (kc_db_check); 0 with it handed to *result (or cleared
+ * when result is NULL), or -1 with `error` and the answer cleared. */
+int kc_db_take(PGconn *conn, PGresult *answer, const char *what, PGresult **result,
+               kc_error_t *error);
+
+/* kc_db_run through a statement prepared once per connection (for a
+ * single-threaded daemon's constant SQL; kc_db_cached.c). */
+int kc_db_run_cached(PGconn *conn, const char *sql, int count, const char *const *params,
+                     const int *lengths, const int *formats, const char *what, PGresult **result,
+                     kc_error_t *error);
+
+/* Forget the statements prepared on `conn` (kc_db_disconnect calls it). */
+void kc_db_forget(const PGconn *conn);
+
 long long kc_db_int(const PGresult *result, int row, int column);
 
 #endif

@@ -38,6 +38,7 @@ PGconn *kc_db_connect(const char *conninfo, const char *who, kc_error_t *error)
 void kc_db_disconnect(PGconn **conn)
 {
     if (conn && *conn) {
+        kc_db_forget(*conn);
         PQfinish(*conn);
         *conn = NULL;
     }
@@ -88,6 +89,12 @@ int kc_db_run(PGconn *conn, const char *sql, int count, const char *const *param
               kc_error_t *error)
 {
     PGresult *answer = PQexecParams(conn, sql, count, NULL, params, lengths, formats, 0);
+    return kc_db_take(conn, answer, what, result, error);
+}
+
+int kc_db_take(PGconn *conn, PGresult *answer, const char *what, PGresult **result,
+               kc_error_t *error)
+{
     if (kc_db_check(conn, answer, what, error)) {
         PQclear(answer);
         return -1;

@@ -178,8 +178,9 @@ int workflow_event(workflow_store_t *self, PGconn *conn, const char *type,
     protobuf_c_message_pack(payload, bytes);
     const char *params[3] = {type, workflow_store_node(self), (const char *)bytes};
     int lengths[3] = {0, 0, (int)size}, formats[3] = {0, 0, 1};
-    int rc = kc_db_run(conn, "SELECT kc_event_append($1, $2, NULL, $3), pg_notify('kc_events', '')",
-                       3, params, lengths, formats, "appending the event", NULL, error);
+    int rc = kc_db_run_cached(
+        conn, "SELECT kc_event_append($1, $2, NULL, $3), pg_notify('kc_events', '')", 3, params,
+        lengths, formats, "appending the event", NULL, error);
     free(bytes);
     return rc;
 }
@@ -203,8 +204,7 @@ int workflow_audit(workflow_store_t *self, PGconn *conn, const Kc__V1__Actor *ac
 void workflow_audit_refusal(workflow_store_t *self, PGconn *conn, const Kc__V1__Actor *actor,
                             const char *action, const char *target, const kc_error_t *why)
 {
-    PGresult *rollback = PQexec(conn, "ROLLBACK");
-    PQclear(rollback);
+    workflow_tx_rollback(self, conn);
     if (why->code == KC_ERR_DB_UNAVAILABLE)
         return;
     char reason[KC_ERROR_MESSAGE_MAX + 64];
@@ -262,12 +262,23 @@ static int s_move(workflow_store_t *self, PGconn *conn, const PGresult *row,
                               action->idempotency_key,
                               now};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_move_sql, 12, params, NULL, NULL, "moving the application", &result,
-                  error))
+    if (kc_db_run_cached(conn, s_move_sql, 12, params, NULL, NULL, "moving the application",
+                         &result, error))
         return -1;
     int version = (int)kc_db_int(result, 0, 0);
     PQclear(result);
     outcome->version = version;
+    /* the timers of the state it left will never fire: close them now, so
+     * that the armed timers are only those that may */
+    char version_text[16];
+    snprintf(version_text, sizeof version_text, "%d", version);
+    const char *stale[3] = {application_id, now, version_text};
+    if (kc_db_run_cached(conn,
+                         "UPDATE workflow_timer SET fired_ms = $2::bigint, outcome = 'moved_on'"
+                         " WHERE application_id = $1::bigint AND version < $3::int"
+                         "   AND fired_ms IS NULL",
+                         3, stale, NULL, NULL, "closing the timers of the state left", NULL, error))
+        return -1;
 
     Kc__V1__ApplicationMoved moved = KC__V1__APPLICATION_MOVED__INIT;
     moved.application_ref = PQgetvalue(row, 0, 0);
@@ -307,7 +318,7 @@ static int s_keep(PGconn *conn, const PGresult *row, const wf_transition_t *tran
         action->user_id,        action->role,     action->division_code,
         action->organisation,   action->reason,   action->attest ? "true" : "false",
         action->idempotency_key};
-    if (kc_db_run(
+    if (kc_db_run_cached(
             conn,
             "INSERT INTO workflow_pending (application_id, transition, waiting_state, user_id,"
             " role, division_code, organisation, reason, attested, idempotency_key)"
@@ -326,7 +337,8 @@ static int s_act(workflow_store_t *self, PGconn *conn, const wf_action_t *action
 {
     PGresult *row = NULL;
     const char *params[1] = {action->application_ref};
-    if (kc_db_run(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application", &row, error))
+    if (kc_db_run_cached(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application", &row,
+                         error))
         return -1;
     if (PQntuples(row) != 1) {
         PQclear(row);
@@ -358,13 +370,13 @@ static int s_take_kept(workflow_store_t *self, PGconn *conn, const char *applica
         return 0;
     const char *params[2] = {application_id, state};
     PGresult *result = NULL;
-    if (kc_db_run(conn,
-                  "SELECT p.id, a.ref, p.transition, p.user_id, p.role, p.division_code,"
-                  "       p.organisation, p.reason, p.attested, p.idempotency_key"
-                  "  FROM workflow_pending p JOIN application a ON a.id = p.application_id"
-                  " WHERE p.application_id = $1::bigint AND p.waiting_state = $2"
-                  "   AND p.taken_version IS NULL ORDER BY p.id LIMIT 1",
-                  2, params, NULL, NULL, "reading kept submissions", &result, error))
+    if (kc_db_run_cached(conn,
+                         "SELECT p.id, a.ref, p.transition, p.user_id, p.role, p.division_code,"
+                         "       p.organisation, p.reason, p.attested, p.idempotency_key"
+                         "  FROM workflow_pending p JOIN application a ON a.id = p.application_id"
+                         " WHERE p.application_id = $1::bigint AND p.waiting_state = $2"
+                         "   AND p.taken_version IS NULL ORDER BY p.id LIMIT 1",
+                         2, params, NULL, NULL, "reading kept submissions", &result, error))
         return -1;
     if (PQntuples(result) == 0) {
         PQclear(result);
@@ -386,8 +398,9 @@ static int s_take_kept(workflow_store_t *self, PGconn *conn, const char *applica
         char version[16];
         snprintf(version, sizeof version, "%d", outcome.version);
         const char *update[2] = {PQgetvalue(result, 0, 0), version};
-        rc = kc_db_run(conn, "UPDATE workflow_pending SET taken_version = $2::int WHERE id = $1", 2,
-                       update, NULL, NULL, "marking the kept submission", NULL, error);
+        rc = kc_db_run_cached(conn,
+                              "UPDATE workflow_pending SET taken_version = $2::int WHERE id = $1",
+                              2, update, NULL, NULL, "marking the kept submission", NULL, error);
     } else if (!rc) {
         kc_error_t ignored;
         rc = kc_db_exec(conn, "ROLLBACK TO SAVEPOINT kept", &ignored);
@@ -421,8 +434,8 @@ static int s_replayed(PGconn *conn, const kc_envelope_t *request, bool *kept, kc
     const Kc__V1__ActOnApplication *act = request->act_on_application;
     const char *params[3] = {request->idempotency_key, act->application_ref, act->transition};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_replay_sql, 3, params, NULL, NULL, "reading earlier actions", &result,
-                  error))
+    if (kc_db_run_cached(conn, s_replay_sql, 3, params, NULL, NULL, "reading earlier actions",
+                         &result, error))
         return -1;
     int rc = 0;
     if (PQntuples(result) >= 1) {
@@ -442,8 +455,8 @@ static int s_reply(workflow_store_t *self, PGconn *conn, const kc_envelope_t *re
 {
     const char *params[1] = {ref};
     PGresult *result = NULL;
-    if (kc_db_run(conn, "SELECT " WF_INSTANCE_COLUMNS WF_INSTANCE_FROM " WHERE a.ref = $1", 1,
-                  params, NULL, NULL, "reading the application", &result, error))
+    if (kc_db_run_cached(conn, "SELECT " WF_INSTANCE_COLUMNS WF_INSTANCE_FROM " WHERE a.ref = $1",
+                         1, params, NULL, NULL, "reading the application", &result, error))
         return -1;
     const wf_process_t *process =
         workflow_store_definition(self, conn, PQgetvalue(result, 0, 3), error);
@@ -461,13 +474,12 @@ int workflow_store_act(workflow_store_t *self, PGconn *conn, const kc_envelope_t
     if (!actor || !*request->idempotency_key)
         return kc_error_set(error, KC_ERR_MISSING_HEADER, "idempotency_key",
                             "an action needs an actor and an idempotency key");
-    if (kc_db_exec(conn, "BEGIN", error))
+    if (workflow_tx_begin(self, conn, error))
         return -1;
     bool kept = false;
     int replayed = s_replayed(conn, request, &kept, error);
     if (replayed != 0) {
-        PGresult *end = PQexec(conn, "ROLLBACK");
-        PQclear(end);
+        workflow_tx_rollback(self, conn);
         if (replayed < 0 || s_reply(self, conn, request, act->application_ref, reply, error))
             return -1;
         (*reply)->replayed = true;
@@ -497,7 +509,7 @@ int workflow_store_act(workflow_store_t *self, PGconn *conn, const kc_envelope_t
         workflow_audit_refusal(self, conn, actor, audit_action, act->application_ref, error);
         return -1;
     }
-    if (kc_db_exec(conn, "COMMIT", error))
+    if (workflow_tx_commit(self, conn, error))
         return -1;
     if (s_reply(self, conn, request, act->application_ref, reply, error))
         return -1;

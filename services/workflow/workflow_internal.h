@@ -54,6 +54,15 @@ typedef struct {
 /* The node id events and audit entries are written under. */
 const char *workflow_store_node(const workflow_store_t *self);
 
+/* Whether requests run inside a group commit (workflow_store_group). */
+bool workflow_store_grouped(const workflow_store_t *self);
+
+/* A request's transaction: BEGIN / COMMIT / ROLLBACK, or inside a group
+ * its savepoint (workflow_tx.c). */
+int workflow_tx_begin(workflow_store_t *self, PGconn *conn, kc_error_t *error);
+int workflow_tx_commit(workflow_store_t *self, PGconn *conn, kc_error_t *error);
+void workflow_tx_rollback(workflow_store_t *self, PGconn *conn);
+
 /* The working-day calendar (NULL until set: notices and deadlines are then refused). */
 const wf_calendar_t *workflow_store_calendar(const workflow_store_t *self);
 

@@ -68,10 +68,11 @@ static int s_settle(workflow_store_t *self, PGconn *conn, const kc_envelope_t *r
     const char *params[7] = {PQgetvalue(row, 0, 0),   resolve->outcome, resolve->reason,
                              actor->user_id,          actor->role,      actor->division_code,
                              request->idempotency_key};
-    if (kc_db_run(conn,
-                  "INSERT INTO objection_resolution (objection_id, outcome, reason, user_id, role,"
-                  " division_code, idempotency_key) VALUES ($1::bigint, $2, $3, $4, $5, $6, $7)",
-                  7, params, NULL, NULL, "settling the objection", NULL, error))
+    if (kc_db_run_cached(
+            conn,
+            "INSERT INTO objection_resolution (objection_id, outcome, reason, user_id, role,"
+            " division_code, idempotency_key) VALUES ($1::bigint, $2, $3, $4, $5, $6, $7)",
+            7, params, NULL, NULL, "settling the objection", NULL, error))
         return -1;
     Kc__V1__ObjectionResolved event = KC__V1__OBJECTION_RESOLVED__INIT;
     event.application_ref = PQgetvalue(row, 0, 1);
@@ -86,13 +87,14 @@ static int s_settle(workflow_store_t *self, PGconn *conn, const kc_envelope_t *r
         return -1;
     /* the last objection settled: a notice held for it may close now */
     const char *release[2] = {PQgetvalue(row, 0, 5), PQgetvalue(row, 0, 6)};
-    return kc_db_run(conn,
-                     "UPDATE workflow_timer SET held = false WHERE application_id = $1::bigint"
-                     "   AND version = $2::int AND kind = 'notice_end' AND held"
-                     "   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application_id ="
-                     "       $1::bigint AND NOT EXISTS (SELECT 1 FROM objection_resolution r"
-                     "       WHERE r.objection_id = o.id))",
-                     2, release, NULL, NULL, "releasing the notice", NULL, error);
+    return kc_db_run_cached(
+        conn,
+        "UPDATE workflow_timer SET held = false WHERE application_id = $1::bigint"
+        "   AND version = $2::int AND kind = 'notice_end' AND held"
+        "   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application_id ="
+        "       $1::bigint AND NOT EXISTS (SELECT 1 FROM objection_resolution r"
+        "       WHERE r.objection_id = o.id))",
+        2, release, NULL, NULL, "releasing the notice", NULL, error);
 }
 
 int workflow_store_resolve_objection(workflow_store_t *self, PGconn *conn,
@@ -107,14 +109,14 @@ int workflow_store_resolve_objection(workflow_store_t *self, PGconn *conn,
     char id[24], target[48];
     snprintf(id, sizeof id, "%lld", (long long)resolve->objection_id);
     snprintf(target, sizeof target, "objection:%s", id);
-    if (kc_db_exec(conn, "BEGIN", error))
+    if (workflow_tx_begin(self, conn, error))
         return -1;
     PGresult *row = NULL;
     const char *key[2] = {request->idempotency_key, id};
-    if (kc_db_run(conn,
-                  "SELECT objection_id = $2::bigint FROM objection_resolution"
-                  " WHERE idempotency_key = $1",
-                  2, key, NULL, NULL, "reading earlier settlements", &row, error))
+    if (kc_db_run_cached(conn,
+                         "SELECT objection_id = $2::bigint FROM objection_resolution"
+                         " WHERE idempotency_key = $1",
+                         2, key, NULL, NULL, "reading earlier settlements", &row, error))
         goto refused;
     bool replay = PQntuples(row) == 1;
     if (replay && PQgetvalue(row, 0, 0)[0] != 't') {
@@ -125,7 +127,8 @@ int workflow_store_resolve_objection(workflow_store_t *self, PGconn *conn,
     PQclear(row);
     row = NULL;
     const char *params[1] = {id};
-    if (kc_db_run(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application", &row, error))
+    if (kc_db_run_cached(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application", &row,
+                         error))
         goto refused;
     if (PQntuples(row) != 1) {
         kc_error_set(error, KC_ERR_NOT_FOUND, "resolve_objection.objection_id", "no objection %s",
@@ -149,7 +152,7 @@ int workflow_store_resolve_objection(workflow_store_t *self, PGconn *conn,
     char ref[48];
     snprintf(ref, sizeof ref, "%s", PQgetvalue(row, 0, 1));
     PQclear(row);
-    if (kc_db_exec(conn, "COMMIT", error))
+    if (workflow_tx_commit(self, conn, error))
         return -1;
     if (workflow_state_of(self, conn, ref, actor, reply, error))
         return -1;

@@ -51,7 +51,8 @@ int workflow_panel_draw(workflow_store_t *self, PGconn *conn, const wf_process_t
 {
     const char *params[2] = {application_id, process->panel_field};
     PGresult *pool = NULL;
-    if (kc_db_run(conn, s_pool_sql, 2, params, NULL, NULL, "reading the expert pool", &pool, error))
+    if (kc_db_run_cached(conn, s_pool_sql, 2, params, NULL, NULL, "reading the expert pool", &pool,
+                         error))
         return -1;
     int n = PQntuples(pool);
     size_t *eligible = malloc(((size_t)n + 1) * sizeof *eligible);
@@ -107,16 +108,17 @@ int workflow_panel_draw(workflow_store_t *self, PGconn *conn, const wf_process_t
     memcpy(all, insert, sizeof insert);
     all[9] = order_text;
     PGresult *panel = NULL;
-    if (kc_db_run(conn,
-                  "WITH p AS (INSERT INTO panel (application_id, version, state, field, size, rule,"
-                  "   disagreement_points, seed, exclusions, draw_order) VALUES ($1::bigint,"
-                  "   $2::int, $3, $4, $5::int, $6, $7::int, $8::numeric, $9::text[],"
-                  "   $10::text[]) RETURNING id, draw_order, size)"
-                  " INSERT INTO panel_member (panel_id, expert_code, position)"
-                  " SELECT p.id, d.code, d.position FROM p,"
-                  "   unnest(p.draw_order) WITH ORDINALITY AS d(code, position)"
-                  "  WHERE d.position <= p.size RETURNING expert_code",
-                  10, all, NULL, NULL, "drawing the panel", &panel, error))
+    if (kc_db_run_cached(
+            conn,
+            "WITH p AS (INSERT INTO panel (application_id, version, state, field, size, rule,"
+            "   disagreement_points, seed, exclusions, draw_order) VALUES ($1::bigint,"
+            "   $2::int, $3, $4, $5::int, $6, $7::int, $8::numeric, $9::text[],"
+            "   $10::text[]) RETURNING id, draw_order, size)"
+            " INSERT INTO panel_member (panel_id, expert_code, position)"
+            " SELECT p.id, d.code, d.position FROM p,"
+            "   unnest(p.draw_order) WITH ORDINALITY AS d(code, position)"
+            "  WHERE d.position <= p.size RETURNING expert_code",
+            10, all, NULL, NULL, "drawing the panel", &panel, error))
         goto done;
     Kc__V1__PanelChanged event = KC__V1__PANEL_CHANGED__INIT;
     char *experts[WF_PANEL_MAX];
@@ -144,13 +146,14 @@ int workflow_panel_ready(PGconn *conn, const char *application_id, const char *r
     snprintf(version_text, sizeof version_text, "%d", version);
     const char *params[2] = {application_id, version_text};
     PGresult *result = NULL;
-    if (kc_db_run(conn,
-                  "SELECT r.aggregate, (SELECT count(*) FROM panel_member m WHERE m.panel_id = p.id"
-                  "   AND m.scored_at IS NOT NULL), p.size"
-                  "  FROM panel p LEFT JOIN panel_result r ON r.panel_id = p.id"
-                  " WHERE p.application_id = $1::bigint AND p.version <= $2::int"
-                  " ORDER BY p.version DESC LIMIT 1",
-                  2, params, NULL, NULL, "reading the panel", &result, error))
+    if (kc_db_run_cached(
+            conn,
+            "SELECT r.aggregate, (SELECT count(*) FROM panel_member m WHERE m.panel_id = p.id"
+            "   AND m.scored_at IS NOT NULL), p.size"
+            "  FROM panel p LEFT JOIN panel_result r ON r.panel_id = p.id"
+            " WHERE p.application_id = $1::bigint AND p.version <= $2::int"
+            " ORDER BY p.version DESC LIMIT 1",
+            2, params, NULL, NULL, "reading the panel", &result, error))
         return -1;
     int rc = 0;
     if (PQntuples(result) == 0)

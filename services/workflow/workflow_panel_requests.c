@@ -59,18 +59,19 @@ static int s_members(PGconn *conn, const PGresult *panel, Kc__V1__PanelView *vie
 {
     const char *params[1] = {PQgetvalue(panel, 0, P_ID)};
     PGresult *result = NULL;
-    if (kc_db_run(conn,
-                  "SELECT m.expert_code, e.name, m.position, coalesce(m.declaration, ''),"
-                  "       m.declaration_reason, coalesce(m.total, 0), m.scored_at IS NOT NULL,"
-                  "       coalesce((SELECT bool_or(split_part(x, '=', 1) = m.expert_code)"
-                  "                   FROM unnest(r.excluded) x), false),"
-                  "       (SELECT string_agg(s.criterion || '=' || s.points, ',' ORDER BY"
-                  "               s.criterion) FROM panel_score s WHERE s.panel_id = m.panel_id"
-                  "          AND s.expert_code = m.expert_code)"
-                  "  FROM panel_member m JOIN expert e ON e.code = m.expert_code"
-                  "  LEFT JOIN panel_result r ON r.panel_id = m.panel_id"
-                  " WHERE m.panel_id = $1::bigint ORDER BY m.position",
-                  1, params, NULL, NULL, "reading the panel", &result, error))
+    if (kc_db_run_cached(
+            conn,
+            "SELECT m.expert_code, e.name, m.position, coalesce(m.declaration, ''),"
+            "       m.declaration_reason, coalesce(m.total, 0), m.scored_at IS NOT NULL,"
+            "       coalesce((SELECT bool_or(split_part(x, '=', 1) = m.expert_code)"
+            "                   FROM unnest(r.excluded) x), false),"
+            "       (SELECT string_agg(s.criterion || '=' || s.points, ',' ORDER BY"
+            "               s.criterion) FROM panel_score s WHERE s.panel_id = m.panel_id"
+            "          AND s.expert_code = m.expert_code)"
+            "  FROM panel_member m JOIN expert e ON e.code = m.expert_code"
+            "  LEFT JOIN panel_result r ON r.panel_id = m.panel_id"
+            " WHERE m.panel_id = $1::bigint ORDER BY m.position",
+            1, params, NULL, NULL, "reading the panel", &result, error))
         return -1;
     int n = PQntuples(result);
     view->members = calloc((size_t)n + 1, sizeof *view->members);
@@ -147,10 +148,10 @@ static int s_view(PGconn *conn, const PGresult *panel, const Kc__V1__Actor *acto
         view->application_form = workflow_dup(PQgetvalue(panel, 0, P_FORM));
     const char *params[1] = {PQgetvalue(panel, 0, P_ID)};
     PGresult *result = NULL;
-    if (kc_db_run(conn,
-                  "SELECT aggregate, spread, disagreement FROM panel_result"
-                  " WHERE panel_id = $1::bigint",
-                  1, params, NULL, NULL, "reading the panel's result", &result, error))
+    if (kc_db_run_cached(conn,
+                         "SELECT aggregate, spread, disagreement FROM panel_result"
+                         " WHERE panel_id = $1::bigint",
+                         1, params, NULL, NULL, "reading the panel's result", &result, error))
         return -1;
     if (PQntuples(result) == 1) {
         view->complete = true;
@@ -196,8 +197,8 @@ static int s_may_see(const PGresult *panel, const Kc__V1__Actor *actor, PGconn *
 static int s_find(PGconn *conn, const char *ref, bool lock, PGresult **panel, kc_error_t *error)
 {
     const char *params[1] = {ref};
-    if (kc_db_run(conn, lock ? PANEL_SQL " FOR UPDATE OF p" : PANEL_SQL, 1, params, NULL, NULL,
-                  "reading the panel", panel, error))
+    if (kc_db_run_cached(conn, lock ? PANEL_SQL " FOR UPDATE OF p" : PANEL_SQL, 1, params, NULL,
+                         NULL, "reading the panel", panel, error))
         return -1;
     if (PQntuples(*panel) == 1)
         return 0;
@@ -243,7 +244,8 @@ static int s_seat(PGconn *conn, const PGresult *panel, const Kc__V1__Actor *acto
                             PQgetvalue(panel, 0, P_REF));
     const char *params[2] = {PQgetvalue(panel, 0, P_ID), actor->user_id};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_member_sql, 2, params, NULL, NULL, "reading the seat", &result, error))
+    if (kc_db_run_cached(conn, s_member_sql, 2, params, NULL, NULL, "reading the seat", &result,
+                         error))
         return -1;
     int rc = 0;
     if (PQntuples(result) != 1)
@@ -263,14 +265,15 @@ static int s_replace(workflow_store_t *self, PGconn *conn, const PGresult *panel
 {
     const char *params[1] = {PQgetvalue(panel, 0, P_ID)};
     PGresult *result = NULL;
-    if (kc_db_run(conn,
-                  "INSERT INTO panel_member (panel_id, expert_code, position)"
-                  " SELECT p.id, d.code, d.position FROM panel p,"
-                  "   unnest(p.draw_order) WITH ORDINALITY AS d(code, position)"
-                  "  WHERE p.id = $1::bigint AND NOT EXISTS (SELECT 1 FROM panel_member m"
-                  "        WHERE m.panel_id = p.id AND m.expert_code = d.code)"
-                  "  ORDER BY d.position LIMIT 1 RETURNING expert_code",
-                  1, params, NULL, NULL, "giving the seat to the next expert", &result, error))
+    if (kc_db_run_cached(conn,
+                         "INSERT INTO panel_member (panel_id, expert_code, position)"
+                         " SELECT p.id, d.code, d.position FROM panel p,"
+                         "   unnest(p.draw_order) WITH ORDINALITY AS d(code, position)"
+                         "  WHERE p.id = $1::bigint AND NOT EXISTS (SELECT 1 FROM panel_member m"
+                         "        WHERE m.panel_id = p.id AND m.expert_code = d.code)"
+                         "  ORDER BY d.position LIMIT 1 RETURNING expert_code",
+                         1, params, NULL, NULL, "giving the seat to the next expert", &result,
+                         error))
         return -1;
     Kc__V1__PanelChanged event = KC__V1__PANEL_CHANGED__INIT;
     char *experts[1];
@@ -309,10 +312,10 @@ static int s_declare(workflow_store_t *self, PGconn *conn, const kc_envelope_t *
                             "a reason is at most 1000 characters of UTF-8");
     const char *params[4] = {PQgetvalue(panel, 0, P_ID), request->actor->user_id, wanted,
                              declare->reason};
-    if (kc_db_run(conn,
-                  "UPDATE panel_member SET declaration = $3, declaration_reason = $4,"
-                  " declared_at = now() WHERE panel_id = $1::bigint AND expert_code = $2",
-                  4, params, NULL, NULL, "recording the declaration", NULL, error))
+    if (kc_db_run_cached(conn,
+                         "UPDATE panel_member SET declaration = $3, declaration_reason = $4,"
+                         " declared_at = now() WHERE panel_id = $1::bigint AND expert_code = $2",
+                         4, params, NULL, NULL, "recording the declaration", NULL, error))
         return -1;
     char action[48];
     snprintf(action, sizeof action, "workflow.panel.declare:%s", wanted);
@@ -368,11 +371,11 @@ static int s_aggregate(workflow_store_t *self, PGconn *conn, const PGresult *pan
 {
     const char *params[1] = {PQgetvalue(panel, 0, P_ID)};
     PGresult *result = NULL;
-    if (kc_db_run(conn,
-                  "SELECT expert_code, (total * 100)::bigint, scored_at IS NOT NULL"
-                  "  FROM panel_member WHERE panel_id = $1::bigint"
-                  "   AND declaration IS DISTINCT FROM 'conflict' ORDER BY position",
-                  1, params, NULL, NULL, "reading the totals", &result, error))
+    if (kc_db_run_cached(conn,
+                         "SELECT expert_code, (total * 100)::bigint, scored_at IS NOT NULL"
+                         "  FROM panel_member WHERE panel_id = $1::bigint"
+                         "   AND declaration IS DISTINCT FROM 'conflict' ORDER BY position",
+                         1, params, NULL, NULL, "reading the totals", &result, error))
         return -1;
     int n = PQntuples(result);
     bool complete = n > 0;
@@ -412,12 +415,12 @@ static int s_aggregate(workflow_store_t *self, PGconn *conn, const PGresult *pan
                              spread,
                              out.spread > limit ? "true" : "false"};
     insert[4] = pg_array_text(&excluded);
-    int rc =
-        kc_db_run(conn,
-                  "INSERT INTO panel_result (panel_id, rule, aggregate, used, excluded, spread,"
-                  " disagreement) VALUES ($1::bigint, $2, $3::numeric, $4::text[], $5::text[],"
-                  " $6::numeric, $7::boolean)",
-                  7, insert, NULL, NULL, "storing the panel's result", NULL, error);
+    int rc = kc_db_run_cached(
+        conn,
+        "INSERT INTO panel_result (panel_id, rule, aggregate, used, excluded, spread,"
+        " disagreement) VALUES ($1::bigint, $2, $3::numeric, $4::text[], $5::text[],"
+        " $6::numeric, $7::boolean)",
+        7, insert, NULL, NULL, "storing the panel's result", NULL, error);
     char *experts[WF_PANEL_MAX * 4];
     Kc__V1__PanelChanged event = KC__V1__PANEL_CHANGED__INIT;
     for (size_t i = 0; i < count; i++)
@@ -462,19 +465,19 @@ static int s_score(workflow_store_t *self, PGconn *conn, const kc_envelope_t *re
         s_centi(hundredths[c], points, sizeof points);
         const char *params[4] = {PQgetvalue(panel, 0, P_ID), request->actor->user_id,
                                  process->criteria[c].code, points};
-        if (kc_db_run(conn,
-                      "INSERT INTO panel_score (panel_id, expert_code, criterion, points)"
-                      " VALUES ($1::bigint, $2, $3, $4::numeric)",
-                      4, params, NULL, NULL, "storing a score", NULL, error))
+        if (kc_db_run_cached(conn,
+                             "INSERT INTO panel_score (panel_id, expert_code, criterion, points)"
+                             " VALUES ($1::bigint, $2, $3, $4::numeric)",
+                             4, params, NULL, NULL, "storing a score", NULL, error))
             return -1;
     }
     char total_text[24];
     s_centi(total, total_text, sizeof total_text);
     const char *params[3] = {PQgetvalue(panel, 0, P_ID), request->actor->user_id, total_text};
-    if (kc_db_run(conn,
-                  "UPDATE panel_member SET total = $3::numeric, scored_at = now()"
-                  " WHERE panel_id = $1::bigint AND expert_code = $2",
-                  3, params, NULL, NULL, "recording the total", NULL, error) ||
+    if (kc_db_run_cached(conn,
+                         "UPDATE panel_member SET total = $3::numeric, scored_at = now()"
+                         " WHERE panel_id = $1::bigint AND expert_code = $2",
+                         3, params, NULL, NULL, "recording the total", NULL, error) ||
         workflow_audit(self, conn, request->actor, "workflow.panel.score",
                        PQgetvalue(panel, 0, P_REF), total_text, error))
         return -1;
@@ -491,7 +494,7 @@ static int s_panel_write(workflow_store_t *self, PGconn *conn, const kc_envelope
     if (!request->actor)
         return kc_error_set(error, KC_ERR_MISSING_HEADER, "actor", "a request needs an actor");
     const char *action = declare ? "workflow.panel.declare" : "workflow.panel.score";
-    if (kc_db_exec(conn, "BEGIN", error))
+    if (workflow_tx_begin(self, conn, error))
         return -1;
     PGresult *panel = NULL;
     if (s_find(conn, ref, true, &panel, error) ||
@@ -502,7 +505,7 @@ static int s_panel_write(workflow_store_t *self, PGconn *conn, const kc_envelope
         return -1;
     }
     PQclear(panel);
-    if (kc_db_exec(conn, "COMMIT", error))
+    if (workflow_tx_commit(self, conn, error))
         return -1;
     panel = NULL;
     if (s_find(conn, ref, false, &panel, error))

@@ -24,10 +24,10 @@ int workflow_store_progress(workflow_store_t *self, PGconn *conn, const kc_envel
     const char *programme = request->get_progress->programme;
     const char *params[2] = {programme, prefix};
     PGresult *head = NULL, *states = NULL;
-    if (kc_db_run(conn,
-                  "SELECT code FROM process_definition WHERE programme = $1"
-                  " ORDER BY loaded_at DESC, code DESC LIMIT 1",
-                  1, params, NULL, NULL, "reading the definition", &head, error))
+    if (kc_db_run_cached(conn,
+                         "SELECT code FROM process_definition WHERE programme = $1"
+                         " ORDER BY loaded_at DESC, code DESC LIMIT 1",
+                         1, params, NULL, NULL, "reading the definition", &head, error))
         return -1;
     if (PQntuples(head) != 1) {
         PQclear(head);
@@ -39,14 +39,15 @@ int workflow_store_progress(workflow_store_t *self, PGconn *conn, const kc_envel
     PQclear(head);
     if (!process)
         return -1;
-    if (kc_db_run(conn,
-                  "SELECT w.state, count(*),"
-                  "       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM workflow_step s"
-                  "         WHERE s.application_id = w.application_id AND s.decision = 'file'))"
-                  "  FROM workflow_instance w JOIN application a ON a.id = w.application_id"
-                  " WHERE a.programme = $1 AND left(w.county_code, length($2)) = $2"
-                  " GROUP BY w.state ORDER BY w.state",
-                  2, params, NULL, NULL, "counting the applications", &states, error))
+    if (kc_db_run_cached(
+            conn,
+            "SELECT w.state, count(*),"
+            "       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM workflow_step s"
+            "         WHERE s.application_id = w.application_id AND s.decision = 'file'))"
+            "  FROM workflow_instance w JOIN application a ON a.id = w.application_id"
+            " WHERE a.programme = $1 AND left(w.county_code, length($2)) = $2"
+            " GROUP BY w.state ORDER BY w.state",
+            2, params, NULL, NULL, "counting the applications", &states, error))
         return -1;
     Kc__V1__Progress *progress = malloc(sizeof *progress);
     if (!progress)

@@ -75,8 +75,8 @@ static int s_steps(PGconn *conn, Kc__V1__WorkflowState *state, kc_error_t *error
 {
     const char *params[1] = {state->application_ref};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_history_sql, 1, params, NULL, NULL, "reading the history", &result,
-                  error))
+    if (kc_db_run_cached(conn, s_history_sql, 1, params, NULL, NULL, "reading the history", &result,
+                         error))
         return -1;
     int n = PQntuples(result);
     state->steps = calloc((size_t)n + 1, sizeof *state->steps);
@@ -107,13 +107,13 @@ static int s_objections(PGconn *conn, Kc__V1__WorkflowState *state, kc_error_t *
 {
     const char *params[1] = {state->application_ref};
     PGresult *result = NULL;
-    if (kc_db_run(conn,
-                  "SELECT o.id, o.objector_name, o.reason, coalesce(r.outcome, ''),"
-                  "       coalesce(r.reason, '')"
-                  "  FROM objection o JOIN application a ON a.id = o.application_id"
-                  "  LEFT JOIN objection_resolution r ON r.objection_id = o.id"
-                  " WHERE a.ref = $1 ORDER BY o.id",
-                  1, params, NULL, NULL, "reading the objections", &result, error))
+    if (kc_db_run_cached(conn,
+                         "SELECT o.id, o.objector_name, o.reason, coalesce(r.outcome, ''),"
+                         "       coalesce(r.reason, '')"
+                         "  FROM objection o JOIN application a ON a.id = o.application_id"
+                         "  LEFT JOIN objection_resolution r ON r.objection_id = o.id"
+                         " WHERE a.ref = $1 ORDER BY o.id",
+                         1, params, NULL, NULL, "reading the objections", &result, error))
         return -1;
     int n = PQntuples(result);
     state->objections = calloc((size_t)n + 1, sizeof *state->objections);
@@ -155,8 +155,8 @@ int workflow_state_of(workflow_store_t *self, PGconn *conn, const char *ref,
                             "only officials of a county, city or province see histories");
     const char *params[2] = {ref, prefix};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_instance_sql, 2, params, NULL, NULL, "reading the application", &result,
-                  error))
+    if (kc_db_run_cached(conn, s_instance_sql, 2, params, NULL, NULL, "reading the application",
+                         &result, error))
         return -1;
     if (PQntuples(result) != 1) {
         PQclear(result);
@@ -189,7 +189,8 @@ int workflow_store_inbox(workflow_store_t *self, PGconn *conn, const kc_envelope
                             "an inbox belongs to an official of a county, city or province");
     const char *params[2] = {prefix, request->list_inbox->programme};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_inbox_sql, 2, params, NULL, NULL, "reading the inbox", &result, error))
+    if (kc_db_run_cached(conn, s_inbox_sql, 2, params, NULL, NULL, "reading the inbox", &result,
+                         error))
         return -1;
     int limit = request->list_inbox->limit > 0 && request->list_inbox->limit < INBOX_MAX
                     ? request->list_inbox->limit

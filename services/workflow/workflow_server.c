@@ -26,6 +26,20 @@
 #include "kc/kc_router.h"
 #include "workflow/workflow_store.h"
 
+#define GROUP_MAX 64 /* requests committed together at most */
+
+/* An answer held until its group commits. */
+typedef struct {
+    unsigned char identity[256];
+    size_t identity_size;
+    bool delimited;
+    char request_id[KC_ID_SIZE + 64];
+    char id[KC_ID_SIZE];
+    kc_envelope_t reply;    /* body_case and body set; ids fixed up when sent */
+    ProtobufCMessage *body; /* owned */
+    kc_error_t error;       /* a refusal instead, when its code is set */
+} s_held_t;
+
 struct workflow_server_t {
     kc_config_t config;
     void *context;
@@ -35,6 +49,9 @@ struct workflow_server_t {
     wf_calendar_t calendar; /* working days for notices and deadlines */
     int64_t next_due_ms;    /* the earliest armed timer, 0: none known */
     int64_t checked_us;     /* when the timers were last looked at (monotonic) */
+    bool grouping;          /* answers are held until the group commits */
+    size_t held_count;
+    s_held_t held[GROUP_MAX];
 };
 
 /* Read the working-day calendar named by the configuration. */
@@ -223,6 +240,20 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
     } else {
         body = s_answer(self, request, &reply, &error);
     }
+    /* a pong says nothing about the database: it leaves at once */
+    if (self->grouping && request->body_case != KC__V1__ENVELOPE__BODY_PING &&
+        identity_size <= sizeof self->held[0].identity && self->held_count < GROUP_MAX) {
+        s_held_t *held = &self->held[self->held_count++];
+        memcpy(held->identity, identity, identity_size);
+        held->identity_size = identity_size;
+        held->delimited = delimited;
+        snprintf(held->request_id, sizeof held->request_id, "%s", request->message_id);
+        memcpy(held->id, id, sizeof held->id);
+        held->reply = reply;
+        held->body = body;
+        held->error = error;
+        return;
+    }
     if (error.code != KC_ERR_NONE) {
         kc_bus_send_error(self->router, identity, identity_size, delimited, self->config.node_id,
                           request->message_id, &error);
@@ -237,9 +268,66 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
 }
 
 /* Read one request and answer it (kc_router refuses malformed ones). */
-static void s_serve_one(workflow_server_t *self)
+/* Send the answers held for a group; when its commit failed, every one
+ * becomes that failure (the senders retry with the same keys). */
+static void s_release(workflow_server_t *self, const kc_error_t *failed)
 {
-    kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
+    for (size_t i = 0; i < self->held_count; i++) {
+        s_held_t *held = &self->held[i];
+        const kc_error_t *error = failed ? failed : &held->error;
+        kc_error_t ignored;
+        if (error->code != KC_ERR_NONE)
+            kc_bus_send_error(self->router, held->identity, held->identity_size, held->delimited,
+                              self->config.node_id, held->request_id, error);
+        else {
+            held->reply.message_id = held->id;
+            held->reply.correlation_id = held->request_id;
+            held->reply.sender_node = self->config.node_id;
+            held->reply.type = (char *)kc_bus_body_name(held->reply.body_case);
+            kc_bus_send(self->router, held->identity, held->identity_size, held->delimited,
+                        &held->reply, &ignored);
+        }
+        if (held->body)
+            protobuf_c_message_free_unpacked(held->body, NULL);
+    }
+    self->held_count = 0;
+}
+
+static bool s_more_waiting(void *router)
+{
+    int events = 0;
+    size_t size = sizeof events;
+    return zmq_getsockopt(router, ZMQ_EVENTS, &events, &size) == 0 && (events & ZMQ_POLLIN);
+}
+
+/* Read the requests that are waiting, up to GROUP_MAX, and answer them
+ * from one group commit (workflow_tx.c); without a database, one by one. */
+static void s_serve_group(workflow_server_t *self)
+{
+    kc_error_t error;
+    if (!self->db && s_connect(self, &error))
+        kc_log_warn("database unavailable: %s", error.message);
+    if (!self->db || workflow_store_group(self->store, self->db, true, false, &error)) {
+        kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
+        return;
+    }
+    self->grouping = true;
+    size_t served = 0;
+    do
+        kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
+    while (++served < GROUP_MAX && self->db && s_more_waiting(self->router));
+    self->grouping = false;
+    kc_error_t failed;
+    kc_error_clear(&failed);
+    if (!self->db || workflow_store_group(self->store, self->db, false, true, &failed)) {
+        if (failed.code == KC_ERR_NONE)
+            kc_error_set(&failed, KC_ERR_DB_UNAVAILABLE, NULL, "the database went away");
+        s_release(self, &failed);
+        if (self->db && kc_db_is_lost(self->db))
+            kc_db_disconnect(&self->db);
+        return;
+    }
+    s_release(self, NULL);
 }
 
 static void s_drain_notifications(workflow_server_t *self)
@@ -308,7 +396,7 @@ int workflow_server_run(workflow_server_t *self, volatile sig_atomic_t *stop)
         if (zmq_poll(items, 2, s_wait_ms(self)) < 0 && zmq_errno() != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN)
-            s_serve_one(self);
+            s_serve_group(self);
         s_drain_notifications(self);
         s_fire_timers(self);
     }

@@ -15,6 +15,7 @@
 struct workflow_store_t {
     char node[64];
     const wf_calendar_t *calendar;
+    bool grouped; /* requests run inside a group commit */
     size_t count;
     wf_process_t *definitions[DEFINITIONS_MAX]; /* parsed, by code; never change once stored */
 };
@@ -41,6 +42,28 @@ void workflow_store_destroy(workflow_store_t **self_p)
 const char *workflow_store_node(const workflow_store_t *self)
 {
     return self->node;
+}
+
+bool workflow_store_grouped(const workflow_store_t *self)
+{
+    return self->grouped;
+}
+
+int workflow_store_group(workflow_store_t *self, PGconn *conn, bool begin, bool commit,
+                         kc_error_t *error)
+{
+    if (begin) {
+        if (kc_db_exec(conn, "BEGIN", error))
+            return -1;
+        self->grouped = true;
+        return 0;
+    }
+    self->grouped = false;
+    if (commit)
+        return kc_db_exec(conn, "COMMIT", error);
+    PGresult *result = PQexec(conn, "ROLLBACK");
+    PQclear(result);
+    return 0;
 }
 
 void workflow_store_set_calendar(workflow_store_t *self, const wf_calendar_t *calendar)
@@ -96,8 +119,8 @@ const wf_process_t *workflow_store_definition(workflow_store_t *self, PGconn *co
         return cached;
     const char *params[1] = {code};
     PGresult *result = NULL;
-    if (kc_db_run(conn, "SELECT source FROM process_definition WHERE code = $1", 1, params, NULL,
-                  NULL, "reading the process definition", &result, error))
+    if (kc_db_run_cached(conn, "SELECT source FROM process_definition WHERE code = $1", 1, params,
+                         NULL, NULL, "reading the process definition", &result, error))
         return NULL;
     const wf_process_t *process = NULL;
     if (PQntuples(result) == 1)
@@ -114,8 +137,8 @@ static int s_initials(workflow_store_t *self, PGconn *conn, char *codes, char *i
                       size_t size, kc_error_t *error)
 {
     PGresult *result = NULL;
-    if (kc_db_run(conn, "SELECT code FROM process_definition ORDER BY code", 0, NULL, NULL, NULL,
-                  "listing the process definitions", &result, error))
+    if (kc_db_run_cached(conn, "SELECT code FROM process_definition ORDER BY code", 0, NULL, NULL,
+                         NULL, "listing the process definitions", &result, error))
         return -1;
     size_t used_codes = (size_t)snprintf(codes, size, "{");
     size_t used_initials = (size_t)snprintf(initials, size, "{");
@@ -147,8 +170,8 @@ int workflow_store_adopt(workflow_store_t *self, PGconn *conn, kc_error_t *error
         return -1;
     const char *params[2] = {codes, initials};
     PGresult *result = NULL;
-    if (kc_db_run(conn, "SELECT workflow_adopt($1::text[], $2::text[])", 2, params, NULL, NULL,
-                  "adopting applications", &result, error))
+    if (kc_db_run_cached(conn, "SELECT workflow_adopt($1::text[], $2::text[])", 2, params, NULL,
+                         NULL, "adopting applications", &result, error))
         return -1;
     int adopted = (int)kc_db_int(result, 0, 0);
     PQclear(result);

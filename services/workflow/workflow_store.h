@@ -10,6 +10,7 @@
 #define WORKFLOW_WORKFLOW_STORE_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kc/kc_bus.h"
@@ -39,6 +40,12 @@ int workflow_store_act(workflow_store_t *self, PGconn *conn, const kc_envelope_t
 /* Answer GetApplicationHistory (the actor must have jurisdiction). */
 int workflow_store_history(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
                            Kc__V1__WorkflowState **reply, kc_error_t *error);
+
+/* Start (BEGIN) or end (COMMIT when `commit`, else ROLLBACK) a group
+ * commit: until it ends, each request runs in a savepoint of the group's
+ * transaction, and nothing a request did is durable before the end. */
+int workflow_store_group(workflow_store_t *self, PGconn *conn, bool begin, bool commit,
+                         kc_error_t *error);
 
 /* Fire up to `max` timers that are due by the clock (kc_clock_now_ms), one
  * transaction each; returns how many fired, -1 on a database failure. */

@@ -35,11 +35,12 @@ static int s_insert(PGconn *conn, const char *application_id, int version, const
     snprintf(due, sizeof due, "%lld", (long long)due_ms);
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
     const char *params[7] = {application_id, version_text, kind, state, transition, due, now};
-    return kc_db_run(conn,
-                     "INSERT INTO workflow_timer (application_id, version, kind, state, transition,"
-                     " due_ms, armed_ms) VALUES ($1::bigint, $2::int, $3, $4, $5, $6::bigint,"
-                     " $7::bigint)",
-                     7, params, NULL, NULL, "arming a timer", NULL, error);
+    return kc_db_run_cached(
+        conn,
+        "INSERT INTO workflow_timer (application_id, version, kind, state, transition,"
+        " due_ms, armed_ms) VALUES ($1::bigint, $2::int, $3, $4, $5, $6::bigint,"
+        " $7::bigint)",
+        7, params, NULL, NULL, "arming a timer", NULL, error);
 }
 
 /* The end of `days` working days counted Monday to Friday only: how a
@@ -117,7 +118,7 @@ static const char *s_due_sql =
     "  FROM workflow_timer t JOIN workflow_instance w ON w.application_id = t.application_id"
     "  JOIN application a ON a.id = t.application_id"
     " WHERE t.fired_ms IS NULL AND NOT t.held AND t.due_ms <= $1::bigint"
-    " ORDER BY t.due_ms, t.id LIMIT 1 FOR UPDATE OF t SKIP LOCKED";
+    " ORDER BY t.due_ms LIMIT $2::int FOR UPDATE OF t SKIP LOCKED";
 
 static int s_close(PGconn *conn, const char *id, const char *outcome, int64_t now_ms,
                    kc_error_t *error)
@@ -125,37 +126,39 @@ static int s_close(PGconn *conn, const char *id, const char *outcome, int64_t no
     char now[24];
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
     const char *params[3] = {id, outcome, now};
-    return kc_db_run(conn,
-                     "UPDATE workflow_timer SET fired_ms = $3::bigint, outcome = $2"
-                     " WHERE id = $1::bigint",
-                     3, params, NULL, NULL, "closing the timer", NULL, error);
+    return kc_db_run_cached(conn,
+                            "UPDATE workflow_timer SET fired_ms = $3::bigint, outcome = $2"
+                            " WHERE id = $1::bigint",
+                            3, params, NULL, NULL, "closing the timer", NULL, error);
 }
 
-static int s_deadline(workflow_store_t *self, PGconn *conn, const PGresult *row, kc_error_t *error)
+static int s_deadline(workflow_store_t *self, PGconn *conn, const PGresult *row, int i,
+                      kc_error_t *error)
 {
     const wf_process_t *process =
-        workflow_store_definition(self, conn, PQgetvalue(row, 0, 9), error);
+        workflow_store_definition(self, conn, PQgetvalue(row, i, 9), error);
     if (!process)
         return -1;
-    int state = process_state_index(process, PQgetvalue(row, 0, 4));
+    int state = process_state_index(process, PQgetvalue(row, i, 4));
     Kc__V1__DeadlineReached event = KC__V1__DEADLINE_REACHED__INIT;
-    event.application_ref = PQgetvalue(row, 0, 7);
-    event.county_code = PQgetvalue(row, 0, 8);
-    event.state = PQgetvalue(row, 0, 4);
+    event.application_ref = PQgetvalue(row, i, 7);
+    event.county_code = PQgetvalue(row, i, 8);
+    event.state = PQgetvalue(row, i, 4);
     event.level = state >= 0 ? (char *)process_level_name(process->states[state].level) : "";
-    event.kind = strcmp(PQgetvalue(row, 0, 1), "deadline_warning") == 0 ? "approaching" : "overdue";
-    event.due_ms = kc_db_int(row, 0, 5);
+    event.kind = strcmp(PQgetvalue(row, i, 1), "deadline_warning") == 0 ? "approaching" : "overdue";
+    event.due_ms = kc_db_int(row, i, 5);
     return workflow_event(self, conn, "DeadlineReached", &event.base, error);
 }
 
 /* The system step of a notice or timer; 1 when it is held (objections). */
-static int s_step(workflow_store_t *self, PGconn *conn, const PGresult *row, kc_error_t *error)
+static int s_step(workflow_store_t *self, PGconn *conn, const PGresult *row, int i,
+                  kc_error_t *error)
 {
-    bool notice = strcmp(PQgetvalue(row, 0, 1), "notice_end") == 0;
+    bool notice = strcmp(PQgetvalue(row, i, 1), "notice_end") == 0;
     char key[48];
-    snprintf(key, sizeof key, "timer:%s", PQgetvalue(row, 0, 0));
-    wf_action_t action = {.application_ref = PQgetvalue(row, 0, 7),
-                          .transition = PQgetvalue(row, 0, 2),
+    snprintf(key, sizeof key, "timer:%s", PQgetvalue(row, i, 0));
+    wf_action_t action = {.application_ref = PQgetvalue(row, i, 7),
+                          .transition = PQgetvalue(row, i, 2),
                           .reason = notice ? "公示期满无异议" : "期限届满，系统自动进入下一步",
                           .return_to = "",
                           .user_id = "kc-workflow",
@@ -175,43 +178,29 @@ static int s_step(workflow_store_t *self, PGconn *conn, const PGresult *row, kc_
     if (error->code == KC_ERR_STATE_CHANGED && notice) {
         kc_log_notice("notice of %s closed with objections to settle: held",
                       action.application_ref);
-        return kc_db_run(conn, "UPDATE workflow_timer SET held = true WHERE id = $1::bigint", 1,
-                         (const char *const[]){PQgetvalue(row, 0, 0)}, NULL, NULL,
-                         "holding the notice", NULL, error) == 0
+        return kc_db_run_cached(conn, "UPDATE workflow_timer SET held = true WHERE id = $1::bigint",
+                                1, (const char *const[]){PQgetvalue(row, i, 0)}, NULL, NULL,
+                                "holding the notice", NULL, error) == 0
                    ? 1
                    : -1;
     }
     return -1;
 }
 
-/* Fire one due timer; 1 if one was fired (or closed), 0 if none is due. */
-static int s_fire_one(workflow_store_t *self, PGconn *conn, int64_t now_ms, kc_error_t *error)
+/* Fire row i of the due timers, in a savepoint of the group. */
+static int s_fire(workflow_store_t *self, PGconn *conn, const PGresult *rows, int i, int64_t now_ms,
+                  kc_error_t *error)
 {
-    char now[24];
-    snprintf(now, sizeof now, "%lld", (long long)now_ms);
-    if (kc_db_exec(conn, "BEGIN", error))
+    if (workflow_tx_begin(self, conn, error))
         return -1;
-    PGresult *row = NULL;
-    const char *params[1] = {now};
-    if (kc_db_run(conn, s_due_sql, 1, params, NULL, NULL, "reading due timers", &row, error)) {
-        PGresult *end = PQexec(conn, "ROLLBACK");
-        PQclear(end);
-        return -1;
-    }
-    if (PQntuples(row) == 0) {
-        PQclear(row);
-        PGresult *end = PQexec(conn, "ROLLBACK");
-        PQclear(end);
-        return 0;
-    }
-    const char *id = PQgetvalue(row, 0, 0), *kind = PQgetvalue(row, 0, 1);
+    const char *id = PQgetvalue(rows, i, 0), *kind = PQgetvalue(rows, i, 1);
     int rc;
-    if (strcmp(PQgetvalue(row, 0, 3), PQgetvalue(row, 0, 6)) != 0)
+    if (strcmp(PQgetvalue(rows, i, 3), PQgetvalue(rows, i, 6)) != 0)
         rc = s_close(conn, id, "moved_on", now_ms, error);
     else if (strncmp(kind, "deadline", 8) == 0)
-        rc = s_deadline(self, conn, row, error) || s_close(conn, id, "raised", now_ms, error);
+        rc = s_deadline(self, conn, rows, i, error) || s_close(conn, id, "raised", now_ms, error);
     else {
-        rc = s_step(self, conn, row, error);
+        rc = s_step(self, conn, rows, i, error);
         if (rc == 0)
             rc = s_close(conn, id, "taken", now_ms, error);
         else if (rc == 1)
@@ -221,35 +210,42 @@ static int s_fire_one(workflow_store_t *self, PGconn *conn, int64_t now_ms, kc_e
         else {
             /* a step that cannot be taken (the definition and the data
              * disagree): say so, and do not try again every second */
-            kc_log_error("timer %s of %s cannot take '%s': %s", id, PQgetvalue(row, 0, 7),
-                         PQgetvalue(row, 0, 2), error->message);
-            kc_error_t ignored;
-            rc = kc_db_exec(conn, "ROLLBACK", &ignored) || kc_db_exec(conn, "BEGIN", &ignored) ||
-                         s_close(conn, id, "raised", now_ms, error)
+            kc_log_error("timer %s of %s cannot take '%s': %s", id, PQgetvalue(rows, i, 7),
+                         PQgetvalue(rows, i, 2), error->message);
+            workflow_tx_rollback(self, conn);
+            rc = workflow_tx_begin(self, conn, error) || s_close(conn, id, "raised", now_ms, error)
                      ? -1
                      : 0;
         }
     }
-    PQclear(row);
     if (rc) {
-        PGresult *end = PQexec(conn, "ROLLBACK");
-        PQclear(end);
+        workflow_tx_rollback(self, conn);
         return -1;
     }
-    return kc_db_exec(conn, "COMMIT", error) ? -1 : 1;
+    return workflow_tx_commit(self, conn, error);
 }
 
 int workflow_store_fire_timers(workflow_store_t *self, PGconn *conn, int max, kc_error_t *error)
 {
     int64_t now_ms = kc_clock_now_ms();
+    char now[24], limit[16];
+    snprintf(now, sizeof now, "%lld", (long long)now_ms);
+    snprintf(limit, sizeof limit, "%d", max);
+    /* one group commit for the batch: one disk flush, not one per timer */
+    if (workflow_store_group(self, conn, true, false, error))
+        return -1;
+    PGresult *rows = NULL;
+    const char *params[2] = {now, limit};
     int fired = 0;
-    while (fired < max) {
-        int rc = s_fire_one(self, conn, now_ms, error);
-        if (rc < 0)
-            return fired ? fired : -1;
-        if (rc == 0)
-            break;
-        fired++;
+    if (kc_db_run_cached(conn, s_due_sql, 2, params, NULL, NULL, "reading due timers", &rows,
+                         error) == 0)
+        for (int i = 0; i < PQntuples(rows) && s_fire(self, conn, rows, i, now_ms, error) == 0; i++)
+            fired++;
+    PQclear(rows);
+    kc_error_t end;
+    if (workflow_store_group(self, conn, false, true, &end)) {
+        *error = end;
+        return -1;
     }
     return fired;
 }
