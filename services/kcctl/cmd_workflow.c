@@ -63,6 +63,11 @@ int kcctl_process(kcctl_t *self)
         printf("process %s (%s) for %s: %zu states, %zu transitions, starts at %s\n", process.code,
                process.title_zh, process.programme, process.n_states, process.n_transitions,
                process.states[process.initial].code);
+        if (process.panel_size > 0)
+            printf("  expert panels of %d from field %s, %zu criteria, %s\n", process.panel_size,
+                   process.panel_field, process.n_criteria, process.panel_aggregation);
+        if (process.target_count > 0)
+            printf("  target: %d by %d\n", process.target_count, process.target_year);
         if (strcmp(self->positional[0], "load") == 0)
             rc = s_load(self, &process, text, size);
     }
