@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run.sh: `make bench` — kc-intake against pgbench, and scoring with
+# run.sh: `make bench` — kc-intake against pgbench, kc-workflow against the
+# same one-row ceiling, and scoring with
 # PostgreSQL against its goals and NumPy, in one run, on one throwaway
 # PostgreSQL 15 cluster of this machine.
 #
@@ -23,7 +24,12 @@
 #    throughput of one and then two kc-scoring processes on a batch of
 #    province jobs; BUILD_DIR/bench/scoring_core times the arithmetic and
 #    the Monte Carlo alone, side by side with NumPy (bench/scoring_numpy.py).
-# 5. Prints one table of the figures, the goals and the ratios, and stops
+# 5. kc-workflow, in a database of its own with the shipped mountain-base
+#    procedure and the sample expert pool: BUILD_DIR/bench/workflow_bench
+#    carries 10,000 applications to their public notices (panels drawn,
+#    declared and scored) and then past them into filing by their timers,
+#    and compares the transition rate with pgbench's one-row rate above.
+# 6. Prints one table of the figures, the goals and the ratios, and stops
 #    everything (trap), removing the cluster.
 #
 # Knobs (environment): KC_BENCH_SECONDS (10) per measurement,
@@ -32,7 +38,8 @@
 # lower load; empty for none),
 # KC_BENCH_COPY_ROWS (1000000), KC_GROUP_MAX (kc-intake's own setting),
 # KC_BENCH_KEEP=1 to leave the cluster running for a look afterwards,
-# KC_BENCH_ONLY=intake or KC_BENCH_ONLY=scoring to run one part only.
+# KC_BENCH_ONLY=intake, =scoring or =workflow to run one part only;
+# KC_BENCH_APPLICATIONS (10000) and KC_BENCH_WF_CLIENTS (8) for the workflow.
 # Logs and the raw output stay in var/bench-out.
 #
 # The comparison is deliberately generous to pgbench: its row is a bare
@@ -58,7 +65,8 @@ s_die() {
 build="$(cd "$1" && pwd -P)"
 readonly build
 for program in "$build/bin/kc-intake" "$build/bin/kc-scoring" "$build/bin/kcctl" \
-    "$build/bench/intake_bench" "$build/bench/scoring_db" "$build/bench/scoring_core" \
+    "$build/bin/kc-workflow" "$build/bench/intake_bench" "$build/bench/scoring_db" \
+    "$build/bench/scoring_core" "$build/bench/workflow_bench" \
     "$pg_bin/pgbench" "$pg_bin/psql"; do
     [[ -x "$program" ]] || s_die "missing '$program'"
 done

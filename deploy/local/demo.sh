@@ -220,6 +220,13 @@ s_start_daemons() {
     # Its clock is the file workflow.clock while that exists (sections 12
     # and 13 move it forward a notice and a year); until then, the real one.
     rm -f "$work/workflow.clock"
+    # The working-day calendar ends with 2026 (deploy/data/calendar/README.md):
+    # once a notice started today would reach 2027, the demo starts the
+    # clock on 2026-11-23 instead, so that it keeps running until 2027 is added.
+    if (($(date +%s) * 1000 > 1797292800000)); then
+        echo 1795395600000 >"$work/workflow.clock"
+        s_say "kc-workflow's clock starts on 2026-11-23: the shipped calendar ends with 2026"
+    fi
     export KC_FAKE_CLOCK_FILE="$work/workflow.clock"
     s_start_daemon workflow_pid kc-workflow "$workflow_bin" workflow "$KC_WORKFLOW_ENDPOINT"
     unset KC_FAKE_CLOCK_FILE
