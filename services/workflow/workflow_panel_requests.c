@@ -439,6 +439,31 @@ static int s_aggregate(workflow_store_t *self, PGconn *conn, const PGresult *pan
     return rc;
 }
 
+/* 0 when the expert's stored scores are these (a retried request), else
+ * conflict.already_done. */
+static int s_same_scores(PGconn *conn, const PGresult *panel, const char *expert,
+                         const wf_process_t *process, const long *hundredths, kc_error_t *error)
+{
+    const char *params[2] = {PQgetvalue(panel, 0, P_ID), expert};
+    PGresult *stored = NULL;
+    if (kc_db_run_cached(conn,
+                         "SELECT criterion, (points * 100)::bigint FROM panel_score"
+                         " WHERE panel_id = $1::bigint AND expert_code = $2",
+                         2, params, NULL, NULL, "reading the scores given", &stored, error))
+        return -1;
+    size_t same = 0;
+    for (int row = 0; row < PQntuples(stored); row++)
+        for (size_t c = 0; c < process->n_criteria; c++)
+            same += strcmp(PQgetvalue(stored, row, 0), process->criteria[c].code) == 0 &&
+                    kc_db_int(stored, row, 1) == hundredths[c];
+    bool retry = PQntuples(stored) == (int)process->n_criteria && same == process->n_criteria;
+    PQclear(stored);
+    if (retry)
+        return 0;
+    return kc_error_set(error, KC_ERR_ALREADY_DONE, "score_application",
+                        "expert %.32s has already scored %s", expert, PQgetvalue(panel, 0, P_REF));
+}
+
 static int s_score(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
                    const PGresult *panel, kc_error_t *error)
 {
@@ -451,15 +476,13 @@ static int s_score(workflow_store_t *self, PGconn *conn, const kc_envelope_t *re
                             "expert %.32s must declare no conflict of interest before scoring%s",
                             request->actor->user_id,
                             *declared ? " (a conflict was declared: the seat is given up)" : "");
-    if (scored)
-        return kc_error_set(error, KC_ERR_ALREADY_DONE, "score_application",
-                            "expert %.32s has already scored %s", request->actor->user_id,
-                            PQgetvalue(panel, 0, P_REF));
     const wf_process_t *process =
         workflow_store_definition(self, conn, PQgetvalue(panel, 0, P_DEFINITION), error);
     long hundredths[WF_MAX_CRITERIA], total = 0;
     if (!process || s_check_scores(process, request->score_application, hundredths, &total, error))
         return -1;
+    if (scored) /* a retry of the same scores is answered; other scores are refused */
+        return s_same_scores(conn, panel, request->actor->user_id, process, hundredths, error);
     for (size_t c = 0; c < process->n_criteria; c++) {
         char points[24];
         s_centi(hundredths[c], points, sizeof points);

@@ -179,9 +179,51 @@ static const char *s_inbox_sql =
     " WHERE left(w.county_code, length($1)) = $1 AND ($2 = '' OR a.programme = $2)"
     " ORDER BY w.entered_at, a.id LIMIT 5000";
 
+/* An expert's inbox: the panels they sit on and have not scored yet. */
+static const char *s_expert_inbox_sql =
+    "SELECT " WF_INSTANCE_COLUMNS ", coalesce(m.declaration, '')" WF_INSTANCE_FROM
+    " JOIN panel p ON p.application_id = a.id AND p.version = w.version"
+    " JOIN panel_member m ON m.panel_id = p.id AND m.expert_code = $1"
+    " WHERE m.scored_at IS NULL AND m.declaration IS DISTINCT FROM 'conflict'"
+    " ORDER BY p.drawn_at, a.id LIMIT 500";
+
+static int s_expert_inbox(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
+                          Kc__V1__Inbox **reply, kc_error_t *error)
+{
+    const char *params[1] = {request->actor->user_id};
+    PGresult *result = NULL;
+    if (kc_db_run_cached(conn, s_expert_inbox_sql, 1, params, NULL, NULL, "reading the panels",
+                         &result, error))
+        return -1;
+    Kc__V1__Inbox *inbox = malloc(sizeof *inbox);
+    if (!inbox)
+        abort();
+    kc__v1__inbox__init(inbox);
+    inbox->items = calloc((size_t)PQntuples(result) + 1, sizeof *inbox->items);
+    if (!inbox->items)
+        abort();
+    int declared_at = PQnfields(result) - 1;
+    for (int row = 0; row < PQntuples(result); row++) {
+        const wf_process_t *process =
+            workflow_store_definition(self, conn, PQgetvalue(result, row, 3), error);
+        if (!process)
+            continue;
+        Kc__V1__WorkflowState *state = workflow_state_reply(process, result, row, NULL);
+        /* what the expert does next: declare, then score */
+        state->available[state->n_available++] =
+            workflow_dup(*PQgetvalue(result, row, declared_at) ? "score" : "declare");
+        inbox->items[inbox->n_items++] = state;
+    }
+    PQclear(result);
+    *reply = inbox;
+    return 0;
+}
+
 int workflow_store_inbox(workflow_store_t *self, PGconn *conn, const kc_envelope_t *request,
                          Kc__V1__Inbox **reply, kc_error_t *error)
 {
+    if (request->actor && strcmp(request->actor->role, "expert") == 0 && *request->actor->user_id)
+        return s_expert_inbox(self, conn, request, reply, error);
     char prefix[7];
     workflow_jurisdiction(request->actor ? request->actor->division_code : "", prefix);
     if (!*prefix)

@@ -97,6 +97,33 @@ static int s_score(wf_fixture_t *f, const char *expert, int total)
     return harness_kcctl(&f->node, args);
 }
 
+/* The first thing the expert's inbox asks of them ("" when it is empty). */
+static const char *s_expert_inbox(wf_fixture_t *f, const char *expert)
+{
+    static char next[32];
+    kc_error_t error;
+    kc_client_t *client = kc_client_new(f->node.workflow, 5000, 1, &error);
+    cr_assert_not_null(client);
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    Kc__V1__ListInbox list = KC__V1__LIST_INBOX__INIT;
+    request.body_case = KC__V1__ENVELOPE__BODY_LIST_INBOX;
+    request.list_inbox = &list;
+    Kc__V1__Actor actor = KC__V1__ACTOR__INIT;
+    actor.user_id = (char *)expert;
+    actor.role = "expert";
+    actor.division_code = "130000";
+    char id[KC_ID_SIZE];
+    kc_bus_stamp(&request, id, "test", &actor);
+    cr_assert_eq(kc_client_call(client, &request, &reply, &error), 0);
+    cr_assert_eq(reply->body_case, KC__V1__ENVELOPE__BODY_INBOX);
+    next[0] = '\0';
+    if (reply->inbox->n_items == 1 && reply->inbox->items[0]->n_available == 1)
+        snprintf(next, sizeof next, "%s", reply->inbox->items[0]->available[0]);
+    kc_bus_free(&reply);
+    kc_client_destroy(&client);
+    return next;
+}
+
 /* Every seated expert declares and scores: totals 70, 97, 80, 52, 81. */
 static void s_panel_scores(wf_fixture_t *f)
 {
@@ -152,6 +179,9 @@ Test(filing, the_panel_is_drawn_around_conflicts_scored_and_aggregated_by_the_ru
      * declares a conflict gives the seat to the next in the draw */
     char seated[8][16];
     s_seated(&f, seated, 8);
+    /* what waits for an expert: the panel, to declare */
+    cr_expect_str_eq(s_expert_inbox(&f, seated[0]), "declare");
+    cr_expect_str_eq(s_expert_inbox(&f, "E011"), "", "E011 sits on no panel");
     cr_expect_neq(s_score(&f, seated[0], 90), 0, "scored before declaring");
     cr_expect_neq(s_panel(&f, seated[0], "declare", "conflict", ""), 0,
                   "a conflict needs a reason");
@@ -175,6 +205,8 @@ Test(filing, the_panel_is_drawn_around_conflicts_scored_and_aggregated_by_the_ru
     cr_expect_str_eq(PQgetvalue(result, 0, 3), "t", "a 45-point spread is strong disagreement");
     PQclear(result);
     cr_expect_neq(s_score(&f, seated[1], 60), 0, "a second score from the same expert");
+    cr_expect_eq(s_score(&f, seated[1], 70), 0, "a retry of the same scores is answered");
+    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM panel_score"), 25);
 
     /* the draw replays from its recorded seed */
     const char *replay[] = {"panel",      "replay", f.ref, "--role", "province_department",
