@@ -205,6 +205,12 @@ void workflow_audit_refusal(workflow_store_t *self, PGconn *conn, const Kc__V1__
                             const char *action, const char *target, const kc_error_t *why)
 {
     workflow_tx_rollback(self, conn);
+    workflow_audit_denied(self, conn, actor, action, target, why);
+}
+
+void workflow_audit_denied(workflow_store_t *self, PGconn *conn, const Kc__V1__Actor *actor,
+                           const char *action, const char *target, const kc_error_t *why)
+{
     if (why->code == KC_ERR_DB_UNAVAILABLE)
         return;
     char reason[KC_ERROR_MESSAGE_MAX + 64];

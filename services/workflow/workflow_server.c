@@ -150,8 +150,41 @@ void workflow_server_destroy(workflow_server_t **self_p)
 }
 
 /* The body of the answer; NULL with `error` filled on a refusal. */
+/* A read refused for want of authority is an authority check too: it goes
+ * into the audit log (writes audit their own refusals). */
+static void s_audit_denied_read(workflow_server_t *self, const kc_envelope_t *request,
+                                const kc_error_t *error)
+{
+    const char *target = "";
+    if (request->body_case == KC__V1__ENVELOPE__BODY_GET_APPLICATION_HISTORY)
+        target = request->get_application_history->application_ref;
+    else if (request->body_case == KC__V1__ENVELOPE__BODY_GET_PANEL)
+        target = request->get_panel->application_ref;
+    else if (request->body_case == KC__V1__ENVELOPE__BODY_GET_PROGRESS)
+        target = request->get_progress->programme;
+    else if (request->body_case != KC__V1__ENVELOPE__BODY_LIST_INBOX)
+        return;
+    if (error->code != KC_ERR_DENIED || !self->db)
+        return;
+    char action[64];
+    snprintf(action, sizeof action, "workflow.read:%s", request->type);
+    workflow_audit_denied(self->store, self->db, request->actor, action, target, error);
+}
+
+static ProtobufCMessage *s_answer_body(workflow_server_t *self, const kc_envelope_t *request,
+                                       kc_envelope_t *reply, kc_error_t *error);
+
 static ProtobufCMessage *s_answer(workflow_server_t *self, const kc_envelope_t *request,
                                   kc_envelope_t *reply, kc_error_t *error)
+{
+    ProtobufCMessage *body = s_answer_body(self, request, reply, error);
+    if (!body)
+        s_audit_denied_read(self, request, error);
+    return body;
+}
+
+static ProtobufCMessage *s_answer_body(workflow_server_t *self, const kc_envelope_t *request,
+                                       kc_envelope_t *reply, kc_error_t *error)
 {
     Kc__V1__WorkflowState *state = NULL;
     Kc__V1__Inbox *inbox = NULL;

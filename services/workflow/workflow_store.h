@@ -47,6 +47,11 @@ int workflow_store_history(workflow_store_t *self, PGconn *conn, const kc_envelo
 int workflow_store_group(workflow_store_t *self, PGconn *conn, bool begin, bool commit,
                          kc_error_t *error);
 
+/* Audit a request refused for want of authority that changed nothing (a
+ * read): appended in the open group, or in a transaction of its own. */
+void workflow_audit_denied(workflow_store_t *self, PGconn *conn, const Kc__V1__Actor *actor,
+                           const char *action, const char *target, const kc_error_t *why);
+
 /* Fire up to `max` timers that are due by the clock (kc_clock_now_ms), one
  * transaction each; returns how many fired, -1 on a database failure. */
 int workflow_store_fire_timers(workflow_store_t *self, PGconn *conn, int max, kc_error_t *error);

@@ -217,6 +217,9 @@ Test(filing, the_panel_is_drawn_around_conflicts_scored_and_aggregated_by_the_ru
                            "city_bureau", "--division", "130200", NULL};
     cr_expect_neq(harness_kcctl(&f.node, other), 0);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM audit_entry WHERE NOT allowed"
+                                        " AND action = 'workflow.read:GetPanel'"),
+                 1, "a read refused for want of authority is audited");
+    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM audit_entry WHERE NOT allowed"
                                         " AND action LIKE 'workflow.panel.%'"),
                  5);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM event WHERE type = 'PanelChanged'"),
