@@ -27,10 +27,13 @@ static void s_check_not_filed(intake_server_t *self, const Kc__V1__SubmitApplica
     }
     if (!*reference)
         return;
-    kc_error_t *duplicate = kc_errors_add(
-        errors, KC_ERR_DUPLICATE_APPLICATION, "form.base_name",
-        "base '%.64s' of county '%.8s' was already submitted as %s",
-        application->mountain_base->base_name, application->mountain_base->county_code, reference);
+    const char *county, *name, *organisation;
+    validate_application_key(application, &county, &name, &organisation);
+    bool base = application->form_case == KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE;
+    kc_error_t *duplicate = kc_errors_add(errors, KC_ERR_DUPLICATE_APPLICATION,
+                                          base ? "form.base_name" : "form.subject_name",
+                                          "%s '%.64s' of county '%.8s' was already submitted as %s",
+                                          base ? "base" : "applicant", name, county, reference);
     if (duplicate)
         kc_error_hint(duplicate, "a revised form goes through %s, not as a new application",
                       reference);
@@ -137,10 +140,12 @@ static void s_take_write(intake_server_t *self, intake_pending_t *pending)
             intake_reply_errors(self, pending, &errors);
     } else {
         const char *county = "";
-        if (pending->request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION)
-            county = catalogue_division_name(
-                self->catalogue, pending->request->submit_application->mountain_base->county_code,
-                kc_clock_year());
+        if (pending->request->body_case == KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION) {
+            const char *code, *name, *organisation;
+            validate_application_key(pending->request->submit_application, &code, &name,
+                                     &organisation);
+            county = catalogue_division_name(self->catalogue, code, kc_clock_year());
+        }
         /* Two writes touching one value cell or one key are never in the
          * database at once: the later waits for the earlier to settle. */
         for (int i = 0; i < LANES; i++)

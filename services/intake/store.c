@@ -127,19 +127,29 @@ int store_write_init(store_write_t *write, PGconn *conn, const kc_envelope_t *re
         s_reports_event(write, request->submit_reports);
         return 0;
     case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION: {
-        const Kc__V1__MountainBaseForm *form = request->submit_application->mountain_base;
+        const Kc__V1__SubmitApplication *application = request->submit_application;
+        const char *county, *name, *organisation;
+        validate_application_key(application, &county, &name, &organisation);
         if (s_draw_number(conn, "SELECT nextval('application_number')", &number, error))
             return -1;
-        snprintf(write->reference, sizeof write->reference, "MB-%d-%06lld", kc_clock_year(),
-                 number);
-        validate_filing_title(county_name, form->industry, write->title, sizeof write->title);
-        json_object *json = kc_json_from_message(&form->base);
+        snprintf(write->reference, sizeof write->reference, "%s-%d-%06lld",
+                 validate_application_prefix(application->programme), kc_clock_year(), number);
+        const ProtobufCMessage *form;
+        if (application->form_case == KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE) {
+            validate_filing_title(county_name, application->mountain_base->industry, write->title,
+                                  sizeof write->title);
+            form = &application->mountain_base->base;
+        } else {
+            snprintf(write->title, sizeof write->title, "%s", application->programme_form->title);
+            form = &application->programme_form->base;
+        }
+        json_object *json = kc_json_from_message(form);
         write->form_json = s_dup(json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
         json_object_put(json);
         Kc__V1__ApplicationSubmitted event = KC__V1__APPLICATION_SUBMITTED__INIT;
         event.application_id = write->reference;
         event.programme = request->submit_application->programme;
-        event.county_code = form->county_code;
+        event.county_code = (char *)county;
         event.title = write->title;
         write->event_type = s_dup("ApplicationSubmitted");
         write->event_payload = s_pack(&event.base, &write->event_size);
@@ -223,10 +233,12 @@ static const char *s_params_build(s_params_t *self, const store_write_t *write)
         s_params_header(self, request, &application->base);
         s_param(self, write->reference);
         s_param(self, application->programme);
-        s_param(self, application->mountain_base->county_code);
+        const char *county, *name, *organisation;
+        validate_application_key(application, &county, &name, &organisation);
+        s_param(self, county);
         s_param(self, write->title);
-        s_param(self, application->mountain_base->base_name);
-        s_param(self, application->mountain_base->applicant_organisation);
+        s_param(self, name);
+        s_param(self, organisation);
         s_param(self, write->form_json);
         s_param_bytes(self, write->event_payload, write->event_size);
         s_param(self, write->node);
@@ -531,8 +543,9 @@ int store_find_answer(PGconn *conn, const kc_envelope_t *request, store_write_t 
 int store_find_same_application(PGconn *conn, const Kc__V1__SubmitApplication *application,
                                 char *reference, size_t size, kc_error_t *error)
 {
-    const Kc__V1__MountainBaseForm *form = application->mountain_base;
-    const char *values[] = {application->programme, form->county_code, form->base_name};
+    const char *county, *name, *organisation;
+    validate_application_key(application, &county, &name, &organisation);
+    const char *values[] = {application->programme, county, name};
     PGresult *result = PQexecParams(conn,
                                     "SELECT ref FROM application WHERE programme = $1"
                                     " AND county_code = $2 AND base_name = $3 ORDER BY id LIMIT 1",

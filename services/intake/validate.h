@@ -42,6 +42,15 @@ void validate_objection(const Kc__V1__SubmitObjection *request, kc_errors_t *err
 
 /* The title a mountain base is filed under (seed 000 §四.3):
  * 河北省山区“一县一业一基地一团队”科技示范工程——{县}{产业}产业科技示范基地. */
+/* The prefix of a programme's reference numbers ("MB"), NULL when the
+ * programme takes no applications. */
+const char *validate_application_prefix(const char *programme);
+
+/* What identifies a validated application: its county, the name of what
+ * applies (base, county, town, project) and the applicant organisation. */
+void validate_application_key(const Kc__V1__SubmitApplication *request, const char **county,
+                              const char **name, const char **organisation);
+
 void validate_filing_title(const char *county_name, const char *industry, char *out,
                            size_t out_size);
 

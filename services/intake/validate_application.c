@@ -168,15 +168,72 @@ static void s_check_mountain_base(const catalogue_t *catalogue, const Kc__V1__Mo
         kc_check_date(f->filled_on, "form.filled_on", errors);
 }
 
+/* The programmes that take applications, and the prefix of their
+ * reference numbers (MB-2026-000001). */
+static const struct {
+    const char *programme;
+    const char *prefix;
+} s_programmes[] = {
+    {"mountain_base", "MB"},    {"innovative_county", "IC"},    {"innovative_town", "IT"},
+    {"specialised_town", "ST"}, {"four_batches_project", "FB"},
+};
+
+const char *validate_application_prefix(const char *programme)
+{
+    for (size_t i = 0; i < sizeof s_programmes / sizeof s_programmes[0]; i++)
+        if (strcmp(s_programmes[i].programme, programme) == 0)
+            return s_programmes[i].prefix;
+    return NULL;
+}
+
+void validate_application_key(const Kc__V1__SubmitApplication *request, const char **county,
+                              const char **name, const char **organisation)
+{
+    if (request->form_case == KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE) {
+        *county = request->mountain_base->county_code;
+        *name = request->mountain_base->base_name;
+        *organisation = request->mountain_base->applicant_organisation;
+    } else {
+        *county = request->programme_form->county_code;
+        *name = request->programme_form->subject_name;
+        *organisation = request->programme_form->applicant_organisation;
+    }
+}
+
+static void s_check_programme_form(const catalogue_t *catalogue, const Kc__V1__ProgrammeForm *f,
+                                   kc_errors_t *errors)
+{
+    s_check_county(catalogue, f->county_code, errors);
+    kc_check_text(f->subject_name, "form.subject_name", true, 100, errors);
+    kc_check_text(f->title, "form.title", true, 100, errors);
+    kc_check_text(f->applicant_organisation, "form.applicant_organisation", true, 100, errors);
+    s_check_person(f->contact, "form.contact", false, errors);
+    kc_check_text(f->summary, "form.summary", true, 3000, errors);
+    s_check_opinion(f->applicant_opinion, "form.applicant_opinion", true, errors);
+    if (kc_check_text(f->filled_on, "form.filled_on", true, 10, errors) == 0)
+        kc_check_date(f->filled_on, "form.filled_on", errors);
+}
+
 void validate_application(const catalogue_t *catalogue, const Kc__V1__SubmitApplication *request,
                           kc_errors_t *errors)
 {
-    if (strcmp(request->programme, "mountain_base") != 0) {
+    if (!validate_application_prefix(request->programme)) {
         kc_error_t *error =
             kc_errors_add(errors, KC_ERR_UNKNOWN_PROGRAMME, "programme",
                           "programme '%.64s' does not take applications here", request->programme);
         if (error)
-            kc_error_hint(error, "this node takes 'mountain_base' applications");
+            kc_error_hint(error, "mountain_base, innovative_county, innovative_town, "
+                                 "specialised_town or four_batches_project");
+        return;
+    }
+    if (strcmp(request->programme, "mountain_base") != 0) {
+        if (request->form_case != KC__V1__SUBMIT_APPLICATION__FORM_PROGRAMME_FORM ||
+            !request->programme_form) {
+            kc_errors_add(errors, KC_ERR_REQUIRED, "form",
+                          "a %.32s application needs the programme_form", request->programme);
+            return;
+        }
+        s_check_programme_form(catalogue, request->programme_form, errors);
         return;
     }
     if (request->form_case != KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE ||

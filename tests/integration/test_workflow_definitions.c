@@ -353,3 +353,69 @@ Test(definitions, project_pipeline_every_branch)
 {
     s_every_branch("deploy/workflow/project-pipeline-v1.ini");
 }
+
+/* The programmes other than the mountain bases take their applications
+ * through kc-intake too (ProgrammeForm), and kc-workflow gives each the
+ * newest procedure of its programme. */
+Test(definitions, an_innovative_county_applies_through_intake_and_enters_its_procedure)
+{
+    s_walk_t w;
+    s_start(&w, "deploy/workflow/innovative-county-v1.ini");
+    const char *submit[] = {"submit-application",
+                            "deploy/data/sample/sample-application-county.json",
+                            "--user",
+                            "wangfang",
+                            "--role",
+                            "applicant",
+                            "--division",
+                            COUNTY,
+                            "--organisation",
+                            "平山县科学技术局",
+                            "--key",
+                            "ic-1",
+                            NULL};
+    cr_assert_eq(harness_kcctl(&w.node, submit), 0, "see %s", w.node.log_path);
+    cr_assert_eq(harness_kcctl(&w.node, submit), 0, "a retry is answered");
+    /* the same county again under a new key is the same application twice */
+    submit[10] = "--dry-run";
+    submit[11] = NULL;
+    cr_expect_neq(harness_kcctl(&w.node, submit), 0);
+    cr_assert_eq(harness_wait_count(&w.node,
+                                    "SELECT count(*) FROM workflow_instance w JOIN application a"
+                                    " ON a.id = w.application_id WHERE a.ref LIKE 'IC-%'"
+                                    " AND w.definition = 'innovative-county-v1'",
+                                    1, 10000),
+                 1);
+    cr_expect_eq(harness_count(&w.node, "SELECT count(*) FROM application"), 1);
+    char ref[32];
+    PGresult *result = PQexec(w.node.db, "SELECT ref FROM application");
+    snprintf(ref, sizeof ref, "%s", PQgetvalue(result, 0, 0));
+    PQclear(result);
+    cr_expect_str_eq(s_state_of(&w, ref), w.process.states[w.process.initial].code);
+    /* and takes the procedure's first step */
+    int via[WF_MAX_STATES];
+    s_paths(&w.process, via);
+    for (size_t t = 0; t < w.process.n_transitions; t++)
+        if (w.process.transitions[t].from == w.process.initial &&
+            !w.process.transitions[t].to_earlier &&
+            !w.process.states[w.process.transitions[t].to].final) {
+            s_take(&w, ref, (int)t);
+            break;
+        }
+    cr_expect_str_neq(s_state_of(&w, ref), w.process.states[w.process.initial].code);
+
+    /* a form without its title and summary is refused, nothing stored */
+    char path[300];
+    snprintf(path, sizeof path, "%s.bad.json", w.node.log_path);
+    FILE *file = fopen(path, "w");
+    cr_assert_not_null(file);
+    fputs("{\"programme\": \"innovative_town\", \"programme_form\": {\"county_code\": \"130131\","
+          " \"subject_name\": \"温塘镇\", \"applicant_organisation\": \"温塘镇人民政府\"}}",
+          file);
+    fclose(file);
+    const char *bad[] = {"submit-application", path,   "--role", "applicant",
+                         "--division",         COUNTY, NULL};
+    cr_expect_neq(harness_kcctl(&w.node, bad), 0);
+    cr_expect_eq(harness_count(&w.node, "SELECT count(*) FROM application"), 1);
+    s_stop(&w);
+}

@@ -195,14 +195,37 @@ Test(validate, an_objection_needs_a_name_a_phone_and_a_reason)
     kc_errors_release(&errors);
 }
 
-Test(validate, an_application_for_another_programme_is_refused)
+Test(validate, an_application_for_an_unknown_programme_is_refused)
+{
+    Kc__V1__SubmitApplication application = KC__V1__SUBMIT_APPLICATION__INIT;
+    application.programme = "mountain_bases";
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, &application, &errors);
+    cr_expect(s_has(&errors, KC_ERR_UNKNOWN_PROGRAMME, "programme"));
+    kc_errors_release(&errors);
+}
+
+Test(validate, another_programme_needs_the_programme_form_and_its_fields)
 {
     Kc__V1__SubmitApplication application = KC__V1__SUBMIT_APPLICATION__INIT;
     application.programme = "innovative_county";
     kc_errors_t errors;
     kc_errors_init(&errors);
     validate_application(s_catalogue, &application, &errors);
-    cr_expect(s_has(&errors, KC_ERR_UNKNOWN_PROGRAMME, "programme"));
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form"));
+    kc_errors_release(&errors);
+
+    Kc__V1__ProgrammeForm form = KC__V1__PROGRAMME_FORM__INIT;
+    application.form_case = KC__V1__SUBMIT_APPLICATION__FORM_PROGRAMME_FORM;
+    application.programme_form = &form;
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, &application, &errors);
+    /* county, subject, title, organisation, contact, summary, opinion, date */
+    cr_expect_eq(errors.total, 8);
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.subject_name"));
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.title"));
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.applicant_opinion"));
     kc_errors_release(&errors);
 }
 
