@@ -477,6 +477,9 @@ s_panel() {
         --user "$first" --role expert
     mapfile -t seated < <(s_seated)
     s_say ""
+    s_say "What waits for the expert who took the seat is the panel, to declare:"
+    s_kcctl inbox --user "${seated[4]}" --role expert
+    s_say ""
     s_say "Each seated expert declares no conflict, then sees the application and scores its five"
     s_say "criteria (the procedure's, adding up to 100). The first in full, the others the same way:"
     local totals=(70 97 80 52 81) i args

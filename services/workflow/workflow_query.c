@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kc/kc_db.h"
+#include "workflow/pg_array.h"
 #include "workflow/workflow_internal.h"
 
 #define INBOX_MAX 500
@@ -174,10 +175,40 @@ int workflow_state_of(workflow_store_t *self, PGconn *conn, const char *ref,
     return s_steps(conn, *reply, error) || s_objections(conn, *reply, error) ? -1 : 0;
 }
 
+/* Only the states where the actor's role has a step are read (a province
+ * with thousands of applications elsewhere in their procedures reads none
+ * of those); the jurisdiction and each step's rules are checked after. */
 static const char *s_inbox_sql =
     "SELECT " WF_INSTANCE_COLUMNS WF_INSTANCE_FROM
     " WHERE left(w.county_code, length($1)) = $1 AND ($2 = '' OR a.programme = $2)"
+    "   AND w.state = ANY ($3::text[])"
     " ORDER BY w.entered_at, a.id LIMIT 5000";
+
+/* The states, in any stored definition, where `role` has a step. */
+static int s_role_states(workflow_store_t *self, PGconn *conn, const char *role, pg_array_t *states,
+                         kc_error_t *error)
+{
+    PGresult *codes = NULL;
+    if (kc_db_run_cached(conn, "SELECT code FROM process_definition", 0, NULL, NULL, NULL,
+                         "listing the procedures", &codes, error))
+        return -1;
+    for (int row = 0; row < PQntuples(codes); row++) {
+        const wf_process_t *process =
+            workflow_store_definition(self, conn, PQgetvalue(codes, row, 0), error);
+        for (size_t s = 0; process && s < process->n_states; s++) {
+            bool acts = false;
+            for (size_t t = 0; t < process->n_transitions && !acts; t++) {
+                const wf_transition_t *step = &process->transitions[t];
+                acts = strcmp(step->role, role) == 0 &&
+                       (step->from_any ? !process->states[s].final : step->from == (int)s);
+            }
+            if (acts)
+                pg_array_add(states, process->states[s].code);
+        }
+    }
+    PQclear(codes);
+    return 0;
+}
 
 /* An expert's inbox: the panels they sit on and have not scored yet. */
 static const char *s_expert_inbox_sql =
@@ -229,10 +260,17 @@ int workflow_store_inbox(workflow_store_t *self, PGconn *conn, const kc_envelope
     if (!*prefix)
         return kc_error_set(error, KC_ERR_DENIED, "actor.division_code",
                             "an inbox belongs to an official of a county, city or province");
-    const char *params[2] = {prefix, request->list_inbox->programme};
+    pg_array_t states = {0};
+    if (s_role_states(self, conn, request->actor->role, &states, error)) {
+        pg_array_free(&states);
+        return -1;
+    }
+    const char *params[3] = {prefix, request->list_inbox->programme, pg_array_text(&states)};
     PGresult *result = NULL;
-    if (kc_db_run_cached(conn, s_inbox_sql, 2, params, NULL, NULL, "reading the inbox", &result,
-                         error))
+    int rc = kc_db_run_cached(conn, s_inbox_sql, 3, params, NULL, NULL, "reading the inbox",
+                              &result, error);
+    pg_array_free(&states);
+    if (rc)
         return -1;
     int limit = request->list_inbox->limit > 0 && request->list_inbox->limit < INBOX_MAX
                     ? request->list_inbox->limit
