@@ -588,7 +588,7 @@ s_assessment() {
 }
 
 s_history_and_audit() {
-    s_header "15. The history of $application_id and the node's audit log"
+    s_header "14. The history of $application_id and the node's audit log"
     s_say "Every step with who took it and why; the province may read any application of Hebei:"
     s_as province
     s_kcctl history "$application_id" "${as_args[@]}"
@@ -610,7 +610,7 @@ readonly scores="$work/scores-$year"
 run_id=
 
 s_scoring_rules() {
-    s_header "16. Scoring: the methodology and the reward policy are files, checked before use"
+    s_header "15. Scoring: the methodology and the reward policy are files, checked before use"
     # A copy of the methodology with I01 worth 6 points instead of 7.
     awk '/^\[indicator\.I01\]/ { in_i01 = 1 }
          in_i01 && /^points = 7/ { sub(/points = 7/, "points = 6"); in_i01 = 0 } { print }' \
@@ -636,7 +636,7 @@ s_quiet_sheet() {
 }
 
 s_scoring_inputs() {
-    s_header "17. Seven years of sheets and the experts' ratings"
+    s_header "16. Seven years of sheets and the experts' ratings"
     s_say "Rewards look at each county's class history, so the earlier years go in too: the province"
     s_say "operator sends the providers' sheets of 2017-2022 (2023's came in above) and every year's"
     s_say "ratings of I15-I17, three experts per county and item. For 2017, for example:"
@@ -746,7 +746,7 @@ s_show_flags() {
 }
 
 s_score() {
-    s_header "18. kc-scoring scores $year"
+    s_header "17. kc-scoring scores $year"
     s_say "The province asks for $year with 2000 Monte Carlo draws of the weights (seed $year), for how"
     s_say "robust each class and rank is; kcctl waits for the job, then writes the reports:"
     s_kcctl score --year "$year" --scope 130000 --draws 2000 --seed "$year" --out "$scores" |
@@ -773,7 +773,7 @@ s_score() {
 }
 
 s_reproduce() {
-    s_header "19. The run reproduces byte for byte"
+    s_header "18. The run reproduces byte for byte"
     s_say "kcctl report recomputes run $run_id from its stored input snapshot and writes nothing unless"
     s_say "the result hashes as stored:"
     s_kcctl report --run "$run_id" --out "$scores-again"
@@ -786,7 +786,7 @@ s_reproduce() {
 }
 
 s_publish() {
-    s_header "20. Publication waits for the flagged values to be reviewed"
+    s_header "19. Publication waits for the flagged values to be reviewed"
     s_kcctl_refused publish --run "$run_id"
     s_say ""
     s_say "The reviewer has checked the flagged values (the reports list them):"
@@ -794,7 +794,7 @@ s_publish() {
 }
 
 s_summary() {
-    s_header "21. What the database now holds"
+    s_header "20. What the database now holds"
     s_psql <<'EOF'
 WITH counts (what, total, detail, position) AS (
     SELECT 'submissions', count(*),
