@@ -42,6 +42,7 @@ INTAKE_SRC := $(filter-out services/intake/main.c,$(wildcard services/intake/*.c
 KCCTL_SRC := $(filter-out services/kcctl/main.c,$(wildcard services/kcctl/*.c))
 SCORING_SRC := $(filter-out services/scoring/main.c,$(wildcard services/scoring/*.c))
 WORKFLOW_SRC := $(filter-out services/workflow/main.c,$(wildcard services/workflow/*.c))
+NOTIFY_SRC := $(filter-out services/notify/main.c,$(wildcard services/notify/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 INTEG_SRC := $(wildcard tests/integration/*.c)
@@ -54,7 +55,8 @@ LIBINTAKE := $(B)/lib/libintake.a
 LIBKCCTL := $(B)/lib/libkcctl.a
 LIBSCORING := $(B)/lib/libscoring.a
 LIBWORKFLOW := $(B)/lib/libworkflow.a
-BINS := $(B)/bin/kc-intake $(B)/bin/kc-scoring $(B)/bin/kc-workflow $(B)/bin/kcctl
+LIBNOTIFY := $(B)/lib/libnotify.a
+BINS := $(B)/bin/kc-intake $(B)/bin/kc-scoring $(B)/bin/kc-workflow $(B)/bin/kc-notify $(B)/bin/kcctl
 TESTS := $(B)/tests/unit $(B)/tests/integration
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
@@ -98,6 +100,14 @@ $(LIBWORKFLOW): $(call obj,$(WORKFLOW_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
+$(LIBNOTIFY): $(call obj,$(NOTIFY_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/kc-notify: $(call obj,services/notify/main.c) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBKC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
 $(B)/bin/kc-intake: $(call obj,services/intake/main.c) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
@@ -110,15 +120,15 @@ $(B)/bin/kc-workflow: $(call obj,services/workflow/main.c) $(LIBWORKFLOW) $(LIBK
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
+$(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBNOTIFY) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBSCORING) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
+$(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBSCORING) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 

@@ -59,10 +59,12 @@ readonly kcctl_bin=build/release/bin/kcctl
 readonly intake_bin=build/release/bin/kc-intake
 readonly scoring_bin=build/release/bin/kc-scoring
 readonly workflow_bin=build/release/bin/kc-workflow
+readonly notify_bin=build/release/bin/kc-notify
 readonly year=2023
 intake_pid=
 scoring_pid=
 workflow_pid=
+notify_pid=
 
 # --- output -----------------------------------------------------------------
 
@@ -125,13 +127,14 @@ s_cleanup() {
     trap - EXIT INT TERM
     ((rc == 130 || rc == 143)) && echo "demo: interrupted; stopping what it started" >&2
     # kc-workflow and kc-scoring follow kc-intake's events: they go first.
+    s_stop_daemon kc-notify "$notify_pid"
     s_stop_daemon kc-workflow "$workflow_pid"
     s_stop_daemon kc-scoring "$scoring_pid"
     s_stop_daemon kc-intake "$intake_pid"
-    rm -f "$work/workflow.pid" "$work/scoring.pid" "$work/intake.pid"
+    rm -f "$work/notify.pid" "$work/workflow.pid" "$work/scoring.pid" "$work/intake.pid"
     if ((rc != 0 && rc != 130 && rc != 143)); then
         local log
-        for log in intake scoring workflow; do
+        for log in intake scoring workflow notify; do
             [[ -f "$work/$log.log" ]] || continue
             echo "demo: failed (exit $rc); the last lines of $work/$log.log:" >&2
             grep -v -e "client connection closed" -e "client disconnected" "$work/$log.log" |
@@ -165,18 +168,19 @@ s_port_is_free() {
         ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Four free neighbouring ports on 127.0.0.1, away from 7101/7102/7111/7121:
-# kc-intake's requests and events, kc-scoring's and kc-workflow's requests.
+# Five free neighbouring ports on 127.0.0.1, away from 7101/7102/7111/7121/7131:
+# kc-intake's requests and events, kc-scoring's, kc-workflow's and kc-notify's requests.
 s_pick_ports() {
     local port
-    for ((port = 17100; port < 17900; port += 4)); do
+    for ((port = 17100; port < 17900; port += 5)); do
         if s_port_is_free "$port" && s_port_is_free "$((port + 1))" &&
-            s_port_is_free "$((port + 2))" && s_port_is_free "$((port + 3))"; then
+            s_port_is_free "$((port + 2))" && s_port_is_free "$((port + 3))" &&
+            s_port_is_free "$((port + 4))"; then
             echo "$port"
             return 0
         fi
     done
-    s_die "no four free ports between 17100 and 17900"
+    s_die "no five free ports between 17100 and 17900"
 }
 
 # Start a daemon in the background and wait until it answers kcctl ping on
@@ -211,6 +215,7 @@ s_start_daemons() {
     export KC_EVENTS_ENDPOINT="tcp://127.0.0.1:$((port + 1))"
     export KC_SCORING_ENDPOINT="tcp://127.0.0.1:$((port + 2))"
     export KC_WORKFLOW_ENDPOINT="tcp://127.0.0.1:$((port + 3))"
+    export KC_NOTIFY_ENDPOINT="tcp://127.0.0.1:$((port + 4))"
     s_start_daemon intake_pid kc-intake "$intake_bin" intake "$KC_INTAKE_ENDPOINT"
     s_say "kc-intake publishes its events on $KC_EVENTS_ENDPOINT"
     # kc-scoring follows those events (the trigger of complete years).
@@ -230,6 +235,8 @@ s_start_daemons() {
     export KC_FAKE_CLOCK_FILE="$work/workflow.clock"
     s_start_daemon workflow_pid kc-workflow "$workflow_bin" workflow "$KC_WORKFLOW_ENDPOINT"
     unset KC_FAKE_CLOCK_FILE
+    # kc-notify follows the event log and tells the people concerned.
+    s_start_daemon notify_pid kc-notify "$notify_bin" notify "$KC_NOTIFY_ENDPOINT"
 }
 
 s_psql() {
@@ -404,6 +411,11 @@ s_procedure() {
     s_kcctl process load "$process"
     s_wait_adopted
     s_say ""
+    s_say "Who hears of which step, in which words, is data too (deploy/notify/notify-v1.ini), and"
+    s_say "so are the people of each level kc-notify tells:"
+    s_kcctl notify load deploy/notify/notify-v1.ini
+    s_kcctl recipients load "$sample/recipients.csv"
+    s_say ""
     s_say "The county S&T bureau of 平山县 opens its inbox (待办): nothing yet. The application first"
     s_say "waits in drafting with its applicant, who may still revise it:"
     s_inbox county
@@ -553,8 +565,26 @@ s_notice() {
     s_wait_state filed
     s_kcctl history "$application_id" "${as_args[@]}"
     s_say ""
+    s_say "Each level has heard, in its own in-app inbox (kc-notify), of the steps that concern it;"
+    s_say "唐山's bureau, of none:"
+    local who
+    for who in lizhenhua wangfang liuqiang sunli chenjie; do
+        s_notifications "$who"
+    done
+    s_say ""
     s_say "Seed 000 plans 30 bases by 2023; the programme's progress, for the province:"
     s_kcctl progress --programme mountain_base "${as_args[@]}"
+}
+
+# kc-notify's inbox of one person, once it has caught up with the event log.
+s_notifications() {
+    local tries
+    for ((tries = 0; tries < 50; tries++)); do
+        (($(s_psql -tA <<<"SELECT count(*) FROM event_cursor WHERE consumer = 'kc-notify'
+                            AND last_seq = (SELECT max(seq) FROM event)") == 1)) && break
+        sleep 0.2
+    done
+    s_kcctl notifications --user "$1"
 }
 
 s_assessment() {
@@ -848,20 +878,21 @@ trap s_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-s_header "Setting up: packages, build, PostgreSQL, kc-intake, kc-scoring, kc-workflow"
+s_header "Setting up: packages, build, PostgreSQL, kc-intake, kc-scoring, kc-workflow, kc-notify"
 deploy/local/install-deps.sh
 mkdir -p "$work"
+s_stop_stale kc-notify "$notify_bin" notify
 s_stop_stale kc-workflow "$workflow_bin" workflow
 s_stop_stale kc-scoring "$scoring_bin" scoring
 s_stop_stale kc-intake "$intake_bin" intake
 # The logs and files of an earlier demo (build.log is written afresh).
 rm -rf "$work"/*.csv "$work"/*.json "$work"/*.ini "$work"/*.out "$work"/scores-* \
-    "$work/intake.log" "$work/scoring.log" "$work/workflow.log"
+    "$work/intake.log" "$work/scoring.log" "$work/workflow.log" "$work/notify.log"
 if ! make --no-print-directory MODE=release all >"$work/build.log" 2>&1; then
     tail -n 30 "$work/build.log" >&2
     s_die "the build failed; see $work/build.log"
 fi
-s_say "build: $kcctl_bin, $intake_bin, $scoring_bin and $workflow_bin are up to date"
+s_say "build: $kcctl_bin, $intake_bin, $scoring_bin, $workflow_bin and $notify_bin are up to date"
 s_say "(log: $work/build.log)"
 # A cluster left by an earlier demo that was killed outright: start afresh.
 deploy/local/pg.sh stop "$pg_dir" --purge >/dev/null

@@ -24,6 +24,7 @@ typedef struct {
     char scoring_endpoint[256];  /* ROUTER of kc-scoring, e.g. tcp://127.0.0.1:7111 */
     char workflow_endpoint[256]; /* ROUTER of kc-workflow, e.g. tcp://127.0.0.1:7121 */
     char workflow_calendar[512]; /* working-day calendar CSV (deploy/data/calendar/) */
+    char notify_endpoint[256];   /* ROUTER of kc-notify, e.g. tcp://127.0.0.1:7131 */
     int scoring_auto_coverage;   /* % of counties with a value of every input that makes a year
                                     "complete" and starts scoring by itself; 0 turns it off */
     size_t max_message_bytes;    /* larger frames are refused before decoding */

@@ -36,6 +36,8 @@ static const struct {
     {KC__V1__ENVELOPE__BODY_SCORE_APPLICATION, "ScoreApplication"},
     {KC__V1__ENVELOPE__BODY_GET_PANEL, "GetPanel"},
     {KC__V1__ENVELOPE__BODY_GET_PROGRESS, "GetProgress"},
+    {KC__V1__ENVELOPE__BODY_LIST_NOTIFICATIONS, "ListNotifications"},
+    {KC__V1__ENVELOPE__BODY_MARK_NOTIFICATIONS_READ, "MarkNotificationsRead"},
     {KC__V1__ENVELOPE__BODY_ACCEPTED, "Accepted"},
     {KC__V1__ENVELOPE__BODY_REJECTED, "Rejected"},
     {KC__V1__ENVELOPE__BODY_SUBMISSION_STATUS, "SubmissionStatus"},
@@ -47,6 +49,7 @@ static const struct {
     {KC__V1__ENVELOPE__BODY_INBOX, "Inbox"},
     {KC__V1__ENVELOPE__BODY_PANEL_VIEW, "PanelView"},
     {KC__V1__ENVELOPE__BODY_PROGRESS, "Progress"},
+    {KC__V1__ENVELOPE__BODY_NOTIFICATION_LIST, "NotificationList"},
 };
 
 int kc_bus_configure(void *socket, size_t max_message_bytes)

@@ -23,6 +23,7 @@ void kc_config_init(kc_config_t *self)
     snprintf(self->events_endpoint, sizeof self->events_endpoint, "tcp://127.0.0.1:7102");
     snprintf(self->scoring_endpoint, sizeof self->scoring_endpoint, "tcp://127.0.0.1:7111");
     snprintf(self->workflow_endpoint, sizeof self->workflow_endpoint, "tcp://127.0.0.1:7121");
+    snprintf(self->notify_endpoint, sizeof self->notify_endpoint, "tcp://127.0.0.1:7131");
     snprintf(self->workflow_calendar, sizeof self->workflow_calendar,
              "deploy/data/calendar/cn-workdays.csv");
     self->scoring_auto_coverage = 95;
@@ -74,6 +75,8 @@ static int s_apply(kc_config_t *self, const char *key, const char *value, kc_err
         return s_copy(self->scoring_endpoint, sizeof self->scoring_endpoint, value, key, error);
     if (strcmp(key, "workflow.endpoint") == 0)
         return s_copy(self->workflow_endpoint, sizeof self->workflow_endpoint, value, key, error);
+    if (strcmp(key, "notify.endpoint") == 0)
+        return s_copy(self->notify_endpoint, sizeof self->notify_endpoint, value, key, error);
     if (strcmp(key, "workflow.calendar") == 0)
         return s_copy(self->workflow_calendar, sizeof self->workflow_calendar, value, key, error);
     if (strcmp(key, "scoring.auto_coverage") == 0) {
@@ -121,6 +124,7 @@ static const struct {
     {"KC_SCORING_AUTO_COVERAGE", "scoring.auto_coverage"},
     {"KC_WORKFLOW_ENDPOINT", "workflow.endpoint"},
     {"KC_WORKFLOW_CALENDAR", "workflow.calendar"},
+    {"KC_NOTIFY_ENDPOINT", "notify.endpoint"},
     {"KC_LOG_LEVEL", "log.level"},
     {"KC_MAX_MESSAGE_BYTES", "intake.max_message_bytes"},
     {"KC_GROUP_MAX", "intake.group_max"},

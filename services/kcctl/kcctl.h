@@ -41,6 +41,7 @@ typedef struct {
     char return_to[48];        /* --return-to STATE, for act */
     char programme[32];        /* --programme, for inbox */
     bool attest;               /* --attest, for act */
+    bool unread;               /* --unread, for notifications */
     const char *call_endpoint; /* daemon kcctl_call talks to; NULL: kc-intake */
     int after;                 /* --after, for events */
     int timeout_ms;            /* per attempt */
@@ -100,5 +101,8 @@ int kcctl_experts(kcctl_t *self);
 int kcctl_panel(kcctl_t *self);
 int kcctl_resolve_objection(kcctl_t *self);
 int kcctl_progress(kcctl_t *self);
+int kcctl_notify(kcctl_t *self);
+int kcctl_recipients(kcctl_t *self);
+int kcctl_notifications(kcctl_t *self);
 
 #endif

@@ -57,6 +57,9 @@ static const struct {
     {"panel", kcctl_panel},
     {"resolve-objection", kcctl_resolve_objection},
     {"progress", kcctl_progress},
+    {"notify", kcctl_notify},
+    {"recipients", kcctl_recipients},
+    {"notifications", kcctl_notifications},
 };
 
 static void s_usage(void)
@@ -77,6 +80,8 @@ static void s_usage(void)
           "          progress --programme CODE, experts load FILE.csv,\n"
           "          panel show|replay REF, panel declare REF none|conflict [--reason TEXT],\n"
           "          panel score REF CRITERION=POINTS ...,\n"
+          "          notify check|load FILE.ini, recipients load FILE.csv,\n"
+          "          notifications [--unread], notifications read ID ...,\n"
           "          audit verify, audit list [--after ID]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
           "          --endpoint URL    kc-intake requests endpoint\n"
@@ -176,6 +181,8 @@ static int s_parse(kcctl_t *self, int argc, char **argv, const char **command)
             self->flags_reviewed = true;
         else if (strcmp(word, "--attest") == 0)
             self->attest = true;
+        else if (strcmp(word, "--unread") == 0)
+            self->unread = true;
         else if (strcmp(word, "--help") == 0 || strcmp(word, "-h") == 0)
             return -1;
         else if (strncmp(word, "--", 2) == 0) {

@@ -66,6 +66,29 @@ pid_t harness_workflow_start(harness_node_t *node)
     return pid;
 }
 
+pid_t harness_notify_start(harness_node_t *node)
+{
+    char binary[512];
+    snprintf(binary, sizeof binary, "%s/kc-notify", getenv("KC_BIN_DIR"));
+    harness_free_endpoint(node->notify, sizeof node->notify);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        FILE *log = freopen(node->log_path, "a", stderr);
+        (void)log;
+        setenv("KC_DATABASE_URL", node->conninfo, 1);
+        setenv("KC_NOTIFY_ENDPOINT", node->notify, 1);
+        setenv("KC_NODE_ID", "test-node", 1);
+        setenv("KC_LOG_LEVEL", "info", 1);
+        execl(binary, "kc-notify", (char *)NULL);
+        _exit(127);
+    }
+    const char *ping[] = {"ping", "--endpoint", node->notify, "--timeout",
+                          "500",  "--attempts", "40",         NULL};
+    cr_assert_eq(harness_kcctl(node, ping), 0, "kc-notify did not answer (log %s)", node->log_path);
+    return pid;
+}
+
 void harness_clock_set(const harness_node_t *node, long long ms)
 {
     char path[300], temporary[310];

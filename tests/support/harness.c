@@ -192,6 +192,8 @@ int harness_kcctl(const harness_node_t *node, const char *const *args)
             setenv("KC_SCORING_ENDPOINT", node->scoring, 1);
         if (*node->workflow)
             setenv("KC_WORKFLOW_ENDPOINT", node->workflow, 1);
+        if (*node->notify)
+            setenv("KC_NOTIFY_ENDPOINT", node->notify, 1);
         execv(binary, (char *const *)argv);
         _exit(127);
     }

@@ -26,6 +26,7 @@ typedef struct {
     char log_path[256]; /* the daemon's standard error */
     char scoring[64];   /* kc-scoring requests, once harness_scoring_start ran */
     char workflow[64];  /* kc-workflow requests, once harness_workflow_start ran */
+    char notify[64];    /* kc-notify requests, once harness_notify_start ran */
     PGconn *db;         /* for the test's own assertions */
 } harness_node_t;
 
@@ -72,6 +73,9 @@ pid_t harness_scoring_start(harness_node_t *node, int hold_ms, bool auto_score);
 /* Start kc-workflow on the node (its endpoint goes to node->workflow,
  * which kcctl then talks to); returns the pid once it answers a ping. */
 pid_t harness_workflow_start(harness_node_t *node);
+
+/* Start kc-notify on the node (node->notify); the pid once it answers. */
+pid_t harness_notify_start(harness_node_t *node);
 
 /* Set the clock kc-workflow reads (KC_FAKE_CLOCK_FILE: the node's log
  * path + ".clock") to `ms`, Unix milliseconds; 0 gives it back the real

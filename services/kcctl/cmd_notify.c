@@ -1,0 +1,188 @@
+/*  cmd_notify: the notification definition, the recipients, the inbox.
+ *
+ *    kcctl notify check|load FILE.ini      routes and templates (deploy/notify/)
+ *    kcctl recipients load FILE.csv        user_id,name,role,division_code,organisation,email
+ *    kcctl notifications [--unread]        the actor's in-app inbox (--user)
+ *    kcctl notifications read ID ...       mark them read
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kc/kc_db.h"
+#include "kcctl/csv_table.h"
+#include "kcctl/kcctl.h"
+#include "notify/notify_rules.h"
+#include "scoring/snapshot.h"
+
+static int s_store(kcctl_t *self, const notify_rules_t *rules, const char *text, size_t size)
+{
+    kc_error_t error;
+    char sha[65], by[160];
+    snapshot_sha256(text, size, sha);
+    snprintf(by, sizeof by, "%s@%s", self->user, self->config.node_id);
+    PGconn *conn = kc_db_connect(self->config.conninfo, "kcctl", &error);
+    if (!conn) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    const char *params[4] = {rules->code, text, sha, by};
+    PGresult *result = NULL;
+    int rc = kc_db_run(conn,
+                       "WITH stored AS (INSERT INTO notify_definition (code, source, sha256,"
+                       " loaded_by) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING"
+                       " RETURNING code), known AS (SELECT sha256 FROM notify_definition"
+                       " WHERE code = $1)"
+                       " SELECT (SELECT count(*) FROM stored), (SELECT sha256 FROM known),"
+                       " pg_notify('kc_notify', $1)",
+                       4, params, NULL, NULL, "storing the definition", &result, &error);
+    if (rc)
+        kcctl_print_error(&error);
+    else if (strcmp(PQgetvalue(result, 0, 0), "1") == 0)
+        printf("notification definition %s stored (sha256 %s)\n", rules->code, sha);
+    else if (strcmp(PQgetvalue(result, 0, 1), sha) == 0)
+        printf("notification definition %s unchanged\n", rules->code);
+    else {
+        fprintf(stderr,
+                "refused: %s is already stored with other content (a stored version"
+                " never changes: give the new one a new code)\n",
+                rules->code);
+        rc = -1;
+    }
+    PQclear(result);
+    kc_db_disconnect(&conn);
+    return rc;
+}
+
+int kcctl_notify(kcctl_t *self)
+{
+    if (self->positional_count != 2 ||
+        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0)) {
+        fprintf(stderr, "usage: kcctl notify check|load FILE.ini\n");
+        return -1;
+    }
+    size_t size = 0;
+    char *text = kcctl_read_small_file(self->positional[1], &size);
+    if (!text)
+        return -1;
+    static notify_rules_t rules;
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    int rc = notify_rules_parse(text, size, &rules, &errors);
+    if (rc) {
+        char intro[600];
+        snprintf(intro, sizeof intro, "refused: %s", self->positional[1]);
+        kcctl_print_file_errors(intro, "stored", &errors);
+    } else {
+        printf("notification definition %s: %zu templates, %zu routes\n", rules.code,
+               rules.n_templates, rules.n_routes);
+        if (strcmp(self->positional[0], "load") == 0)
+            rc = s_store(self, &rules, text, size);
+    }
+    kc_errors_release(&errors);
+    free(text);
+    return rc;
+}
+
+static const char *s_cell(const csv_table_t *table, const csv_row_t *row, size_t i)
+{
+    return i < row->count ? table->cells[row->first + i].text : "";
+}
+
+int kcctl_recipients(kcctl_t *self)
+{
+    if (self->positional_count != 2 || strcmp(self->positional[0], "load") != 0) {
+        fprintf(stderr, "usage: kcctl recipients load FILE.csv\n");
+        return -1;
+    }
+    csv_table_t table;
+    kc_error_t error;
+    if (csv_table_read(&table, self->positional[1], &error)) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    PGconn *conn = kc_db_connect(self->config.conninfo, "kcctl recipients", &error);
+    int rc = -1, loaded = 0;
+    if (!conn || kc_db_exec(conn, "BEGIN", &error)) {
+        kcctl_print_error(&error);
+        goto done;
+    }
+    for (size_t r = 1; r < table.row_count; r++) {
+        const csv_row_t *row = &table.rows[r];
+        if (row->count == 1 && !*s_cell(&table, row, 0))
+            continue;
+        const char *params[6];
+        for (size_t i = 0; i < 6; i++)
+            params[i] = s_cell(&table, row, i);
+        if (row->count != 6 ||
+            kc_db_run(conn,
+                      "INSERT INTO recipient (user_id, name, role, division_code, organisation,"
+                      " email) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE"
+                      " SET name = excluded.name, role = excluded.role, division_code ="
+                      " excluded.division_code, organisation = excluded.organisation,"
+                      " email = excluded.email",
+                      6, params, NULL, NULL, "storing the recipient", NULL, &error)) {
+            if (row->count != 6)
+                kc_error_set(&error, KC_ERR_INPUT, NULL, "%zu columns, not 6", row->count);
+            fprintf(stderr, "%s line %zu: ", self->positional[1], row->line);
+            kcctl_print_error(&error);
+            fprintf(stderr, "nothing was stored\n");
+            goto done;
+        }
+        loaded++;
+    }
+    if (kc_db_exec(conn, "COMMIT", &error)) {
+        kcctl_print_error(&error);
+        goto done;
+    }
+    printf("%d recipient%s loaded\n", loaded, loaded == 1 ? "" : "s");
+    rc = 0;
+done:
+    kc_db_disconnect(&conn);
+    csv_table_release(&table);
+    return rc;
+}
+
+int kcctl_notifications(kcctl_t *self)
+{
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
+    Kc__V1__ListNotifications list = KC__V1__LIST_NOTIFICATIONS__INIT;
+    Kc__V1__MarkNotificationsRead mark = KC__V1__MARK_NOTIFICATIONS_READ__INIT;
+    int64_t ids[KCCTL_POSITIONAL_MAX];
+    if (self->positional_count >= 1 && strcmp(self->positional[0], "read") == 0) {
+        for (int i = 1; i < self->positional_count; i++) {
+            char *end = NULL;
+            ids[mark.n_ids++] = strtoll(self->positional[i], &end, 10);
+            if (!end || *end) {
+                fprintf(stderr, "kcctl: '%s' is not a notification id\n", self->positional[i]);
+                return -1;
+            }
+        }
+        mark.ids = ids;
+        request.body_case = KC__V1__ENVELOPE__BODY_MARK_NOTIFICATIONS_READ;
+        request.mark_notifications_read = &mark;
+        self->writing = true;
+    } else {
+        list.unread_only = self->unread;
+        request.body_case = KC__V1__ENVELOPE__BODY_LIST_NOTIFICATIONS;
+        request.list_notifications = &list;
+    }
+    self->call_endpoint = self->config.notify_endpoint;
+    if (kcctl_call(self, &request, KC__V1__ENVELOPE__BODY_NOTIFICATION_LIST, &reply, NULL, NULL))
+        return -1;
+    const Kc__V1__NotificationList *items = reply->notification_list;
+    printf("%s: %d unread\n", self->user, items->unread_count);
+    for (size_t i = 0; i < items->n_items; i++) {
+        const Kc__V1__Notification *n = items->items[i];
+        time_t at = (time_t)(n->created_at_ms / 1000 + 8 * 3600);
+        struct tm when;
+        char stamp[32];
+        gmtime_r(&at, &when);
+        strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M", &when);
+        printf("  %s %5lld  %s  %s%s\n      %s\n", n->read ? " " : "*", (long long)n->id, stamp,
+               n->subject, strcmp(n->priority, "critical") == 0 ? "  [重要]" : "", n->body);
+    }
+    kc_bus_free(&reply);
+    return 0;
+}

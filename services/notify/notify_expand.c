@@ -1,0 +1,352 @@
+/*  notify_expand: see notify_expand.h. */
+#include "notify/notify_expand.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kc/kc_db.h"
+#include "kc/kc_log.h"
+#include "kc/v1/events.pb-c.h"
+#include "workflow/process.h"
+
+#define DEFINITIONS_MAX 16
+
+struct notify_expander_t {
+    bool loaded;
+    notify_rules_t rules;
+    size_t n_processes; /* procedures read for their state names, by code */
+    wf_process_t *processes[DEFINITIONS_MAX];
+};
+
+notify_expander_t *notify_expander_new(void)
+{
+    notify_expander_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    return self;
+}
+
+void notify_expander_destroy(notify_expander_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    for (size_t i = 0; i < (*self_p)->n_processes; i++)
+        free((*self_p)->processes[i]);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+int notify_expander_load(notify_expander_t *self, PGconn *conn, kc_error_t *error)
+{
+    PGresult *result = NULL;
+    if (kc_db_run(conn,
+                  "SELECT code, source FROM notify_definition ORDER BY loaded_at DESC,"
+                  " code DESC LIMIT 1",
+                  0, NULL, NULL, NULL, "reading the notification definition", &result, error))
+        return -1;
+    if (PQntuples(result) == 0) {
+        PQclear(result);
+        self->loaded = false;
+        return 1;
+    }
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    int rc = notify_rules_parse(PQgetvalue(result, 0, 1), (size_t)PQgetlength(result, 0, 1),
+                                &self->rules, &errors);
+    if (rc)
+        kc_error_set(error, KC_ERR_INTERNAL, "notify_definition",
+                     "stored definition '%s' does"
+                     " not parse",
+                     PQgetvalue(result, 0, 0));
+    kc_errors_release(&errors);
+    PQclear(result);
+    self->loaded = rc == 0;
+    return rc;
+}
+
+/* The name of a state of a procedure, for the message ("" if unknown). */
+static const char *s_state_name(notify_expander_t *self, PGconn *conn, const char *definition,
+                                const char *state)
+{
+    wf_process_t *process = NULL;
+    for (size_t i = 0; i < self->n_processes; i++)
+        if (strcmp(self->processes[i]->code, definition) == 0)
+            process = self->processes[i];
+    if (!process && self->n_processes < DEFINITIONS_MAX) {
+        const char *params[1] = {definition};
+        PGresult *result =
+            PQexecParams(conn, "SELECT source FROM process_definition WHERE code = $1", 1, NULL,
+                         params, NULL, NULL, 0);
+        if (PQresultStatus(result) == PGRES_TUPLES_OK && PQntuples(result) == 1) {
+            process = malloc(sizeof *process);
+            if (!process)
+                abort();
+            kc_errors_t errors;
+            kc_errors_init(&errors);
+            if (process_parse(PQgetvalue(result, 0, 0), (size_t)PQgetlength(result, 0, 0), process,
+                              &errors) == 0)
+                self->processes[self->n_processes++] = process;
+            else {
+                free(process);
+                process = NULL;
+            }
+            kc_errors_release(&errors);
+        }
+        PQclear(result);
+    }
+    int at = process ? process_state_index(process, state) : -1;
+    return at >= 0 ? process->states[at].name_zh : "";
+}
+
+/* What every event about an application shares: its title, county name,
+ * applicant organisation and procedure. */
+typedef struct {
+    char title[256], county_name[64], organisation[256], definition[64];
+} s_application_t;
+
+static int s_application(PGconn *conn, const char *ref, s_application_t *out, kc_error_t *error)
+{
+    memset(out, 0, sizeof *out);
+    const char *params[1] = {ref};
+    PGresult *result = NULL;
+    if (kc_db_run_cached(conn,
+                         "SELECT a.title, coalesce((SELECT d.name FROM division d WHERE d.code ="
+                         "   a.county_code ORDER BY d.valid_to DESC LIMIT 1), ''),"
+                         "   a.applicant_organisation, coalesce(w.definition, '')"
+                         "  FROM application a LEFT JOIN workflow_instance w"
+                         "    ON w.application_id = a.id WHERE a.ref = $1",
+                         1, params, NULL, NULL, "reading the application", &result, error))
+        return -1;
+    if (PQntuples(result) == 1) {
+        snprintf(out->title, sizeof out->title, "%s", PQgetvalue(result, 0, 0));
+        snprintf(out->county_name, sizeof out->county_name, "%s", PQgetvalue(result, 0, 1));
+        snprintf(out->organisation, sizeof out->organisation, "%s", PQgetvalue(result, 0, 2));
+        snprintf(out->definition, sizeof out->definition, "%s", PQgetvalue(result, 0, 3));
+    }
+    PQclear(result);
+    return 0;
+}
+
+/* An event's variables (names from notify_event_variables) and what the
+ * routes filter on. */
+typedef struct {
+    const char *names[16];
+    const char *values[16];
+    const char *decision, *to_state, *kind, *county, *ref;
+    s_application_t application;
+    char extra[3][128];
+} s_facts_t;
+
+static void s_set(s_facts_t *f, const char *name, const char *value)
+{
+    const char *const *names = f->names;
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            f->values[i] = value ? value : "";
+}
+
+static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, const uint8_t *payload,
+                   size_t size, s_facts_t *f, void **message, kc_error_t *error)
+{
+    memset(f, 0, sizeof *f);
+    const char *const *variables = notify_event_variables(type);
+    if (!variables)
+        return 1; /* an event no notification follows */
+    for (size_t i = 0; variables[i] && i < 15; i++) {
+        f->names[i] = variables[i];
+        f->values[i] = "";
+    }
+    f->decision = f->to_state = f->kind = "";
+    if (strcmp(type, "ApplicationMoved") == 0) {
+        Kc__V1__ApplicationMoved *m = kc__v1__application_moved__unpack(NULL, size, payload);
+        if (!m)
+            return 1;
+        *message = m;
+        f->ref = m->application_ref;
+        f->county = m->county_code;
+        f->decision = m->decision;
+        f->to_state = m->to_state;
+        if (s_application(conn, m->application_ref, &f->application, error))
+            return -1;
+        s_set(f, "transition", m->transition);
+        s_set(f, "decision", m->decision);
+        s_set(f, "from_state", m->from_state);
+        s_set(f, "to_state", m->to_state);
+        s_set(f, "state_name", s_state_name(self, conn, m->definition, m->to_state));
+        s_set(f, "reason", m->reason);
+        s_set(f, "actor_role", m->role);
+    } else if (strcmp(type, "DeadlineReached") == 0) {
+        Kc__V1__DeadlineReached *m = kc__v1__deadline_reached__unpack(NULL, size, payload);
+        if (!m)
+            return 1;
+        *message = m;
+        f->ref = m->application_ref;
+        f->county = m->county_code;
+        f->kind = m->kind;
+        f->to_state = m->state;
+        if (s_application(conn, m->application_ref, &f->application, error))
+            return -1;
+        time_t at = (time_t)(m->due_ms / 1000 + 8 * 3600);
+        struct tm when;
+        gmtime_r(&at, &when);
+        strftime(f->extra[0], sizeof f->extra[0], "%Y-%m-%d %H:%M", &when);
+        s_set(f, "due_date", f->extra[0]);
+        s_set(f, "state", m->state);
+        s_set(f, "state_name", s_state_name(self, conn, f->application.definition, m->state));
+        s_set(f, "level", m->level);
+        s_set(f, "kind", strcmp(m->kind, "overdue") == 0 ? "已逾期" : "即将到期");
+    } else if (strcmp(type, "ObjectionResolved") == 0) {
+        Kc__V1__ObjectionResolved *m = kc__v1__objection_resolved__unpack(NULL, size, payload);
+        if (!m)
+            return 1;
+        *message = m;
+        f->ref = m->application_ref;
+        f->county = m->county_code;
+        if (s_application(conn, m->application_ref, &f->application, error))
+            return -1;
+        s_set(f, "outcome", strcmp(m->outcome, "upheld") == 0 ? "异议成立" : "异议不成立");
+        s_set(f, "reason", m->reason);
+    } else {
+        Kc__V1__PanelChanged *m = kc__v1__panel_changed__unpack(NULL, size, payload);
+        if (!m)
+            return 1;
+        *message = m;
+        f->ref = m->application_ref;
+        f->county = m->county_code;
+        if (s_application(conn, m->application_ref, &f->application, error))
+            return -1;
+        s_set(f, "what", m->what);
+    }
+    s_set(f, "application_ref", f->ref);
+    s_set(f, "title", f->application.title);
+    s_set(f, "county_code", f->county);
+    s_set(f, "county_name", f->application.county_name);
+    return 0;
+}
+
+static bool s_route_matches(const notify_route_t *route, const char *type, const s_facts_t *f)
+{
+    return strcmp(route->event, type) == 0 &&
+           (!*route->decision || strcmp(route->decision, f->decision) == 0) &&
+           (!*route->to_state || strcmp(route->to_state, f->to_state) == 0) &&
+           (!*route->kind || strcmp(route->kind, f->kind) == 0);
+}
+
+/* The division a role is told at, for an application of `county`. */
+static void s_division(const char *role, const char *county, char out[8])
+{
+    if (strcmp(role, "city_bureau") == 0)
+        snprintf(out, 8, "%.4s00", county);
+    else if (strcmp(role, "province_department") == 0)
+        snprintf(out, 8, "%.2s0000", county);
+    else
+        snprintf(out, 8, "%.6s", county);
+}
+
+static const char *const s_priorities[] = {"low", "normal", "critical"};
+
+static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, const char *type,
+                    const s_facts_t *f, long *notified, kc_error_t *error)
+{
+    for (size_t r = 0; r < self->rules.n_routes; r++) {
+        const notify_route_t *route = &self->rules.routes[r];
+        if (!s_route_matches(route, type, f) || route->template_index < 0)
+            continue;
+        const notify_template_t *t = &self->rules.templates[route->template_index];
+        char subject[NOTIFY_TEXT_MAX * 2], body[NOTIFY_TEXT_MAX * 4];
+        notify_render(t->subject, f->names, f->values, subject, sizeof subject);
+        notify_render(t->body, f->names, f->values, body, sizeof body);
+        for (size_t i = 0; i < route->n_roles; i++) {
+            char division[8];
+            s_division(route->roles[i], f->county, division);
+            bool applicant = strcmp(route->roles[i], "applicant") == 0;
+            const char *params[10] = {seq,
+                                      route->roles[i],
+                                      division,
+                                      applicant ? f->application.organisation : "",
+                                      route->code,
+                                      s_priorities[route->priority],
+                                      subject,
+                                      body,
+                                      f->ref ? f->ref : "",
+                                      applicant ? "t" : "f"};
+            PGresult *result = NULL;
+            /* an in-app inbox entry is delivered when it is committed */
+            if (kc_db_run_cached(
+                    conn,
+                    "INSERT INTO notification (event_seq, recipient_id, channel, route, priority,"
+                    " subject, body, application_ref, status, sent_at)"
+                    " SELECT $1::bigint, user_id, 'inbox', $5, $6, $7, $8, $9, 'sent', now()"
+                    "   FROM recipient WHERE active AND role = $2 AND division_code = $3"
+                    "    AND (NOT $10::boolean OR organisation = $4)"
+                    " ON CONFLICT (event_seq, recipient_id, channel) DO NOTHING",
+                    10, params, NULL, NULL, "writing notifications", &result, error))
+                return -1;
+            *notified += strtol(PQcmdTuples(result), NULL, 10);
+            PQclear(result);
+        }
+    }
+    return 0;
+}
+
+static void s_free_message(const char *type, void *message)
+{
+    if (message)
+        protobuf_c_message_free_unpacked(message, NULL);
+    (void)type;
+}
+
+int notify_expand_batch(notify_expander_t *self, PGconn *conn, int max, long *notified,
+                        kc_error_t *error)
+{
+    *notified = 0;
+    if (!self->loaded)
+        return 0;
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", max);
+    if (kc_db_exec(conn, "BEGIN", error))
+        return -1;
+    PGresult *events = NULL;
+    const char *params[1] = {limit};
+    if (kc_db_run_cached(conn,
+                         "SELECT e.seq, e.type, e.payload FROM event e, (SELECT last_seq FROM"
+                         " event_cursor WHERE consumer = 'kc-notify' FOR UPDATE) c"
+                         " WHERE e.seq > c.last_seq ORDER BY e.seq LIMIT $1::int",
+                         1, params, NULL, NULL, "reading the events", &events, error))
+        goto failed;
+    int n = PQntuples(events);
+    for (int i = 0; i < n; i++) {
+        size_t size = 0;
+        unsigned char *payload =
+            PQunescapeBytea((const unsigned char *)PQgetvalue(events, i, 2), &size);
+        s_facts_t facts;
+        void *message = NULL;
+        int rc = payload ? s_facts(self, conn, PQgetvalue(events, i, 1), payload, size, &facts,
+                                   &message, error)
+                         : 1;
+        if (rc == 0)
+            rc = s_notify(self, conn, PQgetvalue(events, i, 0), PQgetvalue(events, i, 1), &facts,
+                          notified, error);
+        s_free_message(PQgetvalue(events, i, 1), message);
+        PQfreemem(payload);
+        if (rc < 0)
+            goto failed;
+    }
+    if (n > 0) {
+        const char *last[1] = {PQgetvalue(events, n - 1, 0)};
+        if (kc_db_run_cached(conn,
+                             "UPDATE event_cursor SET last_seq = $1::bigint"
+                             " WHERE consumer = 'kc-notify'",
+                             1, last, NULL, NULL, "moving the cursor", NULL, error))
+            goto failed;
+    }
+    PQclear(events);
+    return kc_db_exec(conn, "COMMIT", error) ? -1 : n;
+failed:
+    PQclear(events);
+    PGresult *rollback = PQexec(conn, "ROLLBACK");
+    PQclear(rollback);
+    return -1;
+}

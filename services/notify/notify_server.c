@@ -1,0 +1,185 @@
+/*  notify_server: the kc-notify loop.
+ *
+ *  One database connection LISTENs on kc_events (every writer of the event
+ *  log notifies it) and on kc_notify (a definition was loaded); a wake-up,
+ *  or a second without one, expands what follows the cursor. NOTIFY is
+ *  only a hint: the cursor in the database is the truth, so a missed
+ *  wake-up costs at most a second and a restart resumes exactly where the
+ *  last commit left. One ROUTER socket answers the in-app inbox:
+ *  ListNotifications and MarkNotificationsRead, for the actor's own.
+ */
+#include "notify/notify_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "kc/kc_bus.h"
+#include "kc/kc_db.h"
+#include "kc/kc_id.h"
+#include "kc/kc_log.h"
+#include "kc/kc_router.h"
+#include "notify/notify_expand.h"
+#include "notify/notify_inbox.h"
+
+#define BATCH 200 /* events expanded in one transaction */
+
+struct notify_server_t {
+    kc_config_t config;
+    void *context;
+    void *router;
+    PGconn *db;
+    notify_expander_t *expander;
+};
+
+static int s_connect(notify_server_t *self, kc_error_t *error)
+{
+    kc_db_disconnect(&self->db);
+    self->db = kc_db_connect(self->config.conninfo, "kc-notify", error);
+    if (!self->db || kc_db_exec(self->db, "LISTEN kc_events", error) ||
+        kc_db_exec(self->db, "LISTEN kc_notify", error)) {
+        kc_db_disconnect(&self->db);
+        return -1;
+    }
+    if (notify_expander_load(self->expander, self->db, error) < 0)
+        kc_log_warn("notification definition: %s", error->message);
+    return 0;
+}
+
+notify_server_t *notify_server_new(const kc_config_t *config, kc_error_t *error)
+{
+    notify_server_t *self = calloc(1, sizeof *self);
+    if (!self)
+        abort();
+    self->config = *config;
+    self->expander = notify_expander_new();
+    self->context = zmq_ctx_new();
+    self->router = zmq_socket(self->context, ZMQ_ROUTER);
+    if (kc_bus_configure(self->router, config->max_message_bytes) ||
+        zmq_bind(self->router, config->notify_endpoint)) {
+        kc_error_set(error, KC_ERR_CONFIG, "notify.endpoint", "cannot bind '%s': %s",
+                     config->notify_endpoint, zmq_strerror(zmq_errno()));
+        notify_server_destroy(&self);
+        return NULL;
+    }
+    if (s_connect(self, error)) {
+        notify_server_destroy(&self);
+        return NULL;
+    }
+    kc_log_notice("listening on %s", config->notify_endpoint);
+    return self;
+}
+
+void notify_server_destroy(notify_server_t **self_p)
+{
+    notify_server_t *self = self_p ? *self_p : NULL;
+    if (!self)
+        return;
+    if (self->router)
+        zmq_close(self->router);
+    if (self->context)
+        zmq_ctx_term(self->context);
+    kc_db_disconnect(&self->db);
+    notify_expander_destroy(&self->expander);
+    free(self);
+    *self_p = NULL;
+}
+
+static void s_reply(void *context, const void *identity, size_t identity_size, bool delimited,
+                    const kc_envelope_t *request)
+{
+    notify_server_t *self = context;
+    kc_envelope_t reply = KC__V1__ENVELOPE__INIT;
+    Kc__V1__Pong pong = KC__V1__PONG__INIT;
+    kc_error_t error;
+    kc_error_clear(&error);
+    char id[KC_ID_SIZE];
+    kc_bus_stamp(&reply, id, self->config.node_id, NULL);
+    reply.correlation_id = request->message_id;
+    Kc__V1__NotificationList *list = NULL;
+    if (request->body_case == KC__V1__ENVELOPE__BODY_PING) {
+        pong.node = self->config.node_id;
+        reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
+        reply.pong = &pong;
+    } else if (!self->db && s_connect(self, &error)) {
+        /* error set */
+    } else if (request->body_case == KC__V1__ENVELOPE__BODY_LIST_NOTIFICATIONS ||
+               request->body_case == KC__V1__ENVELOPE__BODY_MARK_NOTIFICATIONS_READ) {
+        if (notify_inbox_answer(self->db, request, &list, &error) == 0) {
+            reply.body_case = KC__V1__ENVELOPE__BODY_NOTIFICATION_LIST;
+            reply.notification_list = list;
+        }
+    } else
+        kc_error_set(&error, KC_ERR_UNKNOWN_TYPE, "type", "kc-notify does not take '%.64s'",
+                     request->type);
+    if (error.code != KC_ERR_NONE) {
+        kc_bus_send_error(self->router, identity, identity_size, delimited, self->config.node_id,
+                          request->message_id, &error);
+        if (self->db && kc_db_is_lost(self->db))
+            kc_db_disconnect(&self->db);
+    } else {
+        reply.type = (char *)kc_bus_body_name(reply.body_case);
+        kc_bus_send(self->router, identity, identity_size, delimited, &reply, &error);
+    }
+    if (list)
+        protobuf_c_message_free_unpacked(&list->base, NULL);
+}
+
+/* Expand everything that follows the cursor. */
+static void s_expand(notify_server_t *self)
+{
+    kc_error_t error;
+    long notified = 0;
+    int rc;
+    do {
+        rc = notify_expand_batch(self->expander, self->db, BATCH, &notified, &error);
+        if (rc < 0) {
+            kc_log_warn("expanding events: %s", error.message);
+            if (kc_db_is_lost(self->db))
+                kc_db_disconnect(&self->db);
+            return;
+        }
+        if (notified > 0)
+            kc_log_info("%d event(s) expanded into %ld notification(s)", rc, notified);
+    } while (rc == BATCH);
+}
+
+static void s_drain_notifications(notify_server_t *self)
+{
+    PQconsumeInput(self->db);
+    PGnotify *notify;
+    bool reload = false;
+    while ((notify = PQnotifies(self->db)) != NULL) {
+        reload = reload || strcmp(notify->relname, "kc_notify") == 0;
+        PQfreemem(notify);
+    }
+    kc_error_t error;
+    if (reload && notify_expander_load(self->expander, self->db, &error) < 0)
+        kc_log_warn("notification definition: %s", error.message);
+}
+
+int notify_server_run(notify_server_t *self, volatile sig_atomic_t *stop)
+{
+    kc_error_t error;
+    while (!*stop) {
+        if (!self->db && s_connect(self, &error)) {
+            kc_log_warn("database unavailable: %s", error.message);
+            sleep(1);
+            continue;
+        }
+        zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
+                                   {NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 2, 1000) < 0 && zmq_errno() != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
+        if (!self->db)
+            continue;
+        s_drain_notifications(self);
+        s_expand(self);
+    }
+    kc_log_notice("stopped");
+    return 0;
+}
