@@ -18,7 +18,7 @@ B := build/$(MODE)
 CC ?= cc
 CSTD := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
-PKGS := libzmq libprotobuf-c libpq json-c inih libcrypto
+PKGS := libzmq libprotobuf-c libpq json-c inih libcrypto libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -22,7 +22,9 @@ packages=(
     libpq-dev
     libjson-c-dev
     libinih-dev
-    libssl-dev            # SHA-256 of scoring inputs and outputs (libcrypto)
+    libssl-dev            # SHA-256 of scoring inputs and outputs, HMAC of webhooks (libcrypto)
+    libcurl4-openssl-dev  # kc-notify's e-mail (SMTP) and webhooks (HTTP)
+    python3-aiosmtpd      # the real SMTP server of the notification tests
     python3-numpy         # the NumPy peer of the scoring benchmark
     libcriterion-dev      # unit and integration tests
     postgresql-15         # server for tests, demo and bench; pgbench lives in /usr/lib/postgresql/15/bin

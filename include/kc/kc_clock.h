@@ -6,7 +6,9 @@
  *  so a test can fix the clock of a daemon it starts. A clock that moves
  *  under the test's hand (public notices closing, a year passing before
  *  the next assessment) is KC_FAKE_CLOCK_FILE: a file holding Unix
- *  milliseconds, read at every call, which the test rewrites.
+ *  milliseconds, read at every call, which the test rewrites; the clock
+ *  shows that instant when the file is written and runs on from there at
+ *  the real pace (so retries and backoffs still fall due).
  */
 #ifndef KC_CLOCK_H
 #define KC_CLOCK_H

@@ -25,11 +25,20 @@ typedef struct {
     char workflow_endpoint[256]; /* ROUTER of kc-workflow, e.g. tcp://127.0.0.1:7121 */
     char workflow_calendar[512]; /* working-day calendar CSV (deploy/data/calendar/) */
     char notify_endpoint[256];   /* ROUTER of kc-notify, e.g. tcp://127.0.0.1:7131 */
-    int scoring_auto_coverage;   /* % of counties with a value of every input that makes a year
-                                    "complete" and starts scoring by itself; 0 turns it off */
-    size_t max_message_bytes;    /* larger frames are refused before decoding */
-    int group_max;               /* most writes committed in one transaction */
-    char log_level[16];          /* error, warn, notice, info, debug */
+    char smtp_url[256];          /* smtp://host:port for e-mail; "" turns e-mail off */
+    char smtp_from[256];         /* the sender address */
+    char smtp_user[128];         /* secrets: from the file or the environment, never logged */
+    char smtp_password[256];
+    char webhook_secret[256];  /* HMAC-SHA256 key signing webhooks and SMS requests */
+    char sms_gateway[256];     /* URL the SMS requests are POSTed to; "" turns SMS off */
+    int notify_attempts;       /* attempts before a notification is dead */
+    int notify_backoff_ms;     /* first retry delay; doubles each attempt, with jitter */
+    int notify_timeout_ms;     /* one delivery at most */
+    int scoring_auto_coverage; /* % of counties with a value of every input that makes a year
+                                  "complete" and starts scoring by itself; 0 turns it off */
+    size_t max_message_bytes;  /* larger frames are refused before decoding */
+    int group_max;             /* most writes committed in one transaction */
+    char log_level[16];        /* error, warn, notice, info, debug */
 } kc_config_t;
 
 /* Defaults: a node called "local" with loopback endpoints 7101/7102,

@@ -3,11 +3,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static int64_t s_fake_ms = -1; /* -1: not yet read from the environment */
 
-/* KC_FAKE_CLOCK_FILE's time, or 0 when unset or unreadable. */
+/* KC_FAKE_CLOCK_FILE's time, or 0 when unset or unreadable. The file
+ * sets the clock at the instant it was written (its mtime); from there the
+ * clock runs at the real pace, so retries and backoffs still come due. */
 static int64_t s_clock_file_ms(void)
 {
     const char *path = getenv("KC_FAKE_CLOCK_FILE");
@@ -17,10 +20,17 @@ static int64_t s_clock_file_ms(void)
     if (!file)
         return 0;
     long long ms = 0;
-    if (fscanf(file, "%lld", &ms) != 1 || ms < 0)
+    struct stat info;
+    if (fscanf(file, "%lld", &ms) != 1 || ms < 0 || fstat(fileno(file), &info) != 0)
         ms = 0;
     fclose(file);
-    return (int64_t)ms;
+    if (ms == 0)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t written = (int64_t)info.st_mtim.tv_sec * 1000 + info.st_mtim.tv_nsec / 1000000;
+    int64_t elapsed = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - written;
+    return (int64_t)ms + (elapsed > 0 ? elapsed : 0);
 }
 
 int64_t kc_clock_now_ms(void)

@@ -24,6 +24,10 @@ void kc_config_init(kc_config_t *self)
     snprintf(self->scoring_endpoint, sizeof self->scoring_endpoint, "tcp://127.0.0.1:7111");
     snprintf(self->workflow_endpoint, sizeof self->workflow_endpoint, "tcp://127.0.0.1:7121");
     snprintf(self->notify_endpoint, sizeof self->notify_endpoint, "tcp://127.0.0.1:7131");
+    snprintf(self->smtp_from, sizeof self->smtp_from, "kechuang@localhost");
+    self->notify_attempts = 6;
+    self->notify_backoff_ms = 2000;
+    self->notify_timeout_ms = 5000;
     snprintf(self->workflow_calendar, sizeof self->workflow_calendar,
              "deploy/data/calendar/cn-workdays.csv");
     self->scoring_auto_coverage = 95;
@@ -77,6 +81,36 @@ static int s_apply(kc_config_t *self, const char *key, const char *value, kc_err
         return s_copy(self->workflow_endpoint, sizeof self->workflow_endpoint, value, key, error);
     if (strcmp(key, "notify.endpoint") == 0)
         return s_copy(self->notify_endpoint, sizeof self->notify_endpoint, value, key, error);
+    if (strcmp(key, "notify.smtp_url") == 0)
+        return s_copy(self->smtp_url, sizeof self->smtp_url, value, key, error);
+    if (strcmp(key, "notify.smtp_from") == 0)
+        return s_copy(self->smtp_from, sizeof self->smtp_from, value, key, error);
+    if (strcmp(key, "notify.smtp_user") == 0)
+        return s_copy(self->smtp_user, sizeof self->smtp_user, value, key, error);
+    if (strcmp(key, "notify.smtp_password") == 0)
+        return s_copy(self->smtp_password, sizeof self->smtp_password, value, key, error);
+    if (strcmp(key, "notify.webhook_secret") == 0)
+        return s_copy(self->webhook_secret, sizeof self->webhook_secret, value, key, error);
+    if (strcmp(key, "notify.sms_gateway") == 0)
+        return s_copy(self->sms_gateway, sizeof self->sms_gateway, value, key, error);
+    if (strcmp(key, "notify.attempts") == 0) {
+        if (s_number(&number, value, 1, 100, key, error))
+            return -1;
+        self->notify_attempts = (int)number;
+        return 0;
+    }
+    if (strcmp(key, "notify.backoff_ms") == 0) {
+        if (s_number(&number, value, 1, 3600000, key, error))
+            return -1;
+        self->notify_backoff_ms = (int)number;
+        return 0;
+    }
+    if (strcmp(key, "notify.timeout_ms") == 0) {
+        if (s_number(&number, value, 100, 600000, key, error))
+            return -1;
+        self->notify_timeout_ms = (int)number;
+        return 0;
+    }
     if (strcmp(key, "workflow.calendar") == 0)
         return s_copy(self->workflow_calendar, sizeof self->workflow_calendar, value, key, error);
     if (strcmp(key, "scoring.auto_coverage") == 0) {
@@ -125,6 +159,15 @@ static const struct {
     {"KC_WORKFLOW_ENDPOINT", "workflow.endpoint"},
     {"KC_WORKFLOW_CALENDAR", "workflow.calendar"},
     {"KC_NOTIFY_ENDPOINT", "notify.endpoint"},
+    {"KC_SMTP_URL", "notify.smtp_url"},
+    {"KC_SMTP_FROM", "notify.smtp_from"},
+    {"KC_SMTP_USER", "notify.smtp_user"},
+    {"KC_SMTP_PASSWORD", "notify.smtp_password"},
+    {"KC_WEBHOOK_SECRET", "notify.webhook_secret"},
+    {"KC_SMS_GATEWAY", "notify.sms_gateway"},
+    {"KC_NOTIFY_ATTEMPTS", "notify.attempts"},
+    {"KC_NOTIFY_BACKOFF_MS", "notify.backoff_ms"},
+    {"KC_NOTIFY_TIMEOUT_MS", "notify.timeout_ms"},
     {"KC_LOG_LEVEL", "log.level"},
     {"KC_MAX_MESSAGE_BYTES", "intake.max_message_bytes"},
     {"KC_GROUP_MAX", "intake.group_max"},

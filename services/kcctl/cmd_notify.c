@@ -2,14 +2,19 @@
  *
  *    kcctl notify check|load FILE.ini      routes and templates (deploy/notify/)
  *    kcctl recipients load FILE.csv        user_id,name,role,division_code,organisation,email
+ *                                          [,phone,webhook_url,quiet_hours,digest_time]
+ *                                          (quiet hours "22:00-07:00", digest "18:00", China time)
  *    kcctl notifications [--unread]        the actor's in-app inbox (--user)
  *    kcctl notifications read ID ...       mark them read
+ *    kcctl notifications dead              the dead letters (operator)
+ *    kcctl notifications replay ID ...     send dead ones again (operator, audited)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "kc/kc_audit.h"
 #include "kc/kc_db.h"
 #include "kcctl/csv_table.h"
 #include "kcctl/kcctl.h"
@@ -112,19 +117,30 @@ int kcctl_recipients(kcctl_t *self)
         const csv_row_t *row = &table.rows[r];
         if (row->count == 1 && !*s_cell(&table, row, 0))
             continue;
-        const char *params[6];
-        for (size_t i = 0; i < 6; i++)
+        const char *params[10];
+        for (size_t i = 0; i < 10; i++)
             params[i] = s_cell(&table, row, i);
-        if (row->count != 6 ||
-            kc_db_run(conn,
-                      "INSERT INTO recipient (user_id, name, role, division_code, organisation,"
-                      " email) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE"
-                      " SET name = excluded.name, role = excluded.role, division_code ="
-                      " excluded.division_code, organisation = excluded.organisation,"
-                      " email = excluded.email",
-                      6, params, NULL, NULL, "storing the recipient", NULL, &error)) {
-            if (row->count != 6)
-                kc_error_set(&error, KC_ERR_INPUT, NULL, "%zu columns, not 6", row->count);
+        bool shape = row->count == 6 || row->count == 10;
+        if (!shape ||
+            kc_db_run(
+                conn,
+                "INSERT INTO recipient (user_id, name, role, division_code, organisation,"
+                " email, phone, webhook_url, quiet_start, quiet_end, digest_minute)"
+                " SELECT $1, $2, $3, $4, $5, $6, $7, $8, q.s, q.e,"
+                "   (extract(epoch FROM coalesce(nullif($10, '')::time, '18:00'::time))"
+                "    / 60)::smallint"
+                "   FROM (SELECT (extract(epoch FROM nullif(split_part($9, '-', 1), '')::time)"
+                "                 / 60)::smallint AS s,"
+                "                (extract(epoch FROM nullif(split_part($9, '-', 2), '')::time)"
+                "                 / 60)::smallint AS e) q"
+                " ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, role ="
+                " excluded.role, division_code = excluded.division_code, organisation ="
+                " excluded.organisation, email = excluded.email, phone = excluded.phone,"
+                " webhook_url = excluded.webhook_url, quiet_start = excluded.quiet_start,"
+                " quiet_end = excluded.quiet_end, digest_minute = excluded.digest_minute",
+                10, params, NULL, NULL, "storing the recipient", NULL, &error)) {
+            if (!shape)
+                kc_error_set(&error, KC_ERR_INPUT, NULL, "%zu columns, not 6 or 10", row->count);
             fprintf(stderr, "%s line %zu: ", self->positional[1], row->line);
             kcctl_print_error(&error);
             fprintf(stderr, "nothing was stored\n");
@@ -144,8 +160,75 @@ done:
     return rc;
 }
 
+/* The operator's view of dead letters, and their replay (audited). */
+static int s_dead_letters(kcctl_t *self, bool replay)
+{
+    kc_error_t error;
+    PGconn *conn = kc_db_connect(self->config.conninfo, "kcctl notifications", &error);
+    if (!conn) {
+        kcctl_print_error(&error);
+        return -1;
+    }
+    int rc = 0;
+    kc_error_clear(&error);
+    if (!replay) {
+        PGresult *result = NULL;
+        rc = kc_db_run(conn,
+                       "SELECT id, channel, recipient_id, attempts, last_error, subject"
+                       "  FROM notification WHERE status = 'dead' ORDER BY id",
+                       0, NULL, NULL, NULL, "listing dead letters", &result, &error);
+        if (rc == 0) {
+            printf("%d dead notification%s\n", PQntuples(result),
+                   PQntuples(result) == 1 ? "" : "s");
+            for (int i = 0; i < PQntuples(result); i++)
+                printf("  %6s  %-7s to %-12s after %s attempts: %s  (%s)\n",
+                       PQgetvalue(result, i, 0), PQgetvalue(result, i, 1), PQgetvalue(result, i, 2),
+                       PQgetvalue(result, i, 3), PQgetvalue(result, i, 4),
+                       PQgetvalue(result, i, 5));
+            PQclear(result);
+        }
+    }
+    for (int i = 1; replay && rc == 0 && i < self->positional_count; i++) {
+        const char *params[1] = {self->positional[i]};
+        PGresult *result = NULL;
+        rc = kc_db_run(conn,
+                       "UPDATE notification SET status = 'pending', attempts = 0,"
+                       " next_attempt_at = '-infinity', last_error = ''"
+                       " WHERE id = $1::bigint AND status = 'dead' RETURNING recipient_id",
+                       1, params, NULL, NULL, "replaying", &result, &error);
+        if (rc == 0 && PQntuples(result) == 0) {
+            fprintf(stderr, "notification %s is not dead: nothing to replay\n",
+                    self->positional[i]);
+            rc = -1;
+        } else if (rc == 0) {
+            kc_audit_entry_t entry = {self->config.node_id,
+                                      self->user,
+                                      self->role,
+                                      self->division,
+                                      self->organisation,
+                                      "notify.replay",
+                                      self->positional[i],
+                                      true,
+                                      "dead letter sent again",
+                                      ""};
+            rc = kc_audit_append(conn, &entry, NULL, &error);
+            if (rc == 0)
+                printf("notification %s will be sent again\n", self->positional[i]);
+        }
+        PQclear(result);
+    }
+    if (rc && error.code != KC_ERR_NONE)
+        kcctl_print_error(&error);
+    kc_db_disconnect(&conn);
+    return rc;
+}
+
 int kcctl_notifications(kcctl_t *self)
 {
+    if (self->positional_count >= 1 && strcmp(self->positional[0], "dead") == 0)
+        return s_dead_letters(self, false);
+    if (self->positional_count >= 2 && strcmp(self->positional[0], "replay") == 0)
+        return s_dead_letters(self, true);
     kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
     Kc__V1__ListNotifications list = KC__V1__LIST_NOTIFICATIONS__INIT;
     Kc__V1__MarkNotificationsRead mark = KC__V1__MARK_NOTIFICATIONS_READ__INIT;

@@ -7,6 +7,8 @@
  *  The environment overrides the file (see include/kc/kc_config.h).
  *  SIGTERM and SIGINT stop it after the current batch.
  */
+#include <curl/curl.h>
+
 #include "kc/kc_daemon.h"
 #include "kc/kc_log.h"
 #include "notify/notify_server.h"
@@ -18,6 +20,7 @@ int main(int argc, char **argv)
     int status = kc_daemon_start("kc-notify", argc, argv, &config);
     if (status)
         return status;
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before the delivery thread */
     notify_server_t *server = notify_server_new(&config, &error);
     if (!server) {
         kc_log_error("cannot start: %s", error.message);
@@ -25,5 +28,6 @@ int main(int argc, char **argv)
     }
     int rc = notify_server_run(server, kc_daemon_stop_flag());
     notify_server_destroy(&server);
+    curl_global_cleanup();
     return rc;
 }

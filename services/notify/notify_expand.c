@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 #include "kc/v1/events.pb-c.h"
@@ -250,6 +251,9 @@ static const char *const s_priorities[] = {"low", "normal", "critical"};
 static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, const char *type,
                     const s_facts_t *f, long *notified, kc_error_t *error)
 {
+    /* kc-notify's clock (kc_clock: tests move it for quiet hours and digests) */
+    char now[24];
+    snprintf(now, sizeof now, "%lld", (long long)kc_clock_now_ms());
     for (size_t r = 0; r < self->rules.n_routes; r++) {
         const notify_route_t *route = &self->rules.routes[r];
         if (!s_route_matches(route, type, f) || route->template_index < 0)
@@ -262,7 +266,7 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
             char division[8];
             s_division(route->roles[i], f->county, division);
             bool applicant = strcmp(route->roles[i], "applicant") == 0;
-            const char *params[10] = {seq,
+            const char *params[12] = {seq,
                                       route->roles[i],
                                       division,
                                       applicant ? f->application.organisation : "",
@@ -271,18 +275,41 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
                                       subject,
                                       body,
                                       f->ref ? f->ref : "",
-                                      applicant ? "t" : "f"};
+                                      applicant ? "t" : "f",
+                                      now,
+                                      type};
             PGresult *result = NULL;
-            /* an in-app inbox entry is delivered when it is committed */
+            /* an in-app inbox entry is delivered when it is committed; the
+             * other channels wait for the delivery worker, after the
+             * person's quiet hours, or for the daily digest when low */
             if (kc_db_run_cached(
                     conn,
                     "INSERT INTO notification (event_seq, recipient_id, channel, route, priority,"
-                    " subject, body, application_ref, status, sent_at)"
-                    " SELECT $1::bigint, user_id, 'inbox', $5, $6, $7, $8, $9, 'sent', now()"
-                    "   FROM recipient WHERE active AND role = $2 AND division_code = $3"
-                    "    AND (NOT $10::boolean OR organisation = $4)"
+                    " subject, body, application_ref, status, sent_at, next_attempt_at,"
+                    " digest_date)"
+                    " SELECT $1::bigint, r.user_id, c.channel, $5, $6, $7, $8, $9,"
+                    "   CASE WHEN c.channel = 'inbox' THEN 'sent'"
+                    "        WHEN $6 = 'low' AND c.channel IN ('email', 'webhook') THEN 'digest'"
+                    "        ELSE 'pending' END,"
+                    "   CASE WHEN c.channel = 'inbox' THEN to_timestamp($11::bigint / 1000.0) END,"
+                    "   notify_deliver_at(r.quiet_start, r.quiet_end, $6,"
+                    "                     to_timestamp($11::bigint / 1000.0)),"
+                    "   CASE WHEN $6 = 'low' AND c.channel IN ('email', 'webhook') THEN"
+                    "     notify_digest_date(r.digest_minute, to_timestamp($11::bigint / 1000.0))"
+                    "   END"
+                    "   FROM recipient r CROSS JOIN LATERAL unnest(coalesce("
+                    "     (SELECT p.channels FROM notify_preference p WHERE p.recipient_id ="
+                    "        r.user_id AND p.event_type = $12),"
+                    "     ARRAY['inbox', 'email', 'webhook', 'sms'])) AS c(channel)"
+                    "  WHERE r.active AND r.role = $2 AND r.division_code = $3"
+                    "    AND (NOT $10::boolean OR r.organisation = $4)"
+                    "    AND (c.channel <> 'email' OR r.email <> '')"
+                    "    AND (c.channel <> 'webhook' OR r.webhook_url <> '')"
+                    "    AND (c.channel <> 'sms' OR (r.phone <> '' AND ($6 = 'critical' OR"
+                    "         EXISTS (SELECT 1 FROM notify_preference p WHERE p.recipient_id ="
+                    "           r.user_id AND p.event_type = $12))))"
                     " ON CONFLICT (event_seq, recipient_id, channel) DO NOTHING",
-                    10, params, NULL, NULL, "writing notifications", &result, error))
+                    12, params, NULL, NULL, "writing notifications", &result, error))
                 return -1;
             *notified += strtol(PQcmdTuples(result), NULL, 10);
             PQclear(result);

@@ -21,6 +21,7 @@
 #include "kc/kc_id.h"
 #include "kc/kc_log.h"
 #include "kc/kc_router.h"
+#include "notify/notify_deliver.h"
 #include "notify/notify_expand.h"
 #include "notify/notify_inbox.h"
 
@@ -32,6 +33,7 @@ struct notify_server_t {
     void *router;
     PGconn *db;
     notify_expander_t *expander;
+    notify_deliver_t *deliver; /* the delivery worker thread */
 };
 
 static int s_connect(notify_server_t *self, kc_error_t *error)
@@ -68,7 +70,13 @@ notify_server_t *notify_server_new(const kc_config_t *config, kc_error_t *error)
         notify_server_destroy(&self);
         return NULL;
     }
-    kc_log_notice("listening on %s", config->notify_endpoint);
+    self->deliver = notify_deliver_start(config, error);
+    if (!self->deliver) {
+        notify_server_destroy(&self);
+        return NULL;
+    }
+    kc_log_notice("listening on %s; e-mail %s, SMS %s", config->notify_endpoint,
+                  *config->smtp_url ? "on" : "off", *config->sms_gateway ? "on" : "off");
     return self;
 }
 
@@ -77,6 +85,7 @@ void notify_server_destroy(notify_server_t **self_p)
     notify_server_t *self = self_p ? *self_p : NULL;
     if (!self)
         return;
+    notify_deliver_stop(&self->deliver);
     if (self->router)
         zmq_close(self->router);
     if (self->context)

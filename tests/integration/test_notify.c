@@ -27,9 +27,10 @@ static pid_t s_start(wf_fixture_t *f)
 static long long s_count_for(wf_fixture_t *f, const char *user)
 {
     const char *params[1] = {user};
-    PGresult *result =
-        PQexecParams(f->node.db, "SELECT count(*) FROM notification WHERE recipient_id = $1", 1,
-                     NULL, params, NULL, NULL, 0);
+    PGresult *result = PQexecParams(f->node.db,
+                                    "SELECT count(*) FROM notification WHERE recipient_id = $1"
+                                    " AND channel = 'inbox'",
+                                    1, NULL, params, NULL, NULL, 0);
     long long n = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
     PQclear(result);
     return n;
@@ -76,8 +77,9 @@ Test(notify, each_level_hears_of_the_steps_that_concern_it_and_no_one_else)
     cr_expect_eq(s_count_for(&f, "liuqiang"), 1);
     cr_expect_eq(s_count_for(&f, "chenjie"), 0, "唐山's bureau hears nothing of 平山县");
     cr_expect_eq(s_count_for(&f, "sunli"), 0, "the province is not concerned yet");
-    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM notification WHERE subject LIKE"
-                                        " '【县政府审核同意】%' AND body LIKE '%平山县%'"),
+    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM notification WHERE channel ="
+                                        " 'inbox' AND subject LIKE '【县政府审核同意】%'"
+                                        " AND body LIKE '%平山县%'"),
                  4, "the subject names the state, the body the county");
     /* the inbox through kc-notify: list, unread count, mark read */
     const char *list[] = {"notifications", "--user", "wangfang", "--unread", NULL};
@@ -85,11 +87,11 @@ Test(notify, each_level_hears_of_the_steps_that_concern_it_and_no_one_else)
     char id[24];
     snprintf(id, sizeof id, "%lld",
              harness_count(&f.node, "SELECT max(id) FROM notification WHERE recipient_id ="
-                                    " 'wangfang'"));
+                                    " 'wangfang' AND channel = 'inbox'"));
     const char *read[] = {"notifications", "read", id, "--user", "wangfang", NULL};
     cr_expect_eq(harness_kcctl(&f.node, read), 0);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM notification WHERE recipient_id ="
-                                        " 'wangfang' AND read_at IS NULL"),
+                                        " 'wangfang' AND channel = 'inbox' AND read_at IS NULL"),
                  1);
     const char *other[] = {"notifications", "read", id, "--user", "chenjie", NULL};
     cr_expect_eq(harness_kcctl(&f.node, other), 0);
@@ -122,7 +124,8 @@ Test(notify, a_kill_9_in_a_burst_leaves_every_notification_exactly_once)
     cr_expect_eq(s_count_for(&f, "wangfang"), 40);
     cr_expect_eq(s_count_for(&f, "lizhenhua"), 20);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM (SELECT event_seq, recipient_id"
-                                        " FROM notification GROUP BY 1, 2 HAVING count(*) > 1) d"),
+                                        " FROM notification WHERE channel = 'inbox'"
+                                        " GROUP BY 1, 2 HAVING count(*) > 1) d"),
                  0);
     s_stop(&f, notify);
 }

@@ -1,0 +1,309 @@
+/*  kc-notify over real channels: a real SMTP server (python3-aiosmtpd) and
+ *  a real HTTP receiver (tests/support/http_receiver.py) take what the real
+ *  kc-notify sends as an application moves through the real kc-workflow;
+ *  signatures are checked, a dead endpoint goes through its retries to the
+ *  dead letters and a replay delivers it once it is back, quiet hours hold
+ *  a message until they end, and the low-priority notifications of a day
+ *  arrive as one digest.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "notify/notify_channels.h"
+#include "workflow_fixture.h"
+
+TestSuite(notify_channels, .timeout = 240);
+
+#define MONDAY_1000 1740967200000LL /* 2025-03-03 10:00 CST */
+#define MONDAY_1801 1740996060000LL /* 2025-03-03 18:01 CST */
+#define SECRET      "test-webhook-secret"
+
+typedef struct {
+    wf_fixture_t f;
+    pid_t notify, smtp, http;
+    int smtp_port, http_port, dead_port;
+    char smtp_log[320], http_log[320];
+} s_world_t;
+
+static int s_port(void)
+{
+    char endpoint[64];
+    harness_free_endpoint(endpoint, sizeof endpoint);
+    return (int)strtol(strrchr(endpoint, ':') + 1, NULL, 10);
+}
+
+static bool s_listening(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool up = connect(fd, (struct sockaddr *)&address, sizeof address) == 0;
+    close(fd);
+    return up;
+}
+
+static pid_t s_spawn(const char *const *argv, const char *log, int port)
+{
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        FILE *out = freopen(log, "a", stdout);
+        (void)out;
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    for (int tries = 0; tries < 100 && !s_listening(port); tries++)
+        usleep(100 * 1000);
+    cr_assert(s_listening(port), "%s did not listen on %d", argv[0], port);
+    return pid;
+}
+
+static pid_t s_http_receiver(s_world_t *w, int port)
+{
+    char text[16];
+    snprintf(text, sizeof text, "%d", port);
+    const char *argv[] = {"/usr/bin/python3", "tests/support/http_receiver.py", text, w->http_log,
+                          NULL};
+    return s_spawn(argv, w->http_log, port);
+}
+
+static void s_start(s_world_t *w)
+{
+    memset(w, 0, sizeof *w);
+    wf_fixture_start(&w->f, MONDAY_1000);
+    snprintf(w->smtp_log, sizeof w->smtp_log, "%s.smtp", w->f.node.log_path);
+    snprintf(w->http_log, sizeof w->http_log, "%s.http", w->f.node.log_path);
+    w->smtp_port = s_port();
+    w->http_port = s_port();
+    w->dead_port = s_port();
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", w->smtp_port);
+    const char *smtp[] = {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", listen, NULL};
+    w->smtp = s_spawn(smtp, w->smtp_log, w->smtp_port);
+    w->http = s_http_receiver(w, w->http_port);
+    /* the people: e-mail for all; the province with a live webhook, the city
+     * with one nobody answers yet; the county government keeps quiet hours */
+    char people[320];
+    snprintf(people, sizeof people, "%s.people.csv", w->f.node.log_path);
+    FILE *file = fopen(people, "w");
+    cr_assert_not_null(file);
+    fprintf(file,
+            "user_id,name,role,division_code,organisation,email,phone,webhook_url,quiet_hours,"
+            "digest_time\n"
+            "lizhenhua,李振华,applicant,130131,平山县太行菌业科技有限公司,li@example.test,,,,\n"
+            "wangfang,王芳,county_bureau,130131,平山县科学技术局,wang@example.test,,,,\n"
+            "zhaomin,赵敏,county_government,130131,平山县人民政府,zhao@example.test,,,"
+            "09:00-18:00,\n"
+            "liuqiang,刘强,city_bureau,130100,石家庄市科学技术局,liu@example.test,,"
+            "http://127.0.0.1:%d/hook,,\n"
+            "sunli,孙丽,province_department,130000,河北省科学技术厅,sun@example.test,,"
+            "http://127.0.0.1:%d/hook,,18:00\n",
+            w->dead_port, w->http_port);
+    fclose(file);
+    const char *load[] = {"recipients", "load", people, NULL};
+    cr_assert_eq(harness_kcctl(&w->f.node, load), 0);
+    const char *rules[] = {"notify", "load", "deploy/notify/notify-v1.ini", NULL};
+    cr_assert_eq(harness_kcctl(&w->f.node, rules), 0);
+    char smtp_url[64], clock[320];
+    snprintf(smtp_url, sizeof smtp_url, "smtp://127.0.0.1:%d", w->smtp_port);
+    snprintf(clock, sizeof clock, "%s.clock", w->f.node.log_path);
+    setenv("KC_SMTP_URL", smtp_url, 1);
+    setenv("KC_SMTP_FROM", "kechuang@example.test", 1);
+    setenv("KC_WEBHOOK_SECRET", SECRET, 1);
+    setenv("KC_NOTIFY_ATTEMPTS", "3", 1);
+    setenv("KC_NOTIFY_BACKOFF_MS", "100", 1);
+    setenv("KC_NOTIFY_TIMEOUT_MS", "2000", 1);
+    setenv("KC_FAKE_CLOCK_FILE", clock, 1);
+    w->notify = harness_notify_start(&w->f.node);
+    unsetenv("KC_FAKE_CLOCK_FILE");
+}
+
+static void s_stop_child(pid_t pid)
+{
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+}
+
+static void s_stop(s_world_t *w)
+{
+    s_stop_child(w->notify);
+    s_stop_child(w->smtp);
+    s_stop_child(w->http);
+    wf_fixture_stop(&w->f);
+}
+
+static char *s_slurp(const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    if (!file)
+        return strdup("");
+    static char text[1 << 20];
+    size_t size = fread(text, 1, sizeof text - 1, file);
+    fclose(file);
+    text[size] = '\0';
+    return strdup(text);
+}
+
+static long long s_wait(s_world_t *w, const char *sql, long long expected)
+{
+    return harness_wait_count(&w->f.node, sql, expected, 15000);
+}
+
+/* Every webhook delivery the receiver logged carries a good signature. */
+static int s_signed_ok(const char *log)
+{
+    char *text = s_slurp(log);
+    int good = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        /* the fields are JSON strings; pull timestamp, signature and body */
+        char timestamp[32] = "", signature[80] = "";
+        const char *t = strstr(line, "\"timestamp\": \""), *s = strstr(line, "\"signature\": \"");
+        const char *b = strstr(line, "\"body\": \"");
+        if (!t || !s || !b)
+            continue;
+        sscanf(t + 14, "%31[0-9]", timestamp);
+        sscanf(s + 14, "sha256=%64[0-9a-f]", signature);
+        /* the body is a JSON string inside JSON: undo its escapes */
+        char body[8192];
+        size_t n = 0;
+        for (const char *at = b + 9; *at && *at != '"' && n + 1 < sizeof body; at++) {
+            if (*at == '\\' && at[1])
+                at++;
+            body[n++] = *at;
+        }
+        body[n] = '\0';
+        char expected[65];
+        notify_signature(SECRET, timestamp, body, expected);
+        good += strcmp(expected, signature) == 0;
+    }
+    free(text);
+    return good;
+}
+
+/* The applicant submits, the county bureau approves. */
+static void s_submit_and_approve(wf_fixture_t *f)
+{
+    cr_assert_eq(wf_fixture_act_as(f, "lizhenhua", "applicant", "130131", "submit", "申报", true),
+                 0);
+    cr_assert_eq(wf_fixture_act(f, "county_bureau", "130131", "county_approve", "同意", false), 0);
+}
+
+Test(notify_channels, mail_and_signed_webhooks_arrive_dead_letters_replay_quiet_hours_hold)
+{
+    s_world_t w;
+    s_start(&w);
+    s_submit_and_approve(&w.f);
+    /* e-mail: the county bureau twice, the applicant and the city once;
+     * the county government's waits for the end of its quiet hours */
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE channel = 'email'"
+                        " AND status = 'sent'",
+                        4),
+                 4);
+    cr_expect_eq(harness_count(&w.f.node, "SELECT count(*) FROM notification WHERE channel ="
+                                          " 'email' AND recipient_id = 'zhaomin' AND status ="
+                                          " 'pending' AND next_attempt_at = '2025-03-03"
+                                          " 10:00:00+00'"),
+                 1, "held until 18:00 China time");
+    char *mail = s_slurp(w.smtp_log);
+    PGresult *sent = PQexec(w.f.node.db, "SELECT id FROM notification WHERE channel = 'email'"
+                                         " AND status = 'sent'");
+    for (int i = 0; i < PQntuples(sent); i++) {
+        char header[96];
+        snprintf(header, sizeof header, "X-Kechuang-Notification: notification-%s",
+                 PQgetvalue(sent, i, 0));
+        cr_expect_not_null(strstr(mail, header), "%s did not reach the SMTP server", header);
+    }
+    PQclear(sent);
+    cr_expect_not_null(strstr(mail, "<wang@example.test>"));
+    free(mail);
+
+    /* the city's webhook answers nobody: three attempts, then dead */
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE channel = 'webhook'"
+                        " AND recipient_id = 'liuqiang' AND status = 'dead' AND attempts = 3",
+                        1),
+                 1);
+    const char *dead[] = {"notifications", "dead", NULL};
+    cr_expect_eq(harness_kcctl(&w.f.node, dead), 0);
+    /* it comes back; the operator replays the dead letter, and it arrives */
+    pid_t back = s_http_receiver(&w, w.dead_port);
+    char id[24];
+    snprintf(id, sizeof id, "%lld",
+             harness_count(&w.f.node, "SELECT id FROM notification WHERE status = 'dead'"));
+    const char *replay[] = {"notifications", "replay", id, NULL};
+    cr_expect_eq(harness_kcctl(&w.f.node, replay), 0);
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE channel = 'webhook'"
+                        " AND recipient_id = 'liuqiang' AND status = 'sent'",
+                        1),
+                 1);
+    cr_expect_eq(harness_count(&w.f.node, "SELECT count(*) FROM audit_entry WHERE action ="
+                                          " 'notify.replay'"),
+                 1);
+    s_stop_child(back);
+
+    /* up to the province: its webhook gets signed POSTs */
+    cr_assert_eq(
+        wf_fixture_act(&w.f, "county_government", "130131", "county_consent", "同意", true), 0);
+    cr_assert_eq(wf_fixture_act(&w.f, "city_bureau", "130100", "city_recommend", "推荐", true), 0);
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE channel = 'webhook'"
+                        " AND recipient_id = 'sunli' AND status = 'sent'",
+                        1),
+                 1);
+    cr_expect_eq(s_signed_ok(w.http_log), 2, "both webhooks (city, province) are signed");
+
+    /* 18:01: the county government's quiet hours are over */
+    harness_clock_set(&w.f.node, MONDAY_1801);
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE recipient_id = 'zhaomin'"
+                        " AND channel = 'email' AND status = 'sent'",
+                        1),
+                 1);
+    s_stop(&w);
+}
+
+Test(notify_channels, low_priority_notifications_of_a_day_arrive_as_one_digest)
+{
+    s_world_t w;
+    s_start(&w);
+    s_submit_and_approve(&w.f);
+    cr_assert_eq(
+        wf_fixture_act(&w.f, "county_government", "130131", "county_consent", "同意", true), 0);
+    cr_assert_eq(wf_fixture_act(&w.f, "city_bureau", "130100", "city_recommend", "推荐", true), 0);
+    cr_assert_eq(
+        wf_fixture_act(&w.f, "province_department", "130000", "province_assign", "", false), 0);
+    /* the panel drawn: low priority for the province, waiting for the digest */
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE recipient_id = 'sunli'"
+                        " AND status = 'digest' AND digest_date = '2025-03-03'",
+                        2),
+                 2, "e-mail and webhook wait for the day's digest");
+    usleep(500 * 1000);
+    cr_expect_eq(harness_count(&w.f.node, "SELECT count(*) FROM notify_digest"), 0);
+    harness_clock_set(&w.f.node, MONDAY_1801);
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notify_digest WHERE recipient_id = 'sunli'"
+                        " AND status = 'sent' AND notifications = 1",
+                        2),
+                 2, "one digest per channel");
+    char *mail = s_slurp(w.smtp_log);
+    cr_expect_not_null(strstr(mail, "X-Kechuang-Notification: digest-"));
+    free(mail);
+    usleep(500 * 1000);
+    cr_expect_eq(harness_count(&w.f.node, "SELECT count(*) FROM notify_digest"), 2,
+                 "a day has one digest");
+    s_stop(&w);
+}
