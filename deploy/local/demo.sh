@@ -821,6 +821,17 @@ s_publish() {
     s_say ""
     s_say "The reviewer has checked the flagged values (the reports list them):"
     s_kcctl publish --run "$run_id" --flags-reviewed
+    s_say ""
+    s_say "Each county hears of its own class: 平山县's S&T bureau finds it at the top of its inbox"
+    s_say "(kc-notify; the newest first):"
+    local tries
+    for ((tries = 0; tries < 50; tries++)); do
+        (($(s_psql -tA <<<"SELECT count(*) FROM event_cursor WHERE consumer = 'kc-notify'
+                            AND last_seq = (SELECT max(seq) FROM event)") == 1)) && break
+        sleep 0.2
+    done
+    printf '$ kcctl notifications --user wangfang | head -n 3\n'
+    { "$kcctl_bin" notifications --user wangfang || true; } | head -n 3
 }
 
 s_summary() {

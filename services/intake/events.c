@@ -56,6 +56,10 @@ Kc__V1__Event *events_build(int64_t seq, const char *type, int64_t occurred_at_m
     } else if (strcmp(type, "PanelChanged") == 0) {
         event->panel_changed = kc__v1__panel_changed__unpack(NULL, payload_size, payload);
         event->payload_case = KC__V1__EVENT__PAYLOAD_PANEL_CHANGED;
+    } else if (strcmp(type, "CountyClassPublished") == 0) {
+        event->county_class_published =
+            kc__v1__county_class_published__unpack(NULL, payload_size, payload);
+        event->payload_case = KC__V1__EVENT__PAYLOAD_COUNTY_CLASS_PUBLISHED;
     } else if (strcmp(type, "RatingsSubmitted") == 0) {
         event->ratings_submitted = kc__v1__ratings_submitted__unpack(NULL, payload_size, payload);
         event->payload_case = KC__V1__EVENT__PAYLOAD_RATINGS_SUBMITTED;

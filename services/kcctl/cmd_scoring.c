@@ -216,6 +216,45 @@ int kcctl_report(kcctl_t *self)
     return rc ? -1 : 0;
 }
 
+/* One CountyClassPublished event per county of the run, in the
+ * publication's transaction: each county hears of its own class. */
+static int s_publication_events(kcctl_t *self, PGconn *conn, const char *run, long *counties,
+                                kc_error_t *error)
+{
+    const char *params[1] = {run};
+    PGresult *rows = NULL;
+    if (kc_db_run(conn,
+                  "SELECT r.county_code, r.class, r.total, r.rank, r.rank_in_city, r.reward,"
+                  "       s.scope_code, s.year"
+                  "  FROM scoring_result r JOIN scoring_run s ON s.id = r.run_id"
+                  " WHERE r.run_id = $1::bigint ORDER BY r.county_code",
+                  1, params, NULL, NULL, "reading the results", &rows, error))
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < PQntuples(rows) && rc == 0; i++) {
+        Kc__V1__CountyClassPublished event = KC__V1__COUNTY_CLASS_PUBLISHED__INIT;
+        event.run_id = strtoll(run, NULL, 10);
+        event.county_code = PQgetvalue(rows, i, 0);
+        event.class_ = PQgetvalue(rows, i, 1);
+        event.total = (int32_t)kc_db_int(rows, i, 2);
+        event.rank = (int32_t)kc_db_int(rows, i, 3);
+        event.rank_in_city = (int32_t)kc_db_int(rows, i, 4);
+        event.reward = (int32_t)kc_db_int(rows, i, 5);
+        event.scope_code = PQgetvalue(rows, i, 6);
+        event.year = (int32_t)kc_db_int(rows, i, 7);
+        uint8_t payload[512];
+        size_t size = kc__v1__county_class_published__pack(&event, payload);
+        const char *values[3] = {"CountyClassPublished", self->config.node_id,
+                                 (const char *)payload};
+        int lengths[3] = {0, 0, (int)size}, formats[3] = {0, 0, 1};
+        rc = kc_db_run(conn, "SELECT kc_event_append($1, $2, NULL, $3)", 3, values, lengths,
+                       formats, "appending the event", NULL, error);
+    }
+    *counties = PQntuples(rows);
+    PQclear(rows);
+    return rc || kc_db_exec(conn, "NOTIFY kc_events", error) ? -1 : 0;
+}
+
 int kcctl_publish(kcctl_t *self)
 {
     if (self->run == 0) {
@@ -232,6 +271,8 @@ int kcctl_publish(kcctl_t *self)
         return -1;
     }
     const char *params[3] = {id, by, self->flags_reviewed ? "true" : "false"};
+    PGresult *begin = PQexec(conn, "BEGIN");
+    PQclear(begin);
     PGresult *result =
         PQexecParams(conn,
                      "WITH run AS (SELECT id, scope_code, year, flagged_count FROM scoring_run"
@@ -260,10 +301,18 @@ int kcctl_publish(kcctl_t *self)
         kc_error_hint(&error, "review the flagged values in the reports, then publish with"
                               " --flags-reviewed");
     }
+    long counties = 0;
+    if (rc == 0)
+        rc = s_publication_events(self, conn, id, &counties, &error);
+    PGresult *end = PQexec(conn, rc ? "ROLLBACK" : "COMMIT");
+    if (rc == 0 && PQresultStatus(end) != PGRES_COMMAND_OK)
+        rc = kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the publication did not commit");
+    PQclear(end);
     if (rc)
         kcctl_print_error(&error);
     else
-        printf("published run %s as the record of %s\n", id, PQgetvalue(result, 0, 4));
+        printf("published run %s as the record of %s; %ld counties told their class\n", id,
+               PQgetvalue(result, 0, 4), counties);
     PQclear(result);
     kc_db_disconnect(&conn);
     return rc;

@@ -137,7 +137,7 @@ typedef struct {
     const char *values[16];
     const char *decision, *to_state, *kind, *county, *ref;
     s_application_t application;
-    char extra[3][128];
+    char extra[6][128];
 } s_facts_t;
 
 static void s_set(s_facts_t *f, const char *name, const char *value)
@@ -209,6 +209,34 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
             return -1;
         s_set(f, "outcome", strcmp(m->outcome, "upheld") == 0 ? "异议成立" : "异议不成立");
         s_set(f, "reason", m->reason);
+    } else if (strcmp(type, "CountyClassPublished") == 0) {
+        Kc__V1__CountyClassPublished *m =
+            kc__v1__county_class_published__unpack(NULL, size, payload);
+        if (!m)
+            return 1;
+        *message = m;
+        f->county = m->county_code;
+        const char *params[1] = {m->county_code};
+        PGresult *name = NULL;
+        if (kc_db_run_cached(conn,
+                             "SELECT name FROM division WHERE code = $1 ORDER BY valid_to DESC"
+                             " LIMIT 1",
+                             1, params, NULL, NULL, "reading the county", &name, error))
+            return -1;
+        snprintf(f->application.county_name, sizeof f->application.county_name, "%s",
+                 PQntuples(name) ? PQgetvalue(name, 0, 0) : "");
+        PQclear(name);
+        snprintf(f->extra[0], sizeof f->extra[0], "%d", m->year);
+        snprintf(f->extra[1], sizeof f->extra[1], "%d.%02d", m->total / 100, m->total % 100);
+        snprintf(f->extra[2], sizeof f->extra[2], "%d", m->rank);
+        snprintf(f->extra[3], sizeof f->extra[3], "%d", m->rank_in_city);
+        snprintf(f->extra[4], sizeof f->extra[4], "%d", m->reward);
+        s_set(f, "year", f->extra[0]);
+        s_set(f, "class", m->class_);
+        s_set(f, "total", f->extra[1]);
+        s_set(f, "rank", f->extra[2]);
+        s_set(f, "rank_in_city", f->extra[3]);
+        s_set(f, "reward", f->extra[4]);
     } else {
         Kc__V1__PanelChanged *m = kc__v1__panel_changed__unpack(NULL, size, payload);
         if (!m)

@@ -21,13 +21,15 @@ static const char *const s_objection[] = {"application_ref", "title",  "county_c
 static const char *const s_panel[] = {"application_ref", "title", "county_code",
                                       "county_name",     "what",  NULL};
 
+static const char *const s_class[] = {"year", "county_code",  "county_name", "class", "total",
+                                      "rank", "rank_in_city", "reward",      NULL};
+
 static const struct {
     const char *event;
     const char *const *variables;
 } s_events[] = {
-    {"ApplicationMoved", s_moved},
-    {"DeadlineReached", s_deadline},
-    {"ObjectionResolved", s_objection},
+    {"CountyClassPublished", s_class}, {"ApplicationMoved", s_moved},
+    {"DeadlineReached", s_deadline},   {"ObjectionResolved", s_objection},
     {"PanelChanged", s_panel},
 };
 
@@ -257,7 +259,8 @@ static void s_check(s_draft_t *d)
         snprintf(field, sizeof field, "template.%s.event", t->code);
         if (!notify_event_variables(t->event)) {
             s_note(d, field, 0, "'%s' is not an event type notifications follow%s", t->event,
-                   " (ApplicationMoved, DeadlineReached, ObjectionResolved, PanelChanged)");
+                   " (ApplicationMoved, DeadlineReached, ObjectionResolved, PanelChanged,"
+                   " CountyClassPublished)");
             continue;
         }
         if (!*t->subject || !*t->body)

@@ -129,3 +129,39 @@ Test(notify, a_kill_9_in_a_burst_leaves_every_notification_exactly_once)
                  0);
     s_stop(&f, notify);
 }
+
+Test(notify, a_county_hears_of_its_class_when_the_scores_are_published)
+{
+    wf_fixture_t f;
+    pid_t notify = s_start(&f);
+    /* what kcctl publish appends, one event per county of the run */
+    Kc__V1__CountyClassPublished event = KC__V1__COUNTY_CLASS_PUBLISHED__INIT;
+    event.run_id = 7;
+    event.scope_code = "130000";
+    event.year = 2023;
+    event.county_code = "130131";
+    event.class_ = "A";
+    event.total = 8012;
+    event.rank = 3;
+    event.rank_in_city = 1;
+    event.reward = 100;
+    uint8_t payload[256];
+    size_t size = kc__v1__county_class_published__pack(&event, payload);
+    const char *values[2] = {"CountyClassPublished", (const char *)payload};
+    int lengths[2] = {0, (int)size}, formats[2] = {0, 1};
+    PGresult *result = PQexecParams(f.node.db,
+                                    "SELECT kc_event_append($1, 'test-node', NULL, $2),"
+                                    " pg_notify('kc_events', '')",
+                                    2, NULL, values, lengths, formats, 0);
+    cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK, "%s", PQerrorMessage(f.node.db));
+    PQclear(result);
+    s_caught_up(&f);
+    cr_expect_eq(harness_count(&f.node,
+                               "SELECT count(*) FROM notification WHERE channel ="
+                               " 'inbox' AND recipient_id IN ('wangfang', 'zhaomin')"
+                               " AND subject = '【2023年度县域科技创新能力评价】平山县：A类'"
+                               " AND body LIKE '%得分80.12%全省第3名、全市第1名%100万元%'"),
+                 2);
+    cr_expect_eq(s_count_for(&f, "liuqiang"), 0, "the class goes to the county");
+    s_stop(&f, notify);
+}
