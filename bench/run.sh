@@ -66,7 +66,8 @@ build="$(cd "$1" && pwd -P)"
 readonly build
 for program in "$build/bin/kc-intake" "$build/bin/kc-scoring" "$build/bin/kcctl" \
     "$build/bin/kc-workflow" "$build/bench/intake_bench" "$build/bench/scoring_db" \
-    "$build/bench/scoring_core" "$build/bench/workflow_bench" \
+    "$build/bench/scoring_core" "$build/bench/workflow_bench" "$build/bench/notify_bench" \
+    "$build/bin/kc-notify" \
     "$pg_bin/pgbench" "$pg_bin/psql"; do
     [[ -x "$program" ]] || s_die "missing '$program'"
 done
@@ -77,8 +78,9 @@ readonly window=${KC_BENCH_WINDOW:-32}
 readonly sweep=${KC_BENCH_SWEEP-1}
 readonly copy_rows=${KC_BENCH_COPY_ROWS:-1000000}
 readonly only=${KC_BENCH_ONLY:-}
-[[ -z "$only" || "$only" == intake || "$only" == scoring || "$only" == workflow ]] ||
-    s_die "KC_BENCH_ONLY must be intake, scoring or workflow, not '$only'"
+[[ -z "$only" || "$only" == intake || "$only" == scoring || "$only" == workflow ||
+    "$only" == notify ]] ||
+    s_die "KC_BENCH_ONLY must be intake, scoring, workflow or notify, not '$only'"
 readonly wf_applications=${KC_BENCH_APPLICATIONS:-10000}
 readonly wf_clients=${KC_BENCH_WF_CLIENTS:-8}
 readonly pg_dir="$repo_root/var/bench-pg"
@@ -86,12 +88,13 @@ readonly out="$repo_root/var/bench-out"
 readonly pg_sh="$repo_root/deploy/local/pg.sh"
 intake_pid=
 workflow_pid=
+notify_pid=
 
 s_cleanup() {
     local status=$?
     trap - EXIT INT TERM
     local pid
-    for pid in "$intake_pid" "$workflow_pid"; do
+    for pid in "$intake_pid" "$workflow_pid" "$notify_pid"; do
         if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid"
             wait "$pid" 2>/dev/null || true
@@ -168,7 +171,7 @@ s_pick_port() {
 }
 
 pg_one_row=
-if s_run_part intake || s_run_part workflow; then
+if s_run_part intake || s_run_part workflow || s_run_part notify; then
 # ---- PostgreSQL alone ---------------------------------------------------------
 
 echo "== PostgreSQL alone (pgbench, ${seconds}s per figure)"
@@ -318,6 +321,33 @@ if s_run_part workflow; then
     kill -0 "$workflow_pid" 2>/dev/null || s_die "kc-workflow died; see $out/workflow.log"
 fi
 
+# ---- kc-notify ----------------------------------------------------------------------
+
+if s_run_part notify; then
+    echo "== kc-notify: events to inbox notifications (database kc_notify)"
+    s_psql "$admin" -c "CREATE DATABASE kc_notify OWNER kechuang"
+    notify_db_url="${conninfo/dbname=kechuang/dbname=kc_notify}"
+    {
+        KC_DATABASE_URL="$notify_db_url" "$build/bin/kcctl" migrate &&
+            KC_DATABASE_URL="$notify_db_url" "$build/bin/kcctl" notify load \
+                "$repo_root/deploy/notify/notify-v1.ini"
+    } >"$out/notify-setup.log" 2>&1 || s_die "notify setup failed; see $out/notify-setup.log"
+    notify_port="$(s_pick_port)"
+    s_checkpoint
+    KC_DATABASE_URL="$notify_db_url" KC_NOTIFY_ENDPOINT="tcp://127.0.0.1:$notify_port" \
+        KC_NODE_ID=bench KC_LOG_LEVEL=notice "$build/bin/kc-notify" 2>"$out/notify.log" &
+    notify_pid=$!
+    for ((tries = 0; tries < 50; tries++)); do
+        "$build/bin/kcctl" ping --endpoint "tcp://127.0.0.1:$notify_port" --timeout 200 \
+            --attempts 1 >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    "$build/bench/notify_bench" --database "$notify_db_url" --pid "$notify_pid" \
+        --seconds "$seconds" | tee "$out/notify_bench.out" ||
+        s_die "notify_bench failed; see $out/notify_bench.out and $out/notify.log"
+    kill -0 "$notify_pid" 2>/dev/null || s_die "kc-notify died; see $out/notify.log"
+fi
+
 # ---- the table ------------------------------------------------------------------
 
 s_require_figures() {
@@ -337,6 +367,10 @@ if s_run_part workflow; then
     s_require_figures "$out/workflow_bench.out" wf_applications wf_failures wf_transition_rate \
         wf_request_rate wf_act_p50 wf_act_p99 wf_act_max wf_timers_filed wf_timer_rate \
         wf_timer_late_p50 wf_timer_late_p99 wf_timer_late_max workflow_peak_rss
+fi
+if s_run_part notify; then
+    s_require_figures "$out/notify_bench.out" nf_rate nf_events nf_seen nf_p50 nf_p99 \
+        nf_fanout_rate nf_fanout_total notify_peak_rss
 fi
 if s_run_part scoring; then
     s_require_figures "$out/scoring_db.out" country_counties country_best_ms country_median_ms \
@@ -426,6 +460,37 @@ s_workflow_table() {
     }' "$out/workflow_bench.out"
 }
 
+# The notification table: latency at 1,000 events/s and the fan-out rate
+# against their goals, next to pgbench's one-row rate.
+s_notify_table() {
+    awk -v one="$pg_one_row" '
+    $1 == "figure" { figure[$2] = $3 }
+    function row(what, measured, goal, ratio, mark) {
+        printf "%-52s %18s %14s %7s %5s\n", what, measured, goal, ratio, mark
+        if (mark == "MISS") misses++
+    }
+    END {
+        line = "-----------------------------------------------------------------------------------------------------"
+        print line
+        row("figure", "measured", "goal", "ratio", "")
+        print line
+        row("pgbench: 1 row per transaction (the ceiling)", sprintf("%.0f rows/s", one), "", "", "")
+        row("events appended, one per transaction", sprintf("%.0f /s", figure["nf_rate"]), "1000 /s", "", "")
+        row("  notified of them", figure["nf_seen"] " of " figure["nf_events"], "", "", "")
+        row("event committed -> inbox notifications, p50", sprintf("%.1f ms", figure["nf_p50"]), "", "", "")
+        p99 = figure["nf_p99"]
+        row("  p99", sprintf("%.1f ms", p99), "< 50 ms", sprintf("%.2f", 50 / (p99 > 0 ? p99 : 0.01)),
+            p99 < 50 ? "PASS" : "MISS")
+        rate = figure["nf_fanout_rate"]
+        row("fan-out: one event to 1,001 people, notifications", sprintf("%.0f /s", rate), ">= 20000 /s",
+            sprintf("%.2f", rate / 20000), rate >= 20000 ? "PASS" : "MISS")
+        row("  = x pgbench 1-row rate", sprintf("%.2fx", rate / one), "", "", "")
+        row("kc-notify peak RSS (VmHWM)", sprintf("%.1f MiB", figure["notify_peak_rss"] / 1024), "", "", "")
+        print line
+        printf "%d of 2 goals missed\n", misses
+    }' "$out/notify_bench.out"
+}
+
 commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unknown)"
 {
     echo
@@ -507,5 +572,10 @@ commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unkn
         echo
         echo "kc-workflow ($wf_applications applications, $wf_clients clients)"
         s_workflow_table
+    fi
+    if s_run_part notify; then
+        echo
+        echo "kc-notify"
+        s_notify_table
     fi
 } | tee "$out/summary.txt"

@@ -19,6 +19,8 @@ struct notify_expander_t {
     notify_rules_t rules;
     size_t n_processes; /* procedures read for their state names, by code */
     wf_process_t *processes[DEFINITIONS_MAX];
+    size_t n_missing; /* codes not stored (asked once) */
+    char missing[DEFINITIONS_MAX][64];
 };
 
 notify_expander_t *notify_expander_new(void)
@@ -75,6 +77,9 @@ static const char *s_state_name(notify_expander_t *self, PGconn *conn, const cha
     for (size_t i = 0; i < self->n_processes; i++)
         if (strcmp(self->processes[i]->code, definition) == 0)
             process = self->processes[i];
+    for (size_t i = 0; !process && i < self->n_missing; i++)
+        if (strcmp(self->missing[i], definition) == 0)
+            return "";
     if (!process && self->n_processes < DEFINITIONS_MAX) {
         const char *params[1] = {definition};
         PGresult *result =
@@ -96,6 +101,8 @@ static const char *s_state_name(notify_expander_t *self, PGconn *conn, const cha
             kc_errors_release(&errors);
         }
         PQclear(result);
+        if (!process && self->n_missing < DEFINITIONS_MAX)
+            snprintf(self->missing[self->n_missing++], sizeof self->missing[0], "%s", definition);
     }
     int at = process ? process_state_index(process, state) : -1;
     return at >= 0 ? process->states[at].name_zh : "";
@@ -263,17 +270,6 @@ static bool s_route_matches(const notify_route_t *route, const char *type, const
            (!*route->kind || strcmp(route->kind, f->kind) == 0);
 }
 
-/* The division a role is told at, for an application of `county`. */
-static void s_division(const char *role, const char *county, char out[8])
-{
-    if (strcmp(role, "city_bureau") == 0)
-        snprintf(out, 8, "%.4s00", county);
-    else if (strcmp(role, "province_department") == 0)
-        snprintf(out, 8, "%.2s0000", county);
-    else
-        snprintf(out, 8, "%.6s", county);
-}
-
 static const char *const s_priorities[] = {"low", "normal", "critical"};
 
 static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, const char *type,
@@ -290,58 +286,61 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
         char subject[NOTIFY_TEXT_MAX * 2], body[NOTIFY_TEXT_MAX * 4];
         notify_render(t->subject, f->names, f->values, subject, sizeof subject);
         notify_render(t->body, f->names, f->values, body, sizeof body);
-        for (size_t i = 0; i < route->n_roles; i++) {
-            char division[8];
-            s_division(route->roles[i], f->county, division);
-            bool applicant = strcmp(route->roles[i], "applicant") == 0;
-            const char *params[12] = {seq,
-                                      route->roles[i],
-                                      division,
-                                      applicant ? f->application.organisation : "",
-                                      route->code,
-                                      s_priorities[route->priority],
-                                      subject,
-                                      body,
-                                      f->ref ? f->ref : "",
-                                      applicant ? "t" : "f",
-                                      now,
-                                      type};
-            PGresult *result = NULL;
-            /* an in-app inbox entry is delivered when it is committed; the
-             * other channels wait for the delivery worker, after the
-             * person's quiet hours, or for the daily digest when low */
-            if (kc_db_run_cached(
-                    conn,
-                    "INSERT INTO notification (event_seq, recipient_id, channel, route, priority,"
-                    " subject, body, application_ref, status, sent_at, next_attempt_at,"
-                    " digest_date)"
-                    " SELECT $1::bigint, r.user_id, c.channel, $5, $6, $7, $8, $9,"
-                    "   CASE WHEN c.channel = 'inbox' THEN 'sent'"
-                    "        WHEN $6 = 'low' AND c.channel IN ('email', 'webhook') THEN 'digest'"
-                    "        ELSE 'pending' END,"
-                    "   CASE WHEN c.channel = 'inbox' THEN to_timestamp($11::bigint / 1000.0) END,"
-                    "   notify_deliver_at(r.quiet_start, r.quiet_end, $6,"
-                    "                     to_timestamp($11::bigint / 1000.0)),"
-                    "   CASE WHEN $6 = 'low' AND c.channel IN ('email', 'webhook') THEN"
-                    "     notify_digest_date(r.digest_minute, to_timestamp($11::bigint / 1000.0))"
-                    "   END"
-                    "   FROM recipient r CROSS JOIN LATERAL unnest(coalesce("
-                    "     (SELECT p.channels FROM notify_preference p WHERE p.recipient_id ="
-                    "        r.user_id AND p.event_type = $12),"
-                    "     ARRAY['inbox', 'email', 'webhook', 'sms'])) AS c(channel)"
-                    "  WHERE r.active AND r.role = $2 AND r.division_code = $3"
-                    "    AND (NOT $10::boolean OR r.organisation = $4)"
-                    "    AND (c.channel <> 'email' OR r.email <> '')"
-                    "    AND (c.channel <> 'webhook' OR r.webhook_url <> '')"
-                    "    AND (c.channel <> 'sms' OR (r.phone <> '' AND ($6 = 'critical' OR"
-                    "         EXISTS (SELECT 1 FROM notify_preference p WHERE p.recipient_id ="
-                    "           r.user_id AND p.event_type = $12))))"
-                    " ON CONFLICT (event_seq, recipient_id, channel) DO NOTHING",
-                    12, params, NULL, NULL, "writing notifications", &result, error))
-                return -1;
-            *notified += strtol(PQcmdTuples(result), NULL, 10);
-            PQclear(result);
-        }
+        /* one statement per route: every role, its division, each person's
+         * channels (their preference, or every channel they have an address
+         * for), quiet hours and digest */
+        char roles[NOTIFY_MAX_ROLES * 34 + 4];
+        size_t used = (size_t)snprintf(roles, sizeof roles, "{");
+        for (size_t i = 0; i < route->n_roles; i++)
+            used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", i ? "," : "",
+                                     route->roles[i]);
+        snprintf(roles + used, sizeof roles - used, "}");
+        const char *params[11] = {seq,
+                                  roles,
+                                  f->county,
+                                  f->application.organisation,
+                                  route->code,
+                                  s_priorities[route->priority],
+                                  subject,
+                                  body,
+                                  f->ref ? f->ref : "",
+                                  now,
+                                  type};
+        PGresult *result = NULL;
+        if (kc_db_run_cached(
+                conn,
+                "INSERT INTO notification (event_seq, recipient_id, channel, route, priority,"
+                " subject, body, application_ref, status, sent_at, next_attempt_at, digest_date)"
+                " SELECT $1::bigint, r.user_id, c.channel, $5, $6, $7, $8, $9,"
+                "   CASE WHEN c.channel = 'inbox' THEN 'sent'"
+                "        WHEN $6 = 'low' AND c.channel IN ('email', 'webhook') THEN 'digest'"
+                "        ELSE 'pending' END,"
+                "   CASE WHEN c.channel = 'inbox' THEN to_timestamp($10::bigint / 1000.0) END,"
+                "   CASE WHEN c.channel = 'inbox' OR r.quiet_start IS NULL"
+                "        THEN to_timestamp($10::bigint / 1000.0)"
+                "        ELSE notify_deliver_at(r.quiet_start, r.quiet_end, $6,"
+                "                               to_timestamp($10::bigint / 1000.0)) END,"
+                "   CASE WHEN $6 = 'low' AND c.channel IN ('email', 'webhook') THEN"
+                "     notify_digest_date(r.digest_minute, to_timestamp($10::bigint / 1000.0)) END"
+                "   FROM recipient r"
+                "   LEFT JOIN notify_preference p ON p.recipient_id = r.user_id"
+                "                                AND p.event_type = $11"
+                "   CROSS JOIN LATERAL unnest(coalesce(p.channels,"
+                "     ARRAY['inbox', 'email', 'webhook', 'sms'])) AS c(channel)"
+                "  WHERE r.active AND r.role = ANY ($2::text[])"
+                "    AND r.division_code = CASE r.role"
+                "          WHEN 'city_bureau' THEN left($3, 4) || '00'"
+                "          WHEN 'province_department' THEN left($3, 2) || '0000' ELSE $3 END"
+                "    AND (r.role <> 'applicant' OR r.organisation = $4)"
+                "    AND (c.channel <> 'email' OR r.email <> '')"
+                "    AND (c.channel <> 'webhook' OR r.webhook_url <> '')"
+                "    AND (c.channel <> 'sms' OR (r.phone <> '' AND ($6 = 'critical'"
+                "         OR p.channels IS NOT NULL)))"
+                " ON CONFLICT (event_seq, recipient_id, channel) DO NOTHING",
+                11, params, NULL, NULL, "writing notifications", &result, error))
+            return -1;
+        *notified += strtol(PQcmdTuples(result), NULL, 10);
+        PQclear(result);
     }
     return 0;
 }

@@ -25,7 +25,7 @@
 #include "notify/notify_expand.h"
 #include "notify/notify_inbox.h"
 
-#define BATCH 200 /* events expanded in one transaction */
+#define BATCH 32 /* events expanded in one transaction: small, so the first waits little */
 
 struct notify_server_t {
     kc_config_t config;
