@@ -87,7 +87,8 @@ static void s_start(s_world_t *w)
     w->dead_port = s_port();
     char listen[32];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", w->smtp_port);
-    const char *smtp[] = {"/usr/bin/python3", "-m", "aiosmtpd", "-n", "-l", listen, NULL};
+    /* -u: the server prints each message as it comes, not when its buffer fills */
+    const char *smtp[] = {"/usr/bin/python3", "-u", "-m", "aiosmtpd", "-n", "-l", listen, NULL};
     w->smtp = s_spawn(smtp, w->smtp_log, w->smtp_port);
     w->http = s_http_receiver(w, w->http_port);
     /* the people: e-mail for all; the province with a live webhook, the city
