@@ -136,6 +136,8 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
         protobuf_c_message_free_unpacked(&list->base, NULL);
 }
 
+static bool s_drain_notifications(notify_server_t *self);
+
 /* Expand everything that follows the cursor. */
 static void s_expand(notify_server_t *self)
 {
@@ -152,21 +154,26 @@ static void s_expand(notify_server_t *self)
         }
         if (notified > 0)
             kc_log_info("%d event(s) expanded into %ld notification(s)", rc, notified);
-    } while (rc == BATCH);
+    } while (rc > 0 || (self->db && s_drain_notifications(self)));
 }
 
-static void s_drain_notifications(notify_server_t *self)
+/* Read the wake-ups that came; true if there were any. libpq also queues
+ * those that arrive while a query runs (and then the socket stays quiet),
+ * so this is asked after every expansion, not only when the socket wakes. */
+static bool s_drain_notifications(notify_server_t *self)
 {
     PQconsumeInput(self->db);
     PGnotify *notify;
-    bool reload = false;
+    bool reload = false, any = false;
     while ((notify = PQnotifies(self->db)) != NULL) {
+        any = true;
         reload = reload || strcmp(notify->relname, "kc_notify") == 0;
         PQfreemem(notify);
     }
     kc_error_t error;
     if (reload && notify_expander_load(self->expander, self->db, &error) < 0)
         kc_log_warn("notification definition: %s", error.message);
+    return any;
 }
 
 int notify_server_run(notify_server_t *self, volatile sig_atomic_t *stop)
