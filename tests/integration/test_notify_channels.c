@@ -308,3 +308,52 @@ Test(notify_channels, low_priority_notifications_of_a_day_arrive_as_one_digest)
                  "a day has one digest");
     s_stop(&w);
 }
+
+Test(notify_channels, a_kill_9_in_a_burst_loses_no_mail_and_doubles_no_notification)
+{
+    s_world_t w;
+    s_start(&w);
+    for (int i = 0; i < 12; i++) {
+        cr_assert_eq(
+            wf_fixture_act_as(&w.f, "lizhenhua", "applicant", "130131", "submit", "申报", true), 0);
+        if (i == 6) {
+            kill(w.notify, SIGKILL);
+            waitpid(w.notify, NULL, 0);
+        }
+        const char *back[] = {"act",           w.f.ref,       "county_return", "--role",
+                              "county_bureau", "--division",  "130131",        "--reason",
+                              "请补充材料",    "--return-to", "drafting",      NULL};
+        cr_assert_eq(harness_kcctl(&w.f.node, back), 0);
+    }
+    char clock[320];
+    snprintf(clock, sizeof clock, "%s.clock", w.f.node.log_path);
+    setenv("KC_FAKE_CLOCK_FILE", clock, 1);
+    w.notify = harness_notify_start(&w.f.node);
+    unsetenv("KC_FAKE_CLOCK_FILE");
+    /* each submit tells the county bureau, each return the applicant and the
+     * county bureau: 36 e-mails, once each in the database */
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE channel = 'email'"
+                        " AND status = 'sent'",
+                        36),
+                 36);
+    cr_expect_eq(harness_count(&w.f.node, "SELECT count(*) FROM (SELECT event_seq, recipient_id,"
+                                          " channel FROM notification GROUP BY 1, 2, 3"
+                                          " HAVING count(*) > 1) d"),
+                 0);
+    /* and every one reached the SMTP server (a copy sent twice would carry
+     * the same id: the receiver drops it) */
+    char *mail = s_slurp(w.smtp_log);
+    PGresult *sent = PQexec(w.f.node.db, "SELECT id FROM notification WHERE channel = 'email'");
+    int arrived = 0;
+    for (int i = 0; i < PQntuples(sent); i++) {
+        char header[96];
+        snprintf(header, sizeof header, "X-Kechuang-Notification: notification-%s\n",
+                 PQgetvalue(sent, i, 0));
+        arrived += strstr(mail, header) != NULL;
+    }
+    cr_expect_eq(arrived, PQntuples(sent), "an e-mail was lost across the kill");
+    PQclear(sent);
+    free(mail);
+    s_stop(&w);
+}
