@@ -4,6 +4,7 @@
  *    kcctl recipients load FILE.csv        user_id,name,role,division_code,organisation,email
  *                                          [,phone,webhook_url,quiet_hours,digest_time]
  *                                          (quiet hours "22:00-07:00", digest "18:00", China time)
+ *    kcctl recipients prefer USER EVENT_TYPE CHANNELS   the channels a person wants
  *    kcctl notifications [--unread]        the actor's in-app inbox (--user)
  *    kcctl notifications read ID ...       mark them read
  *    kcctl notifications dead              the dead letters (operator)
@@ -95,10 +96,35 @@ static const char *s_cell(const csv_table_t *table, const csv_row_t *row, size_t
     return i < row->count ? table->cells[row->first + i].text : "";
 }
 
+/* kcctl recipients prefer USER EVENT_TYPE CHANNEL[,CHANNEL...] */
+static int s_prefer(kcctl_t *self)
+{
+    char channels[128];
+    snprintf(channels, sizeof channels, "{%s}", self->positional[3]);
+    const char *params[3] = {self->positional[1], self->positional[2], channels};
+    kc_error_t error;
+    PGconn *conn = kc_db_connect(self->config.conninfo, "kcctl recipients", &error);
+    int rc = !conn ? -1
+                   : kc_db_run(conn,
+                               "INSERT INTO notify_preference (recipient_id, event_type, channels)"
+                               " VALUES ($1, $2, $3::text[]) ON CONFLICT (recipient_id, event_type)"
+                               " DO UPDATE SET channels = excluded.channels",
+                               3, params, NULL, NULL, "storing the preference", NULL, &error);
+    if (rc)
+        kcctl_print_error(&error);
+    else
+        printf("%s: %s by %s\n", self->positional[1], self->positional[2], self->positional[3]);
+    kc_db_disconnect(&conn);
+    return rc;
+}
+
 int kcctl_recipients(kcctl_t *self)
 {
+    if (self->positional_count == 4 && strcmp(self->positional[0], "prefer") == 0)
+        return s_prefer(self);
     if (self->positional_count != 2 || strcmp(self->positional[0], "load") != 0) {
-        fprintf(stderr, "usage: kcctl recipients load FILE.csv\n");
+        fprintf(stderr, "usage: kcctl recipients load FILE.csv\n"
+                        "       kcctl recipients prefer USER EVENT_TYPE inbox,email,webhook,sms\n");
         return -1;
     }
     csv_table_t table;

@@ -145,6 +145,7 @@ typedef struct {
     const char *decision, *to_state, *kind, *county, *ref;
     s_application_t application;
     char extra[6][128];
+    char experts[512]; /* PanelChanged: the experts concerned, as a text[] literal */
 } s_facts_t;
 
 static void s_set(s_facts_t *f, const char *name, const char *value)
@@ -254,6 +255,12 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         if (s_application(conn, m->application_ref, &f->application, error))
             return -1;
         s_set(f, "what", m->what);
+        f->kind = m->what;
+        size_t used = (size_t)snprintf(f->experts, sizeof f->experts, "{");
+        for (size_t i = 0; i < m->n_experts && used + 40 < sizeof f->experts; i++)
+            used += (size_t)snprintf(f->experts + used, sizeof f->experts - used, "%s\"%s\"",
+                                     i ? "," : "", m->experts[i]);
+        snprintf(f->experts + used, sizeof f->experts - used, "}");
     }
     s_set(f, "application_ref", f->ref);
     s_set(f, "title", f->application.title);
@@ -295,7 +302,7 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
             used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", i ? "," : "",
                                      route->roles[i]);
         snprintf(roles + used, sizeof roles - used, "}");
-        const char *params[11] = {seq,
+        const char *params[12] = {seq,
                                   roles,
                                   f->county,
                                   f->application.organisation,
@@ -305,7 +312,8 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
                                   body,
                                   f->ref ? f->ref : "",
                                   now,
-                                  type};
+                                  type,
+                                  *f->experts ? f->experts : "{}"};
         PGresult *result = NULL;
         if (kc_db_run_cached(
                 conn,
@@ -327,17 +335,19 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
                 "                                AND p.event_type = $11"
                 "   CROSS JOIN LATERAL unnest(coalesce(p.channels,"
                 "     ARRAY['inbox', 'email', 'webhook', 'sms'])) AS c(channel)"
-                "  WHERE r.active AND r.role = ANY ($2::text[])"
+                "  WHERE r.active AND ((r.role = ANY ($2::text[]) AND r.role <> 'expert'"
                 "    AND r.division_code = CASE r.role"
                 "          WHEN 'city_bureau' THEN left($3, 4) || '00'"
                 "          WHEN 'province_department' THEN left($3, 2) || '0000' ELSE $3 END"
-                "    AND (r.role <> 'applicant' OR r.organisation = $4)"
+                "    AND (r.role <> 'applicant' OR r.organisation = $4))"
+                "     OR ('panel_experts' = ANY ($2::text[]) AND r.role = 'expert'"
+                "         AND r.user_id = ANY ($12::text[])))"
                 "    AND (c.channel <> 'email' OR r.email <> '')"
                 "    AND (c.channel <> 'webhook' OR r.webhook_url <> '')"
                 "    AND (c.channel <> 'sms' OR (r.phone <> '' AND ($6 = 'critical'"
                 "         OR p.channels IS NOT NULL)))"
                 " ON CONFLICT (event_seq, recipient_id, channel) DO NOTHING",
-                11, params, NULL, NULL, "writing notifications", &result, error))
+                12, params, NULL, NULL, "writing notifications", &result, error))
             return -1;
         *notified += strtol(PQcmdTuples(result), NULL, 10);
         PQclear(result);

@@ -34,7 +34,8 @@ static const struct {
 };
 
 static const char *const s_roles[] = {"applicant",   "county_bureau",       "county_government",
-                                      "city_bureau", "province_department", NULL};
+                                      "city_bureau", "province_department", "panel_experts",
+                                      NULL};
 
 const char *const *notify_event_variables(const char *event)
 {
@@ -162,7 +163,7 @@ static int s_route_key(s_draft_t *d, size_t index, const char *name, const char 
             if (!known || r->n_roles == NOTIFY_MAX_ROLES)
                 s_note(d, field, 0, "'%s' is not a role notifications go to%s", word,
                        " (applicant, county_bureau, county_government, city_bureau, "
-                       "province_department)");
+                       "province_department, panel_experts)");
             else
                 snprintf(r->roles[r->n_roles++], sizeof r->roles[0], "%s", word);
         }
@@ -284,6 +285,12 @@ static void s_check(s_draft_t *d)
                    r->event);
         if (r->n_roles == 0)
             s_note(d, field, 0, "route '%s' tells nobody (to = ...)%s", r->code, "");
+        for (size_t k = 0; k < r->n_roles; k++)
+            if (strcmp(r->roles[k], "panel_experts") == 0 && strcmp(r->event, "PanelChanged") != 0)
+                s_note(d, field, 0,
+                       "route '%s' tells panel_experts of %s events: only a"
+                       " PanelChanged event names a panel's experts",
+                       r->code, r->event);
     }
     if (rules->n_routes == 0)
         s_note(d, "route", 0, "no [route.<code>]: nobody would be told anything%s%s", "", "");

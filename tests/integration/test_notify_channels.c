@@ -76,7 +76,14 @@ static pid_t s_http_receiver(s_world_t *w, int port)
     return s_spawn(argv, w->http_log, port);
 }
 
+static void s_start_with(s_world_t *w, const char *custom_people);
+
 static void s_start(s_world_t *w)
+{
+    s_start_with(w, NULL);
+}
+
+static void s_start_with(s_world_t *w, const char *custom_people)
 {
     memset(w, 0, sizeof *w);
     wf_fixture_start(&w->f, MONDAY_1000);
@@ -97,18 +104,21 @@ static void s_start(s_world_t *w)
     snprintf(people, sizeof people, "%s.people.csv", w->f.node.log_path);
     FILE *file = fopen(people, "w");
     cr_assert_not_null(file);
-    fprintf(file,
-            "user_id,name,role,division_code,organisation,email,phone,webhook_url,quiet_hours,"
-            "digest_time\n"
-            "lizhenhua,李振华,applicant,130131,平山县太行菌业科技有限公司,li@example.test,,,,\n"
-            "wangfang,王芳,county_bureau,130131,平山县科学技术局,wang@example.test,,,,\n"
-            "zhaomin,赵敏,county_government,130131,平山县人民政府,zhao@example.test,,,"
-            "09:00-18:00,\n"
-            "liuqiang,刘强,city_bureau,130100,石家庄市科学技术局,liu@example.test,,"
-            "http://127.0.0.1:%d/hook,,\n"
-            "sunli,孙丽,province_department,130000,河北省科学技术厅,sun@example.test,,"
-            "http://127.0.0.1:%d/hook,,18:00\n",
-            w->dead_port, w->http_port);
+    if (custom_people)
+        fputs(custom_people, file);
+    else
+        fprintf(file,
+                "user_id,name,role,division_code,organisation,email,phone,webhook_url,quiet_hours,"
+                "digest_time\n"
+                "lizhenhua,李振华,applicant,130131,平山县太行菌业科技有限公司,li@example.test,,,,\n"
+                "wangfang,王芳,county_bureau,130131,平山县科学技术局,wang@example.test,,,,\n"
+                "zhaomin,赵敏,county_government,130131,平山县人民政府,zhao@example.test,,,"
+                "09:00-18:00,\n"
+                "liuqiang,刘强,city_bureau,130100,石家庄市科学技术局,liu@example.test,,"
+                "http://127.0.0.1:%d/hook,,\n"
+                "sunli,孙丽,province_department,130000,河北省科学技术厅,sun@example.test,,"
+                "http://127.0.0.1:%d/hook,,18:00\n",
+                w->dead_port, w->http_port);
     fclose(file);
     const char *load[] = {"recipients", "load", people, NULL};
     cr_assert_eq(harness_kcctl(&w->f.node, load), 0);
@@ -120,6 +130,9 @@ static void s_start(s_world_t *w)
     setenv("KC_SMTP_URL", smtp_url, 1);
     setenv("KC_SMTP_FROM", "kechuang@example.test", 1);
     setenv("KC_WEBHOOK_SECRET", SECRET, 1);
+    char sms[64];
+    snprintf(sms, sizeof sms, "http://127.0.0.1:%d/sms", w->http_port);
+    setenv("KC_SMS_GATEWAY", sms, 1);
     setenv("KC_NOTIFY_ATTEMPTS", "3", 1);
     setenv("KC_NOTIFY_BACKOFF_MS", "100", 1);
     setenv("KC_NOTIFY_TIMEOUT_MS", "2000", 1);
@@ -355,5 +368,79 @@ Test(notify_channels, a_kill_9_in_a_burst_loses_no_mail_and_doubles_no_notificat
     cr_expect_eq(arrived, PQntuples(sent), "an e-mail was lost across the kill");
     PQclear(sent);
     free(mail);
+    s_stop(&w);
+}
+
+Test(notify_channels, preferences_sms_a_critical_notice_in_quiet_hours_and_the_panels_experts)
+{
+    s_world_t w;
+    s_start_with(&w, "user_id,name,role,division_code,organisation,email,phone,webhook_url,"
+                     "quiet_hours,digest_time\n"
+                     "lizhenhua,李振华,applicant,130131,平山县太行菌业科技有限公司,li@example.test,"
+                     "13912345678,,09:00-18:00,\n"
+                     "wangfang,王芳,county_bureau,130131,平山县科学技术局,wang@example.test,,,,\n"
+                     "E001,赵立新,expert,130602,河北农业大学,e001@example.test,,,,\n"
+                     "E002,钱雅琴,expert,130104,河北省农林科学院,e002@example.test,,,,\n"
+                     "E003,孙志刚,expert,130302,河北科技师范学院,e003@example.test,,,,\n"
+                     "E004,李慧敏,expert,130703,河北北方学院,e004@example.test,,,,\n"
+                     "E005,周建华,expert,130402,河北工程大学,e005@example.test,,,,\n"
+                     "E006,吴晓燕,expert,130104,河北省农林科学院,e006@example.test,,,,\n"
+                     "E007,郑国强,expert,130602,河北农业大学,e007@example.test,,,,\n"
+                     "E008,王丽娟,expert,130104,石家庄市农林科学研究院,e008@example.test,,,,\n"
+                     "E009,冯志远,expert,130802,承德医学院,e009@example.test,,,,\n"
+                     "E015,韩振宇,expert,130502,邢台学院,e015@example.test,,,,\n"
+                     "E016,杨春梅,expert,131102,衡水学院,e016@example.test,,,,\n");
+    /* the county bureau wants the steps of applications in its inbox only */
+    const char *prefer[] = {"recipients", "prefer", "wangfang", "ApplicationMoved", "inbox", NULL};
+    cr_assert_eq(harness_kcctl(&w.f.node, prefer), 0);
+    cr_assert_eq(
+        wf_fixture_act_as(&w.f, "lizhenhua", "applicant", "130131", "submit", "申报", true), 0);
+    const char *back[] = {"act",           w.f.ref,       "county_return", "--role",
+                          "county_bureau", "--division",  "130131",        "--reason",
+                          "请补充材料",    "--return-to", "drafting",      NULL};
+    cr_assert_eq(harness_kcctl(&w.f.node, back), 0);
+    /* a return is critical: the applicant's e-mail and SMS go now, quiet hours or not */
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE recipient_id = 'lizhenhua'"
+                        " AND channel IN ('email', 'sms') AND status = 'sent'",
+                        2),
+                 2);
+    char *received = s_slurp(w.http_log);
+    cr_expect_not_null(strstr(received, "\"path\": \"/sms\""), "the SMS gateway got nothing");
+    cr_expect_not_null(strstr(received, "13912345678"));
+    free(received);
+    cr_expect_eq(harness_count(&w.f.node, "SELECT count(*) FROM notification WHERE recipient_id ="
+                                          " 'wangfang' AND channel <> 'inbox'"),
+                 0, "the county bureau's preference: its inbox only");
+    cr_expect_geq(harness_count(&w.f.node, "SELECT count(*) FROM notification WHERE recipient_id"
+                                           " = 'wangfang' AND channel = 'inbox'"),
+                  2);
+    /* an approval is not critical: the applicant's e-mail waits for 18:00 */
+    cr_assert_eq(
+        wf_fixture_act_as(&w.f, "lizhenhua", "applicant", "130131", "submit", "申报", true), 0);
+    cr_assert_eq(wf_fixture_act(&w.f, "county_bureau", "130131", "county_approve", "同意", false),
+                 0);
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE recipient_id = 'lizhenhua'"
+                        " AND channel = 'email' AND status = 'pending'",
+                        1),
+                 1);
+    /* the experts drawn for the panel are invited */
+    cr_assert_eq(
+        wf_fixture_act(&w.f, "county_government", "130131", "county_consent", "同意", true), 0);
+    cr_assert_eq(wf_fixture_act(&w.f, "city_bureau", "130100", "city_recommend", "推荐", true), 0);
+    cr_assert_eq(
+        wf_fixture_act(&w.f, "province_department", "130000", "province_assign", "", false), 0);
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification n JOIN panel_member m ON"
+                        " m.expert_code = n.recipient_id WHERE n.channel = 'inbox'"
+                        " AND n.subject LIKE '【专家评估邀请】%'",
+                        5),
+                 5, "each seated expert is invited, nobody else");
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*) FROM notification WHERE channel = 'email'"
+                        " AND subject LIKE '【专家评估邀请】%' AND status = 'sent'",
+                        5),
+                 5);
     s_stop(&w);
 }
