@@ -81,7 +81,7 @@ static int s_claim(notify_deliver_t *self, const char *sql, int64_t now, notify_
     snprintf(limit, sizeof limit, "%zu", max);
     /* the lease outlives the transfer's time limit: a crashed worker's
      * claim falls due again, a live one records its outcome first */
-    snprintf(lease, sizeof lease, "%d", self->config.notify_timeout_ms * 2 + 10000);
+    snprintf(lease, sizeof lease, "%d", self->config.notify_timeout_ms + 5000);
     const char *params[3] = {now_text, limit, lease};
     PGresult *result = NULL;
     if (kc_db_run_cached(self->db, sql, 3, params, NULL, NULL, "claiming deliveries", &result,
