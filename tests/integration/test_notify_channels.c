@@ -352,6 +352,13 @@ Test(notify_channels, a_kill_9_in_a_burst_loses_no_mail_and_doubles_no_notificat
                                     " AND status = 'sent'",
                                     36, 40000),
                  36);
+    PGresult *states = PQexec(w.f.node.db, "SELECT status, attempts, last_error, count(*)"
+                                           " FROM notification WHERE channel = 'email'"
+                                           " GROUP BY 1, 2, 3 ORDER BY 1, 2");
+    for (int i = 0; i < PQntuples(states); i++)
+        fprintf(stderr, "e-mails %s after %s attempt(s) %s: %s\n", PQgetvalue(states, i, 0),
+                PQgetvalue(states, i, 1), PQgetvalue(states, i, 2), PQgetvalue(states, i, 3));
+    PQclear(states);
     cr_expect_eq(harness_count(&w.f.node, "SELECT count(*) FROM (SELECT event_seq, recipient_id,"
                                           " channel FROM notification GROUP BY 1, 2, 3"
                                           " HAVING count(*) > 1) d"),
