@@ -31,14 +31,25 @@ typedef struct {
     wf_fixture_t f;
     pid_t notify, smtp, http;
     int smtp_port, http_port, dead_port;
+    int smtp_hold, http_hold, dead_hold; /* the sockets holding the ports */
     char smtp_log[320], http_log[320];
 } s_world_t;
 
-static int s_port(void)
+/* A loopback port held by a socket bound to it but not listening: nothing
+ * else can take it (a connection to it is refused, as to a dead endpoint),
+ * and a server started on it (SO_REUSEADDR, as Python's servers set) gets
+ * it. *fd is the holding socket. */
+static int s_reserve(int *fd)
 {
-    char endpoint[64];
-    harness_free_endpoint(endpoint, sizeof endpoint);
-    return (int)strtol(strrchr(endpoint, ':') + 1, NULL, 10);
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = 0};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    cr_assert_eq(bind(*fd, (struct sockaddr *)&address, sizeof address), 0);
+    cr_assert_eq(getsockname(*fd, (struct sockaddr *)&address, &size), 0);
+    return ntohs(address.sin_port);
 }
 
 static bool s_listening(int port)
@@ -64,6 +75,7 @@ static pid_t s_spawn(const char *const *argv, const char *log, int port)
     for (int tries = 0; tries < 100 && !s_listening(port); tries++)
         usleep(100 * 1000);
     cr_assert(s_listening(port), "%s did not listen on %d", argv[0], port);
+    cr_assert_eq(waitpid(pid, NULL, WNOHANG), 0, "%s on %d exited", argv[0], port);
     return pid;
 }
 
@@ -89,9 +101,9 @@ static void s_start_with(s_world_t *w, const char *custom_people)
     wf_fixture_start(&w->f, MONDAY_1000);
     snprintf(w->smtp_log, sizeof w->smtp_log, "%s.smtp", w->f.node.log_path);
     snprintf(w->http_log, sizeof w->http_log, "%s.http", w->f.node.log_path);
-    w->smtp_port = s_port();
-    w->http_port = s_port();
-    w->dead_port = s_port();
+    w->smtp_port = s_reserve(&w->smtp_hold);
+    w->http_port = s_reserve(&w->http_hold);
+    w->dead_port = s_reserve(&w->dead_hold);
     char listen[32];
     snprintf(listen, sizeof listen, "127.0.0.1:%d", w->smtp_port);
     /* -u: the server prints each message as it comes, not when its buffer fills */
@@ -151,6 +163,9 @@ static void s_stop_child(pid_t pid)
 
 static void s_stop(s_world_t *w)
 {
+    close(w->smtp_hold);
+    close(w->http_hold);
+    close(w->dead_hold);
     s_stop_child(w->notify);
     s_stop_child(w->smtp);
     s_stop_child(w->http);
