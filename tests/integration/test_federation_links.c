@@ -167,3 +167,44 @@ Test(federation_links, kcctl_generates_a_key_pair_whose_secret_only_its_owner_re
     unlink(path);
     rmdir(dir);
 }
+
+/* The queues: an outbox row lives and dies with the transaction of its
+ * change; a message taken twice is stored once; an acknowledgement
+ * removes it; order within a key is the order of the queue. */
+Test(federation_links, the_outbox_commits_with_its_change_and_the_inbox_takes_a_message_once)
+{
+    harness_node_t node;
+    harness_node_start(&node);
+    PGresult *r = PQexec(node.db, "BEGIN;"
+                                  " SELECT link_enqueue('130131', 'parent', '', 'MB-2026-000001',"
+                                  "   'ApplicationForwarded', '\\x01');"
+                                  " ROLLBACK");
+    PQclear(r);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM link_outbox"), 0,
+                 "a rolled-back change leaves nothing to send");
+    r = PQexec(node.db, "SELECT link_enqueue('130131', 'parent', '', 'MB-2026-000001',"
+                        " 'ApplicationForwarded', '\\x01'),"
+                        " link_enqueue('130131', 'parent', '', 'MB-2026-000001',"
+                        " 'ApplicationForwarded', '\\x02')");
+    cr_assert_eq(PQresultStatus(r), PGRES_TUPLES_OK, "%s", PQerrorMessage(node.db));
+    PQclear(r);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM link_outbox"), 2);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM (SELECT payload, lag(id) OVER"
+                                      " (ORDER BY id) < id AS ordered FROM link_outbox) o"
+                                      " WHERE ordered IS FALSE"),
+                 0);
+    /* the receiving side: twice the same message, stored once */
+    cr_expect_eq(harness_count(&node, "SELECT link_receive('130131', '130131-7', 'k',"
+                                      " 'ApplicationForwarded', '\\x01')::int"),
+                 1);
+    cr_expect_eq(harness_count(&node, "SELECT link_receive('130131', '130131-7', 'k',"
+                                      " 'ApplicationForwarded', '\\x01')::int"),
+                 0, "a copy is acknowledged, not stored");
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM link_inbox"), 1);
+    /* acknowledged: gone from the outbox, once */
+    cr_expect_eq(harness_count(&node, "SELECT link_acknowledged(min(message_id))::int"
+                                      " FROM link_outbox"),
+                 1);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM link_outbox"), 1);
+    harness_node_stop(&node);
+}
