@@ -56,7 +56,7 @@ LIBKCCTL := $(B)/lib/libkcctl.a
 LIBSCORING := $(B)/lib/libscoring.a
 LIBWORKFLOW := $(B)/lib/libworkflow.a
 LIBNOTIFY := $(B)/lib/libnotify.a
-BINS := $(B)/bin/kc-intake $(B)/bin/kc-scoring $(B)/bin/kc-workflow $(B)/bin/kc-notify $(B)/bin/kcctl
+BINS := $(B)/bin/kc-intake $(B)/bin/kc-scoring $(B)/bin/kc-workflow $(B)/bin/kc-notify $(B)/bin/kc-link $(B)/bin/kcctl
 TESTS := $(B)/tests/unit $(B)/tests/integration
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
@@ -105,6 +105,10 @@ $(LIBNOTIFY): $(call obj,$(NOTIFY_SRC))
 	@rm -f $@ && ar rcs $@ $^
 
 $(B)/bin/kc-notify: $(call obj,services/notify/main.c) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBKC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/kc-link: $(call obj,services/link/main.c services/link/link_server.c) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 

@@ -10,8 +10,25 @@
 
 CREATE SEQUENCE link_message_number;
 
+-- Each stream (to the parent, to one child) numbers its messages and
+-- remembers the last: a message carries the number of the one before it in
+-- its stream, so the receiver takes them strictly in order.
+CREATE TABLE link_stream (
+    destination text NOT NULL,
+    peer_division text NOT NULL,
+    last_number bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (destination, peer_division)
+);
+
+-- The receiving side: the last number taken from each sending node.
+CREATE TABLE link_stream_in (
+    origin_division text PRIMARY KEY,
+    last_number bigint NOT NULL DEFAULT 0
+);
+
 CREATE TABLE link_outbox (
     id bigint PRIMARY KEY DEFAULT nextval('link_message_number'),
+    previous bigint NOT NULL DEFAULT 0,     -- the number before it in its stream
     message_id text NOT NULL UNIQUE,        -- <node>-<number>: unique across the federation
     destination text NOT NULL CHECK (destination IN ('parent', 'child')),
     peer_division text NOT NULL,            -- the child it goes to; '' for the parent
@@ -42,23 +59,43 @@ RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     number bigint := nextval('link_message_number');
     id text := p_node || '-' || number;
+    before bigint;
 BEGIN
-    INSERT INTO link_outbox (id, message_id, destination, peer_division, ordering_key, kind,
-                             payload)
-    VALUES (number, id, p_destination, coalesce(p_peer, ''), p_key, p_kind, p_payload);
+    INSERT INTO link_stream (destination, peer_division) VALUES (p_destination, coalesce(p_peer, ''))
+    ON CONFLICT DO NOTHING;
+    -- the stream's row lock orders its messages as their transactions commit
+    SELECT last_number INTO before FROM link_stream
+     WHERE destination = p_destination AND peer_division = coalesce(p_peer, '') FOR UPDATE;
+    UPDATE link_stream SET last_number = number
+     WHERE destination = p_destination AND peer_division = coalesce(p_peer, '');
+    INSERT INTO link_outbox (id, previous, message_id, destination, peer_division, ordering_key,
+                             kind, payload)
+    VALUES (number, before, id, p_destination, coalesce(p_peer, ''), p_key, p_kind, p_payload);
     RETURN id;
 END $$;
 
--- Take a message a link brought: true when it is new, false when it is a
--- copy already taken (the sender is acknowledged either way).
-CREATE FUNCTION link_receive(p_origin text, p_message_id text, p_key text, p_kind text,
-                             p_payload bytea)
-RETURNS boolean LANGUAGE plpgsql AS $$
+-- Take a message a link brought, numbered `p_number` after `p_previous` in
+-- its sender's stream: 'new' (taken), 'copy' (taken before: acknowledge it
+-- again) or 'early' (one before it is missing: not taken, not acknowledged,
+-- so the sender sends again from the oldest it holds).
+CREATE FUNCTION link_receive(p_origin text, p_message_id text, p_number bigint,
+                             p_previous bigint, p_key text, p_kind text, p_payload bytea)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    last bigint;
 BEGIN
+    INSERT INTO link_stream_in (origin_division) VALUES (p_origin) ON CONFLICT DO NOTHING;
+    SELECT last_number INTO last FROM link_stream_in WHERE origin_division = p_origin FOR UPDATE;
+    IF p_number <= last THEN
+        RETURN 'copy';
+    END IF;
+    IF p_previous <> last THEN
+        RETURN 'early';
+    END IF;
     INSERT INTO link_inbox (origin_division, message_id, ordering_key, kind, payload)
-    VALUES (p_origin, p_message_id, p_key, p_kind, p_payload)
-    ON CONFLICT (origin_division, message_id) DO NOTHING;
-    RETURN FOUND;
+    VALUES (p_origin, p_message_id, p_key, p_kind, p_payload);
+    UPDATE link_stream_in SET last_number = p_number WHERE origin_division = p_origin;
+    RETURN 'new';
 END $$;
 
 -- The other node has committed it: it leaves the outbox.

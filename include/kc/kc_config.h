@@ -34,6 +34,11 @@ typedef struct {
     int notify_attempts;       /* attempts before a notification is dead */
     int notify_backoff_ms;     /* first retry delay; doubles each attempt, with jitter */
     int notify_timeout_ms;     /* one delivery at most */
+    char link_endpoint[256];   /* kc-link's ROUTER for the children's links; "" for none */
+    char link_parent[256];     /* the parent node's link endpoint; "" at the top */
+    char link_parent_key[64];  /* the parent's public CURVE key (Z85) */
+    char link_keys[512];       /* directory of this node's node.key (kcctl keys generate) */
+    char link_peers[512];      /* peers file: the children's keys (deploy/federation/) */
     int scoring_auto_coverage; /* % of counties with a value of every input that makes a year
                                   "complete" and starts scoring by itself; 0 turns it off */
     size_t max_message_bytes;  /* larger frames are refused before decoding */

@@ -81,6 +81,16 @@ static int s_apply(kc_config_t *self, const char *key, const char *value, kc_err
         return s_copy(self->workflow_endpoint, sizeof self->workflow_endpoint, value, key, error);
     if (strcmp(key, "notify.endpoint") == 0)
         return s_copy(self->notify_endpoint, sizeof self->notify_endpoint, value, key, error);
+    if (strcmp(key, "link.endpoint") == 0)
+        return s_copy(self->link_endpoint, sizeof self->link_endpoint, value, key, error);
+    if (strcmp(key, "link.parent") == 0)
+        return s_copy(self->link_parent, sizeof self->link_parent, value, key, error);
+    if (strcmp(key, "link.parent_key") == 0)
+        return s_copy(self->link_parent_key, sizeof self->link_parent_key, value, key, error);
+    if (strcmp(key, "link.keys") == 0)
+        return s_copy(self->link_keys, sizeof self->link_keys, value, key, error);
+    if (strcmp(key, "link.peers") == 0)
+        return s_copy(self->link_peers, sizeof self->link_peers, value, key, error);
     if (strcmp(key, "notify.smtp_url") == 0)
         return s_copy(self->smtp_url, sizeof self->smtp_url, value, key, error);
     if (strcmp(key, "notify.smtp_from") == 0)
@@ -159,6 +169,11 @@ static const struct {
     {"KC_WORKFLOW_ENDPOINT", "workflow.endpoint"},
     {"KC_WORKFLOW_CALENDAR", "workflow.calendar"},
     {"KC_NOTIFY_ENDPOINT", "notify.endpoint"},
+    {"KC_LINK_ENDPOINT", "link.endpoint"},
+    {"KC_LINK_PARENT", "link.parent"},
+    {"KC_LINK_PARENT_KEY", "link.parent_key"},
+    {"KC_LINK_KEYS", "link.keys"},
+    {"KC_LINK_PEERS", "link.peers"},
     {"KC_SMTP_URL", "notify.smtp_url"},
     {"KC_SMTP_FROM", "notify.smtp_from"},
     {"KC_SMTP_USER", "notify.smtp_user"},
