@@ -68,12 +68,15 @@ static pid_t s_link(s_site_t *site, const char *division, const char *peers, con
 
 static void s_enqueue(s_site_t *county, int from, int to)
 {
-    char sql[400];
-    snprintf(sql, sizeof sql,
-             "SELECT link_enqueue('130131', 'parent', '', 'county-130131', 'ReportsSubmitted',"
-             " convert_to(i::text, 'UTF8')) FROM generate_series(%d, %d) i",
-             from, to);
-    PGresult *result = PQexec(county->node.db, sql);
+    char first[16], last[16];
+    snprintf(first, sizeof first, "%d", from);
+    snprintf(last, sizeof last, "%d", to);
+    const char *params[2] = {first, last};
+    PGresult *result = PQexecParams(county->node.db,
+                                    "SELECT link_enqueue('130131', 'parent', '', 'county-130131',"
+                                    " 'ReportsSubmitted', convert_to(i::text, 'UTF8'))"
+                                    "  FROM generate_series($1::int, $2::int) i",
+                                    2, NULL, params, NULL, NULL, 0);
     cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK, "%s", PQerrorMessage(county->node.db));
     PQclear(result);
 }
