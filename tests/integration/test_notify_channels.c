@@ -147,7 +147,8 @@ static void s_start_with(s_world_t *w, const char *custom_people)
     setenv("KC_SMS_GATEWAY", sms, 1);
     setenv("KC_NOTIFY_ATTEMPTS", "3", 1);
     setenv("KC_NOTIFY_BACKOFF_MS", "100", 1);
-    setenv("KC_NOTIFY_TIMEOUT_MS", "2000", 1);
+    /* a loaded machine (sanitizers, tests side by side) can take seconds to answer */
+    setenv("KC_NOTIFY_TIMEOUT_MS", "10000", 1);
     setenv("KC_FAKE_CLOCK_FILE", clock, 1);
     w->notify = harness_notify_start(&w->f.node);
     unsetenv("KC_FAKE_CLOCK_FILE");
