@@ -104,10 +104,10 @@ static void s_start_with(s_world_t *w, const char *custom_people)
     w->smtp_port = s_reserve(&w->smtp_hold);
     w->http_port = s_reserve(&w->http_hold);
     w->dead_port = s_reserve(&w->dead_hold);
-    char listen[32];
-    snprintf(listen, sizeof listen, "127.0.0.1:%d", w->smtp_port);
-    /* -u: the server prints each message as it comes, not when its buffer fills */
-    const char *smtp[] = {"/usr/bin/python3", "-u", "-m", "aiosmtpd", "-n", "-l", listen, NULL};
+    char smtp_port[16];
+    snprintf(smtp_port, sizeof smtp_port, "%d", w->smtp_port);
+    const char *smtp[] = {"/usr/bin/python3", "-u",        "tests/support/smtp_sink.py",
+                          smtp_port,          w->smtp_log, NULL};
     w->smtp = s_spawn(smtp, w->smtp_log, w->smtp_port);
     w->http = s_http_receiver(w, w->http_port);
     /* the people: e-mail for all; the province with a live webhook, the city
