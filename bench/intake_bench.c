@@ -48,6 +48,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "bench_common.h"
 #include "kc/kc_bus.h"
 #include "kc/kc_client.h"
 #include "kc/kc_clock.h"
@@ -480,12 +481,6 @@ static void *s_worker_run(void *argument)
     return NULL;
 }
 
-static int s_compare_doubles(const void *left, const void *right)
-{
-    double a = *(const double *)left, b = *(const double *)right;
-    return (a > b) - (a < b);
-}
-
 /* The q-quantile of sorted values (nearest rank). */
 static double s_quantile(const double *sorted, size_t count, double q)
 {
@@ -635,7 +630,7 @@ static uint64_t s_phase(const s_options_t *options, const s_catalogue_t *catalog
         filled += workers[i].latency_count;
         free(workers[i].latencies_ms);
     }
-    qsort(latencies, samples, sizeof *latencies, s_compare_doubles);
+    qsort(latencies, samples, sizeof *latencies, bench_compare_doubles);
     double rate = (double)in_window / options->seconds;
     double p50 = s_quantile(latencies, samples, 0.50), p99 = s_quantile(latencies, samples, 0.99);
     double p999 = s_quantile(latencies, samples, 0.999);
@@ -883,23 +878,6 @@ static void s_national(const s_options_t *options, const s_catalogue_t *catalogu
 
 /* ---- the daemon's memory ---- */
 
-/* A "Name:   1234 kB" line of /proc/PID/status, in kB; -1 if absent. */
-static long s_status_kb(long pid, const char *name)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%ld/status", pid);
-    FILE *file = fopen(path, "r");
-    if (!file)
-        return -1;
-    long value = -1;
-    size_t length = strlen(name);
-    while (fgets(line, sizeof line, file))
-        if (strncmp(line, name, length) == 0 && line[length] == ':')
-            value = strtol(line + length + 1, NULL, 10);
-    fclose(file);
-    return value;
-}
-
 int main(int argc, char **argv)
 {
     s_options_t options;
@@ -931,7 +909,8 @@ int main(int argc, char **argv)
         s_national(&options, &catalogue, conn, &national);
     }
     if (options.pid) {
-        long peak = s_status_kb(options.pid, "VmHWM"), now = s_status_kb(options.pid, "VmRSS");
+        long peak = bench_status_kb(options.pid, "VmHWM"),
+             now = bench_status_kb(options.pid, "VmRSS");
         if (peak < 0)
             s_die("cannot read the status of kc-intake in /proc");
         printf("kc-intake memory: peak resident %ld kB, resident now %ld kB\n", peak, now);

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_common.h"
 #include "kc/kc_clock.h"
 #include "kc/v1/events.pb-c.h"
 
@@ -34,33 +35,9 @@ typedef struct {
     int pid, rate, seconds, fanout;
 } s_options_t;
 
-static void s_die(const char *what)
-{
-    fprintf(stderr, "notify_bench: %s\n", what);
-    exit(1);
-}
-
 static double s_now_ms(void)
 {
     return (double)kc_clock_mono_us() / 1000.0;
-}
-
-static long long s_count(PGconn *conn, const char *sql)
-{
-    PGresult *result = PQexec(conn, sql);
-    if (PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) != 1)
-        s_die(PQerrorMessage(conn));
-    long long value = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
-    PQclear(result);
-    return value;
-}
-
-static void s_exec(PGconn *conn, const char *sql)
-{
-    PGresult *result = PQexec(conn, sql);
-    if (PQresultStatus(result) != PGRES_COMMAND_OK && PQresultStatus(result) != PGRES_TUPLES_OK)
-        s_die(PQerrorMessage(conn));
-    PQclear(result);
 }
 
 /* Append one ApplicationMoved (decision `decision`, county 130131); its seq. */
@@ -88,7 +65,7 @@ static long long s_append(PGconn *conn, const char *decision, int i)
                                     " pg_notify('kc_events', '')",
                                     1, NULL, values, lengths, formats, 0);
     if (PQresultStatus(result) != PGRES_TUPLES_OK)
-        s_die(PQerrorMessage(conn));
+        bench_die("notify_bench", PQerrorMessage(conn));
     long long seq = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
     PQclear(result);
     return seq;
@@ -107,10 +84,11 @@ static void *s_watch(void *context)
     s_watch_t *w = context;
     PGconn *conn = PQconnectdb(w->database);
     if (PQstatus(conn) != CONNECTION_OK)
-        s_die(PQerrorMessage(conn));
+        bench_die("notify_bench", PQerrorMessage(conn));
     long long done = w->first - 1;
     while (!atomic_load(&w->stop) && done < w->last) {
-        long long top = s_count(conn, "SELECT coalesce(max(event_seq), 0) FROM notification");
+        long long top = bench_count("notify_bench", conn,
+                                    "SELECT coalesce(max(event_seq), 0) FROM notification");
         double now = s_now_ms();
         for (long long seq = done + 1; seq <= top && seq <= w->last; seq++)
             w->seen_ms[seq - w->first] = now;
@@ -122,28 +100,6 @@ static void *s_watch(void *context)
     return NULL;
 }
 
-static int s_compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static long s_status_kb(int pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    FILE *file = fopen(path, "r");
-    if (!file)
-        return -1;
-    long kb = -1;
-    size_t length = strlen(field);
-    while (fgets(line, sizeof line, file))
-        if (strncmp(line, field, length) == 0 && line[length] == ':')
-            kb = strtol(line + length + 1, NULL, 10);
-    fclose(file);
-    return kb;
-}
-
 static void s_latency(const s_options_t *o, PGconn *conn)
 {
     int n = o->rate * o->seconds;
@@ -151,13 +107,13 @@ static void s_latency(const s_options_t *o, PGconn *conn)
     s_watch_t watch = {.database = o->database, .seen_ms = calloc((size_t)n, sizeof(double))};
     if (!committed || !watch.seen_ms)
         abort();
-    long long next = s_count(conn, "SELECT last_seq + 1 FROM event_log_head");
+    long long next = bench_count("notify_bench", conn, "SELECT last_seq + 1 FROM event_log_head");
     watch.first = next;
     watch.last = next + n - 1;
     atomic_init(&watch.stop, false);
     pthread_t thread;
     if (pthread_create(&thread, NULL, s_watch, &watch))
-        s_die("cannot start the watcher");
+        bench_die("notify_bench", "cannot start the watcher");
     double start = s_now_ms(), interval = 1000.0 / o->rate;
     for (int i = 0; i < n; i++) {
         double due = start + i * interval;
@@ -178,7 +134,7 @@ static void s_latency(const s_options_t *o, PGconn *conn)
         if (watch.seen_ms[i] > 0)
             latency[seen++] =
                 watch.seen_ms[i] - committed[i] > 0 ? watch.seen_ms[i] - committed[i] : 0;
-    qsort(latency, (size_t)seen, sizeof *latency, s_compare);
+    qsort(latency, (size_t)seen, sizeof *latency, bench_compare_doubles);
     printf("latency: %d events in %.1f s (%.0f/s), %d seen notified\n", n, sent_s, n / sent_s,
            seen);
     printf("figure nf_rate %.1f\n", n / sent_s);
@@ -186,7 +142,8 @@ static void s_latency(const s_options_t *o, PGconn *conn)
     printf("figure nf_seen %d\n", seen);
     printf("figure nf_p50 %.2f\n", seen ? latency[seen / 2] : 0.0);
     printf("figure nf_p99 %.2f\n", seen ? latency[(int)(seen * 0.99)] : 0.0);
-    printf("figure nf_notifications %lld\n", s_count(conn, "SELECT count(*) FROM notification"));
+    printf("figure nf_notifications %lld\n",
+           bench_count("notify_bench", conn, "SELECT count(*) FROM notification"));
     free(committed);
     free(watch.seen_ms);
     free(latency);
@@ -195,10 +152,11 @@ static void s_latency(const s_options_t *o, PGconn *conn)
 static void s_fanout(const s_options_t *o, PGconn *conn)
 {
     /* 1,000 people of the county bureau of 130131: one submission tells them all */
-    s_exec(conn, "INSERT INTO recipient (user_id, name, role, division_code)"
-                 " SELECT 'fan' || i, '扇出' || i, 'county_bureau', '130131'"
-                 "   FROM generate_series(1, 1000) i");
-    long long before = s_count(conn, "SELECT count(*) FROM notification");
+    bench_exec("notify_bench", conn,
+               "INSERT INTO recipient (user_id, name, role, division_code)"
+               " SELECT 'fan' || i, '扇出' || i, 'county_bureau', '130131'"
+               "   FROM generate_series(1, 1000) i");
+    long long before = bench_count("notify_bench", conn, "SELECT count(*) FROM notification");
     double start = s_now_ms();
     long long last = 0;
     for (int i = 0; i < o->fanout; i++)
@@ -207,10 +165,11 @@ static void s_fanout(const s_options_t *o, PGconn *conn)
      * notifications: watching it costs nothing, counting rows would */
     double deadline = s_now_ms() + 120000;
     while (s_now_ms() < deadline &&
-           s_count(conn, "SELECT last_seq FROM event_cursor WHERE consumer = 'kc-notify'") < last)
+           bench_count("notify_bench", conn,
+                       "SELECT last_seq FROM event_cursor WHERE consumer = 'kc-notify'") < last)
         usleep(1000);
     double seconds = (s_now_ms() - start) / 1000.0;
-    long long now = s_count(conn, "SELECT count(*) FROM notification");
+    long long now = bench_count("notify_bench", conn, "SELECT count(*) FROM notification");
     printf("fan-out: %d events x 1,001 people: %lld notifications in %.2f s\n", o->fanout,
            now - before, seconds);
     printf("figure nf_fanout_rate %.0f\n", (now - before) / seconds);
@@ -234,22 +193,24 @@ int main(int argc, char **argv)
             o.fanout = (int)strtol(argv[i + 1], NULL, 10);
     }
     if (!o.database || o.pid <= 0 || o.rate < 1 || o.seconds < 1 || o.fanout < 1)
-        s_die("usage: notify_bench --database CONNINFO --pid PID [--rate N] [--seconds N]"
-              " [--fanout N]");
+        bench_die("notify_bench",
+                  "usage: notify_bench --database CONNINFO --pid PID [--rate N] [--seconds N]"
+                  " [--fanout N]");
     PGconn *conn = PQconnectdb(o.database);
     if (PQstatus(conn) != CONNECTION_OK)
-        s_die(PQerrorMessage(conn));
+        bench_die("notify_bench", PQerrorMessage(conn));
     /* the four people a county approval tells, in-app only */
-    s_exec(conn, "INSERT INTO recipient (user_id, name, role, division_code, organisation) VALUES"
-                 " ('b-applicant', '申报单位', 'applicant', '130131', ''),"
-                 " ('b-county', '县科技局', 'county_bureau', '130131', ''),"
-                 " ('b-government', '县政府', 'county_government', '130131', ''),"
-                 " ('b-city', '市科技局', 'city_bureau', '130100', '')");
+    bench_exec("notify_bench", conn,
+               "INSERT INTO recipient (user_id, name, role, division_code, organisation) VALUES"
+               " ('b-applicant', '申报单位', 'applicant', '130131', ''),"
+               " ('b-county', '县科技局', 'county_bureau', '130131', ''),"
+               " ('b-government', '县政府', 'county_government', '130131', ''),"
+               " ('b-city', '市科技局', 'city_bureau', '130100', '')");
     s_latency(&o, conn);
     s_fanout(&o, conn);
-    long peak = s_status_kb(o.pid, "VmHWM");
+    long peak = bench_status_kb(o.pid, "VmHWM");
     if (peak < 0)
-        s_die("cannot read the status of kc-notify in /proc");
+        bench_die("notify_bench", "cannot read the status of kc-notify in /proc");
     printf("figure notify_peak_rss %ld\n", peak);
     PQfinish(conn);
     return 0;

@@ -33,6 +33,7 @@
 
 #include "kc/kc_bus.h"
 #include "kc/kc_client.h"
+#include "bench_common.h"
 #include "kc/kc_clock.h"
 #include "kc/kc_id.h"
 
@@ -55,35 +56,9 @@ typedef struct {
     long transitions, panel_requests, failures;
 } s_worker_t;
 
-static void s_die(const char *what)
-{
-    fprintf(stderr, "workflow_bench: %s\n", what);
-    exit(1);
-}
-
 static double s_now_s(void)
 {
     return (double)kc_clock_mono_us() / 1e6;
-}
-
-static void s_exec(PGconn *conn, const char *sql)
-{
-    PGresult *result = PQexec(conn, sql);
-    if (PQresultStatus(result) != PGRES_COMMAND_OK && PQresultStatus(result) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "%s\n%s", sql, PQerrorMessage(conn));
-        s_die("a statement failed");
-    }
-    PQclear(result);
-}
-
-static long long s_count(PGconn *conn, const char *sql)
-{
-    PGresult *result = PQexec(conn, sql);
-    if (PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) != 1)
-        s_die(PQerrorMessage(conn));
-    long long value = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
-    PQclear(result);
-    return value;
 }
 
 /* N applications in the real county-level divisions of Hebei (not zones),
@@ -93,10 +68,11 @@ static s_application_t *s_seed(PGconn *conn, int n)
     char count[16];
     snprintf(count, sizeof count, "%d", n);
     const char *params[1] = {count};
-    s_exec(conn, "INSERT INTO submission (idempotency_key, request_hash, kind, message_id,"
-                 " sender_node, actor_user, actor_role, actor_division)"
-                 " VALUES ('workflow-bench', '\\x00', 'application', 'workflow-bench', 'bench',"
-                 " 'bench', 'applicant', '130000')");
+    bench_exec("workflow_bench", conn,
+               "INSERT INTO submission (idempotency_key, request_hash, kind, message_id,"
+               " sender_node, actor_user, actor_role, actor_division)"
+               " VALUES ('workflow-bench', '\\x00', 'application', 'workflow-bench', 'bench',"
+               " 'bench', 'applicant', '130000')");
     PGresult *result = PQexecParams(
         conn,
         "WITH counties AS (SELECT code, row_number() OVER (ORDER BY code) - 1 AS k,"
@@ -114,7 +90,7 @@ static s_application_t *s_seed(PGconn *conn, int n)
         " RETURNING ref, county_code",
         1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(result) != PGRES_TUPLES_OK || PQntuples(result) != n)
-        s_die(PQerrorMessage(conn));
+        bench_die("workflow_bench", PQerrorMessage(conn));
     s_application_t *applications = calloc((size_t)n, sizeof *applications);
     if (!applications)
         abort();
@@ -262,18 +238,12 @@ static void *s_work(void *context)
     kc_error_t error;
     kc_client_t *client = kc_client_new(worker->options->endpoint, 30000, 1, &error);
     if (!client)
-        s_die(error.message);
+        bench_die("workflow_bench", error.message);
     for (int i = worker->first; i < worker->options->applications; i += worker->step)
         if (s_carry(worker, client, &worker->applications[i]))
             worker->failures++;
     kc_client_destroy(&client);
     return NULL;
-}
-
-static int s_compare(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 static double s_percentile(const double *sorted, size_t n, double p)
@@ -284,29 +254,13 @@ static double s_percentile(const double *sorted, size_t n, double p)
     return sorted[at < n ? at : n - 1];
 }
 
-static long s_status_kb(int pid, const char *field)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    FILE *file = fopen(path, "r");
-    if (!file)
-        return -1;
-    long kb = -1;
-    size_t length = strlen(field);
-    while (fgets(line, sizeof line, file))
-        if (strncmp(line, field, length) == 0 && line[length] == ':')
-            kb = strtol(line + length + 1, NULL, 10);
-    fclose(file);
-    return kb;
-}
-
 static void s_write_clock(const char *path, long long ms)
 {
     char temporary[600];
     snprintf(temporary, sizeof temporary, "%s.new", path);
     FILE *file = fopen(temporary, "w");
     if (!file || fprintf(file, "%lld\n", ms) < 0 || fclose(file) != 0 || rename(temporary, path))
-        s_die("cannot write the clock file");
+        bench_die("workflow_bench", "cannot write the clock file");
 }
 
 static void s_options(int argc, char **argv, s_options_t *o)
@@ -326,12 +280,13 @@ static void s_options(int argc, char **argv, s_options_t *o)
         else if (strcmp(argv[i], "--clients") == 0)
             o->clients = (int)strtol(argv[i + 1], NULL, 10);
         else
-            s_die("usage: workflow_bench --endpoint URL --database CONNINFO --pid PID "
-                  "--clock-file PATH [--applications N] [--clients K]");
+            bench_die("workflow_bench",
+                      "usage: workflow_bench --endpoint URL --database CONNINFO --pid PID "
+                      "--clock-file PATH [--applications N] [--clients K]");
     }
     if (!o->endpoint || !o->database || !o->clock_file || o->pid <= 0 || o->applications < 1 ||
         o->clients < 1 || o->clients > 64)
-        s_die("--endpoint, --database, --pid and --clock-file are required");
+        bench_die("workflow_bench", "--endpoint, --database, --pid and --clock-file are required");
 }
 
 /* Phase 2: every application to its notice; prints the load figures. */
@@ -348,7 +303,7 @@ static void s_load(const s_options_t *options, const s_application_t *applicatio
         workers[t].latencies_ms =
             calloc((size_t)options->applications / options->clients * 7 + 16, sizeof(double));
         if (!workers[t].latencies_ms || pthread_create(&threads[t], NULL, s_work, &workers[t]))
-            s_die("cannot start a client");
+            bench_die("workflow_bench", "cannot start a client");
     }
     long transitions = 0, panel = 0, failures = 0;
     size_t samples = 0;
@@ -369,7 +324,7 @@ static void s_load(const s_options_t *options, const s_application_t *applicatio
         at += workers[t].samples;
         free(workers[t].latencies_ms);
     }
-    qsort(all, samples, sizeof *all, s_compare);
+    qsort(all, samples, sizeof *all, bench_compare_doubles);
     printf("load: %d applications to their public notice by %d clients in %.1f s: %ld transitions"
            " and %ld panel declarations and scores, %ld applications failed\n",
            options->applications, options->clients, seconds, transitions, panel, failures);
@@ -388,16 +343,19 @@ static void s_load(const s_options_t *options, const s_application_t *applicatio
 /* Phase 3: every notice falls due at once; prints the timer figures. */
 static void s_timers(const s_options_t *options, PGconn *conn)
 {
-    long long due = s_count(conn, "SELECT max(due_ms) FROM workflow_timer WHERE kind ="
-                                  " 'notice_end' AND fired_ms IS NULL");
-    long long before = s_count(conn, "SELECT coalesce(max(seq), 0) FROM event");
-    s_exec(conn, "CREATE TEMPORARY TABLE bench_moved (at timestamptz)");
-    s_exec(conn, "INSERT INTO bench_moved SELECT clock_timestamp()");
+    long long due = bench_count("workflow_bench", conn,
+                                "SELECT max(due_ms) FROM workflow_timer WHERE kind ="
+                                " 'notice_end' AND fired_ms IS NULL");
+    long long before =
+        bench_count("workflow_bench", conn, "SELECT coalesce(max(seq), 0) FROM event");
+    bench_exec("workflow_bench", conn, "CREATE TEMPORARY TABLE bench_moved (at timestamptz)");
+    bench_exec("workflow_bench", conn, "INSERT INTO bench_moved SELECT clock_timestamp()");
     s_write_clock(options->clock_file, due);
     double start = s_now_s();
     long long filed = 0;
-    while ((filed = s_count(conn, "SELECT count(*) FROM workflow_instance WHERE state ="
-                                  " 'filed'")) < options->applications &&
+    while ((filed = bench_count("workflow_bench", conn,
+                                "SELECT count(*) FROM workflow_instance WHERE state ="
+                                " 'filed'")) < options->applications &&
            s_now_s() - start < 600)
         usleep(20000);
     double seconds = s_now_s() - start;
@@ -411,7 +369,7 @@ static void s_timers(const s_options_t *options, PGconn *conn)
         "  FROM event e, bench_moved m WHERE e.seq > $1::bigint AND e.type = 'ApplicationMoved'",
         1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(result) != PGRES_TUPLES_OK)
-        s_die(PQerrorMessage(conn));
+        bench_die("workflow_bench", PQerrorMessage(conn));
     double p50 = 0, p99 = 0, max = 0;
     sscanf(PQgetvalue(result, 0, 0), "{%lf,%lf,%lf}", &p50, &p99, &max);
     PQclear(result);
@@ -431,19 +389,20 @@ int main(int argc, char **argv)
     s_options(argc, argv, &options);
     PGconn *conn = PQconnectdb(options.database);
     if (PQstatus(conn) != CONNECTION_OK)
-        s_die(PQerrorMessage(conn));
+        bench_die("workflow_bench", PQerrorMessage(conn));
     s_application_t *applications = s_seed(conn, options.applications);
     double start = s_now_s();
-    while (s_count(conn, "SELECT count(*) FROM workflow_instance") < options.applications &&
+    while (bench_count("workflow_bench", conn, "SELECT count(*) FROM workflow_instance") <
+               options.applications &&
            s_now_s() - start < 60)
         usleep(20000);
     printf("seeded %d applications; kc-workflow adopted them in %.2f s\n", options.applications,
            s_now_s() - start);
     s_load(&options, applications);
     s_timers(&options, conn);
-    long peak = s_status_kb(options.pid, "VmHWM");
+    long peak = bench_status_kb(options.pid, "VmHWM");
     if (peak < 0)
-        s_die("cannot read the status of kc-workflow in /proc");
+        bench_die("workflow_bench", "cannot read the status of kc-workflow in /proc");
     printf("figure workflow_peak_rss %ld\n", peak);
     free(applications);
     PQfinish(conn);

@@ -63,27 +63,21 @@ static int s_store(kcctl_t *self, const notify_rules_t *rules, const char *text,
 
 int kcctl_notify(kcctl_t *self)
 {
-    if (self->positional_count != 2 ||
-        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0)) {
-        fprintf(stderr, "usage: kcctl notify check|load FILE.ini\n");
-        return -1;
-    }
     size_t size = 0;
-    char *text = kcctl_read_small_file(self->positional[1], &size);
-    if (!text)
+    char *text = NULL;
+    int load = kcctl_rules_begin(self, "notify", &text, &size);
+    if (load < 0)
         return -1;
     static notify_rules_t rules;
     kc_errors_t errors;
     kc_errors_init(&errors);
     int rc = notify_rules_parse(text, size, &rules, &errors);
     if (rc) {
-        char intro[600];
-        snprintf(intro, sizeof intro, "refused: %s", self->positional[1]);
-        kcctl_print_file_errors(intro, "stored", &errors);
+        kcctl_rules_refused(self, &errors);
     } else {
         printf("notification definition %s: %zu templates, %zu routes\n", rules.code,
                rules.n_templates, rules.n_routes);
-        if (strcmp(self->positional[0], "load") == 0)
+        if (load)
             rc = s_store(self, &rules, text, size);
     }
     kc_errors_release(&errors);

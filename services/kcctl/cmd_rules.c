@@ -15,11 +15,24 @@
 #include "scoring/rewards.h"
 #include "scoring/snapshot.h"
 
-static void s_print_errors(const kc_errors_t *errors, const char *path)
+void kcctl_rules_refused(const kcctl_t *self, const kc_errors_t *errors)
 {
     char intro[600];
-    snprintf(intro, sizeof intro, "refused: %s", path);
+    snprintf(intro, sizeof intro, "refused: %s", self->positional[1]);
     kcctl_print_file_errors(intro, "stored", errors);
+}
+
+int kcctl_rules_begin(kcctl_t *self, const char *what, char **text, size_t *size)
+{
+    if (self->positional_count != 2 ||
+        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0)) {
+        fprintf(stderr, "usage: kcctl %s check|load FILE.ini\n", what);
+        return -1;
+    }
+    *text = kcctl_read_small_file(self->positional[1], size);
+    if (!*text)
+        return -1;
+    return strcmp(self->positional[0], "load") == 0;
 }
 
 /* The whole file; rule files are small, anything past 1 MiB is a mistake. */
@@ -45,11 +58,6 @@ char *kcctl_read_small_file(const char *path, size_t *size)
     }
     text[*size] = '\0';
     return text;
-}
-
-static char *s_read(const char *path, size_t *size)
-{
-    return kcctl_read_small_file(path, size);
 }
 
 static int s_store(kcctl_t *self, const char *table, const char *code, const char *framework,
@@ -81,27 +89,19 @@ static int s_store(kcctl_t *self, const char *table, const char *code, const cha
     return rc;
 }
 
-static int s_usage(const char *what)
-{
-    fprintf(stderr, "usage: kcctl %s check|load FILE.ini\n", what);
-    return -1;
-}
-
 int kcctl_methodology(kcctl_t *self)
 {
-    if (self->positional_count != 2 ||
-        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0))
-        return s_usage("methodology");
     size_t size = 0;
-    char *text = s_read(self->positional[1], &size);
-    if (!text)
+    char *text = NULL;
+    int load = kcctl_rules_begin(self, "methodology", &text, &size);
+    if (load < 0)
         return -1;
     static sc_methodology_t m;
     kc_errors_t errors;
     kc_errors_init(&errors);
     int rc = methodology_parse(text, size, &m, &errors);
     if (rc) {
-        s_print_errors(&errors, self->positional[1]);
+        kcctl_rules_refused(self, &errors);
     } else {
         printf("methodology %s (%s), framework %s, years %d-%d: %zu primary, %zu indicators, "
                "100.00 points, A >= %d.%02d, B >= %d.%02d, ties: %s\n",
@@ -116,7 +116,7 @@ int kcctl_methodology(kcctl_t *self)
                    indicator->name_zh, indicator->formula.n_ops ? " = " : "",
                    indicator->formula.text);
         }
-        if (strcmp(self->positional[0], "load") == 0)
+        if (load)
             rc = s_store(self, "methodology", m.code, m.framework, m.title_zh, m.first_year,
                          m.last_year, text, size);
     }
@@ -127,23 +127,21 @@ int kcctl_methodology(kcctl_t *self)
 
 int kcctl_rewards(kcctl_t *self)
 {
-    if (self->positional_count != 2 ||
-        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0))
-        return s_usage("rewards");
     size_t size = 0;
-    char *text = s_read(self->positional[1], &size);
-    if (!text)
+    char *text = NULL;
+    int load = kcctl_rules_begin(self, "rewards", &text, &size);
+    if (load < 0)
         return -1;
     sc_reward_policy_t policy;
     kc_errors_t errors;
     kc_errors_init(&errors);
     int rc = rewards_parse(text, size, &policy, &errors);
     if (rc) {
-        s_print_errors(&errors, self->positional[1]);
+        kcctl_rules_refused(self, &errors);
     } else {
         printf("reward policy %s (%s): baseline %d, cap %d 万元\n", policy.code, policy.title_zh,
                policy.baseline_year, policy.cap);
-        if (strcmp(self->positional[0], "load") == 0)
+        if (load)
             rc = s_store(self, "policy", policy.code, "", policy.title_zh, policy.baseline_year,
                          9999, text, size);
     }

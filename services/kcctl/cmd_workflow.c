@@ -42,23 +42,17 @@ static int s_load(kcctl_t *self, const wf_process_t *process, const char *text, 
 
 int kcctl_process(kcctl_t *self)
 {
-    if (self->positional_count != 2 ||
-        (strcmp(self->positional[0], "check") != 0 && strcmp(self->positional[0], "load") != 0)) {
-        fprintf(stderr, "usage: kcctl process check|load FILE.ini\n");
-        return -1;
-    }
     size_t size = 0;
-    char *text = kcctl_read_small_file(self->positional[1], &size);
-    if (!text)
+    char *text = NULL;
+    int load = kcctl_rules_begin(self, "process", &text, &size);
+    if (load < 0)
         return -1;
     static wf_process_t process;
     kc_errors_t errors;
     kc_errors_init(&errors);
     int rc = process_parse(text, size, &process, &errors);
     if (rc) {
-        char intro[600];
-        snprintf(intro, sizeof intro, "refused: %s", self->positional[1]);
-        kcctl_print_file_errors(intro, "stored", &errors);
+        kcctl_rules_refused(self, &errors);
     } else {
         printf("process %s (%s) for %s: %zu states, %zu transitions, starts at %s\n", process.code,
                process.title_zh, process.programme, process.n_states, process.n_transitions,
@@ -68,7 +62,7 @@ int kcctl_process(kcctl_t *self)
                    process.panel_field, process.n_criteria, process.panel_aggregation);
         if (process.target_count > 0)
             printf("  target: %d by %d\n", process.target_count, process.target_year);
-        if (strcmp(self->positional[0], "load") == 0)
+        if (load)
             rc = s_load(self, &process, text, size);
     }
     kc_errors_release(&errors);

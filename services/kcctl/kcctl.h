@@ -74,6 +74,14 @@ void kcctl_print_error(const kc_error_t *error);
  * "<intro>: N problem(s), nothing was <done>" then each, indented. */
 void kcctl_print_file_errors(const char *intro, const char *done, const kc_errors_t *errors);
 
+/* The start of a `kcctl WHAT check|load FILE.ini` command: the usage when
+ * the words are wrong, the file read whole into *text (malloc'd). 1 for
+ * load, 0 for check, -1 (after saying why) when there is nothing to do. */
+int kcctl_rules_begin(kcctl_t *self, const char *what, char **text, size_t *size);
+
+/* Print a rules file's problems: "refused: FILE: N problems, nothing was stored". */
+void kcctl_rules_refused(const kcctl_t *self, const kc_errors_t *errors);
+
 /* Read a file of at most 1 MiB (NUL-terminated, malloc'd); prints why not and returns NULL. */
 char *kcctl_read_small_file(const char *path, size_t *size);
 

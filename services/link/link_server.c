@@ -29,6 +29,7 @@ struct link_server_t {
     long long last_sent; /* outbox id sent last */
     long long oldest_unacked_ms;
     int in_flight;
+    PGconn *audit_db; /* the ZAP thread's own connection, for refusals */
 };
 
 static int s_read_keys(link_server_t *self, kc_error_t *error)
@@ -52,14 +53,18 @@ static void s_refused(void *context, const char *address, const char *key)
     link_server_t *self = context;
     kc_log_warn("link refused: unknown key %s from %s", key, address);
     kc_error_t error;
-    PGconn *conn = kc_db_connect(self->config.conninfo, "kc-link refusal", &error);
-    if (!conn)
+    /* one connection, kept: a stream of strangers must not open one each */
+    if (self->audit_db && kc_db_is_lost(self->audit_db))
+        kc_db_disconnect(&self->audit_db);
+    if (!self->audit_db)
+        self->audit_db = kc_db_connect(self->config.conninfo, "kc-link refusals", &error);
+    if (!self->audit_db)
         return;
     kc_audit_entry_t entry = {
         self->config.node_id, key,   "node",        "", address, "link.connect",
         self->config.node_id, false, "unknown key", ""};
-    kc_audit_append(conn, &entry, NULL, &error);
-    kc_db_disconnect(&conn);
+    if (kc_audit_append(self->audit_db, &entry, NULL, &error))
+        kc_log_warn("audit of a refused link: %s", error.message);
 }
 
 link_server_t *link_server_new(const kc_config_t *config, kc_error_t *error)
@@ -125,7 +130,8 @@ void link_server_destroy(link_server_t **self_p)
         zmq_close(self->down);
     if (self->up)
         zmq_close(self->up);
-    kc_zap_stop(&self->zap);
+    kc_zap_stop(&self->zap); /* the thread that used audit_db has ended */
+    kc_db_disconnect(&self->audit_db);
     zmq_ctx_term(self->context);
     kc_keyring_release(&self->keyring);
     kc_db_disconnect(&self->db);

@@ -430,8 +430,10 @@ int workflow_server_run(workflow_server_t *self, volatile sig_atomic_t *stop)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             s_serve_group(self);
-        s_drain_notifications(self);
+        /* last: a NOTIFY that libpq read during the requests or the timers'
+         * queries sits in its queue, and the socket would not wake for it */
         s_fire_timers(self);
+        s_drain_notifications(self);
     }
     kc_log_notice("stopped");
     return 0;

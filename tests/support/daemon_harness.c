@@ -1,4 +1,4 @@
-/*  daemon_harness: kc-scoring and kc-workflow processes for integration
+/*  daemon_harness: kc-scoring, kc-workflow and kc-notify processes for integration
  *  tests, started like kc-intake by harness.c: real processes on free
  *  loopback ports, ready when they answer a ping. */
 #include <criterion/criterion.h>
@@ -9,84 +9,68 @@
 
 #include "harness.h"
 
-pid_t harness_scoring_start(harness_node_t *node, int hold_ms, bool auto_score)
+/* Start the daemon `name` on the node, its requests on a fresh endpoint
+ * written to `endpoint` (announced to it as `endpoint_variable`), with the
+ * node's database and identity and `extra` (NULL-terminated name, value
+ * pairs) in its environment; the pid once it answers a ping. */
+static pid_t s_daemon(harness_node_t *node, const char *name, const char *endpoint_variable,
+                      char *endpoint, size_t endpoint_size, const char *const *extra)
 {
-    char binary[512], hold[16];
-    snprintf(binary, sizeof binary, "%s/kc-scoring", getenv("KC_BIN_DIR"));
-    snprintf(hold, sizeof hold, "%d", hold_ms);
-    harness_free_endpoint(node->scoring, sizeof node->scoring);
+    char binary[512];
+    snprintf(binary, sizeof binary, "%s/%s", getenv("KC_BIN_DIR"), name);
+    harness_free_endpoint(endpoint, endpoint_size);
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
         FILE *log = freopen(node->log_path, "a", stderr);
         (void)log;
         setenv("KC_DATABASE_URL", node->conninfo, 1);
-        setenv("KC_INTAKE_ENDPOINT", node->endpoint, 1);
-        setenv("KC_EVENTS_ENDPOINT", node->events, 1);
-        setenv("KC_SCORING_ENDPOINT", node->scoring, 1);
+        setenv(endpoint_variable, endpoint, 1);
         setenv("KC_NODE_ID", "test-node", 1);
         setenv("KC_NODE_DIVISION", "130000", 1);
-        setenv("KC_SCORING_HOLD_MS", hold, 1);
-        setenv("KC_SCORING_AUTO_COVERAGE", auto_score ? "95" : "0", 1);
-        execl(binary, "kc-scoring", (char *)NULL);
+        for (size_t i = 0; extra && extra[i]; i += 2)
+            setenv(extra[i], extra[i + 1], 1);
+        execl(binary, name, (char *)NULL);
         _exit(127);
     }
-    const char *ping[] = {"ping", "--endpoint", node->scoring, "--timeout",
-                          "500",  "--attempts", "40",          NULL};
-    cr_assert_eq(harness_kcctl(node, ping), 0, "kc-scoring did not answer (log %s)",
-                 node->log_path);
+    const char *ping[] = {"ping", "--endpoint", endpoint, "--timeout",
+                          "500",  "--attempts", "40",     NULL};
+    cr_assert_eq(harness_kcctl(node, ping), 0, "%s did not answer (log %s)", name, node->log_path);
     return pid;
+}
+
+pid_t harness_scoring_start(harness_node_t *node, int hold_ms, bool auto_score)
+{
+    char hold[16];
+    snprintf(hold, sizeof hold, "%d", hold_ms);
+    const char *extra[] = {"KC_INTAKE_ENDPOINT",
+                           node->endpoint,
+                           "KC_EVENTS_ENDPOINT",
+                           node->events,
+                           "KC_SCORING_HOLD_MS",
+                           hold,
+                           "KC_SCORING_AUTO_COVERAGE",
+                           auto_score ? "95" : "0",
+                           NULL};
+    return s_daemon(node, "kc-scoring", "KC_SCORING_ENDPOINT", node->scoring, sizeof node->scoring,
+                    extra);
 }
 
 pid_t harness_workflow_start(harness_node_t *node)
 {
-    char binary[512];
-    snprintf(binary, sizeof binary, "%s/kc-workflow", getenv("KC_BIN_DIR"));
-    harness_free_endpoint(node->workflow, sizeof node->workflow);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        FILE *log = freopen(node->log_path, "a", stderr);
-        (void)log;
-        setenv("KC_DATABASE_URL", node->conninfo, 1);
-        setenv("KC_WORKFLOW_ENDPOINT", node->workflow, 1);
-        setenv("KC_NODE_ID", "test-node", 1);
-        setenv("KC_NODE_DIVISION", "130000", 1);
-        setenv("KC_WORKFLOW_CALENDAR", "deploy/data/calendar/cn-workdays.csv", 1);
-        char clock[300];
-        snprintf(clock, sizeof clock, "%s.clock", node->log_path);
-        setenv("KC_FAKE_CLOCK_FILE", clock, 1);
-        execl(binary, "kc-workflow", (char *)NULL);
-        _exit(127);
-    }
-    const char *ping[] = {"ping", "--endpoint", node->workflow, "--timeout",
-                          "500",  "--attempts", "40",           NULL};
-    cr_assert_eq(harness_kcctl(node, ping), 0, "kc-workflow did not answer (log %s)",
-                 node->log_path);
-    return pid;
+    char clock[300];
+    snprintf(clock, sizeof clock, "%s.clock", node->log_path);
+    const char *extra[] = {"KC_WORKFLOW_CALENDAR", "deploy/data/calendar/cn-workdays.csv",
+                           "KC_FAKE_CLOCK_FILE", clock, NULL};
+    return s_daemon(node, "kc-workflow", "KC_WORKFLOW_ENDPOINT", node->workflow,
+                    sizeof node->workflow, extra);
 }
 
 pid_t harness_notify_start(harness_node_t *node)
 {
-    char binary[512];
-    snprintf(binary, sizeof binary, "%s/kc-notify", getenv("KC_BIN_DIR"));
-    harness_free_endpoint(node->notify, sizeof node->notify);
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        FILE *log = freopen(node->log_path, "a", stderr);
-        (void)log;
-        setenv("KC_DATABASE_URL", node->conninfo, 1);
-        setenv("KC_NOTIFY_ENDPOINT", node->notify, 1);
-        setenv("KC_NODE_ID", "test-node", 1);
-        setenv("KC_LOG_LEVEL", "info", 1);
-        execl(binary, "kc-notify", (char *)NULL);
-        _exit(127);
-    }
-    const char *ping[] = {"ping", "--endpoint", node->notify, "--timeout",
-                          "500",  "--attempts", "40",         NULL};
-    cr_assert_eq(harness_kcctl(node, ping), 0, "kc-notify did not answer (log %s)", node->log_path);
-    return pid;
+    const char *extra[] = {"KC_LOG_LEVEL", "info", NULL};
+    return s_daemon(node, "kc-notify", "KC_NOTIFY_ENDPOINT", node->notify, sizeof node->notify,
+                    extra);
 }
 
 void harness_clock_set(const harness_node_t *node, long long ms)
