@@ -108,7 +108,7 @@ $(B)/bin/kc-notify: $(call obj,services/notify/main.c) $(LIBNOTIFY) $(LIBWORKFLO
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/bin/kc-link: $(call obj,services/link/main.c services/link/link_server.c) $(LIBKC)
+$(B)/bin/kc-link: $(call obj,services/link/main.c services/link/link_server.c services/link/link_stream.c services/link/link_peers.c) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 

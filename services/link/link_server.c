@@ -13,9 +13,29 @@
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 #include "kc/kc_zap.h"
+#include "link/link_peers.h"
+#include "link/link_stream.h"
 
-#define WINDOW    256  /* messages in flight upward */
-#define RESEND_MS 3000 /* unacknowledged this long: send again */
+#define BATCH     512  /* messages taken in one transaction */
+#define HI_MS     1000 /* a child says it is there this often */
+#define SILENT_MS 3000 /* a peer not heard for this long is down */
+
+/* A multipart message as read, frames kept until it is handled. */
+typedef struct {
+    zmq_msg_t frames[8]; /* [routing id,] command, arguments */
+    int count;
+    int first; /* index of the command frame */
+} s_frames_t;
+
+/* One peer's side of a link: where frames go, what we send it, when we heard it. */
+typedef struct {
+    char division[8];
+    link_route_t route;
+    link_sender_t sender;
+    long long heard_ms, stamped_ms;
+    s_frames_t *batch; /* its MSGs of this round */
+    int batched;
+} s_peer_t;
 
 struct link_server_t {
     kc_config_t config;
@@ -26,11 +46,17 @@ struct link_server_t {
     kc_keyring_t keyring;
     kc_zap_t *zap;
     char public_key[KC_KEY_Z85], secret_key[KC_KEY_Z85];
-    long long last_sent; /* outbox id sent last */
-    long long oldest_unacked_ms;
-    int in_flight;
+    s_peer_t parent;
+    s_peer_t *children;
+    size_t n_children;
+    long long hi_sent_ms;
     PGconn *audit_db; /* the ZAP thread's own connection, for refusals */
 };
+
+static long long s_now_ms(void)
+{
+    return kc_clock_mono_us() / 1000;
+}
 
 static int s_read_keys(link_server_t *self, kc_error_t *error)
 {
@@ -67,6 +93,61 @@ static void s_refused(void *context, const char *address, const char *key)
         kc_log_warn("audit of a refused link: %s", error.message);
 }
 
+static void s_peer_init(s_peer_t *peer, const char *division, void *socket, const char *destination,
+                        const char *stream_peer)
+{
+    snprintf(peer->division, sizeof peer->division, "%s", division);
+    peer->route.socket = socket;
+    link_sender_init(&peer->sender, destination, stream_peer);
+    peer->batch = calloc(BATCH, sizeof *peer->batch);
+    if (!peer->batch)
+        abort();
+}
+
+static int s_open_children(link_server_t *self, kc_error_t *error)
+{
+    self->zap = kc_zap_start(self->context, &self->keyring, s_refused, self, error);
+    if (!self->zap)
+        return -1;
+    int linger = 0, one = 1;
+    self->down = zmq_socket(self->context, ZMQ_ROUTER);
+    zmq_setsockopt(self->down, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->down, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(self->down, ZMQ_CURVE_SECRETKEY, self->secret_key, KC_KEY_Z85 - 1);
+    if (zmq_bind(self->down, self->config.link_endpoint))
+        return kc_error_set(error, KC_ERR_CONFIG, "link.endpoint", "cannot bind '%s': %s",
+                            self->config.link_endpoint, zmq_strerror(zmq_errno()));
+    self->children = calloc(self->keyring.count + 1, sizeof *self->children);
+    if (!self->children)
+        abort();
+    for (size_t i = 0; i < self->keyring.count; i++) {
+        const kc_peer_t *peer = &self->keyring.peers[i];
+        if (link_peers_is_child(&self->keyring, self->config.node_level, peer->division))
+            s_peer_init(&self->children[self->n_children++], peer->division, self->down, "child",
+                        peer->division);
+    }
+    return 0;
+}
+
+static int s_open_parent(link_server_t *self, const kc_peer_t *parent, kc_error_t *error)
+{
+    const char *key =
+        *self->config.link_parent_key ? self->config.link_parent_key : parent->public_key;
+    self->up = zmq_socket(self->context, ZMQ_DEALER);
+    int linger = 0, reconnect = 100, reconnect_max = 5000;
+    zmq_setsockopt(self->up, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->up, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect);
+    zmq_setsockopt(self->up, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
+    zmq_setsockopt(self->up, ZMQ_CURVE_SERVERKEY, key, strlen(key));
+    zmq_setsockopt(self->up, ZMQ_CURVE_PUBLICKEY, self->public_key, KC_KEY_Z85 - 1);
+    zmq_setsockopt(self->up, ZMQ_CURVE_SECRETKEY, self->secret_key, KC_KEY_Z85 - 1);
+    if (zmq_connect(self->up, self->config.link_parent))
+        return kc_error_set(error, KC_ERR_CONFIG, "link.parent", "cannot connect to '%s'",
+                            self->config.link_parent);
+    s_peer_init(&self->parent, parent->division, self->up, "parent", "");
+    return 0;
+}
+
 link_server_t *link_server_new(const kc_config_t *config, kc_error_t *error)
 {
     link_server_t *self = calloc(1, sizeof *self);
@@ -74,51 +155,41 @@ link_server_t *link_server_new(const kc_config_t *config, kc_error_t *error)
         abort();
     self->config = *config;
     self->context = zmq_ctx_new();
-    if (s_read_keys(self, error))
+    const kc_peer_t *parent = NULL;
+    if (!*config->node_division || !*config->node_level) {
+        kc_error_set(error, KC_ERR_CONFIG, "node.division",
+                     "a linked node needs node.division and node.level");
         goto failed;
-    int linger = 0, one = 1;
-    if (*config->link_endpoint) {
-        if (kc_keyring_load(&self->keyring, config->link_peers, error))
-            goto failed;
-        self->zap = kc_zap_start(self->context, &self->keyring, s_refused, self, error);
-        if (!self->zap)
-            goto failed;
-        self->down = zmq_socket(self->context, ZMQ_ROUTER);
-        zmq_setsockopt(self->down, ZMQ_LINGER, &linger, sizeof linger);
-        zmq_setsockopt(self->down, ZMQ_CURVE_SERVER, &one, sizeof one);
-        zmq_setsockopt(self->down, ZMQ_CURVE_SECRETKEY, self->secret_key, KC_KEY_Z85 - 1);
-        if (zmq_bind(self->down, config->link_endpoint)) {
-            kc_error_set(error, KC_ERR_CONFIG, "link.endpoint", "cannot bind '%s': %s",
-                         config->link_endpoint, zmq_strerror(zmq_errno()));
-            goto failed;
-        }
     }
-    if (*config->link_parent) {
-        self->up = zmq_socket(self->context, ZMQ_DEALER);
-        int reconnect = 100, reconnect_max = 5000;
-        zmq_setsockopt(self->up, ZMQ_LINGER, &linger, sizeof linger);
-        zmq_setsockopt(self->up, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect);
-        zmq_setsockopt(self->up, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
-        zmq_setsockopt(self->up, ZMQ_CURVE_SERVERKEY, config->link_parent_key,
-                       strlen(config->link_parent_key));
-        zmq_setsockopt(self->up, ZMQ_CURVE_PUBLICKEY, self->public_key, KC_KEY_Z85 - 1);
-        zmq_setsockopt(self->up, ZMQ_CURVE_SECRETKEY, self->secret_key, KC_KEY_Z85 - 1);
-        if (zmq_connect(self->up, config->link_parent)) {
-            kc_error_set(error, KC_ERR_CONFIG, "link.parent", "cannot connect to '%s'",
-                         config->link_parent);
-            goto failed;
-        }
+    if (s_read_keys(self, error) || kc_keyring_load(&self->keyring, config->link_peers, error) ||
+        link_peers_parent(&self->keyring, config->node_level, &parent, error))
+        goto failed;
+    if (*config->link_parent && !parent) {
+        kc_error_set(error, KC_ERR_CONFIG, "link.peers",
+                     "%s lists no parent for link.parent %s (its key, division and level)",
+                     config->link_peers, config->link_parent);
+        goto failed;
     }
+    if (*config->link_endpoint && s_open_children(self, error))
+        goto failed;
+    if (*config->link_parent && s_open_parent(self, parent, error))
+        goto failed;
     self->db = kc_db_connect(config->conninfo, "kc-link", error);
-    if (!self->db)
+    if (!self->db || link_peers_record(self->db, config, &self->keyring, error))
         goto failed;
-    kc_log_notice("linking: children on %s, parent %s",
+    kc_log_notice("linking %s (%s): %zu children on %s, parent %s %s", config->node_division,
+                  config->node_level, self->n_children,
                   *config->link_endpoint ? config->link_endpoint : "-",
-                  *config->link_parent ? config->link_parent : "-");
+                  parent ? parent->division : "-", *config->link_parent ? config->link_parent : "");
     return self;
 failed:
     link_server_destroy(&self);
     return NULL;
+}
+
+static void s_peer_release(s_peer_t *peer)
+{
+    free(peer->batch);
 }
 
 void link_server_destroy(link_server_t **self_p)
@@ -133,155 +204,207 @@ void link_server_destroy(link_server_t **self_p)
     kc_zap_stop(&self->zap); /* the thread that used audit_db has ended */
     kc_db_disconnect(&self->audit_db);
     zmq_ctx_term(self->context);
+    for (size_t i = 0; i < self->n_children; i++)
+        s_peer_release(&self->children[i]);
+    free(self->children);
+    s_peer_release(&self->parent);
     kc_keyring_release(&self->keyring);
     kc_db_disconnect(&self->db);
     free(self);
     *self_p = NULL;
 }
 
-/* Send the next messages for the parent, up to the window. */
-static void s_send_up(link_server_t *self)
+/* Read one multipart message without waiting; 0 when there is none. */
+static int s_read(void *socket, bool routed, s_frames_t *message)
 {
-    long long now = kc_clock_mono_us() / 1000;
-    if (self->in_flight > 0 && now - self->oldest_unacked_ms > RESEND_MS) {
-        self->last_sent = 0; /* nothing acknowledged for a while: again from the oldest */
-        self->in_flight = 0;
-    }
-    if (self->in_flight >= WINDOW)
-        return;
-    char after[24], limit[16];
-    snprintf(after, sizeof after, "%lld", self->last_sent);
-    snprintf(limit, sizeof limit, "%d", WINDOW - self->in_flight);
-    const char *params[2] = {after, limit};
-    PGresult *rows = NULL;
-    kc_error_t error;
-    if (kc_db_run_cached(self->db,
-                         "SELECT id, message_id, ordering_key, kind, payload, previous"
-                         "  FROM link_outbox"
-                         " WHERE destination = 'parent' AND id > $1::bigint ORDER BY id"
-                         " LIMIT $2::int",
-                         2, params, NULL, NULL, "reading the outbox", &rows, &error)) {
-        kc_log_warn("outbox: %s", error.message);
-        return;
-    }
-    for (int i = 0; i < PQntuples(rows); i++) {
-        size_t size = 0;
-        unsigned char *payload =
-            PQunescapeBytea((const unsigned char *)PQgetvalue(rows, i, 4), &size);
-        /* number, previous number, message id, key, kind, payload */
-        zmq_send(self->up, PQgetvalue(rows, i, 0), strlen(PQgetvalue(rows, i, 0)), ZMQ_SNDMORE);
-        zmq_send(self->up, PQgetvalue(rows, i, 5), strlen(PQgetvalue(rows, i, 5)), ZMQ_SNDMORE);
-        zmq_send(self->up, PQgetvalue(rows, i, 1), strlen(PQgetvalue(rows, i, 1)), ZMQ_SNDMORE);
-        zmq_send(self->up, PQgetvalue(rows, i, 2), strlen(PQgetvalue(rows, i, 2)), ZMQ_SNDMORE);
-        zmq_send(self->up, PQgetvalue(rows, i, 3), strlen(PQgetvalue(rows, i, 3)), ZMQ_SNDMORE);
-        zmq_send(self->up, payload, size, 0);
-        PQfreemem(payload);
-        self->last_sent = strtoll(PQgetvalue(rows, i, 0), NULL, 10);
-        if (self->in_flight++ == 0)
-            self->oldest_unacked_ms = now;
-    }
-    PQclear(rows);
-}
-
-/* An acknowledgement from the parent: the message leaves the outbox. */
-static void s_acknowledged(link_server_t *self)
-{
-    char id[128];
-    int n = zmq_recv(self->up, id, sizeof id - 1, ZMQ_DONTWAIT);
-    if (n <= 0)
-        return;
-    id[n < (int)sizeof id - 1 ? n : (int)sizeof id - 1] = '\0';
-    const char *params[1] = {id};
-    kc_error_t error;
-    if (kc_db_run_cached(self->db, "SELECT link_acknowledged($1)", 1, params, NULL, NULL,
-                         "acknowledging", NULL, &error))
-        kc_log_warn("acknowledgement of %s: %s", id, error.message);
-    if (self->in_flight > 0)
-        self->in_flight--;
-    self->oldest_unacked_ms = kc_clock_mono_us() / 1000;
-}
-
-/* A child's message: into the inbox under the division its key says. */
-static void s_take(link_server_t *self)
-{
-    zmq_msg_t frames[7];
-    int count = 0, more = 1;
-    while (more && count < 7) {
-        zmq_msg_init(&frames[count]);
-        if (zmq_msg_recv(&frames[count], self->down, 0) < 0) {
-            zmq_msg_close(&frames[count]);
-            break;
+    message->count = 0;
+    message->first = routed ? 1 : 0;
+    int more = 1;
+    while (more) {
+        zmq_msg_t frame;
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, socket, message->count == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&frame);
+            return message->count > 0;
         }
-        more = zmq_msg_more(&frames[count]);
-        count++;
+        more = zmq_msg_more(&frame);
+        if (message->count < 8) { /* anything past eight frames is not ours */
+            zmq_msg_init(&message->frames[message->count]);
+            zmq_msg_move(&message->frames[message->count++], &frame);
+        }
+        zmq_msg_close(&frame);
     }
-    while (more) { /* anything past seven frames is not ours */
-        zmq_msg_t extra;
-        zmq_msg_init(&extra);
-        zmq_msg_recv(&extra, self->down, 0);
-        more = zmq_msg_more(&extra);
-        zmq_msg_close(&extra);
+    return 1;
+}
+
+static void s_release(s_frames_t *message)
+{
+    for (int i = 0; i < message->count; i++)
+        zmq_msg_close(&message->frames[i]);
+    message->count = 0;
+}
+
+static bool s_is(const s_frames_t *message, const char *command)
+{
+    if (message->count <= message->first)
+        return false;
+    const zmq_msg_t *frame = &message->frames[message->first];
+    return zmq_msg_size((zmq_msg_t *)frame) == strlen(command) &&
+           memcmp(zmq_msg_data((zmq_msg_t *)frame), command, strlen(command)) == 0;
+}
+
+static void s_text(const s_frames_t *message, int index, char *out, size_t size)
+{
+    zmq_msg_t *frame = (zmq_msg_t *)&message->frames[message->first + index];
+    snprintf(out, size, "%.*s", (int)zmq_msg_size(frame), (const char *)zmq_msg_data(frame));
+}
+
+/* The peer spoke: note it, and start again from the oldest if it had gone quiet. */
+static void s_heard(link_server_t *self, s_peer_t *peer)
+{
+    long long now = s_now_ms();
+    if (now - peer->heard_ms > SILENT_MS) {
+        kc_log_notice("link to %s is up", peer->division);
+        link_sender_rewind(&peer->sender);
     }
-    if (count == 7) {
-        const char *origin = zmq_msg_gets(&frames[1], "User-Id");
-        char text[5][128];
-        for (int i = 0; i < 5; i++)
-            snprintf(text[i], sizeof text[i], "%.*s", (int)zmq_msg_size(&frames[i + 1]),
-                     (const char *)zmq_msg_data(&frames[i + 1]));
-        /* origin, id, number, previous, key, kind, payload */
-        const char *params[7] = {origin ? origin : "",
-                                 text[2],
-                                 text[0],
-                                 text[1],
-                                 text[3],
-                                 text[4],
-                                 (const char *)zmq_msg_data(&frames[6])};
-        int lengths[7] = {0, 0, 0, 0, 0, 0, (int)zmq_msg_size(&frames[6])};
-        int formats[7] = {0, 0, 0, 0, 0, 0, 1};
-        kc_error_t error;
-        PGresult *result = NULL;
-        /* acknowledged only once committed (or taken before); a message
-         * that came before one it follows is not acknowledged: the child
-         * sends again from the oldest it holds, in order */
-        if (origin && kc_db_run_cached(self->db,
-                                       "SELECT link_receive($1, $2, $3::bigint, $4::bigint, $5,"
-                                       " $6, $7)",
-                                       7, params, lengths, formats, "taking a message", &result,
-                                       &error) == 0) {
-            if (strcmp(PQgetvalue(result, 0, 0), "early") != 0) {
-                zmq_send(self->down, zmq_msg_data(&frames[0]), zmq_msg_size(&frames[0]),
-                         ZMQ_SNDMORE);
-                zmq_send(self->down, text[2], strlen(text[2]), 0);
-            }
-            PQclear(result);
-        } else if (origin)
-            kc_log_warn("message %s from %s: %s", text[2], origin, error.message);
+    peer->heard_ms = now;
+    if (now - peer->stamped_ms >= 1000) {
+        link_peers_heard(self->db, peer->division);
+        peer->stamped_ms = now;
     }
-    for (int i = 0; i < count; i++)
-        zmq_msg_close(&frames[i]);
+}
+
+/* Handle a message from `peer`: MSGs wait in its batch, the rest now. */
+static void s_handle(link_server_t *self, s_peer_t *peer, s_frames_t *message)
+{
+    s_heard(self, peer);
+    if (s_is(message, "MSG") && message->count - message->first == 7 && peer->batched < BATCH) {
+        s_frames_t *kept = &peer->batch[peer->batched++];
+        kept->first = message->first;
+        for (kept->count = 0; kept->count < message->count; kept->count++) {
+            zmq_msg_init(&kept->frames[kept->count]);
+            zmq_msg_move(&kept->frames[kept->count], &message->frames[kept->count]);
+        }
+        s_release(message);
+        return;
+    }
+    if (s_is(message, "ACK") && message->count - message->first == 2) {
+        char number[24];
+        s_text(message, 1, number, sizeof number);
+        link_sender_acknowledged(&peer->sender, self->db, number);
+    } else if (s_is(message, "HI") && self->down && peer->route.socket == self->down)
+        link_send_hi(&peer->route); /* the child hears its parent is there */
+    s_release(message);
+}
+
+/* Take a peer's batch in one transaction and acknowledge it. */
+static void s_take_batch(link_server_t *self, s_peer_t *peer)
+{
+    if (peer->batched == 0)
+        return;
+    link_message_t *messages = calloc((size_t)peer->batched, sizeof *messages);
+    if (!messages)
+        abort();
+    for (int i = 0; i < peer->batched; i++) {
+        s_frames_t *frames = &peer->batch[i];
+        link_message_t *m = &messages[i];
+        s_text(frames, 1, m->number, sizeof m->number);
+        s_text(frames, 2, m->previous, sizeof m->previous);
+        s_text(frames, 3, m->message_id, sizeof m->message_id);
+        s_text(frames, 4, m->key, sizeof m->key);
+        s_text(frames, 5, m->kind, sizeof m->kind);
+        zmq_msg_t *payload = &frames->frames[frames->first + 6];
+        m->payload = zmq_msg_data(payload);
+        m->payload_size = zmq_msg_size(payload);
+    }
+    char acknowledge[24];
+    if (link_receive_batch(self->db, peer->division, messages, peer->batched, acknowledge) == 0 &&
+        *acknowledge)
+        link_send_ack(&peer->route, acknowledge);
+    free(messages);
+    for (int i = 0; i < peer->batched; i++)
+        s_release(&peer->batch[i]);
+    peer->batched = 0;
+}
+
+static s_peer_t *s_child(link_server_t *self, const char *division)
+{
+    for (size_t i = 0; i < self->n_children; i++)
+        if (strcmp(self->children[i].division, division) == 0)
+            return &self->children[i];
+    return NULL;
+}
+
+/* What the children sent: read what is there (up to a batch), then take it. */
+static void s_from_children(link_server_t *self)
+{
+    s_frames_t message;
+    for (int n = 0; n < BATCH && s_read(self->down, true, &message); n++) {
+        const char *origin = message.count > 1 ? zmq_msg_gets(&message.frames[1], "User-Id") : NULL;
+        s_peer_t *child = origin ? s_child(self, origin) : NULL;
+        if (!child) { /* a known key that is not a child's (the parent's, say) */
+            kc_log_warn("link: frames from %s, which is not a child of this node, dropped",
+                        origin ? origin : "?");
+            s_release(&message);
+            continue;
+        }
+        size_t size = zmq_msg_size(&message.frames[0]);
+        if (size <= LINK_ROUTING_MAX) {
+            memcpy(child->route.routing_id, zmq_msg_data(&message.frames[0]), size);
+            child->route.routing_size = size;
+        }
+        s_handle(self, child, &message);
+    }
+    for (size_t i = 0; i < self->n_children; i++)
+        s_take_batch(self, &self->children[i]);
+}
+
+static void s_from_parent(link_server_t *self)
+{
+    s_frames_t message;
+    for (int n = 0; n < BATCH && s_read(self->up, false, &message); n++)
+        s_handle(self, &self->parent, &message);
+    s_take_batch(self, &self->parent);
+}
+
+/* Say hello upward, and send each peer that is there what the window allows. */
+static void s_send(link_server_t *self)
+{
+    long long now = s_now_ms();
+    if (self->up) {
+        if (now - self->hi_sent_ms >= HI_MS) {
+            link_send_hi(&self->parent.route);
+            self->hi_sent_ms = now;
+        }
+        if (now - self->parent.heard_ms <= SILENT_MS)
+            link_sender_pump(&self->parent.sender, self->db, &self->parent.route);
+    }
+    for (size_t i = 0; i < self->n_children; i++) {
+        s_peer_t *child = &self->children[i];
+        if (child->route.routing_size && now - child->heard_ms <= SILENT_MS)
+            link_sender_pump(&child->sender, self->db, &child->route);
+    }
 }
 
 int link_server_run(link_server_t *self, volatile sig_atomic_t *stop)
 {
     while (!*stop) {
-        if (self->up)
-            s_send_up(self);
+        s_send(self);
         zmq_pollitem_t items[2];
         int n = 0;
         if (self->down)
             items[n++] = (zmq_pollitem_t){self->down, 0, ZMQ_POLLIN, 0};
         if (self->up)
             items[n++] = (zmq_pollitem_t){self->up, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(items, n, 50) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, n, 20) < 0 && zmq_errno() != EINTR)
             break;
         for (int i = 0; i < n; i++) {
             if (!(items[i].revents & ZMQ_POLLIN))
                 continue;
             if (items[i].socket == self->down)
-                s_take(self);
+                s_from_children(self);
             else
-                while (zmq_poll(&items[i], 1, 0) > 0 && (items[i].revents & ZMQ_POLLIN))
-                    s_acknowledged(self);
+                s_from_parent(self);
         }
         if (kc_db_is_lost(self->db)) {
             kc_error_t error;

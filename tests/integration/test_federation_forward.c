@@ -39,7 +39,8 @@ static void s_keys(s_site_t *site)
     fclose(file);
 }
 
-static pid_t s_link(s_site_t *site, const char *division, const char *peers, const s_site_t *parent)
+static pid_t s_link(s_site_t *site, const char *division, const char *level, const char *peers,
+                    const s_site_t *parent)
 {
     char binary[512];
     snprintf(binary, sizeof binary, "%s/kc-link", getenv("KC_BIN_DIR"));
@@ -51,15 +52,13 @@ static pid_t s_link(s_site_t *site, const char *division, const char *peers, con
         setenv("KC_DATABASE_URL", site->node.conninfo, 1);
         setenv("KC_NODE_ID", division, 1);
         setenv("KC_NODE_DIVISION", division, 1);
+        setenv("KC_NODE_LEVEL", level, 1);
         setenv("KC_LINK_KEYS", site->keys, 1);
-        if (peers) {
-            setenv("KC_LINK_ENDPOINT", site->endpoint, 1);
-            setenv("KC_LINK_PEERS", peers, 1);
-        }
-        if (parent) {
+        setenv("KC_LINK_PEERS", peers, 1);
+        if (parent)
             setenv("KC_LINK_PARENT", parent->endpoint, 1);
-            setenv("KC_LINK_PARENT_KEY", parent->public_key, 1);
-        }
+        else
+            setenv("KC_LINK_ENDPOINT", site->endpoint, 1);
         execl(binary, "kc-link", (char *)NULL);
         _exit(127);
     }
@@ -98,8 +97,16 @@ Test(federation_forward, what_the_county_queues_reaches_the_city_once_and_in_ord
     fprintf(file, "public_key,division_code,level,name\n%s,130131,county,平山县\n",
             county.public_key);
     fclose(file);
-    city.link = s_link(&city, "130100", peers, NULL);
-    county.link = s_link(&county, "130131", NULL, &city);
+    /* the county knows its parent the same way */
+    char county_peers[320];
+    snprintf(county_peers, sizeof county_peers, "%s.peers.csv", county.node.log_path);
+    file = fopen(county_peers, "w");
+    cr_assert_not_null(file);
+    fprintf(file, "public_key,division_code,level,name\n%s,130100,city,石家庄市\n",
+            city.public_key);
+    fclose(file);
+    city.link = s_link(&city, "130100", "city", peers, NULL);
+    county.link = s_link(&county, "130131", "county", county_peers, &city);
 
     s_enqueue(&county, 1, 200);
     cr_expect_eq(harness_wait_count(&city.node, "SELECT count(*) FROM link_inbox", 200, 20000),
@@ -116,7 +123,7 @@ Test(federation_forward, what_the_county_queues_reaches_the_city_once_and_in_ord
     kill(city.link, SIGKILL);
     waitpid(city.link, NULL, 0);
     usleep(300 * 1000);
-    city.link = s_link(&city, "130100", peers, NULL);
+    city.link = s_link(&city, "130100", "city", peers, NULL);
     cr_expect_eq(harness_wait_count(&city.node, "SELECT count(*) FROM link_inbox", 1200, 40000),
                  1200);
     cr_expect_eq(harness_wait_count(&county.node, "SELECT count(*) FROM link_outbox", 0, 20000), 0);

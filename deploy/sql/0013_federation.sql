@@ -1,0 +1,315 @@
+-- 0013_federation: who a node's peers are, what travels between them, and
+-- how a node takes what a peer sends (issue 6).
+--
+-- Up travel the indicator data a county enters and the applications a
+-- county has approved (with every later step); down travel every decision
+-- and filing on an application of the child's division. A message is
+-- applied in the transaction that puts it into link_inbox, so it is taken
+-- exactly once; a message the receiving node must refuse (a county speaking
+-- for another county, a step at a level the sender does not hold) is kept
+-- in the inbox with the reason, acknowledged so that the stream goes on,
+-- and audited.
+
+-- This node and its peers, as kc-link's configuration and peers file say
+-- (written by kc-link at start); the link state for `kcctl link status`.
+CREATE TABLE link_peer (
+    division text PRIMARY KEY CHECK (division ~ '^[0-9]{6}$'),
+    relation text NOT NULL CHECK (relation IN ('self', 'parent', 'child')),
+    level text NOT NULL CHECK (level IN ('province', 'city', 'county')),
+    name text NOT NULL DEFAULT '',
+    heard_at timestamptz,                  -- the last frame from it
+    up_since timestamptz                   -- heard continuously since
+);
+CREATE UNIQUE INDEX link_peer_one_self ON link_peer (relation) WHERE relation <> 'child';
+
+ALTER TABLE link_inbox ADD COLUMN outcome text NOT NULL DEFAULT 'taken';
+
+CREATE FUNCTION kc_level_rank(p_level text) RETURNS int IMMUTABLE LANGUAGE sql AS $$
+    SELECT CASE p_level WHEN 'county' THEN 1 WHEN 'city' THEN 2 WHEN 'province' THEN 3 ELSE 0 END
+$$;
+
+-- Whether division `p_code` lies within division `p_division`: itself, a
+-- county of its city (first four digits) or of its province (first two).
+CREATE FUNCTION kc_within(p_code text, p_division text) RETURNS boolean IMMUTABLE LANGUAGE sql AS $$
+    SELECT CASE WHEN p_division ~ '^[0-9]{2}0000$' THEN left(p_code, 2) = left(p_division, 2)
+                WHEN p_division ~ '^[0-9]{4}00$' THEN left(p_code, 4) = left(p_division, 4)
+                ELSE p_code = p_division END
+$$;
+
+-- ---- indicator data, up ---------------------------------------------------
+
+-- A report submission made for a county (a county official's, or one taken
+-- from a child) is queued for the parent when it stored something. It runs
+-- at commit, when the submission's values are all written.
+CREATE FUNCTION link_forward_reports() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    self_division text;
+    s submission;
+    body jsonb;
+BEGIN
+    SELECT division INTO self_division FROM link_peer WHERE relation = 'self';
+    IF self_division IS NULL OR NOT EXISTS (SELECT 1 FROM link_peer WHERE relation = 'parent') THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO s FROM submission WHERE id = NEW.id;
+    IF s.stored = 0 OR s.actor_division !~ '^[0-9]{4}([1-9][0-9]|0[1-9])$' THEN
+        RETURN NULL;
+    END IF;
+    SELECT jsonb_build_object(
+               'message_id', s.message_id, 'user', s.actor_user, 'role', s.actor_role,
+               'division', s.actor_division, 'organisation', s.actor_organisation,
+               'provider', s.provider,
+               'values', coalesce(jsonb_agg(jsonb_build_array(v.county_code, v.year,
+                                                              v.indicator_code, v.value)
+                                            ORDER BY v.county_code, v.year, v.indicator_code),
+                                  '[]'))
+      INTO body
+      FROM indicator_value v WHERE v.submission_id = s.id;
+    PERFORM link_enqueue(self_division, 'parent', '', s.actor_division, 'intake.reports',
+                         convert_to(body::text, 'UTF8'));
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER submission_forward_reports AFTER INSERT ON submission
+    DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (NEW.kind = 'reports') EXECUTE FUNCTION link_forward_reports();
+
+-- Take a child's report submission: stored as a submission of this node
+-- under the key link:<message id>, its values as new revisions where they
+-- differ. '' when taken, else why it is refused.
+CREATE FUNCTION link_apply_reports(p_origin text, p_message_id text, p_body jsonb)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    outsider text;
+    sub bigint;
+    n_stored int;
+BEGIN
+    IF NOT kc_within(p_body ->> 'division', p_origin) THEN
+        RETURN format('node %s cannot submit as division %s', p_origin, p_body ->> 'division');
+    END IF;
+    SELECT e ->> 0 INTO outsider FROM jsonb_array_elements(p_body -> 'values') e
+     WHERE NOT kc_within(e ->> 0, p_origin) LIMIT 1;
+    IF outsider IS NOT NULL THEN
+        RETURN format('node %s cannot submit values of county %s', p_origin, outsider);
+    END IF;
+    INSERT INTO submission (idempotency_key, request_hash, kind, message_id, sender_node,
+                            actor_user, actor_role, actor_division, actor_organisation, received,
+                            provider)
+    VALUES ('link:' || p_message_id, sha256(convert_to(p_body::text, 'UTF8')), 'reports',
+            p_body ->> 'message_id', p_origin, p_body ->> 'user', p_body ->> 'role',
+            p_body ->> 'division', coalesce(p_body ->> 'organisation', ''),
+            jsonb_array_length(p_body -> 'values'), p_body ->> 'provider')
+    RETURNING id INTO sub;
+    WITH incoming AS (
+        SELECT e ->> 0 AS county_code, (e ->> 1)::int AS year, e ->> 2 AS indicator_code,
+               (e ->> 3)::double precision AS value
+          FROM jsonb_array_elements(p_body -> 'values') e
+    ), fresh AS (
+        INSERT INTO indicator_value (county_code, year, indicator_code, revision, value, provider,
+                                     submission_id)
+        SELECT i.county_code, i.year, i.indicator_code, coalesce(l.revision, 0) + 1, i.value,
+               p_body ->> 'provider', sub
+          FROM incoming i
+          LEFT JOIN LATERAL (SELECT v.revision, v.value FROM indicator_value v
+                              WHERE v.county_code = i.county_code AND v.year = i.year
+                                AND v.indicator_code = i.indicator_code
+                              ORDER BY v.revision DESC LIMIT 1) l ON true
+         WHERE l.value IS DISTINCT FROM i.value
+         ORDER BY i.county_code, i.year, i.indicator_code
+        RETURNING 1
+    )
+    SELECT count(*) INTO n_stored FROM fresh;
+    UPDATE submission SET stored = n_stored, unchanged = received - n_stored WHERE id = sub;
+    RETURN '';
+END $$;
+
+-- ---- applications, both ways ------------------------------------------------
+
+ALTER TABLE application ALTER COLUMN submission_id DROP NOT NULL; -- NULL: submitted at another node
+ALTER TABLE workflow_instance
+    ADD COLUMN linked_up boolean NOT NULL DEFAULT false, -- its steps go to the parent
+    ADD COLUMN arrived_from text,  -- a peer's steps were taken: kc-workflow settles them
+    ADD COLUMN arrived_after int;  -- the version it had before them
+
+-- Everything a node needs to hold an application: the form and every step.
+CREATE FUNCTION workflow_snapshot(p_application bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+               'ref', a.ref, 'programme', a.programme, 'county', a.county_code,
+               'title', a.title, 'base_name', a.base_name,
+               'applicant', a.applicant_organisation, 'submitted_at', a.submitted_at,
+               'form', a.form, 'definition', w.definition, 'state', w.state,
+               'version', w.version, 'entered_at', w.entered_at, 'started_at', w.started_at,
+               'steps', coalesce((SELECT jsonb_agg(to_jsonb(s) - 'application_id'
+                                                   ORDER BY s.version)
+                                    FROM workflow_step s WHERE s.application_id = a.id), '[]'))
+      FROM application a JOIN workflow_instance w ON w.application_id = a.id
+     WHERE a.id = p_application
+$$;
+
+-- After a step (taken here, or a peer's settled here) into a state of
+-- level `p_state_level`: the application goes to the parent once it sits
+-- above this node's level and from then on with every step, and to the
+-- child whose division holds its county; never back to `p_skip`, the peer
+-- it came from. Nothing on a node without link_peer rows.
+CREATE FUNCTION workflow_forward(p_application bigint, p_state_level text, p_skip text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    me link_peer;
+    w workflow_instance;
+    parent text;
+    child text;
+    body bytea;
+    ref text;
+BEGIN
+    SELECT * INTO me FROM link_peer WHERE relation = 'self';
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT * INTO w FROM workflow_instance WHERE application_id = p_application;
+    SELECT a.ref INTO ref FROM application a WHERE a.id = p_application;
+    SELECT division INTO parent FROM link_peer WHERE relation = 'parent';
+    SELECT division INTO child FROM link_peer
+     WHERE relation = 'child' AND kc_within(w.county_code, division) LIMIT 1;
+    body := convert_to(workflow_snapshot(p_application)::text, 'UTF8');
+    IF parent IS NOT NULL AND parent IS DISTINCT FROM p_skip
+       AND (w.linked_up OR kc_level_rank(p_state_level) > kc_level_rank(me.level)) THEN
+        PERFORM link_enqueue(me.division, 'parent', '', ref, 'workflow.application', body);
+        UPDATE workflow_instance SET linked_up = true WHERE application_id = p_application;
+    END IF;
+    IF child IS NOT NULL AND child IS DISTINCT FROM p_skip THEN
+        PERFORM link_enqueue(me.division, 'child', child, ref, 'workflow.application', body);
+    END IF;
+END $$;
+
+-- Take a peer's copy of an application: the application and its instance
+-- if new here, and every step this node does not have yet. A child speaks
+-- only for applications of its division and only with steps of its own
+-- officials or its timers; a copy that disagrees with a step held here is
+-- refused. '' when taken, else why it is refused.
+CREATE FUNCTION workflow_replica_apply(p_origin text, p_body jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    me link_peer;
+    peer link_peer;
+    app bigint;
+    held int := 0;
+    step jsonb;
+    differs int;
+BEGIN
+    SELECT * INTO me FROM link_peer WHERE relation = 'self';
+    SELECT * INTO peer FROM link_peer WHERE division = p_origin;
+    IF me.division IS NULL OR peer.division IS NULL OR peer.relation = 'self' THEN
+        RETURN format('node %s is not a peer of this node', p_origin);
+    END IF;
+    IF peer.relation = 'child' AND NOT kc_within(p_body ->> 'county', p_origin) THEN
+        RETURN format('node %s cannot speak for an application of county %s', p_origin,
+                      p_body ->> 'county');
+    END IF;
+    IF NOT kc_within(p_body ->> 'county', me.division) THEN
+        RETURN format('application %s of county %s is outside this node', p_body ->> 'ref',
+                      p_body ->> 'county');
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM process_definition WHERE code = p_body ->> 'definition') THEN
+        RETURN format('process %s is not loaded on this node', p_body ->> 'definition');
+    END IF;
+    IF peer.relation = 'child' THEN
+        SELECT count(*) INTO differs FROM jsonb_array_elements(p_body -> 'steps') s
+         WHERE s ->> 'role' <> 'system' AND NOT kc_within(s ->> 'division_code', p_origin);
+        IF differs > 0 THEN
+            RETURN format('node %s cannot send steps taken above its level', p_origin);
+        END IF;
+    END IF;
+
+    SELECT a.id INTO app FROM application a WHERE a.ref = p_body ->> 'ref';
+    IF app IS NULL THEN
+        INSERT INTO application (ref, programme, county_code, title, base_name,
+                                 applicant_organisation, status, submission_id, submitted_at,
+                                 form)
+        VALUES (p_body ->> 'ref', p_body ->> 'programme', p_body ->> 'county',
+                p_body ->> 'title', p_body ->> 'base_name', p_body ->> 'applicant',
+                p_body ->> 'state', NULL, (p_body ->> 'submitted_at')::timestamptz,
+                p_body -> 'form')
+        RETURNING id INTO app;
+        INSERT INTO workflow_instance (application_id, definition, county_code, state, version,
+                                       entered_at, started_at)
+        VALUES (app, p_body ->> 'definition', p_body ->> 'county', p_body ->> 'state', 0,
+                (p_body ->> 'entered_at')::timestamptz, (p_body ->> 'started_at')::timestamptz);
+    ELSE
+        SELECT version INTO held FROM workflow_instance WHERE application_id = app FOR UPDATE;
+        SELECT count(*) INTO differs
+          FROM jsonb_array_elements(p_body -> 'steps') s
+          JOIN workflow_step l ON l.application_id = app AND l.version = (s ->> 'version')::int
+         WHERE l.idempotency_key <> s ->> 'idempotency_key';
+        IF differs > 0 THEN
+            RETURN format('the copy of %s from %s disagrees with a step held here', p_body ->> 'ref',
+                          p_origin);
+        END IF;
+    END IF;
+    IF (p_body ->> 'version')::int <= held THEN
+        RETURN ''; -- nothing new
+    END IF;
+    FOR step IN SELECT s FROM jsonb_array_elements(p_body -> 'steps') s
+                 WHERE (s ->> 'version')::int > held ORDER BY (s ->> 'version')::int LOOP
+        INSERT INTO workflow_step (application_id, version, transition, decision, from_state,
+                                   to_state, user_id, role, division_code, reason, attested,
+                                   idempotency_key, at)
+        VALUES (app, (step ->> 'version')::int, step ->> 'transition', step ->> 'decision',
+                step ->> 'from_state', step ->> 'to_state', step ->> 'user_id', step ->> 'role',
+                step ->> 'division_code', step ->> 'reason', (step ->> 'attested')::boolean,
+                step ->> 'idempotency_key', (step ->> 'at')::timestamptz);
+    END LOOP;
+    UPDATE workflow_instance
+       SET state = p_body ->> 'state', version = (p_body ->> 'version')::int,
+           entered_at = (p_body ->> 'entered_at')::timestamptz, arrived_from = p_origin,
+           arrived_after = coalesce(arrived_after, held)
+     WHERE application_id = app;
+    UPDATE application SET status = p_body ->> 'state' WHERE id = app;
+    PERFORM pg_notify('kc_workflow', 'replica');
+    RETURN '';
+END $$;
+
+-- ---- taking a message ---------------------------------------------------------
+
+-- link_receive (0012) now applies what it takes, in its transaction: an
+-- error in the message is a refusal, never a stream that stops.
+CREATE OR REPLACE FUNCTION link_receive(p_origin text, p_message_id text, p_number bigint,
+                                        p_previous bigint, p_key text, p_kind text,
+                                        p_payload bytea)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    last bigint;
+    refusal text := '';
+    self_division text;
+BEGIN
+    INSERT INTO link_stream_in (origin_division) VALUES (p_origin) ON CONFLICT DO NOTHING;
+    SELECT last_number INTO last FROM link_stream_in WHERE origin_division = p_origin FOR UPDATE;
+    IF p_number <= last THEN
+        RETURN 'copy';
+    END IF;
+    IF p_previous <> last THEN
+        RETURN 'early';
+    END IF;
+    BEGIN
+        refusal := CASE p_kind
+            WHEN 'intake.reports' THEN
+                link_apply_reports(p_origin, p_message_id, convert_from(p_payload, 'UTF8')::jsonb)
+            WHEN 'workflow.application' THEN
+                workflow_replica_apply(p_origin, convert_from(p_payload, 'UTF8')::jsonb)
+            ELSE '' END;
+        IF refusal <> '' THEN
+            RAISE EXCEPTION USING MESSAGE = refusal; -- undo whatever was written
+        END IF;
+    EXCEPTION WHEN OTHERS THEN
+        refusal := SQLERRM;
+    END;
+    INSERT INTO link_inbox (origin_division, message_id, ordering_key, kind, payload, outcome)
+    VALUES (p_origin, p_message_id, p_key, p_kind, p_payload,
+            CASE WHEN refusal = '' THEN 'taken' ELSE 'refused: ' || refusal END);
+    UPDATE link_stream_in SET last_number = p_number WHERE origin_division = p_origin;
+    IF refusal <> '' THEN
+        SELECT division INTO self_division FROM link_peer WHERE relation = 'self';
+        PERFORM audit_append(coalesce(self_division, ''), p_origin, 'node', p_origin, '',
+                             'link.apply:' || p_kind, p_key, false, refusal, p_message_id);
+        RETURN 'refused';
+    END IF;
+    RETURN 'new';
+END $$;
