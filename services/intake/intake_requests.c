@@ -155,8 +155,10 @@ static void s_take_write(intake_server_t *self, intake_pending_t *pending)
             }
         intake_lane_t *lane = &self->lanes[self->lane];
         store_write_t *write = &lane->writes[lane->count];
+        const char *county_node =
+            strcmp(self->config.node_level, "county") == 0 ? self->config.node_division : "";
         if (store_write_init(write, self->lanes[0].db, pending->request, self->config.node_id,
-                             county, &error)) {
+                             county_node, county, &error)) {
             store_write_release(write);
             intake_reply_error(self, pending, &error);
         } else {

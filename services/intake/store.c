@@ -115,7 +115,8 @@ static void s_reports_event(store_write_t *write, const Kc__V1__SubmitReports *r
 }
 
 int store_write_init(store_write_t *write, PGconn *conn, const kc_envelope_t *request,
-                     const char *node, const char *county_name, kc_error_t *error)
+                     const char *node, const char *county_node, const char *county_name,
+                     kc_error_t *error)
 {
     memset(write, 0, sizeof *write);
     write->request = request;
@@ -132,8 +133,11 @@ int store_write_init(store_write_t *write, PGconn *conn, const kc_envelope_t *re
         validate_application_key(application, &county, &name, &organisation);
         if (s_draw_number(conn, "SELECT nextval('application_number')", &number, error))
             return -1;
-        snprintf(write->reference, sizeof write->reference, "%s-%d-%06lld",
-                 validate_application_prefix(application->programme), kc_clock_year(), number);
+        /* a county node's numbers carry its county: unique across the
+         * federation, whichever node the application travels to */
+        snprintf(write->reference, sizeof write->reference, "%s-%d-%s%s%06lld",
+                 validate_application_prefix(application->programme), kc_clock_year(), county_node,
+                 *county_node ? "-" : "", number);
         const ProtobufCMessage *form;
         if (application->form_case == KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE) {
             validate_filing_title(county_name, application->mountain_base->industry, write->title,

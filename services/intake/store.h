@@ -43,9 +43,12 @@ typedef struct {
 int store_prepare(PGconn *conn, kc_error_t *error);
 
 /* Set up `write` for `request`; draws reference numbers for applications
- * and objections and builds the event payload. */
+ * (MB-2026-000001; MB-2026-130131-000001 on the node of county
+ * `county_node`, "" on any other) and objections and builds the event
+ * payload. */
 int store_write_init(store_write_t *write, PGconn *conn, const kc_envelope_t *request,
-                     const char *node, const char *county_name, kc_error_t *error);
+                     const char *node, const char *county_node, const char *county_name,
+                     kc_error_t *error);
 void store_write_release(store_write_t *write);
 
 /* The two halves of store_commit_group, so that a daemon can gather the

@@ -305,12 +305,15 @@ static int s_move(workflow_store_t *self, PGconn *conn, const PGresult *row,
     actor.organisation = (char *)action->organisation;
     char audit_action[96];
     snprintf(audit_action, sizeof audit_action, "workflow.act:%s", transition->code);
-    if (workflow_timers_arm(self, conn, process, application_id, to, version, now_ms, error) ||
-        (process->states[to].panel &&
-         workflow_panel_draw(self, conn, process, application_id, to, version, error)) ||
+    if (workflow_enter(self, conn, process, application_id, to, version, now_ms, error) ||
         workflow_event(self, conn, "ApplicationMoved", &moved.base, error) ||
         workflow_audit(self, conn, &actor, audit_action, PQgetvalue(row, 0, 0), action->reason,
-                       error))
+                       error) ||
+        (workflow_store_linked(self) &&
+         kc_db_run_cached(
+             conn, "SELECT workflow_forward($1::bigint, $2, '')", 2,
+             (const char *const[]){application_id, process_level_name(process->states[to].level)},
+             NULL, NULL, "queueing the step for the linked nodes", NULL, error)))
         return -1;
     return s_take_kept(self, conn, application_id, process->states[to].code, depth, error);
 }
@@ -357,6 +360,14 @@ static int s_act(workflow_store_t *self, PGconn *conn, const wf_action_t *action
     int to = -1, rc = -1;
     if (process) {
         int checked = s_check(conn, process, row, action, &transition, &to, error);
+        if (checked >= 0 && strcmp(transition->role, "system") != 0 &&
+            !workflow_store_holds(self, transition->level))
+            checked = kc_error_set(
+                error, KC_ERR_DENIED, "act_on_application.transition",
+                "'%s' is taken on the %s node; this is the %s node", transition->code,
+                process_level_name(transition->level == WF_LEVEL_NONE ? WF_LEVEL_COUNTY
+                                                                      : transition->level),
+                workflow_store_node(self));
         if (checked == 1)
             rc = s_keep(conn, row, transition, process, action, outcome, error);
         else if (checked == 0)

@@ -54,6 +54,18 @@ typedef struct {
 /* The node id events and audit entries are written under. */
 const char *workflow_store_node(const workflow_store_t *self);
 
+/* Whether this node holds states and steps of `level` (always, alone). */
+bool workflow_store_holds(const workflow_store_t *self, wf_level_t level);
+
+/* Whether the node is linked to others. */
+bool workflow_store_linked(const workflow_store_t *self);
+
+/* Enter state `state` at `version` on this node: arm its timers and draw
+ * its panel if the node holds it. */
+int workflow_enter(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
+                   const char *application_id, int state, int version, int64_t now_ms,
+                   kc_error_t *error);
+
 /* Whether requests run inside a group commit (workflow_store_group). */
 bool workflow_store_grouped(const workflow_store_t *self);
 

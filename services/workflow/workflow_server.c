@@ -91,6 +91,18 @@ static int s_load_calendar(workflow_server_t *self, kc_error_t *error)
     return rc;
 }
 
+/* Settle the copies linked nodes sent (a batch at a time until none is left). */
+static void s_settle(workflow_server_t *self)
+{
+    kc_error_t error;
+    int settled;
+    do
+        settled = workflow_store_settle(self->store, self->db, &error);
+    while (settled == 64);
+    if (settled < 0)
+        kc_log_warn("settling copies from linked nodes: %s", error.message);
+}
+
 static int s_connect(workflow_server_t *self, kc_error_t *error)
 {
     kc_db_disconnect(&self->db);
@@ -101,6 +113,7 @@ static int s_connect(workflow_server_t *self, kc_error_t *error)
     }
     if (workflow_store_adopt(self->store, self->db, error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error->message);
+    s_settle(self);
     return 0;
 }
 
@@ -111,6 +124,12 @@ workflow_server_t *workflow_server_new(const kc_config_t *config, kc_error_t *er
         abort();
     self->config = *config;
     self->store = workflow_store_new(config->node_id);
+    /* linked to other nodes: this node holds its own level's states */
+    if (*config->link_parent || *config->link_endpoint)
+        workflow_store_set_level(self->store,
+                                 strcmp(config->node_level, "province") == 0 ? WF_LEVEL_PROVINCE
+                                 : strcmp(config->node_level, "city") == 0   ? WF_LEVEL_CITY
+                                                                             : WF_LEVEL_COUNTY);
     if (s_load_calendar(self, error)) {
         workflow_store_destroy(&self->store);
         free(self);
@@ -377,6 +396,8 @@ static void s_drain_notifications(workflow_server_t *self)
     kc_error_t error;
     if (adopt && workflow_store_adopt(self->store, self->db, &error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error.message);
+    if (adopt)
+        s_settle(self);
 }
 
 /* Timers due by the clock fire between requests, a batch at a time so a

@@ -15,7 +15,8 @@
 struct workflow_store_t {
     char node[64];
     const wf_calendar_t *calendar;
-    bool grouped; /* requests run inside a group commit */
+    bool grouped;     /* requests run inside a group commit */
+    wf_level_t level; /* this node's, when it is linked to others; NONE when alone */
     size_t count;
     wf_process_t *definitions[DEFINITIONS_MAX]; /* parsed, by code; never change once stored */
 };
@@ -64,6 +65,23 @@ int workflow_store_group(workflow_store_t *self, PGconn *conn, bool begin, bool 
     PGresult *result = PQexec(conn, "ROLLBACK");
     PQclear(result);
     return 0;
+}
+
+void workflow_store_set_level(workflow_store_t *self, wf_level_t level)
+{
+    self->level = level;
+}
+
+bool workflow_store_linked(const workflow_store_t *self)
+{
+    return self->level != WF_LEVEL_NONE;
+}
+
+bool workflow_store_holds(const workflow_store_t *self, wf_level_t level)
+{
+    /* the applicant's steps and states belong to the county's node */
+    return self->level == WF_LEVEL_NONE ||
+           (level == WF_LEVEL_NONE ? WF_LEVEL_COUNTY : level) == self->level;
 }
 
 void workflow_store_set_calendar(workflow_store_t *self, const wf_calendar_t *calendar)

@@ -60,6 +60,17 @@ int workflow_store_fire_timers(workflow_store_t *self, PGconn *conn, int max, kc
 int64_t workflow_store_next_timer(PGconn *conn);
 
 /* The working-day calendar notices and deadlines are counted with (borrowed). */
+/* A node linked to others (deploy/federation/) holds the states and takes
+ * the steps of its own level, and settles the copies its peers send;
+ * alone (WF_LEVEL_NONE, the default) it holds every level. */
+void workflow_store_set_level(workflow_store_t *self, wf_level_t level);
+
+/* Take the steps copied from peers (workflow_replica_apply in
+ * deploy/sql/0013_federation.sql): their events, this node's timers and
+ * panel for the state they left the application in, and the copy sent on.
+ * How many applications were settled, or -1. */
+int workflow_store_settle(workflow_store_t *self, PGconn *conn, kc_error_t *error);
+
 void workflow_store_set_calendar(workflow_store_t *self, const wf_calendar_t *calendar);
 
 /* Answer ResolveObjection: settle an objection to a notice. */

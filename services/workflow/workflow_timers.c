@@ -260,3 +260,18 @@ int64_t workflow_store_next_timer(PGconn *conn)
     PQclear(result);
     return next;
 }
+
+int workflow_enter(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
+                   const char *application_id, int state, int version, int64_t now_ms,
+                   kc_error_t *error)
+{
+    /* a linked node keeps the clocks and panels of its own level only: the
+     * city's deadline runs on the city's node, the notice on the province's */
+    if (!workflow_store_holds(self, process->states[state].level))
+        return 0;
+    if (workflow_timers_arm(self, conn, process, application_id, state, version, now_ms, error))
+        return -1;
+    return process->states[state].panel
+               ? workflow_panel_draw(self, conn, process, application_id, state, version, error)
+               : 0;
+}

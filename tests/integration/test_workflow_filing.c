@@ -46,57 +46,6 @@ static void s_to_expert_review(wf_fixture_t *f)
     cr_assert_str_eq(wf_fixture_state(f), "expert_review");
 }
 
-/* The seated experts (not replaced), in seat order, into codes. */
-static int s_seated(wf_fixture_t *f, char codes[][16], int max)
-{
-    PGresult *result =
-        PQexec(f->node.db, "SELECT expert_code FROM panel_member WHERE declaration IS"
-                           " DISTINCT FROM 'conflict' ORDER BY position");
-    int n = PQntuples(result) < max ? PQntuples(result) : max;
-    for (int i = 0; i < n; i++)
-        snprintf(codes[i], 16, "%s", PQgetvalue(result, i, 0));
-    PQclear(result);
-    return n;
-}
-
-static int s_panel(wf_fixture_t *f, const char *expert, const char *verb, const char *arg,
-                   const char *reason)
-{
-    const char *args[16] = {"panel",    verb,     f->ref,   arg,          "--user",
-                            expert,     "--role", "expert", "--division", "130000",
-                            "--reason", reason,   NULL};
-    if (!arg) { /* show: no argument */
-        const char *show[] = {"panel",  verb,     f->ref,       "--user", expert,
-                              "--role", "expert", "--division", "130000", NULL};
-        return harness_kcctl(&f->node, show);
-    }
-    return harness_kcctl(&f->node, args);
-}
-
-/* An expert's scores on the five criteria, proportional to `total` of 100. */
-static int s_score(wf_fixture_t *f, const char *expert, int total)
-{
-    static const struct {
-        const char *code;
-        int points;
-    } criteria[] = {{"representativeness", 20},
-                    {"industry_foundation", 20},
-                    {"innovation_conditions", 20},
-                    {"construction_content", 25},
-                    {"organisation_support", 15}};
-    char pairs[5][64];
-    const char *args[16] = {"panel", "score", f->ref};
-    int n = 3;
-    for (int c = 0; c < 5; c++) {
-        snprintf(pairs[c], sizeof pairs[c], "%s=%.2f", criteria[c].code,
-                 criteria[c].points * total / 100.0);
-        args[n++] = pairs[c];
-    }
-    const char *tail[] = {"--user", expert, "--role", "expert", "--division", "130000", NULL};
-    memcpy(&args[n], tail, sizeof tail);
-    return harness_kcctl(&f->node, args);
-}
-
 /* The first thing the expert's inbox asks of them ("" when it is empty). */
 static const char *s_expert_inbox(wf_fixture_t *f, const char *expert)
 {
@@ -124,22 +73,10 @@ static const char *s_expert_inbox(wf_fixture_t *f, const char *expert)
     return next;
 }
 
-/* Every seated expert declares and scores: totals 70, 97, 80, 52, 81. */
-static void s_panel_scores(wf_fixture_t *f)
-{
-    static const int totals[5] = {70, 97, 80, 52, 81};
-    char seated[8][16];
-    cr_assert_eq(s_seated(f, seated, 8), 5);
-    for (int i = 0; i < 5; i++) {
-        cr_assert_eq(s_panel(f, seated[i], "declare", "none", ""), 0);
-        cr_assert_eq(s_score(f, seated[i], totals[i]), 0, "%s could not score", seated[i]);
-    }
-}
-
 static void s_to_notice(wf_fixture_t *f)
 {
     s_to_expert_review(f);
-    s_panel_scores(f);
+    wf_fixture_panel_scores(f);
     cr_assert_eq(wf_fixture_act(f, "province_department", "130000", "province_approve",
                                 "专家评估通过（77.00分），予以公示", false),
                  0);
@@ -178,22 +115,24 @@ Test(filing, the_panel_is_drawn_around_conflicts_scored_and_aggregated_by_the_ru
     /* a seated expert sees the application only after declaring; one who
      * declares a conflict gives the seat to the next in the draw */
     char seated[8][16];
-    s_seated(&f, seated, 8);
+    wf_fixture_seated(&f, seated, 8);
     /* what waits for an expert: the panel, to declare */
     cr_expect_str_eq(s_expert_inbox(&f, seated[0]), "declare");
     cr_expect_str_eq(s_expert_inbox(&f, "E011"), "", "E011 sits on no panel");
-    cr_expect_neq(s_score(&f, seated[0], 90), 0, "scored before declaring");
-    cr_expect_neq(s_panel(&f, seated[0], "declare", "conflict", ""), 0,
+    cr_expect_neq(wf_fixture_score(&f, seated[0], 90), 0, "scored before declaring");
+    cr_expect_neq(wf_fixture_panel(&f, seated[0], "declare", "conflict", ""), 0,
                   "a conflict needs a reason");
-    cr_assert_eq(s_panel(&f, seated[0], "declare", "conflict", "曾为申报单位提供有偿咨询"), 0);
+    cr_assert_eq(wf_fixture_panel(&f, seated[0], "declare", "conflict", "曾为申报单位提供有偿咨询"),
+                 0);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM panel_member"), 6);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM panel_member m JOIN panel p ON"
                                         " p.id = m.panel_id WHERE m.position = 6"
                                         " AND m.expert_code = p.draw_order[6]"),
                  1);
-    cr_expect_neq(s_score(&f, seated[0], 90), 0, "scored after giving up the seat");
-    cr_expect_neq(s_panel(&f, "E011", "declare", "none", ""), 0, "an expert not on the panel");
-    s_panel_scores(&f);
+    cr_expect_neq(wf_fixture_score(&f, seated[0], 90), 0, "scored after giving up the seat");
+    cr_expect_neq(wf_fixture_panel(&f, "E011", "declare", "none", ""), 0,
+                  "an expert not on the panel");
+    wf_fixture_panel_scores(&f);
 
     /* trimmed mean of five: 97 and 52 left out, (70 + 80 + 81) / 3 */
     PGresult *result = PQexec(f.node.db, "SELECT aggregate::text, cardinality(excluded),"
@@ -204,8 +143,8 @@ Test(filing, the_panel_is_drawn_around_conflicts_scored_and_aggregated_by_the_ru
     cr_expect_str_eq(PQgetvalue(result, 0, 2), "45.00");
     cr_expect_str_eq(PQgetvalue(result, 0, 3), "t", "a 45-point spread is strong disagreement");
     PQclear(result);
-    cr_expect_neq(s_score(&f, seated[1], 60), 0, "a second score from the same expert");
-    cr_expect_eq(s_score(&f, seated[1], 70), 0, "a retry of the same scores is answered");
+    cr_expect_neq(wf_fixture_score(&f, seated[1], 60), 0, "a second score from the same expert");
+    cr_expect_eq(wf_fixture_score(&f, seated[1], 70), 0, "a retry of the same scores is answered");
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM panel_score"), 25);
 
     /* the draw replays from its recorded seed */

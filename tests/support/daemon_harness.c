@@ -26,8 +26,9 @@ static pid_t s_daemon(harness_node_t *node, const char *name, const char *endpoi
         (void)log;
         setenv("KC_DATABASE_URL", node->conninfo, 1);
         setenv(endpoint_variable, endpoint, 1);
-        setenv("KC_NODE_ID", "test-node", 1);
-        setenv("KC_NODE_DIVISION", "130000", 1);
+        /* a linked node's fixture names its node itself */
+        setenv("KC_NODE_ID", "test-node", 0);
+        setenv("KC_NODE_DIVISION", "130000", 0);
         for (size_t i = 0; extra && extra[i]; i += 2)
             setenv(extra[i], extra[i + 1], 1);
         execl(binary, name, (char *)NULL);

@@ -60,7 +60,7 @@ static void s_spawn(harness_node_t *node)
         setenv("KC_DATABASE_URL", node->conninfo, 1);
         setenv("KC_INTAKE_ENDPOINT", node->endpoint, 1);
         setenv("KC_EVENTS_ENDPOINT", node->events, 1);
-        setenv("KC_NODE_ID", "test-node", 1);
+        setenv("KC_NODE_ID", "test-node", 0); /* a linked node's fixture names its own */
         setenv("KC_MAX_MESSAGE_BYTES", "1048576", 1);
         execl(binary, "kc-intake", (char *)NULL);
         _exit(127);

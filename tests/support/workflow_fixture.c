@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 
 void wf_fixture_start(wf_fixture_t *f, long long clock_ms)
@@ -68,4 +69,67 @@ const char *wf_fixture_state(wf_fixture_t *f)
     snprintf(state, sizeof state, "%s", PQntuples(result) ? PQgetvalue(result, 0, 0) : "");
     PQclear(result);
     return state;
+}
+
+/* The seated experts (not replaced), in seat order, into codes. */
+int wf_fixture_seated(wf_fixture_t *f, char codes[][16], int max)
+{
+    PGresult *result =
+        PQexec(f->node.db, "SELECT expert_code FROM panel_member WHERE declaration IS"
+                           " DISTINCT FROM 'conflict' ORDER BY position");
+    int n = PQntuples(result) < max ? PQntuples(result) : max;
+    for (int i = 0; i < n; i++)
+        snprintf(codes[i], 16, "%s", PQgetvalue(result, i, 0));
+    PQclear(result);
+    return n;
+}
+
+int wf_fixture_panel(wf_fixture_t *f, const char *expert, const char *verb, const char *arg,
+                     const char *reason)
+{
+    const char *args[16] = {"panel",    verb,     f->ref,   arg,          "--user",
+                            expert,     "--role", "expert", "--division", "130000",
+                            "--reason", reason,   NULL};
+    if (!arg) { /* show: no argument */
+        const char *show[] = {"panel",  verb,     f->ref,       "--user", expert,
+                              "--role", "expert", "--division", "130000", NULL};
+        return harness_kcctl(&f->node, show);
+    }
+    return harness_kcctl(&f->node, args);
+}
+
+/* An expert's scores on the five criteria, proportional to `total` of 100. */
+int wf_fixture_score(wf_fixture_t *f, const char *expert, int total)
+{
+    static const struct {
+        const char *code;
+        int points;
+    } criteria[] = {{"representativeness", 20},
+                    {"industry_foundation", 20},
+                    {"innovation_conditions", 20},
+                    {"construction_content", 25},
+                    {"organisation_support", 15}};
+    char pairs[5][64];
+    const char *args[16] = {"panel", "score", f->ref};
+    int n = 3;
+    for (int c = 0; c < 5; c++) {
+        snprintf(pairs[c], sizeof pairs[c], "%s=%.2f", criteria[c].code,
+                 criteria[c].points * total / 100.0);
+        args[n++] = pairs[c];
+    }
+    const char *tail[] = {"--user", expert, "--role", "expert", "--division", "130000", NULL};
+    memcpy(&args[n], tail, sizeof tail);
+    return harness_kcctl(&f->node, args);
+}
+
+/* Every seated expert declares and scores: totals 70, 97, 80, 52, 81. */
+void wf_fixture_panel_scores(wf_fixture_t *f)
+{
+    static const int totals[5] = {70, 97, 80, 52, 81};
+    char seated[8][16];
+    cr_assert_eq(wf_fixture_seated(f, seated, 8), 5);
+    for (int i = 0; i < 5; i++) {
+        cr_assert_eq(wf_fixture_panel(f, seated[i], "declare", "none", ""), 0);
+        cr_assert_eq(wf_fixture_score(f, seated[i], totals[i]), 0, "%s could not score", seated[i]);
+    }
 }

@@ -34,4 +34,17 @@ int wf_fixture_act(wf_fixture_t *fixture, const char *role, const char *division
 /* The application's state now (a static buffer). */
 const char *wf_fixture_state(wf_fixture_t *fixture);
 
+/* The seated experts (not replaced), in seat order, into codes; how many. */
+int wf_fixture_seated(wf_fixture_t *fixture, char codes[][16], int max);
+
+/* kcctl panel VERB on the application as expert `expert` (ARG NULL for show). */
+int wf_fixture_panel(wf_fixture_t *fixture, const char *expert, const char *verb, const char *arg,
+                     const char *reason);
+
+/* An expert's scores on the five criteria, proportional to `total` of 100. */
+int wf_fixture_score(wf_fixture_t *fixture, const char *expert, int total);
+
+/* Every seated expert declares and scores: totals 70, 97, 80, 52, 81. */
+void wf_fixture_panel_scores(wf_fixture_t *fixture);
+
 #endif

@@ -1,0 +1,152 @@
+/*  federation_fixture: see federation_fixture.h. */
+#include "federation_fixture.h"
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The environment every daemon of `site` starts with (inherited). */
+static void s_environment(const fed_t *f, const fed_site_t *site, bool set)
+{
+    static const char *const names[] = {"KC_NODE_ID",     "KC_NODE_LEVEL", "KC_NODE_DIVISION",
+                                        "KC_LINK_KEYS",   "KC_LINK_PEERS", "KC_LINK_ENDPOINT",
+                                        "KC_LINK_PARENT", "KC_LOG_LEVEL"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        unsetenv(names[i]);
+    if (!set)
+        return;
+    setenv("KC_NODE_ID", site->name, 1);
+    setenv("KC_NODE_LEVEL", site->level, 1);
+    setenv("KC_NODE_DIVISION", site->division, 1);
+    setenv("KC_LINK_KEYS", site->keys, 1);
+    setenv("KC_LINK_PEERS", site->peers, 1);
+    setenv("KC_LOG_LEVEL", "info", 1);
+    if (*site->endpoint)
+        setenv("KC_LINK_ENDPOINT", site->endpoint, 1);
+    const fed_site_t *parent = site == &f->county ? &f->city
+                               : site == &f->city ? &f->province
+                                                  : NULL;
+    if (parent)
+        setenv("KC_LINK_PARENT", parent->endpoint, 1);
+}
+
+static void s_keys(fed_site_t *site)
+{
+    char secret[KC_KEY_Z85], path[400];
+    cr_assert_eq(kc_curve_keypair(site->public_key, secret), 0);
+    snprintf(site->keys, sizeof site->keys, "%s.keys", site->wf.node.log_path);
+    mkdir(site->keys, 0700);
+    snprintf(path, sizeof path, "%s/node.key", site->keys);
+    FILE *file = fopen(path, "w");
+    cr_assert_not_null(file);
+    fprintf(file, "public = %s\nsecret = %s\n", site->public_key, secret);
+    fclose(file);
+    snprintf(site->peers, sizeof site->peers, "%s.peers.csv", site->wf.node.log_path);
+}
+
+/* Each site's peers file: its parent and its children, by key. */
+static void s_peers(fed_site_t *site, const fed_site_t *a, const fed_site_t *b)
+{
+    FILE *file = fopen(site->peers, "w");
+    cr_assert_not_null(file);
+    fprintf(file, "public_key,division_code,level,name\n");
+    const fed_site_t *peers[2] = {a, b};
+    for (int i = 0; i < 2; i++)
+        if (peers[i])
+            fprintf(file, "%s,%s,%s,%s\n", peers[i]->public_key, peers[i]->division,
+                    peers[i]->level, peers[i]->name);
+    fclose(file);
+}
+
+void fed_link_start(fed_t *f, fed_site_t *site)
+{
+    char binary[512];
+    snprintf(binary, sizeof binary, "%s/kc-link", getenv("KC_BIN_DIR"));
+    s_environment(f, site, true);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        FILE *log = freopen(site->wf.node.log_path, "a", stderr);
+        (void)log;
+        setenv("KC_DATABASE_URL", site->wf.node.conninfo, 1);
+        execl(binary, "kc-link", (char *)NULL);
+        _exit(127);
+    }
+    s_environment(f, site, false);
+    site->link = pid;
+    cr_assert_eq(harness_wait_count(&site->wf.node,
+                                    "SELECT count(*) FROM link_peer WHERE relation = 'self'", 1,
+                                    10000),
+                 1, "kc-link did not start: see %s", site->wf.node.log_path);
+}
+
+void fed_link_stop(fed_site_t *site, int signal)
+{
+    if (site->link <= 0)
+        return;
+    kill(site->link, signal);
+    int status = 0;
+    waitpid(site->link, &status, 0);
+    if (signal == SIGTERM)
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "kc-link did not stop cleanly");
+    site->link = 0;
+}
+
+static void s_site(fed_t *f, fed_site_t *site, long long clock_ms)
+{
+    s_environment(f, site, true);
+    harness_node_start(&site->wf.node);
+    if (clock_ms > 0)
+        harness_clock_set(&site->wf.node, clock_ms);
+    site->wf.workflow = harness_workflow_start(&site->wf.node);
+    s_environment(f, site, false);
+    const char *load[] = {"process", "load", "deploy/workflow/mountain-base-v1.ini", NULL};
+    cr_assert_eq(harness_kcctl(&site->wf.node, load), 0, "see %s", site->wf.node.log_path);
+}
+
+void fed_start(fed_t *f, long long clock_ms)
+{
+    memset(f, 0, sizeof *f);
+    f->province = (fed_site_t){.division = "130000", .level = "province", .name = "hebei"};
+    f->city = (fed_site_t){.division = "130100", .level = "city", .name = "shijiazhuang"};
+    f->county = (fed_site_t){.division = "130131", .level = "county", .name = "pingshan"};
+    harness_free_endpoint(f->province.endpoint, sizeof f->province.endpoint);
+    harness_free_endpoint(f->city.endpoint, sizeof f->city.endpoint);
+    fed_site_t *sites[3] = {&f->province, &f->city, &f->county};
+    for (int i = 0; i < 3; i++)
+        s_site(f, sites[i], clock_ms);
+    for (int i = 0; i < 3; i++)
+        s_keys(sites[i]);
+    s_peers(&f->province, &f->city, NULL);
+    s_peers(&f->city, &f->province, &f->county);
+    s_peers(&f->county, &f->city, NULL);
+    const char *experts[] = {"experts", "load", "deploy/data/sample/experts.csv", NULL};
+    cr_assert_eq(harness_kcctl(&f->province.wf.node, experts), 0);
+    for (int i = 0; i < 3; i++)
+        fed_link_start(f, sites[i]);
+}
+
+void fed_stop(fed_t *f)
+{
+    fed_site_t *sites[3] = {&f->county, &f->city, &f->province};
+    for (int i = 0; i < 3; i++) {
+        fed_link_stop(sites[i], SIGTERM);
+        wf_fixture_stop(&sites[i]->wf);
+    }
+}
+
+bool fed_wait_state(fed_site_t *site, const char *ref, const char *state, int timeout_ms)
+{
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM workflow_instance w JOIN application a"
+             " ON a.id = w.application_id WHERE a.ref = '%s' AND w.state = '%s'"
+             " AND w.arrived_from IS NULL",
+             ref, state);
+    return harness_wait_count(&site->wf.node, sql, 1, timeout_ms) == 1;
+}
