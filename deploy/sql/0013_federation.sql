@@ -95,7 +95,8 @@ BEGIN
                             actor_user, actor_role, actor_division, actor_organisation, received,
                             provider)
     VALUES ('link:' || p_message_id, sha256(convert_to(p_body::text, 'UTF8')), 'reports',
-            p_body ->> 'message_id', p_origin, p_body ->> 'user', p_body ->> 'role',
+            coalesce(p_body ->> 'message_id', p_message_id), p_origin,
+            coalesce(p_body ->> 'user', ''), coalesce(p_body ->> 'role', ''),
             p_body ->> 'division', coalesce(p_body ->> 'organisation', ''),
             jsonb_array_length(p_body -> 'values'), p_body ->> 'provider')
     RETURNING id INTO sub;

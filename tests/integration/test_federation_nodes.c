@@ -10,9 +10,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <zmq.h>
 
 #include "federation_fixture.h"
 #include "kc/kc_client.h"
+#include "requests.h"
 
 TestSuite(federation_nodes, .timeout = 300);
 
@@ -135,5 +137,189 @@ Test(federation_nodes, an_application_climbs_from_the_county_node_and_its_filing
     const char *verify[] = {"audit", "verify", NULL};
     cr_expect_eq(harness_kcctl(&f.county.wf.node, verify), 0);
     cr_expect_eq(harness_kcctl(&f.province.wf.node, verify), 0);
+    fed_stop(&f);
+}
+
+/* 平山县's bureau sends its innovation-management score I15 as `count`
+ * separate submissions (values 0.01, 0.02, ...), pipelined; every one must
+ * be accepted by the county's own node. */
+static void s_submit_reports(fed_t *f, int count)
+{
+    void *context = zmq_ctx_new();
+    void *socket = requests_dealer(context, &f->county.wf.node);
+    int sent = 0, answered = 0;
+    while (answered < count) {
+        for (; sent < count && sent - answered < 100; sent++) {
+            Kc__V1__IndicatorReport item = KC__V1__INDICATOR_REPORT__INIT;
+            Kc__V1__IndicatorReport *items[1] = {&item};
+            item.county_code = "130131";
+            item.year = 2023;
+            item.indicator_code = "I15";
+            item.value = (sent + 1) / 100.0;
+            Kc__V1__SubmitReports body = KC__V1__SUBMIT_REPORTS__INIT;
+            body.provider = "county";
+            body.n_reports = 1;
+            body.reports = items;
+            kc_envelope_t request = KC__V1__ENVELOPE__INIT;
+            request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
+            request.submit_reports = &body;
+            Kc__V1__Actor actor = KC__V1__ACTOR__INIT;
+            actor.user_id = "pingshan-clerk";
+            actor.role = "county_bureau";
+            actor.division_code = "130131";
+            actor.organisation = "平山县科学技术局";
+            char id[KC_ID_SIZE], key[48];
+            kc_bus_stamp(&request, id, "test", &actor);
+            snprintf(key, sizeof key, "pingshan-I15-%d", sent + 1);
+            request.idempotency_key = key;
+            requests_send_packed(socket, &request);
+        }
+        kc_envelope_t *reply = requests_receive(socket);
+        if (reply->body_case != KC__V1__ENVELOPE__BODY_ACCEPTED)
+            requests_dump(reply);
+        cr_assert_eq(reply->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
+        kc_bus_free(&reply);
+        answered++;
+    }
+    zmq_close(socket);
+    zmq_ctx_term(context);
+}
+
+/* The node's I15 values of 平山县 in revision order, as one line. */
+static void s_values(fed_site_t *site, char *out, size_t size)
+{
+    PGresult *result =
+        PQexec(site->wf.node.db, "SELECT string_agg(value::text, ' ' ORDER BY revision)"
+                                 "  FROM indicator_value WHERE county_code = '130131'"
+                                 "   AND indicator_code = 'I15'");
+    snprintf(out, size, "%s", PQgetvalue(result, 0, 0));
+    PQclear(result);
+}
+
+#define FORWARDED "SELECT count(*) FROM submission WHERE idempotency_key LIKE 'link:%'"
+
+Test(federation_nodes, the_county_keeps_accepting_while_cut_off_and_all_arrives_once_in_order)
+{
+    enum { COUNT = 5000 };
+    fed_t f;
+    fed_start(&f, 0);
+    fed_link_stop(&f.city, SIGTERM); /* the county's link to its city is cut */
+    s_submit_reports(&f, COUNT);
+    cr_expect_eq(harness_count(&f.county.wf.node, "SELECT count(*) FROM link_outbox"), COUNT,
+                 "every submission waits in the county's outbox");
+    cr_expect_eq(harness_count(&f.province.wf.node, FORWARDED), 0);
+
+    /* the link is back; the city's kc-link is killed outright in the middle */
+    fed_link_start(&f, &f.city);
+    cr_assert_eq(harness_wait_count(&f.province.wf.node,
+                                    "SELECT least(count(*), 1000) FROM submission"
+                                    " WHERE idempotency_key LIKE 'link:%'",
+                                    1000, 60000),
+                 1000);
+    fed_link_stop(&f.city, SIGKILL);
+    long long at_kill = harness_count(&f.province.wf.node, FORWARDED);
+    fed_link_start(&f, &f.city);
+    cr_expect_eq(harness_wait_count(&f.province.wf.node, FORWARDED, COUNT, 90000), COUNT,
+                 "every submission reaches the province (%lld had at the kill)", at_kill);
+    cr_expect_eq(
+        harness_wait_count(&f.county.wf.node, "SELECT count(*) FROM link_outbox", 0, 20000), 0,
+        "and leaves the county's outbox once acknowledged");
+    cr_expect_eq(harness_wait_count(&f.city.wf.node, "SELECT count(*) FROM link_outbox", 0, 20000),
+                 0);
+    cr_expect_eq(harness_count(&f.province.wf.node,
+                               "SELECT count(DISTINCT message_id) FROM submission"
+                               " WHERE idempotency_key LIKE 'link:%'"),
+                 COUNT, "once each");
+    cr_expect_eq(harness_count(&f.province.wf.node,
+                               "SELECT count(*) FROM indicator_value WHERE county_code = '130131'"),
+                 COUNT);
+    static char county[65536], city[65536], province[65536];
+    s_values(&f.county, county, sizeof county);
+    s_values(&f.city, city, sizeof city);
+    s_values(&f.province, province, sizeof province);
+    cr_expect_str_eq(city, county, "the city holds the county's revisions in the county's order");
+    cr_expect_str_eq(province, county, "so does the province");
+    fed_stop(&f);
+}
+
+/* Queue a message on the county's node for its parent, as a faulty or
+ * dishonest county node would. */
+static void s_county_sends(fed_t *f, const char *key, const char *kind, const char *payload)
+{
+    const char *params[3] = {key, kind, payload};
+    PGresult *result = PQexecParams(f->county.wf.node.db,
+                                    "SELECT link_enqueue('130131', 'parent', '', $1, $2,"
+                                    " convert_to($3, 'UTF8'))",
+                                    3, NULL, params, NULL, NULL, 0);
+    cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK, "%s",
+                 PQerrorMessage(f->county.wf.node.db));
+    PQclear(result);
+}
+
+Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_and_audited)
+{
+    fed_t f;
+    fed_start(&f, 0);
+    /* a node whose key the city does not know gets nothing through */
+    char public_key[KC_KEY_Z85], secret_key[KC_KEY_Z85];
+    cr_assert_eq(kc_curve_keypair(public_key, secret_key), 0);
+    void *context = zmq_ctx_new();
+    void *stranger = zmq_socket(context, ZMQ_DEALER);
+    int linger = 0;
+    zmq_setsockopt(stranger, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(stranger, ZMQ_CURVE_SERVERKEY, f.city.public_key, KC_KEY_Z85 - 1);
+    zmq_setsockopt(stranger, ZMQ_CURVE_PUBLICKEY, public_key, KC_KEY_Z85 - 1);
+    zmq_setsockopt(stranger, ZMQ_CURVE_SECRETKEY, secret_key, KC_KEY_Z85 - 1);
+    cr_assert_eq(zmq_connect(stranger, f.city.endpoint), 0);
+    zmq_send(stranger, "HI", 2, ZMQ_DONTWAIT);
+    cr_expect_geq(harness_wait_count(&f.city.wf.node,
+                                     "SELECT least(count(*), 1) FROM audit_entry WHERE action ="
+                                     " 'link.connect' AND NOT allowed",
+                                     1, 10000),
+                  1, "the refused handshake is audited");
+    zmq_close(stranger);
+    zmq_ctx_term(context);
+
+    /* the county node speaks for 阜平县 (130624) and for the city */
+    s_county_sends(&f, "130624", "intake.reports",
+                   "{\"division\":\"130624\",\"provider\":\"county\",\"user\":\"x\","
+                   "\"role\":\"county_bureau\",\"values\":[[\"130624\",2023,\"I15\",99]]}");
+    s_county_sends(&f, "130131", "intake.reports",
+                   "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
+                   "\"role\":\"county_bureau\",\"values\":[[\"130624\",2023,\"I15\",99]]}");
+    s_county_sends(&f, "MB-2026-130624-000001", "workflow.application",
+                   "{\"ref\":\"MB-2026-130624-000001\",\"county\":\"130624\","
+                   "\"definition\":\"mountain-base-v1\",\"steps\":[]}");
+    s_county_sends(&f, "MB-2026-130131-000009", "workflow.application",
+                   "{\"ref\":\"MB-2026-130131-000009\",\"county\":\"130131\","
+                   "\"definition\":\"mountain-base-v1\",\"state\":\"province_review\","
+                   "\"version\":1,\"steps\":[{\"version\":1,\"role\":\"city_bureau\","
+                   "\"division_code\":\"130100\"}]}");
+    s_county_sends(&f, "130131", "intake.reports", "not json");
+    /* ...and then honestly: the stream goes on past the refusals */
+    s_county_sends(&f, "130131", "intake.reports",
+                   "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
+                   "\"role\":\"county_bureau\",\"values\":[[\"130131\",2023,\"I15\",88]]}");
+    cr_assert_eq(harness_wait_count(&f.city.wf.node, "SELECT count(*) FROM link_inbox", 6, 15000),
+                 6);
+    cr_expect_eq(harness_count(&f.city.wf.node,
+                               "SELECT count(*) FROM link_inbox WHERE outcome LIKE 'refused: %'"),
+                 5);
+    cr_expect_eq(harness_count(&f.city.wf.node,
+                               "SELECT count(*) FROM audit_entry WHERE action LIKE 'link.apply:%'"
+                               " AND NOT allowed AND user_id = '130131'"),
+                 5, "each refusal is audited under the node that sent it");
+    cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM indicator_value"
+                                                " WHERE county_code = '130624'"),
+                 0, "nothing of another county is stored");
+    cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM application"), 0);
+    cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM indicator_value"
+                                                " WHERE county_code = '130131' AND value = 88"),
+                 1, "the honest message after them is taken");
+    cr_expect_eq(harness_wait_count(&f.province.wf.node,
+                                    "SELECT count(*) FROM indicator_value"
+                                    " WHERE county_code = '130131' AND value = 88",
+                                    1, 15000),
+                 1, "and goes on to the province");
     fed_stop(&f);
 }
