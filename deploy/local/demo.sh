@@ -39,7 +39,11 @@
 #      CSV/JSON exports under var/demo/scores-2023), `kcctl report`
 #      reproduces the run byte for byte, and publication is refused until the
 #      flagged values are marked reviewed;
-#   6. a count of what the database now holds.
+#   6. a count of what the database now holds;
+#   7. three levels on their own nodes (deploy/local/demo-federation.sh): a
+#      province, a city and a county node linked over CURVE, an application
+#      climbing from the county node to the province and its filing coming
+#      back down, and the county working on while its link is cut.
 #
 # On exit, also on failure or Ctrl-C, it stops kc-workflow, kc-scoring and
 # kc-intake (SIGTERM) and the cluster, and removes the cluster (pg.sh stop
@@ -935,6 +939,7 @@ s_score
 s_reproduce
 s_publish
 s_summary
+deploy/local/demo-federation.sh
 
 s_header "Done"
 s_say "The demo ran to the end. Logs: $work/intake.log, $work/scoring.log, $work/workflow.log;"

@@ -113,5 +113,6 @@ int kcctl_notify(kcctl_t *self);
 int kcctl_recipients(kcctl_t *self);
 int kcctl_notifications(kcctl_t *self);
 int kcctl_keys(kcctl_t *self);
+int kcctl_link(kcctl_t *self);
 
 #endif

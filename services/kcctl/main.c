@@ -61,6 +61,7 @@ static const struct {
     {"recipients", kcctl_recipients},
     {"notifications", kcctl_notifications},
     {"keys", kcctl_keys},
+    {"link", kcctl_link},
 };
 
 static void s_usage(void)
@@ -83,7 +84,7 @@ static void s_usage(void)
           "          panel score REF CRITERION=POINTS ...,\n"
           "          notify check|load FILE.ini, recipients load FILE.csv,\n"
           "          notifications [--unread], notifications read ID ...,\n"
-          "          keys generate|show DIR,\n"
+          "          keys generate|show DIR, link status,\n"
           "          audit verify, audit list [--after ID]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
           "          --endpoint URL    kc-intake requests endpoint\n"

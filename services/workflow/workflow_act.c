@@ -364,7 +364,7 @@ static int s_act(workflow_store_t *self, PGconn *conn, const wf_action_t *action
             !workflow_store_holds(self, transition->level))
             checked = kc_error_set(
                 error, KC_ERR_DENIED, "act_on_application.transition",
-                "'%s' is taken on the %s node; this is the %s node", transition->code,
+                "'%s' is taken on the %s's node, not on this one (%s)", transition->code,
                 process_level_name(transition->level == WF_LEVEL_NONE ? WF_LEVEL_COUNTY
                                                                       : transition->level),
                 workflow_store_node(self));

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# nodes.sh: three linked kechuang nodes on one machine, without containers —
+# the province of Hebei (130000), its city 石家庄 (130100) and the city's
+# county 平山县 (130131) — each with its own database, its own daemons
+# (kc-intake, kc-workflow, kc-notify, kc-link), its own CURVE key pair, its
+# own peers file and its own configuration file, set up the way
+# deploy/federation/README.md sets up real sites.
+#
+#   nodes.sh start [DIR]           set up (once) and start the three nodes
+#   nodes.sh stop  [DIR] [--purge] stop them (SIGTERM) and the cluster;
+#                                  --purge also removes DIR
+#   nodes.sh stop-node DIR NODE    stop one node's daemons (a site goes dark)
+#   nodes.sh start-node DIR NODE   start them again
+#   nodes.sh config DIR NODE       print NODE's configuration file (kcctl --config)
+#
+# NODE is province, city or county. DIR (default var/nodes) holds pg/ (one
+# PostgreSQL cluster with a database per node: on one machine separate
+# databases stand for separate sites) and a directory per node with
+# node.ini, keys/ (node.key mode 0600, node.pub), peers.csv, the daemons'
+# logs and pid files, and workflow.clock when a demo moves the node's clock
+# (the file is KC_FAKE_CLOCK_FILE: absent, the real clock runs).
+#
+# Each node's kc-intake, kc-workflow and kc-notify listen on loopback ports
+# of a block found free from 17500 up; the province's and the city's kc-link
+# bind a port of that block for their children. Builds nothing: run `make`
+# first (the demo does).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+cd "$repo_root"
+
+readonly bin=build/release/bin
+readonly nodes=(province city county)
+declare -A division=([province]=130000 [city]=130100 [county]=130131)
+declare -A node_id=([province]=hebei [city]=shijiazhuang [county]=pingshan)
+declare -A offset=([province]=0 [city]=5 [county]=10)
+declare -A parent=([province]= [city]=province [county]=city)
+declare -A children=([province]=city [city]=county [county]=)
+
+s_die() {
+    echo "nodes.sh: $*" >&2
+    exit 1
+}
+
+s_usage() {
+    echo "usage: nodes.sh start|stop [DIR] [--purge] | start-node|stop-node|config DIR NODE" >&2
+    exit 2
+}
+
+s_port_is_free() {
+    [[ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] &&
+        ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# A block of 15 free ports: 5 per node (intake, events, workflow, notify, link).
+s_pick_base() {
+    local base i free
+    for ((base = 17500; base < 18500; base += 15)); do
+        free=1
+        for ((i = 0; i < 15; i++)); do
+            s_port_is_free $((base + i)) || { free=0 && break; }
+        done
+        ((free)) && echo "$base" && return 0
+    done
+    s_die "no 15 free ports between 17500 and 18500"
+}
+
+s_psql_admin() {
+    local psql=psql
+    command -v psql >/dev/null 2>&1 || psql=/usr/lib/postgresql/15/bin/psql
+    "$psql" -X -q -v ON_ERROR_STOP=1 "$(cat "$dir/pg/conninfo") user=postgres dbname=postgres" "$@"
+}
+
+s_conninfo() {
+    echo "$(cat "$dir/pg/conninfo") dbname=kc_$1"
+}
+
+# The node's configuration file: who it is and whom it talks to.
+s_write_config() {
+    local node=$1 base=$2 port up_line="" down_line=""
+    port=$((base + ${offset[$node]}))
+    if [[ -n "${parent[$node]}" ]]; then
+        up_line="parent = tcp://127.0.0.1:$((base + ${offset[${parent[$node]}]} + 4))"
+    fi
+    if [[ -n "${children[$node]}" ]]; then
+        down_line="endpoint = tcp://127.0.0.1:$((port + 4))"
+    fi
+    cat >"$dir/$node/node.ini" <<EOF
+; $node node of the local three-node federation (deploy/local/nodes.sh)
+[node]
+id = ${node_id[$node]}
+level = $node
+division = ${division[$node]}
+
+[database]
+conninfo = $(s_conninfo "$node")
+
+[intake]
+endpoint = tcp://127.0.0.1:$port
+events = tcp://127.0.0.1:$((port + 1))
+
+[workflow]
+endpoint = tcp://127.0.0.1:$((port + 2))
+calendar = $repo_root/deploy/data/calendar/cn-workdays.csv
+
+[notify]
+endpoint = tcp://127.0.0.1:$((port + 3))
+
+[link]
+; this node's key pair (kcctl keys generate) and its parent and children (peers.csv)
+keys = $dir/$node/keys
+peers = $dir/$node/peers.csv
+$up_line
+$down_line
+
+[log]
+level = info
+EOF
+}
+
+s_kcctl() {
+    local node=$1
+    shift
+    "$bin/kcctl" --config "$dir/$node/node.ini" "$@"
+}
+
+# Once: the cluster's databases, migrated and loaded; keys, peers, configuration.
+s_set_up() {
+    local base node
+    base="$(s_pick_base)"
+    for node in "${nodes[@]}"; do
+        mkdir -p "$dir/$node"
+        s_psql_admin -c "CREATE DATABASE kc_$node OWNER kechuang"
+        s_write_config "$node" "$base"
+        s_kcctl "$node" migrate >"$dir/$node/setup.log"
+        s_kcctl "$node" process load deploy/workflow/mountain-base-v1.ini >>"$dir/$node/setup.log"
+        s_kcctl "$node" notify load deploy/notify/notify-v1.ini >>"$dir/$node/setup.log"
+        s_kcctl "$node" recipients load deploy/data/sample/recipients.csv >>"$dir/$node/setup.log"
+        s_kcctl "$node" keys generate "$dir/$node/keys" >>"$dir/$node/setup.log"
+    done
+    s_kcctl province experts load deploy/data/sample/experts.csv >>"$dir/province/setup.log"
+    # the exchange: each node's public line goes into its parent's and its
+    # children's peers files
+    for node in "${nodes[@]}"; do
+        {
+            echo "public_key,division_code,level,name"
+            [[ -z "${parent[$node]}" ]] || s_kcctl "${parent[$node]}" keys show "$dir/${parent[$node]}/keys"
+            [[ -z "${children[$node]}" ]] || s_kcctl "${children[$node]}" keys show "$dir/${children[$node]}/keys"
+        } >"$dir/$node/peers.csv"
+    done
+    touch "$dir/.set-up"
+}
+
+s_ping() {
+    local node=$1 endpoint=$2 tries
+    for ((tries = 0; tries < 50; tries++)); do
+        "$bin/kcctl" ping --endpoint "$endpoint" --timeout 200 --attempts 1 >/dev/null 2>&1 &&
+            return 0
+        sleep 0.2
+    done
+    s_die "$node: no answer on $endpoint (see $dir/$node/*.log)"
+}
+
+s_endpoint() {
+    sed -n "/^\[$2\]/,/^\[/s/^endpoint = //p" "$dir/$1/node.ini" | head -n 1
+}
+
+s_start_daemon() {
+    local node=$1 daemon=$2 pid_file="$dir/$1/$2.pid"
+    if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+        return 0
+    fi
+    KC_FAKE_CLOCK_FILE="$dir/$node/workflow.clock" \
+        "$bin/kc-$daemon" --config "$dir/$node/node.ini" >>"$dir/$node/$daemon.log" 2>&1 &
+    echo $! >"$pid_file"
+}
+
+s_start_node() {
+    local node=$1 daemon
+    for daemon in intake workflow notify link; do
+        s_start_daemon "$node" "$daemon"
+    done
+    s_ping "$node" "$(s_endpoint "$node" intake)"
+    s_ping "$node" "$(s_endpoint "$node" workflow)"
+    s_ping "$node" "$(s_endpoint "$node" notify)"
+    echo "$node node ${division[$node]} (${node_id[$node]}): kc-intake $(s_endpoint "$node" intake)," \
+        "kc-workflow $(s_endpoint "$node" workflow), kc-link $(cat "$dir/$node/link.pid")"
+}
+
+s_stop_node() {
+    local node=$1 daemon pid waited
+    for daemon in link notify workflow intake; do
+        [[ -f "$dir/$node/$daemon.pid" ]] || continue
+        pid="$(cat "$dir/$node/$daemon.pid")"
+        rm -f "$dir/$node/$daemon.pid"
+        kill -TERM "$pid" 2>/dev/null || continue
+        for ((waited = 0; waited < 100; waited++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    done
+    return 0
+}
+
+# Wait until every link is up (each child heard by its parent).
+s_wait_links() {
+    local tries
+    for ((tries = 0; tries < 100; tries++)); do
+        if [[ "$(s_kcctl province link status 2>/dev/null | awk '$1 == "130100" {print $4}')" == up &&
+            "$(s_kcctl city link status 2>/dev/null | awk '$1 == "130131" {print $4}')" == up ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    s_die "the links did not come up (see $dir/*/link.log)"
+}
+
+s_check_node() {
+    [[ " ${nodes[*]} " == *" $1 "* ]] || s_die "no node '$1': province, city or county"
+}
+
+command=${1:-}
+[[ -n "$command" ]] || s_usage
+dir="${2:-var/nodes}"
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd -P)"
+
+case "$command" in
+start)
+    [[ -x "$bin/kc-link" ]] || s_die "build first: make"
+    deploy/local/pg.sh start "$dir/pg" >/dev/null
+    [[ -f "$dir/.set-up" ]] || s_set_up
+    for node in "${nodes[@]}"; do
+        s_start_node "$node"
+    done
+    s_wait_links
+    echo "links up: 平山县 → 石家庄市 → 河北省 (kcctl --config $dir/NODE/node.ini link status)"
+    ;;
+stop)
+    for node in county city province; do
+        s_stop_node "$node"
+    done
+    if [[ "${3:-}" == --purge ]]; then
+        deploy/local/pg.sh stop "$dir/pg" --purge >/dev/null
+        rm -rf "$dir"
+    else
+        deploy/local/pg.sh stop "$dir/pg" >/dev/null
+    fi
+    ;;
+start-node)
+    s_check_node "${3:-}"
+    s_start_node "$3"
+    ;;
+stop-node)
+    s_check_node "${3:-}"
+    s_stop_node "$3"
+    ;;
+config)
+    s_check_node "${3:-}"
+    echo "$dir/$3/node.ini"
+    ;;
+*) s_usage ;;
+esac
