@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kc/kc_db.h"
+
 /* The environment every daemon of `site` starts with (inherited). */
 static void s_environment(const fed_t *f, const fed_site_t *site, bool set)
 {
@@ -142,11 +144,18 @@ void fed_stop(fed_t *f)
 
 bool fed_wait_state(fed_site_t *site, const char *ref, const char *state, int timeout_ms)
 {
-    char sql[400];
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM workflow_instance w JOIN application a"
-             " ON a.id = w.application_id WHERE a.ref = '%s' AND w.state = '%s'"
-             " AND w.arrived_from IS NULL",
-             ref, state);
-    return harness_wait_count(&site->wf.node, sql, 1, timeout_ms) == 1;
+    const char *params[2] = {ref, state};
+    for (int waited = 0;; waited += 50) {
+        PGresult *result = PQexecParams(site->wf.node.db,
+                                        "SELECT count(*) FROM workflow_instance w JOIN"
+                                        " application a ON a.id = w.application_id"
+                                        " WHERE a.ref = $1 AND w.state = $2"
+                                        "   AND w.arrived_from IS NULL",
+                                        2, NULL, params, NULL, NULL, 0);
+        bool there = PQresultStatus(result) == PGRES_TUPLES_OK && kc_db_int(result, 0, 0) == 1;
+        PQclear(result);
+        if (there || waited >= timeout_ms)
+            return there;
+        usleep(50 * 1000);
+    }
 }
