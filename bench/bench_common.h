@@ -37,6 +37,18 @@ static inline long long bench_count(const char *program, PGconn *conn, const cha
     return value;
 }
 
+/* A parameterised query (text parameters, or binary where `lengths` and
+ * `formats` say) that must return rows; die when it fails. PQclear it. */
+static inline PGresult *bench_query(const char *program, PGconn *conn, const char *sql, int count,
+                                    const char *const *params, const int *lengths,
+                                    const int *formats)
+{
+    PGresult *result = PQexecParams(conn, sql, count, NULL, params, lengths, formats, 0);
+    if (PQresultStatus(result) != PGRES_TUPLES_OK)
+        bench_die(program, PQerrorMessage(conn));
+    return result;
+}
+
 /* qsort order of doubles. */
 static inline int bench_compare_doubles(const void *left, const void *right)
 {

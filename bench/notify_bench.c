@@ -60,12 +60,10 @@ static long long s_append(PGconn *conn, const char *decision, int i)
     size_t size = kc__v1__application_moved__pack(&moved, payload);
     const char *values[1] = {(const char *)payload};
     int lengths[1] = {(int)size}, formats[1] = {1};
-    PGresult *result = PQexecParams(conn,
-                                    "SELECT kc_event_append('ApplicationMoved', 'bench', NULL, $1),"
-                                    " pg_notify('kc_events', '')",
-                                    1, NULL, values, lengths, formats, 0);
-    if (PQresultStatus(result) != PGRES_TUPLES_OK)
-        bench_die("notify_bench", PQerrorMessage(conn));
+    PGresult *result = bench_query("notify_bench", conn,
+                                   "SELECT kc_event_append('ApplicationMoved', 'bench', NULL, $1),"
+                                   " pg_notify('kc_events', '')",
+                                   1, values, lengths, formats);
     long long seq = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
     PQclear(result);
     return seq;

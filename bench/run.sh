@@ -29,7 +29,12 @@
 #    carries 10,000 applications to their public notices (panels drawn,
 #    declared and scored) and then past them into filing by their timers,
 #    and compares the transition rate with pgbench's one-row rate above.
-# 6. Prints one table of the figures, the goals and the ratios, and stops
+# 6. kc-link: three linked nodes of their own (deploy/local/nodes.sh under
+#    var/bench-out/nodes): BUILD_DIR/bench/link_bench queues a county's
+#    data at a steady rate and times each message to its commit at the
+#    province through the city; then, with the city's kc-link stopped,
+#    queues 10,000 and times the drain once it is back.
+# 7. Prints one table of the figures, the goals and the ratios, and stops
 #    everything (trap), removing the cluster.
 #
 # Knobs (environment): KC_BENCH_SECONDS (10) per measurement,
@@ -38,7 +43,8 @@
 # lower load; empty for none),
 # KC_BENCH_COPY_ROWS (1000000), KC_GROUP_MAX (kc-intake's own setting),
 # KC_BENCH_KEEP=1 to leave the cluster running for a look afterwards,
-# KC_BENCH_ONLY=intake, =scoring or =workflow to run one part only;
+# KC_BENCH_ONLY=intake, =scoring, =workflow, =notify or =link to run one part only;
+# KC_BENCH_LINK_RATE (200) messages per second for the link's latency;
 # KC_BENCH_APPLICATIONS (10000) and KC_BENCH_WF_CLIENTS (8) for the workflow.
 # Logs and the raw output stay in var/bench-out.
 #
@@ -67,7 +73,7 @@ readonly build
 for program in "$build/bin/kc-intake" "$build/bin/kc-scoring" "$build/bin/kcctl" \
     "$build/bin/kc-workflow" "$build/bench/intake_bench" "$build/bench/scoring_db" \
     "$build/bench/scoring_core" "$build/bench/workflow_bench" "$build/bench/notify_bench" \
-    "$build/bin/kc-notify" \
+    "$build/bin/kc-notify" "$build/bin/kc-link" "$build/bench/link_bench" \
     "$pg_bin/pgbench" "$pg_bin/psql"; do
     [[ -x "$program" ]] || s_die "missing '$program'"
 done
@@ -79,8 +85,8 @@ readonly sweep=${KC_BENCH_SWEEP-1}
 readonly copy_rows=${KC_BENCH_COPY_ROWS:-1000000}
 readonly only=${KC_BENCH_ONLY:-}
 [[ -z "$only" || "$only" == intake || "$only" == scoring || "$only" == workflow ||
-    "$only" == notify ]] ||
-    s_die "KC_BENCH_ONLY must be intake, scoring, workflow or notify, not '$only'"
+    "$only" == notify || "$only" == link ]] ||
+    s_die "KC_BENCH_ONLY must be intake, scoring, workflow, notify or link, not '$only'"
 readonly wf_applications=${KC_BENCH_APPLICATIONS:-10000}
 readonly wf_clients=${KC_BENCH_WF_CLIENTS:-8}
 readonly pg_dir="$repo_root/var/bench-pg"
@@ -100,6 +106,7 @@ s_cleanup() {
             wait "$pid" 2>/dev/null || true
         fi
     done
+    [[ -d "$out/nodes" ]] && "$repo_root/deploy/local/nodes.sh" stop "$out/nodes" --purge >/dev/null 2>&1
     if [[ "${KC_BENCH_KEEP:-0}" == 1 ]]; then
         echo "bench: cluster left running in $pg_dir ($(cat "$pg_dir/conninfo" 2>/dev/null))" >&2
     else
@@ -348,6 +355,34 @@ if s_run_part notify; then
     kill -0 "$notify_pid" 2>/dev/null || s_die "kc-notify died; see $out/notify.log"
 fi
 
+# ---- kc-link ---------------------------------------------------------------------
+
+if s_run_part link; then
+    echo "== kc-link: a county's data through its city to the province (three nodes)"
+    nodes_sh="$repo_root/deploy/local/nodes.sh"
+    "$nodes_sh" start "$out/nodes" >"$out/nodes.log" 2>&1 || s_die "the nodes did not start; see $out/nodes.log"
+    s_node_db() {
+        sed -n 's/^conninfo = //p' "$out/nodes/$1/node.ini"
+    }
+    "$build/bench/link_bench" latency --county "$(s_node_db county)" \
+        --province "$(s_node_db province)" --rate "${KC_BENCH_LINK_RATE:-200}" \
+        --seconds "$seconds" | tee "$out/link_bench.out" ||
+        s_die "link_bench failed; see $out/link_bench.out and $out/nodes/*/link.log"
+    # the cut: the city's kc-link stops, the county queues a backlog, the link comes back
+    kill -TERM "$(cat "$out/nodes/city/link.pid")"
+    sleep 1
+    "$build/bench/link_bench" queue --county "$(s_node_db county)" --count 10000 \
+        | tee -a "$out/link_bench.out"
+    "$nodes_sh" start-node "$out/nodes" city >>"$out/nodes.log" 2>&1 &
+    "$build/bench/link_bench" drain --city "$(s_node_db city)" --province "$(s_node_db province)" \
+        --count 10000 | tee -a "$out/link_bench.out" ||
+        s_die "link_bench failed; see $out/link_bench.out and $out/nodes/*/link.log"
+    wait
+    echo "figure link_peak_rss $(awk '/^VmHWM:/ {print $2}' "/proc/$(cat "$out/nodes/city/link.pid")/status")" \
+        >>"$out/link_bench.out"
+    "$nodes_sh" stop "$out/nodes" --purge >/dev/null 2>&1
+fi
+
 # ---- the table ------------------------------------------------------------------
 
 s_require_figures() {
@@ -371,6 +406,10 @@ fi
 if s_run_part notify; then
     s_require_figures "$out/notify_bench.out" nf_rate nf_events nf_seen nf_p50 nf_p99 \
         nf_fanout_rate nf_fanout_total notify_peak_rss
+fi
+if s_run_part link; then
+    s_require_figures "$out/link_bench.out" lk_rate lk_sent lk_seen lk_p50 lk_p99 lk_max \
+        lk_drain_count lk_drain_seconds lk_drain_rate link_peak_rss
 fi
 if s_run_part scoring; then
     s_require_figures "$out/scoring_db.out" country_counties country_best_ms country_median_ms \
@@ -460,20 +499,27 @@ s_workflow_table() {
     }' "$out/workflow_bench.out"
 }
 
-# The notification table: latency at 1,000 events/s and the fan-out rate
-# against their goals, next to pgbench's one-row rate.
-s_notify_table() {
-    awk -v one="$pg_one_row" '
+# What the goal tables share: row() prints and counts misses, header() opens
+# a table (awk code put before each table's own).
+readonly awk_table='
     $1 == "figure" { figure[$2] = $3 }
     function row(what, measured, goal, ratio, mark) {
         printf "%-52s %18s %14s %7s %5s\n", what, measured, goal, ratio, mark
         if (mark == "MISS") misses++
     }
-    END {
+    function header() {
         line = "-----------------------------------------------------------------------------------------------------"
         print line
         row("figure", "measured", "goal", "ratio", "")
         print line
+    }'
+
+# The notification table: latency at 1,000 events/s and the fan-out rate
+# against their goals, next to pgbench's one-row rate.
+s_notify_table() {
+    awk -v one="$pg_one_row" "$awk_table"'
+    END {
+        header()
         row("pgbench: 1 row per transaction (the ceiling)", sprintf("%.0f rows/s", one), "", "", "")
         row("events appended, one per transaction", sprintf("%.0f /s", figure["nf_rate"]), "1000 /s", "", "")
         row("  notified of them", figure["nf_seen"] " of " figure["nf_events"], "", "", "")
@@ -489,6 +535,28 @@ s_notify_table() {
         print line
         printf "%d of 2 goals missed\n", misses
     }' "$out/notify_bench.out"
+}
+
+# The link table: forward latency and drain rate against their goals.
+s_link_table() {
+    awk "$awk_table"'
+    END {
+        header()
+        row("county data queued, one per transaction", sprintf("%d /s", figure["lk_rate"]), "", "", "")
+        row("  at the province (through the city)", figure["lk_seen"] " of " figure["lk_sent"], "", "", "")
+        row("county commit -> province commit, p50", sprintf("%.1f ms", figure["lk_p50"]), "", "", "")
+        p99 = figure["lk_p99"]
+        row("  p99", sprintf("%.1f ms", p99), "< 100 ms", sprintf("%.2f", 100 / (p99 > 0 ? p99 : 0.01)),
+            p99 < 100 ? "PASS" : "MISS")
+        row("  max", sprintf("%.1f ms", figure["lk_max"]), "", "", "")
+        rate = figure["lk_drain_rate"]
+        row("drain after a cut: " figure["lk_drain_count"] " messages", sprintf("%.2f s", figure["lk_drain_seconds"]), "", "", "")
+        row("  rate, link back -> last at the province", sprintf("%.0f /s", rate), ">= 5000 /s",
+            sprintf("%.2f", rate / 5000), rate >= 5000 ? "PASS" : "MISS")
+        row("kc-link peak RSS, the city (VmHWM)", sprintf("%.1f MiB", figure["link_peak_rss"] / 1024), "", "", "")
+        print line
+        printf "%d of 2 goals missed\n", misses
+    }' "$out/link_bench.out"
 }
 
 commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unknown)"
@@ -577,5 +645,10 @@ commit="$(git -C "$repo_root" describe --always --dirty 2>/dev/null || echo unkn
         echo
         echo "kc-notify"
         s_notify_table
+    fi
+    if s_run_part link; then
+        echo
+        echo "kc-link (three nodes on this machine, loopback)"
+        s_link_table
     fi
 } | tee "$out/summary.txt"

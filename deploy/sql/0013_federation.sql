@@ -36,11 +36,50 @@ CREATE FUNCTION kc_within(p_code text, p_division text) RETURNS boolean IMMUTABL
                 ELSE p_code = p_division END
 $$;
 
+-- link_enqueue (0012) now also wakes kc-link, which LISTENs on kc_link, so
+-- a message leaves as soon as its transaction commits.
+CREATE OR REPLACE FUNCTION link_enqueue(p_node text, p_destination text, p_peer text, p_key text,
+                                        p_kind text, p_payload bytea)
+RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    number bigint := nextval('link_message_number');
+    id text := p_node || '-' || number;
+    peer text := coalesce(p_peer, '');
+    before bigint;
+BEGIN
+    -- the stream's row lock orders its messages as their transactions commit
+    SELECT last_number INTO before FROM link_stream
+     WHERE destination = p_destination AND peer_division = peer FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO link_stream (destination, peer_division) VALUES (p_destination, peer)
+        ON CONFLICT DO NOTHING;
+        SELECT last_number INTO before FROM link_stream
+         WHERE destination = p_destination AND peer_division = peer FOR UPDATE;
+    END IF;
+    UPDATE link_stream SET last_number = number
+     WHERE destination = p_destination AND peer_division = peer;
+    INSERT INTO link_outbox (id, previous, message_id, destination, peer_division, ordering_key,
+                             kind, payload)
+    VALUES (number, before, id, p_destination, peer, p_key, p_kind, p_payload);
+    PERFORM pg_notify('kc_link', '');
+    RETURN id;
+END $$;
+
+-- The peer has taken every message of a stream up to `p_number`: they
+-- leave the outbox (one acknowledgement for a whole batch).
+CREATE FUNCTION link_acknowledged_up_to(p_destination text, p_peer text, p_number bigint)
+RETURNS bigint LANGUAGE sql AS $$
+    WITH gone AS (DELETE FROM link_outbox WHERE destination = p_destination
+                     AND peer_division = p_peer AND id <= p_number RETURNING 1)
+    SELECT count(*) FROM gone
+$$;
+
 -- ---- indicator data, up ---------------------------------------------------
 
--- A report submission made for a county (a county official's, or one taken
--- from a child) is queued for the parent when it stored something. It runs
--- at commit, when the submission's values are all written.
+-- A report submission made for a county (a county official's) is queued
+-- for the parent when it stored something. It runs at commit, when the
+-- submission's values are all written. What came from a child (key
+-- link:...) is sent on by link_apply_reports itself.
 CREATE FUNCTION link_forward_reports() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     self_division text;
@@ -71,12 +110,14 @@ BEGIN
 END $$;
 CREATE CONSTRAINT TRIGGER submission_forward_reports AFTER INSERT ON submission
     DEFERRABLE INITIALLY DEFERRED
-    FOR EACH ROW WHEN (NEW.kind = 'reports') EXECUTE FUNCTION link_forward_reports();
+    FOR EACH ROW WHEN (NEW.kind = 'reports' AND NEW.idempotency_key NOT LIKE 'link:%')
+    EXECUTE FUNCTION link_forward_reports();
 
 -- Take a child's report submission: stored as a submission of this node
 -- under the key link:<message id>, its values as new revisions where they
--- differ. '' when taken, else why it is refused.
-CREATE FUNCTION link_apply_reports(p_origin text, p_message_id text, p_body jsonb)
+-- differ, and queued for this node's parent (`p_self` names this node)
+-- when it changed something. '' when taken, else why it is refused.
+CREATE FUNCTION link_apply_reports(p_self text, p_origin text, p_message_id text, p_body jsonb)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     outsider text;
@@ -91,15 +132,9 @@ BEGIN
     IF outsider IS NOT NULL THEN
         RETURN format('node %s cannot submit values of county %s', p_origin, outsider);
     END IF;
-    INSERT INTO submission (idempotency_key, request_hash, kind, message_id, sender_node,
-                            actor_user, actor_role, actor_division, actor_organisation, received,
-                            provider)
-    VALUES ('link:' || p_message_id, sha256(convert_to(p_body::text, 'UTF8')), 'reports',
-            coalesce(p_body ->> 'message_id', p_message_id), p_origin,
-            coalesce(p_body ->> 'user', ''), coalesce(p_body ->> 'role', ''),
-            p_body ->> 'division', coalesce(p_body ->> 'organisation', ''),
-            jsonb_array_length(p_body -> 'values'), p_body ->> 'provider')
-    RETURNING id INTO sub;
+    -- the values first, under the submission's id drawn beforehand, so
+    -- that the submission row is written once with its counts
+    sub := nextval('submission_id_seq');
     WITH incoming AS (
         SELECT e ->> 0 AS county_code, (e ->> 1)::int AS year, e ->> 2 AS indicator_code,
                (e ->> 3)::double precision AS value
@@ -119,7 +154,20 @@ BEGIN
         RETURNING 1
     )
     SELECT count(*) INTO n_stored FROM fresh;
-    UPDATE submission SET stored = n_stored, unchanged = received - n_stored WHERE id = sub;
+    INSERT INTO submission (id, idempotency_key, request_hash, kind, message_id, sender_node,
+                            actor_user, actor_role, actor_division, actor_organisation, received,
+                            stored, unchanged, provider)
+    VALUES (sub, 'link:' || p_message_id, sha256(convert_to(p_body::text, 'UTF8')), 'reports',
+            coalesce(p_body ->> 'message_id', p_message_id), p_origin,
+            coalesce(p_body ->> 'user', ''), coalesce(p_body ->> 'role', ''),
+            p_body ->> 'division', coalesce(p_body ->> 'organisation', ''),
+            jsonb_array_length(p_body -> 'values'), n_stored,
+            jsonb_array_length(p_body -> 'values') - n_stored, p_body ->> 'provider');
+    -- and on to this node's parent, as it came
+    IF n_stored > 0 AND EXISTS (SELECT 1 FROM link_peer WHERE relation = 'parent') THEN
+        PERFORM link_enqueue(p_self, 'parent', '', p_body ->> 'division', 'intake.reports',
+                             convert_to(p_body::text, 'UTF8'));
+    END IF;
     RETURN '';
 END $$;
 
@@ -270,44 +318,67 @@ END $$;
 
 -- ---- taking a message ---------------------------------------------------------
 
--- link_receive (0012) now applies what it takes, in its transaction: an
--- error in the message is a refusal, never a stream that stops.
-CREATE OR REPLACE FUNCTION link_receive(p_origin text, p_message_id text, p_number bigint,
-                                        p_previous bigint, p_key text, p_kind text,
-                                        p_payload bytea)
+-- What a message does to this node, by kind; '' or why it is refused.
+CREATE FUNCTION link_apply(p_self text, p_origin text, p_message_id text, p_kind text,
+                           p_payload bytea)
+RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN CASE p_kind
+        WHEN 'intake.reports' THEN
+            link_apply_reports(p_self, p_origin, p_message_id, convert_from(p_payload, 'UTF8')::jsonb)
+        WHEN 'workflow.application' THEN
+            workflow_replica_apply(p_origin, convert_from(p_payload, 'UTF8')::jsonb)
+        ELSE '' END;
+END $$;
+
+-- link_receive (0012) now applies what it takes, in its transaction: a
+-- message the node must refuse is a refusal, never a stream that stops.
+-- kc-link takes a batch unguarded first (no subtransaction per message:
+-- hundreds of them in one transaction would slow every snapshot of the
+-- node) and, if anything in it raised an error, takes the batch again
+-- guarded, each message's application in a subtransaction of its own, an
+-- error becoming that message's refusal.
+DROP FUNCTION link_receive(text, text, bigint, bigint, text, text, bytea);
+CREATE FUNCTION link_receive(p_origin text, p_message_id text, p_number bigint,
+                             p_previous bigint, p_key text, p_kind text, p_payload bytea,
+                             p_guarded boolean)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
     last bigint;
     refusal text := '';
     self_division text;
 BEGIN
-    INSERT INTO link_stream_in (origin_division) VALUES (p_origin) ON CONFLICT DO NOTHING;
     SELECT last_number INTO last FROM link_stream_in WHERE origin_division = p_origin FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO link_stream_in (origin_division) VALUES (p_origin) ON CONFLICT DO NOTHING;
+        SELECT last_number INTO last FROM link_stream_in
+         WHERE origin_division = p_origin FOR UPDATE;
+    END IF;
     IF p_number <= last THEN
         RETURN 'copy';
     END IF;
     IF p_previous <> last THEN
         RETURN 'early';
     END IF;
-    BEGIN
-        refusal := CASE p_kind
-            WHEN 'intake.reports' THEN
-                link_apply_reports(p_origin, p_message_id, convert_from(p_payload, 'UTF8')::jsonb)
-            WHEN 'workflow.application' THEN
-                workflow_replica_apply(p_origin, convert_from(p_payload, 'UTF8')::jsonb)
-            ELSE '' END;
-        IF refusal <> '' THEN
-            RAISE EXCEPTION USING MESSAGE = refusal; -- undo whatever was written
-        END IF;
-    EXCEPTION WHEN OTHERS THEN
-        refusal := SQLERRM;
-    END;
+    SELECT division INTO self_division FROM link_peer WHERE relation = 'self';
+    IF NOT p_guarded THEN
+        -- every apply function checks before it writes: a refusal leaves nothing
+        refusal := link_apply(self_division, p_origin, p_message_id, p_kind, p_payload);
+    ELSE
+        BEGIN
+            refusal := link_apply(self_division, p_origin, p_message_id, p_kind, p_payload);
+            IF refusal <> '' THEN
+                RAISE EXCEPTION USING MESSAGE = refusal; -- undo whatever was written
+            END IF;
+        EXCEPTION WHEN OTHERS THEN
+            refusal := SQLERRM;
+        END;
+    END IF;
     INSERT INTO link_inbox (origin_division, message_id, ordering_key, kind, payload, outcome)
     VALUES (p_origin, p_message_id, p_key, p_kind, p_payload,
             CASE WHEN refusal = '' THEN 'taken' ELSE 'refused: ' || refusal END);
     UPDATE link_stream_in SET last_number = p_number WHERE origin_division = p_origin;
     IF refusal <> '' THEN
-        SELECT division INTO self_division FROM link_peer WHERE relation = 'self';
         PERFORM audit_append(coalesce(self_division, ''), p_origin, 'node', p_origin, '',
                              'link.apply:' || p_kind, p_key, false, refusal, p_message_id);
         RETURN 'refused';

@@ -20,6 +20,10 @@
 #define HI_MS     1000 /* a child says it is there this often */
 #define SILENT_MS 3000 /* a peer not heard for this long is down */
 
+/* Messages a link's pipe holds each way: above the senders' window, so that
+ * a window always fits (a message that does not is not sent, not lost). */
+static const int s_hwm = 4096;
+
 /* A multipart message as read, frames kept until it is handled. */
 typedef struct {
     zmq_msg_t frames[8]; /* [routing id,] command, arguments */
@@ -112,6 +116,8 @@ static int s_open_children(link_server_t *self, kc_error_t *error)
     int linger = 0, one = 1;
     self->down = zmq_socket(self->context, ZMQ_ROUTER);
     zmq_setsockopt(self->down, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->down, ZMQ_SNDHWM, &s_hwm, sizeof s_hwm);
+    zmq_setsockopt(self->down, ZMQ_RCVHWM, &s_hwm, sizeof s_hwm);
     zmq_setsockopt(self->down, ZMQ_CURVE_SERVER, &one, sizeof one);
     zmq_setsockopt(self->down, ZMQ_CURVE_SECRETKEY, self->secret_key, KC_KEY_Z85 - 1);
     if (zmq_bind(self->down, self->config.link_endpoint))
@@ -136,6 +142,8 @@ static int s_open_parent(link_server_t *self, const kc_peer_t *parent, kc_error_
     self->up = zmq_socket(self->context, ZMQ_DEALER);
     int linger = 0, reconnect = 100, reconnect_max = 5000;
     zmq_setsockopt(self->up, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(self->up, ZMQ_SNDHWM, &s_hwm, sizeof s_hwm);
+    zmq_setsockopt(self->up, ZMQ_RCVHWM, &s_hwm, sizeof s_hwm);
     zmq_setsockopt(self->up, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect);
     zmq_setsockopt(self->up, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max);
     zmq_setsockopt(self->up, ZMQ_CURVE_SERVERKEY, key, strlen(key));
@@ -175,7 +183,8 @@ link_server_t *link_server_new(const kc_config_t *config, kc_error_t *error)
     if (*config->link_parent && s_open_parent(self, parent, error))
         goto failed;
     self->db = kc_db_connect(config->conninfo, "kc-link", error);
-    if (!self->db || link_peers_record(self->db, config, &self->keyring, error))
+    if (!self->db || link_peers_record(self->db, config, &self->keyring, error) ||
+        kc_db_exec(self->db, "LISTEN kc_link", error))
         goto failed;
     kc_log_notice("linking %s (%s): %zu children on %s, parent %s %s", config->node_division,
                   config->node_level, self->n_children,
@@ -292,7 +301,9 @@ static void s_handle(link_server_t *self, s_peer_t *peer, s_frames_t *message)
         char number[24];
         s_text(message, 1, number, sizeof number);
         link_sender_acknowledged(&peer->sender, self->db, number);
-    } else if (s_is(message, "HI") && self->down && peer->route.socket == self->down)
+    } else if (s_is(message, "AGAIN"))
+        link_sender_again(&peer->sender);
+    else if (s_is(message, "HI") && self->down && peer->route.socket == self->down)
         link_send_hi(&peer->route); /* the child hears its parent is there */
     s_release(message);
 }
@@ -318,9 +329,14 @@ static void s_take_batch(link_server_t *self, s_peer_t *peer)
         m->payload_size = zmq_msg_size(payload);
     }
     char acknowledge[24];
-    if (link_receive_batch(self->db, peer->division, messages, peer->batched, acknowledge) == 0 &&
-        *acknowledge)
-        link_send_ack(&peer->route, acknowledge);
+    bool early = false;
+    if (link_receive_batch(self->db, peer->division, messages, peer->batched, acknowledge,
+                           &early) == 0) {
+        if (*acknowledge)
+            link_send_ack(&peer->route, acknowledge);
+        if (early)
+            link_send_again(&peer->route);
+    }
     free(messages);
     for (int i = 0; i < peer->batched; i++)
         s_release(&peer->batch[i]);
@@ -390,15 +406,17 @@ int link_server_run(link_server_t *self, volatile sig_atomic_t *stop)
 {
     while (!*stop) {
         s_send(self);
-        zmq_pollitem_t items[2];
-        int n = 0;
+        /* the database wakes us when something is queued (NOTIFY kc_link);
+         * the timeout keeps the hellos and the resends going */
+        zmq_pollitem_t items[3] = {{NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
+        int n = 1;
         if (self->down)
             items[n++] = (zmq_pollitem_t){self->down, 0, ZMQ_POLLIN, 0};
         if (self->up)
             items[n++] = (zmq_pollitem_t){self->up, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(items, n, 20) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, n, 100) < 0 && zmq_errno() != EINTR)
             break;
-        for (int i = 0; i < n; i++) {
+        for (int i = 1; i < n; i++) {
             if (!(items[i].revents & ZMQ_POLLIN))
                 continue;
             if (items[i].socket == self->down)
@@ -406,11 +424,20 @@ int link_server_run(link_server_t *self, volatile sig_atomic_t *stop)
             else
                 s_from_parent(self);
         }
+        PQconsumeInput(self->db);
+        for (PGnotify *notify; (notify = PQnotifies(self->db)) != NULL;)
+            PQfreemem(notify);
         if (kc_db_is_lost(self->db)) {
             kc_error_t error;
             kc_db_disconnect(&self->db);
-            while (!*stop && !(self->db = kc_db_connect(self->config.conninfo, "kc-link", &error)))
+            while (!*stop &&
+                   (!(self->db = kc_db_connect(self->config.conninfo, "kc-link", &error)) ||
+                    kc_db_exec(self->db, "LISTEN kc_link", &error))) {
+                kc_db_disconnect(&self->db);
                 sleep(1);
+            }
+            if (!self->db)
+                break;
         }
     }
     kc_log_notice("stopped");

@@ -11,7 +11,7 @@
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 
-#define WINDOW    1024 /* messages in flight to one peer */
+#define WINDOW    2048 /* messages in flight to one peer: below the sockets' high-water mark */
 #define RESEND_MS 3000 /* no acknowledgement for this long: again from the oldest */
 
 static long long s_now_ms(void)
@@ -32,28 +32,47 @@ void link_sender_rewind(link_sender_t *self)
     self->in_flight = 0;
 }
 
-static void s_frame(void *socket, const void *data, size_t size, int more)
+static bool s_frame(void *socket, const void *data, size_t size, int more)
 {
-    zmq_send(socket, data, size, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT);
+    return zmq_send(socket, data, size, (more ? ZMQ_SNDMORE : 0) | ZMQ_DONTWAIT) >= 0;
 }
 
-static void s_head(const link_route_t *route)
+/* The routing id on a ROUTER; false when the message cannot be queued now
+ * (the peer's pipe is full or gone): nothing of it is sent. */
+static bool s_head(const link_route_t *route, const char *command)
 {
-    if (route->routing_size)
-        s_frame(route->socket, route->routing_id, route->routing_size, 1);
+    if (route->routing_size && !s_frame(route->socket, route->routing_id, route->routing_size, 1))
+        return false;
+    return s_frame(route->socket, command, strlen(command), 1);
 }
 
 void link_send_ack(const link_route_t *route, const char *number)
 {
-    s_head(route);
-    s_frame(route->socket, "ACK", 3, 1);
-    s_frame(route->socket, number, strlen(number), 0);
+    if (s_head(route, "ACK"))
+        s_frame(route->socket, number, strlen(number), 0);
+}
+
+void link_send_again(const link_route_t *route)
+{
+    if (s_head(route, "AGAIN"))
+        s_frame(route->socket, "", 0, 0);
 }
 
 void link_send_hi(const link_route_t *route)
 {
-    s_head(route);
-    s_frame(route->socket, "HI", 2, 0);
+    if (s_head(route, "HI"))
+        s_frame(route->socket, "", 0, 0);
+}
+
+void link_sender_again(link_sender_t *self)
+{
+    /* one rewind per round trip: the copies already on their way would
+     * each ask again */
+    long long now = s_now_ms();
+    if (now - self->rewound_ms < 500)
+        return;
+    self->rewound_ms = now;
+    link_sender_rewind(self);
 }
 
 void link_sender_pump(link_sender_t *self, PGconn *db, const link_route_t *route)
@@ -82,8 +101,10 @@ void link_sender_pump(link_sender_t *self, PGconn *db, const link_route_t *route
         size_t size = 0;
         unsigned char *payload =
             PQunescapeBytea((const unsigned char *)PQgetvalue(rows, i, 5), &size);
-        s_head(route);
-        s_frame(route->socket, "MSG", 3, 1);
+        if (!s_head(route, "MSG")) { /* full: the rest waits for the next round */
+            PQfreemem(payload);
+            break;
+        }
         for (int column = 0; column < 5; column++)
             s_frame(route->socket, PQgetvalue(rows, i, column),
                     (size_t)PQgetlength(rows, i, column), 1);
@@ -101,11 +122,8 @@ void link_sender_acknowledged(link_sender_t *self, PGconn *db, const char *numbe
     const char *params[3] = {self->destination, self->peer, number};
     PGresult *result = NULL;
     kc_error_t error;
-    if (kc_db_run_cached(db,
-                         "WITH gone AS (DELETE FROM link_outbox WHERE destination = $1"
-                         "   AND peer_division = $2 AND id <= $3::bigint RETURNING 1)"
-                         " SELECT count(*) FROM gone",
-                         3, params, NULL, NULL, "acknowledging", &result, &error)) {
+    if (kc_db_run_cached(db, "SELECT link_acknowledged_up_to($1, $2, $3::bigint)", 3, params, NULL,
+                         NULL, "acknowledging", &result, &error)) {
         kc_log_warn("acknowledgement of %s: %s", number, error.message);
         return;
     }
@@ -115,46 +133,92 @@ void link_sender_acknowledged(link_sender_t *self, PGconn *db, const char *numbe
     self->progress_ms = s_now_ms();
 }
 
-int link_receive_batch(PGconn *db, const char *origin, const link_message_t *messages, int count,
-                       char acknowledge[24])
+/* Read one pipelined result; false if it is not `expected`. */
+static bool s_result(PGconn *db, ExecStatusType expected, PGresult **out)
+{
+    PGresult *result = PQgetResult(db);
+    bool ok = result && PQresultStatus(result) == expected;
+    if (!ok && result && PQresultStatus(result) != PGRES_PIPELINE_ABORTED)
+        kc_log_warn("taking messages: %s", PQresultErrorMessage(result));
+    if (out && ok)
+        *out = result;
+    else
+        PQclear(result);
+    /* each query's results end with a NULL; the sync point has none */
+    if (expected != PGRES_PIPELINE_SYNC)
+        while ((result = PQgetResult(db)) != NULL)
+            PQclear(result);
+    return ok;
+}
+
+static const char *s_receive_sql =
+    "SELECT link_receive($1, $2, $3::bigint, $4::bigint, $5, $6, $7, $8::boolean)";
+
+static int s_receive(PGconn *db, const char *origin, const link_message_t *messages, int count,
+                     bool guarded, char acknowledge[24], bool *early_seen)
 {
     acknowledge[0] = '\0';
-    kc_error_t error;
-    if (kc_db_exec(db, "BEGIN", &error)) {
-        kc_log_warn("taking messages from %s: %s", origin, error.message);
+    *early_seen = false;
+    /* one round trip for the batch: BEGIN, every message, COMMIT (libpq's
+     * pipeline mode); a failure anywhere rolls the whole batch back and
+     * nothing is acknowledged */
+    if (!PQenterPipelineMode(db)) {
+        kc_log_warn("taking messages from %s: %s", origin, PQerrorMessage(db));
         return -1;
     }
-    for (int i = 0; i < count; i++) {
+    bool sent = PQsendQueryParams(db, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+    for (int i = 0; sent && i < count; i++) {
         const link_message_t *m = &messages[i];
         /* origin, id, number, previous, key, kind, payload */
-        const char *params[7] = {origin, m->message_id, m->number, m->previous,
-                                 m->key, m->kind,       m->payload};
-        int lengths[7] = {0, 0, 0, 0, 0, 0, (int)m->payload_size};
-        int formats[7] = {0, 0, 0, 0, 0, 0, 1};
+        const char *params[8] = {origin, m->message_id, m->number,  m->previous,
+                                 m->key, m->kind,       m->payload, guarded ? "true" : "false"};
+        int lengths[8] = {0, 0, 0, 0, 0, 0, (int)m->payload_size, 0};
+        int formats[8] = {0, 0, 0, 0, 0, 0, 1, 0};
+        sent = PQsendQueryParams(db, s_receive_sql, 8, NULL, params, lengths, formats, 0);
+    }
+    sent =
+        sent && PQsendQueryParams(db, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(db);
+    bool ok = sent && s_result(db, PGRES_COMMAND_OK, NULL);
+    for (int i = 0; sent && i < count; i++) {
         PGresult *result = NULL;
-        if (kc_db_run_cached(db, "SELECT link_receive($1, $2, $3::bigint, $4::bigint, $5, $6, $7)",
-                             7, params, lengths, formats, "taking a message", &result, &error)) {
-            kc_log_warn("message %s from %s: %s", m->message_id, origin, error.message);
-            kc_db_exec(db, "ROLLBACK", &error);
-            acknowledge[0] = '\0';
-            return -1;
+        if (!s_result(db, PGRES_TUPLES_OK, &result)) {
+            ok = false;
+            continue;
         }
         const char *outcome = PQgetvalue(result, 0, 0);
-        /* an early one (one before it missing) and all after it wait for
-         * the sender to send again from its oldest */
-        bool early = strcmp(outcome, "early") == 0;
         if (strcmp(outcome, "refused") == 0)
             kc_log_warn("message %s (%s) from %s refused: see the inbox and the audit log",
-                        m->message_id, m->kind, origin);
+                        messages[i].message_id, messages[i].kind, origin);
+        /* an early one (one before it missing) and all after it wait for
+         * the sender to send again from its oldest */
+        if (strcmp(outcome, "early") == 0)
+            *early_seen = true;
+        else if (!*early_seen)
+            snprintf(acknowledge, 24, "%s", messages[i].number);
         PQclear(result);
-        if (early)
-            break;
-        snprintf(acknowledge, 24, "%s", m->number);
     }
-    if (kc_db_exec(db, "COMMIT", &error)) {
-        kc_log_warn("taking messages from %s: %s", origin, error.message);
+    ok = sent && s_result(db, PGRES_COMMAND_OK, NULL) && ok;
+    if (sent)
+        s_result(db, PGRES_PIPELINE_SYNC, NULL);
+    PQexitPipelineMode(db);
+    if (!ok) {
+        PQclear(PQexec(db, "ROLLBACK")); /* a failed explicit transaction stays open */
+        kc_log_warn("taking messages from %s: the batch was rolled back (%s)", origin,
+                    sent ? "a statement failed" : PQerrorMessage(db));
         acknowledge[0] = '\0';
-        return -1;
+        *early_seen = false;
+        return sent ? 1 : -1;
     }
     return 0;
+}
+
+int link_receive_batch(PGconn *db, const char *origin, const link_message_t *messages, int count,
+                       char acknowledge[24], bool *early_seen)
+{
+    int rc = s_receive(db, origin, messages, count, false, acknowledge, early_seen);
+    if (rc == 1) { /* something in it raised: again, each message guarded */
+        kc_log_notice("taking the batch from %s again, each message on its own", origin);
+        rc = s_receive(db, origin, messages, count, true, acknowledge, early_seen) == 0 ? 0 : -1;
+    }
+    return rc;
 }

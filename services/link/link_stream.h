@@ -11,12 +11,15 @@
  *  Frames on the wire, after a ROUTER's routing id:
  *    "MSG" number previous message-id ordering-key kind payload
  *    "ACK" number      (every message of the stream up to it is taken)
- *    "HI"              (a child says it is there; the parent answers)
+ *    "AGAIN" ""        (one came before the one it follows: send again
+ *                       from the oldest not acknowledged)
+ *    "HI" ""           (a child says it is there; the parent answers)
  */
 #ifndef LINK_LINK_STREAM_H
 #define LINK_LINK_STREAM_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LINK_ROUTING_MAX 256
@@ -34,6 +37,7 @@ typedef struct {
     long long last_sent; /* outbox number sent last */
     int in_flight;
     long long progress_ms; /* when the last acknowledgement (or first send) came */
+    long long rewound_ms;  /* when it last started again from the oldest */
 } link_sender_t;
 
 void link_sender_init(link_sender_t *self, const char *destination, const char *peer);
@@ -47,6 +51,10 @@ void link_sender_acknowledged(link_sender_t *self, PGconn *db, const char *numbe
 /* Start again from the oldest (the link came back). */
 void link_sender_rewind(link_sender_t *self);
 
+/* The peer asks for the messages again from the oldest (it missed one):
+ * a rewind, at most one per half second. */
+void link_sender_again(link_sender_t *self);
+
 /* One message received: the six frames after "MSG". */
 typedef struct {
     char number[24], previous[24], message_id[80], key[80], kind[48];
@@ -55,13 +63,15 @@ typedef struct {
 } link_message_t;
 
 /* Take `count` messages from `origin` in one transaction; *acknowledge
- * gets the highest number to acknowledge ("" when none). -1 if the
- * transaction failed: nothing is acknowledged, the sender sends again. */
+ * gets the highest number to acknowledge ("" when none), *early_seen
+ * whether one came before the one it follows (ask for them AGAIN). -1 if
+ * the transaction failed: nothing is acknowledged, the sender sends again. */
 int link_receive_batch(PGconn *db, const char *origin, const link_message_t *messages, int count,
-                       char acknowledge[24]);
+                       char acknowledge[24], bool *early_seen);
 
-/* Send frames: one "ACK" or "HI". */
+/* Send frames: one "ACK", "AGAIN" or "HI" (dropped when the pipe is full). */
 void link_send_ack(const link_route_t *route, const char *number);
+void link_send_again(const link_route_t *route);
 void link_send_hi(const link_route_t *route);
 
 #endif

@@ -195,16 +195,16 @@ Test(federation_links, the_outbox_commits_with_its_change_and_the_inbox_takes_a_
                  0);
     /* the receiving side: twice the same message, stored once */
     cr_expect_eq(harness_count(&node, "SELECT (link_receive('130131', '130131-9', 9, 7, 'k',"
-                                      " 'ApplicationForwarded', '\\x01') = 'early')::int"),
+                                      " 'ApplicationForwarded', '\\x01', false) = 'early')::int"),
                  1, "one before it is missing: not taken");
     cr_expect_eq(harness_count(&node, "SELECT (link_receive('130131', '130131-7', 7, 0, 'k',"
-                                      " 'ApplicationForwarded', '\\x01') = 'new')::int"),
+                                      " 'ApplicationForwarded', '\\x01', false) = 'new')::int"),
                  1);
     cr_expect_eq(harness_count(&node, "SELECT (link_receive('130131', '130131-7', 7, 0, 'k',"
-                                      " 'ApplicationForwarded', '\\x01') = 'copy')::int"),
+                                      " 'ApplicationForwarded', '\\x01', false) = 'copy')::int"),
                  1, "a copy is acknowledged, not stored");
     cr_expect_eq(harness_count(&node, "SELECT (link_receive('130131', '130131-9', 9, 7, 'k',"
-                                      " 'ApplicationForwarded', '\\x01') = 'new')::int"),
+                                      " 'ApplicationForwarded', '\\x01', false) = 'new')::int"),
                  1, "now in order");
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM link_inbox"), 2);
     /* acknowledged: gone from the outbox, once */

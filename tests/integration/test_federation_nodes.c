@@ -321,5 +321,7 @@ Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_
                                     " WHERE county_code = '130131' AND value = 88",
                                     1, 15000),
                  1, "and goes on to the province");
+    const char *status[] = {"link", "status", NULL};
+    cr_expect_eq(harness_kcctl(&f.city.wf.node, status), 0, "kcctl link status answers");
     fed_stop(&f);
 }
