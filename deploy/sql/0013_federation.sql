@@ -3,7 +3,8 @@
 --
 -- Up travel the indicator data a county enters and the applications a
 -- county has approved (with every later step); down travel every decision
--- and filing on an application of the child's division. A message is
+-- and filing on an application of the child's division, and each county's
+-- published class, score, ranks and reward. A message is
 -- applied in the transaction that puts it into link_inbox, so it is taken
 -- exactly once; a message the receiving node must refuse (a county speaking
 -- for another county, a step at a level the sender does not hold) is kept
@@ -316,6 +317,85 @@ BEGIN
     RETURN '';
 END $$;
 
+-- ---- published classes, down -------------------------------------------------
+
+-- A county's published class, score, ranks and reward as this node received
+-- them from above (the scope that published them keeps the full run).
+CREATE TABLE published_class (
+    scope_code text NOT NULL,
+    year int NOT NULL,
+    county_code text NOT NULL,
+    run_id bigint NOT NULL,            -- the publishing node's run
+    class char(1) NOT NULL CHECK (class IN ('A', 'B', 'C')),
+    total int NOT NULL,                -- centipoints
+    rank int NOT NULL,
+    rank_in_city int NOT NULL,
+    reward int NOT NULL,               -- 万元
+    origin_division text NOT NULL,     -- the parent it came from
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope_code, year, county_code)
+);
+CREATE TRIGGER published_class_append_only BEFORE UPDATE OR DELETE ON published_class
+    FOR EACH ROW EXECUTE FUNCTION kc_refuse_change();
+
+-- Called by kcctl publish for each county of the run, with the county's
+-- CountyClassPublished event (packed) and its figures: queued for the
+-- child whose division holds the county, if this node has one.
+CREATE FUNCTION link_publish_class(p_county text, p_event bytea, p_result jsonb)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    me text;
+    child text;
+BEGIN
+    SELECT division INTO me FROM link_peer WHERE relation = 'self';
+    SELECT division INTO child FROM link_peer
+     WHERE relation = 'child' AND kc_within(p_county, division) LIMIT 1;
+    IF me IS NULL OR child IS NULL THEN
+        RETURN;
+    END IF;
+    PERFORM link_enqueue(me, 'child', child, p_county, 'scoring.class',
+                         convert_to(jsonb_build_object('county', p_county, 'result', p_result,
+                                                       'event', encode(p_event, 'base64'))::text,
+                                    'UTF8'));
+END $$;
+
+-- Take a county's published class from the parent: kept, announced on
+-- this node's event log (its kc-notify tells the county's people), and
+-- sent on to the child that holds the county. Only a parent publishes.
+CREATE FUNCTION link_apply_class(p_self text, p_origin text, p_body jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+    r jsonb := p_body -> 'result';
+    county text := p_body ->> 'county';
+    child text;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM link_peer WHERE division = p_origin AND relation = 'parent') THEN
+        RETURN format('node %s cannot publish classes to this node: only its parent does', p_origin);
+    END IF;
+    IF county IS NULL OR NOT kc_within(county, p_self) THEN
+        RETURN format('county %s is outside this node', county);
+    END IF;
+    INSERT INTO published_class (scope_code, year, county_code, run_id, class, total, rank,
+                                 rank_in_city, reward, origin_division)
+    VALUES (r ->> 'scope_code', (r ->> 'year')::int, county, (r ->> 'run_id')::bigint,
+            r ->> 'class', (r ->> 'total')::int, (r ->> 'rank')::int,
+            (r ->> 'rank_in_city')::int, (r ->> 'reward')::int, p_origin)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN ''; -- published before: a publication is frozen
+    END IF;
+    PERFORM kc_event_append('CountyClassPublished', p_self, NULL,
+                            decode(p_body ->> 'event', 'base64'));
+    PERFORM pg_notify('kc_events', '');
+    SELECT division INTO child FROM link_peer
+     WHERE relation = 'child' AND kc_within(county, division) LIMIT 1;
+    IF child IS NOT NULL THEN
+        PERFORM link_enqueue(p_self, 'child', child, county, 'scoring.class',
+                             convert_to(p_body::text, 'UTF8'));
+    END IF;
+    RETURN '';
+END $$;
+
 -- ---- taking a message ---------------------------------------------------------
 
 -- What a message does to this node, by kind; '' or why it is refused.
@@ -328,6 +408,8 @@ BEGIN
             link_apply_reports(p_self, p_origin, p_message_id, convert_from(p_payload, 'UTF8')::jsonb)
         WHEN 'workflow.application' THEN
             workflow_replica_apply(p_origin, convert_from(p_payload, 'UTF8')::jsonb)
+        WHEN 'scoring.class' THEN
+            link_apply_class(p_self, p_origin, convert_from(p_payload, 'UTF8')::jsonb)
         ELSE '' END;
 END $$;
 

@@ -217,7 +217,8 @@ int kcctl_report(kcctl_t *self)
 }
 
 /* One CountyClassPublished event per county of the run, in the
- * publication's transaction: each county hears of its own class. */
+ * publication's transaction: each county hears of its own class, on this
+ * node and, through kc-link, on the city's and the county's own nodes. */
 static int s_publication_events(kcctl_t *self, PGconn *conn, const char *run, long *counties,
                                 kc_error_t *error)
 {
@@ -244,11 +245,21 @@ static int s_publication_events(kcctl_t *self, PGconn *conn, const char *run, lo
         event.year = (int32_t)kc_db_int(rows, i, 7);
         uint8_t payload[512];
         size_t size = kc__v1__county_class_published__pack(&event, payload);
-        const char *values[3] = {"CountyClassPublished", self->config.node_id,
-                                 (const char *)payload};
-        int lengths[3] = {0, 0, (int)size}, formats[3] = {0, 0, 1};
-        rc = kc_db_run(conn, "SELECT kc_event_append($1, $2, NULL, $3)", 3, values, lengths,
-                       formats, "appending the event", NULL, error);
+        char result[512];
+        snprintf(result, sizeof result,
+                 "{\"run_id\":%s,\"scope_code\":\"%s\",\"year\":%d,\"class\":\"%s\","
+                 "\"total\":%d,\"rank\":%d,\"rank_in_city\":%d,\"reward\":%d}",
+                 run, event.scope_code, event.year, event.class_, event.total, event.rank,
+                 event.rank_in_city, event.reward);
+        const char *values[5] = {"CountyClassPublished", self->config.node_id,
+                                 (const char *)payload, event.county_code, result};
+        int lengths[5] = {0, 0, (int)size, 0, 0}, formats[5] = {0, 0, 1, 0, 0};
+        /* and down to the child node that holds the county, in the same
+         * transaction (deploy/sql/0013_federation.sql) */
+        rc = kc_db_run(conn,
+                       "SELECT kc_event_append($1, $2, NULL, $3),"
+                       "       link_publish_class($4, $3, $5::jsonb)",
+                       5, values, lengths, formats, "appending the event", NULL, error);
     }
     *counties = PQntuples(rows);
     PQclear(rows);

@@ -14,6 +14,7 @@
 
 #include "federation_fixture.h"
 #include "kc/kc_client.h"
+#include "kc/v1/scoring.pb-c.h"
 #include "requests.h"
 
 TestSuite(federation_nodes, .timeout = 300);
@@ -295,24 +296,28 @@ Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_
                    "\"definition\":\"mountain-base-v1\",\"state\":\"province_review\","
                    "\"version\":1,\"steps\":[{\"version\":1,\"role\":\"city_bureau\","
                    "\"division_code\":\"130100\"}]}");
+    s_county_sends(&f, "130131", "scoring.class",
+                   "{\"county\":\"130131\",\"result\":{\"class\":\"A\"},\"event\":\"\"}");
     s_county_sends(&f, "130131", "intake.reports", "not json");
     /* ...and then honestly: the stream goes on past the refusals */
     s_county_sends(&f, "130131", "intake.reports",
                    "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
                    "\"role\":\"county_bureau\",\"values\":[[\"130131\",2023,\"I15\",88]]}");
-    cr_assert_eq(harness_wait_count(&f.city.wf.node, "SELECT count(*) FROM link_inbox", 6, 15000),
-                 6);
+    cr_assert_eq(harness_wait_count(&f.city.wf.node, "SELECT count(*) FROM link_inbox", 7, 15000),
+                 7);
     cr_expect_eq(harness_count(&f.city.wf.node,
                                "SELECT count(*) FROM link_inbox WHERE outcome LIKE 'refused: %'"),
-                 5);
+                 6);
     cr_expect_eq(harness_count(&f.city.wf.node,
                                "SELECT count(*) FROM audit_entry WHERE action LIKE 'link.apply:%'"
                                " AND NOT allowed AND user_id = '130131'"),
-                 5, "each refusal is audited under the node that sent it");
+                 6, "each refusal is audited under the node that sent it");
     cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM indicator_value"
                                                 " WHERE county_code = '130624'"),
                  0, "nothing of another county is stored");
     cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM application"), 0);
+    cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM published_class"), 0,
+                 "a county does not publish classes to its city");
     cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM indicator_value"
                                                 " WHERE county_code = '130131' AND value = 88"),
                  1, "the honest message after them is taken");
@@ -323,5 +328,62 @@ Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_
                  1, "and goes on to the province");
     const char *status[] = {"link", "status", NULL};
     cr_expect_eq(harness_kcctl(&f.city.wf.node, status), 0, "kcctl link status answers");
+    fed_stop(&f);
+}
+
+/* The province publishes a county's class as kcctl publish does: its
+ * event, and the call that sends it down, in one statement. */
+static void s_publish(fed_t *f, const char *county, const char *class_, int rank)
+{
+    Kc__V1__CountyClassPublished event = KC__V1__COUNTY_CLASS_PUBLISHED__INIT;
+    event.run_id = 7;
+    event.scope_code = "130000";
+    event.year = 2023;
+    event.county_code = (char *)county;
+    event.class_ = (char *)class_;
+    event.total = 8012;
+    event.rank = rank;
+    event.rank_in_city = 1;
+    event.reward = 100;
+    uint8_t payload[256];
+    size_t size = kc__v1__county_class_published__pack(&event, payload);
+    char result[256];
+    snprintf(result, sizeof result,
+             "{\"run_id\":7,\"scope_code\":\"130000\",\"year\":2023,\"class\":\"%s\","
+             "\"total\":8012,\"rank\":%d,\"rank_in_city\":1,\"reward\":100}",
+             class_, rank);
+    const char *values[3] = {(const char *)payload, county, result};
+    int lengths[3] = {(int)size, 0, 0}, formats[3] = {1, 0, 0};
+    PGresult *done = PQexecParams(f->province.wf.node.db,
+                                  "SELECT kc_event_append('CountyClassPublished', 'hebei', NULL,"
+                                  " $1), link_publish_class($2, $1, $3::jsonb)",
+                                  3, NULL, values, lengths, formats, 0);
+    cr_assert_eq(PQresultStatus(done), PGRES_TUPLES_OK, "%s",
+                 PQerrorMessage(f->province.wf.node.db));
+    PQclear(done);
+}
+
+Test(federation_nodes, published_classes_come_down_to_the_city_and_the_county_nodes)
+{
+    fed_t f;
+    fed_start(&f, 0);
+    s_publish(&f, "130131", "A", 3);  /* 平山县: the city's, and the county node's own */
+    s_publish(&f, "130102", "B", 40); /* 长安区: the city's; no node of its own here */
+    s_publish(&f, "130624", "C", 90); /* 阜平县: 保定's, which has no node here */
+    cr_expect_eq(harness_wait_count(&f.county.wf.node,
+                                    "SELECT count(*) FROM published_class WHERE county_code ="
+                                    " '130131' AND class = 'A' AND rank = 3 AND year = 2023",
+                                    1, 15000),
+                 1, "the county's class reaches the county's node");
+    cr_expect_eq(harness_count(&f.county.wf.node, "SELECT count(*) FROM published_class"), 1,
+                 "and only its own");
+    cr_expect_eq(
+        harness_wait_count(&f.city.wf.node, "SELECT count(*) FROM published_class", 2, 5000), 2,
+        "the city holds its two counties' classes, not 保定's");
+    cr_expect_eq(harness_count(&f.county.wf.node,
+                               "SELECT count(*) FROM event WHERE type = 'CountyClassPublished'"),
+                 1, "announced on the county's own event log, for its kc-notify");
+    cr_expect_eq(
+        harness_wait_count(&f.province.wf.node, "SELECT count(*) FROM link_outbox", 0, 10000), 0);
     fed_stop(&f);
 }
