@@ -71,6 +71,12 @@ s_psql_admin() {
     "$psql" -X -q -v ON_ERROR_STOP=1 "$(cat "$dir/pg/conninfo") user=postgres dbname=postgres" "$@"
 }
 
+s_psql_node() {
+    local psql=psql
+    command -v psql >/dev/null 2>&1 || psql=/usr/lib/postgresql/15/bin/psql
+    "$psql" -X -q -tA "$(s_conninfo "$1")" -c "$2" 2>/dev/null
+}
+
 s_conninfo() {
     echo "$(cat "$dir/pg/conninfo") dbname=kc_$1"
 }
@@ -129,7 +135,10 @@ s_set_up() {
     local base node
     base="$(s_pick_base)"
     for node in "${nodes[@]}"; do
+        # what a set-up that failed half-way left behind goes first
+        rm -rf "$dir/$node/keys"
         mkdir -p "$dir/$node"
+        s_psql_admin -c "DROP DATABASE IF EXISTS kc_$node WITH (FORCE)"
         s_psql_admin -c "CREATE DATABASE kc_$node OWNER kechuang"
         s_write_config "$node" "$base"
         s_kcctl "$node" migrate >"$dir/$node/setup.log"
@@ -176,8 +185,16 @@ s_start_daemon() {
 }
 
 s_start_node() {
-    local node=$1 daemon
-    for daemon in intake workflow notify link; do
+    local node=$1 daemon tries
+    # kc-link first: it records the node and its peers, and a linked
+    # kc-intake or kc-workflow accepts nothing before that
+    s_start_daemon "$node" link
+    for ((tries = 0; tries < 50; tries++)); do
+        [[ "$(s_psql_node "$node" "SELECT count(*) FROM link_peer WHERE relation = 'self'")" == 1 ]] &&
+            break
+        sleep 0.2
+    done
+    for daemon in intake workflow notify; do
         s_start_daemon "$node" "$daemon"
     done
     s_ping "$node" "$(s_endpoint "$node" intake)"

@@ -43,12 +43,15 @@ CREATE OR REPLACE FUNCTION link_enqueue(p_node text, p_destination text, p_peer 
                                         p_kind text, p_payload bytea)
 RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
-    number bigint := nextval('link_message_number');
-    id text := p_node || '-' || number;
+    number bigint;
+    id text;
     peer text := coalesce(p_peer, '');
     before bigint;
 BEGIN
-    -- the stream's row lock orders its messages as their transactions commit
+    -- the stream's row lock orders its messages as their transactions
+    -- commit; the number is drawn under it, so that within a stream the
+    -- numbers rise in the order the messages commit (a number drawn before
+    -- the lock could come after a later one in the chain)
     SELECT last_number INTO before FROM link_stream
      WHERE destination = p_destination AND peer_division = peer FOR UPDATE;
     IF NOT FOUND THEN
@@ -57,6 +60,8 @@ BEGIN
         SELECT last_number INTO before FROM link_stream
          WHERE destination = p_destination AND peer_division = peer FOR UPDATE;
     END IF;
+    number := nextval('link_message_number');
+    id := p_node || '-' || number;
     UPDATE link_stream SET last_number = number
      WHERE destination = p_destination AND peer_division = peer;
     INSERT INTO link_outbox (id, previous, message_id, destination, peer_division, ordering_key,
@@ -77,8 +82,10 @@ $$;
 
 -- ---- indicator data, up ---------------------------------------------------
 
--- A report submission made for a county (a county official's) is queued
--- for the parent when it stored something. It runs at commit, when the
+-- A report submission of county-supplied data (provider `county`, the
+-- innovation-management indicators, by a county official) is queued for
+-- the parent when it stored something; the other providers report to the
+-- province themselves. It runs at commit, when the
 -- submission's values are all written. What came from a child (key
 -- link:...) is sent on by link_apply_reports itself.
 CREATE FUNCTION link_forward_reports() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -92,7 +99,8 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT * INTO s FROM submission WHERE id = NEW.id;
-    IF s.stored = 0 OR s.actor_division !~ '^[0-9]{4}([1-9][0-9]|0[1-9])$' THEN
+    IF s.stored = 0 OR s.provider IS DISTINCT FROM 'county'
+       OR s.actor_division !~ '^[0-9]{4}([1-9][0-9]|0[1-9])$' THEN
         RETURN NULL;
     END IF;
     SELECT jsonb_build_object(
@@ -132,6 +140,16 @@ BEGIN
      WHERE NOT kc_within(e ->> 0, p_origin) LIMIT 1;
     IF outsider IS NOT NULL THEN
         RETURN format('node %s cannot submit values of county %s', p_origin, outsider);
+    END IF;
+    -- a county supplies its innovation-management indicators, nothing else
+    SELECT e ->> 2 INTO outsider FROM jsonb_array_elements(p_body -> 'values') e
+     WHERE p_body ->> 'provider' IS DISTINCT FROM 'county'
+        OR NOT EXISTS (SELECT 1 FROM indicator i
+                        WHERE i.code = e ->> 2 AND i.provider = 'county') LIMIT 1;
+    IF outsider IS NOT NULL THEN
+        RETURN format('node %s cannot submit indicator %s as provider %s: a county supplies'
+                      ' the indicators of provider county', p_origin, outsider,
+                      p_body ->> 'provider');
     END IF;
     -- the values first, under the submission's id drawn beforehand, so
     -- that the submission row is written once with its counts
@@ -230,6 +248,15 @@ BEGIN
     END IF;
 END $$;
 
+-- The level a state of a stored definition sits at (its `level =` line):
+-- province, city, county or none.
+CREATE FUNCTION workflow_state_level(p_definition text, p_state text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(substring(d.source FROM '\[state\.' || p_state ||
+                                          '\][^\[]*\nlevel\s*=\s*([a-z]+)'), 'none')
+      FROM process_definition d WHERE d.code = p_definition
+$$;
+
 -- Take a peer's copy of an application: the application and its instance
 -- if new here, and every step this node does not have yet. A child speaks
 -- only for applications of its division and only with steps of its own
@@ -261,9 +288,27 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM process_definition WHERE code = p_body ->> 'definition') THEN
         RETURN format('process %s is not loaded on this node', p_body ->> 'definition');
     END IF;
+    -- the state is the last step's, the steps are numbered 2, 3, ... up to
+    -- the version: a copy says nothing its steps do not
+    SELECT count(*) INTO differs FROM jsonb_array_elements(p_body -> 'steps') WITH ORDINALITY
+                                       AS s(step, n)
+     WHERE (s.step ->> 'version')::int <> s.n + 1;
+    IF differs > 0 OR jsonb_array_length(p_body -> 'steps') <> (p_body ->> 'version')::int - 1
+       OR (jsonb_array_length(p_body -> 'steps') > 0 AND
+           (p_body -> 'steps' -> -1 ->> 'to_state') IS DISTINCT FROM p_body ->> 'state') THEN
+        RETURN format('the copy of %s from %s does not follow from its steps', p_body ->> 'ref',
+                      p_origin);
+    END IF;
     IF peer.relation = 'child' THEN
+        -- a child's officials act within its division; its timers only on
+        -- the states its level holds
         SELECT count(*) INTO differs FROM jsonb_array_elements(p_body -> 'steps') s
-         WHERE s ->> 'role' <> 'system' AND NOT kc_within(s ->> 'division_code', p_origin);
+         WHERE (s ->> 'role' <> 'system' AND NOT kc_within(s ->> 'division_code', p_origin))
+            OR (s ->> 'role' = 'system'
+                AND kc_level_rank(coalesce(nullif(workflow_state_level(p_body ->> 'definition',
+                                                                        s ->> 'from_state'),
+                                                   'none'), 'county'))
+                    > kc_level_rank(peer.level));
         IF differs > 0 THEN
             RETURN format('node %s cannot send steps taken above its level', p_origin);
         END IF;
@@ -284,6 +329,11 @@ BEGIN
         VALUES (app, p_body ->> 'definition', p_body ->> 'county', p_body ->> 'state', 0,
                 (p_body ->> 'entered_at')::timestamptz, (p_body ->> 'started_at')::timestamptz);
     ELSE
+        IF NOT EXISTS (SELECT 1 FROM application a WHERE a.id = app
+                          AND a.county_code = p_body ->> 'county') THEN
+            RETURN format('application %s is not of county %s', p_body ->> 'ref',
+                          p_body ->> 'county');
+        END IF;
         SELECT version INTO held FROM workflow_instance WHERE application_id = app FOR UPDATE;
         SELECT count(*) INTO differs
           FROM jsonb_array_elements(p_body -> 'steps') s
@@ -453,6 +503,12 @@ BEGIN
                 RAISE EXCEPTION USING MESSAGE = refusal; -- undo whatever was written
             END IF;
         EXCEPTION WHEN OTHERS THEN
+            -- a deadlock, a lock timeout, a lack of resources is this node's
+            -- passing trouble, not the message's fault: the batch fails and
+            -- the sender sends it again
+            IF SQLSTATE ~ '^(40|53|55|57|58)' THEN
+                RAISE;
+            END IF;
             refusal := SQLERRM;
         END;
     END IF;

@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "kc/kc_config.h"
 #include "kc/kc_error.h"
 
 /* Open a connection, set application_name to `who`, UTC time zone and a
@@ -60,6 +61,13 @@ int kc_db_take(PGconn *conn, PGresult *answer, const char *what, PGresult **resu
 int kc_db_run_cached(PGconn *conn, const char *sql, int count, const char *const *params,
                      const int *lengths, const int *formats, const char *what, PGresult **result,
                      kc_error_t *error);
+
+/* On a node linked to others (link.parent or link.endpoint set), 0 only
+ * once kc-link has recorded the node and its peers (link_peer): before
+ * that, a change would not know where it must go, so a linked daemon
+ * accepts nothing until then (KC_ERR_DB_UNAVAILABLE, it retries). 0 at
+ * once on a node alone. */
+int kc_db_check_linked(PGconn *conn, const kc_config_t *config, kc_error_t *error);
 
 /* Forget the statements prepared on `conn` (kc_db_disconnect calls it). */
 void kc_db_forget(const PGconn *conn);

@@ -135,3 +135,21 @@ long long kc_db_int(const PGresult *result, int row, int column)
         return 0;
     return strtoll(PQgetvalue(result, row, column), NULL, 10);
 }
+
+int kc_db_check_linked(PGconn *conn, const kc_config_t *config, kc_error_t *error)
+{
+    if (!*config->link_parent && !*config->link_endpoint)
+        return 0;
+    const char *params[1] = {config->node_division};
+    PGresult *result = NULL;
+    if (kc_db_run(conn, "SELECT count(*) FROM link_peer WHERE relation = 'self' AND division = $1",
+                  1, params, NULL, NULL, "reading the node's links", &result, error))
+        return -1;
+    long long found = kc_db_int(result, 0, 0);
+    PQclear(result);
+    return found == 1 ? 0
+                      : kc_error_set(error, KC_ERR_DB_UNAVAILABLE, "link",
+                                     "node %s is linked (link.parent, link.endpoint) but kc-link"
+                                     " has not recorded it yet: start kc-link first",
+                                     config->node_division);
+}

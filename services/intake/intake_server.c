@@ -126,6 +126,7 @@ bool intake_database_ready(intake_server_t *self)
         if (!lane->db || store_prepare(lane->db, &error) ||
             (i == 0 && kc_db_exec(lane->db, "LISTEN kc_catalogue", &error)) ||
             (i == 0 && kc_db_exec(lane->db, "LISTEN kc_events", &error)) ||
+            (i == 0 && kc_db_check_linked(lane->db, &self->config, &error)) ||
             (i == 0 && s_learn_next_seq(self, lane->db, &error))) {
             kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
             kc_db_disconnect(&lane->db);

@@ -116,6 +116,9 @@ static int s_open_children(link_server_t *self, kc_error_t *error)
     int linger = 0, one = 1;
     self->down = zmq_socket(self->context, ZMQ_ROUTER);
     zmq_setsockopt(self->down, ZMQ_LINGER, &linger, sizeof linger);
+    /* a full or vanished child's pipe is an error to the sender, not a
+     * message dropped in silence */
+    zmq_setsockopt(self->down, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(self->down, ZMQ_SNDHWM, &s_hwm, sizeof s_hwm);
     zmq_setsockopt(self->down, ZMQ_RCVHWM, &s_hwm, sizeof s_hwm);
     zmq_setsockopt(self->down, ZMQ_CURVE_SERVER, &one, sizeof one);

@@ -193,14 +193,26 @@ static int s_receive(PGconn *db, const char *origin, const link_message_t *messa
          * the sender to send again from its oldest */
         if (strcmp(outcome, "early") == 0)
             *early_seen = true;
-        else if (!*early_seen)
-            snprintf(acknowledge, 24, "%s", messages[i].number);
+        else if (!*acknowledge ||
+                 strtoll(messages[i].number, NULL, 10) > strtoll(acknowledge, NULL, 10))
+            snprintf(acknowledge, 24, "%s", messages[i].number); /* the highest taken */
         PQclear(result);
     }
     ok = sent && s_result(db, PGRES_COMMAND_OK, NULL) && ok;
     if (sent)
         s_result(db, PGRES_PIPELINE_SYNC, NULL);
-    PQexitPipelineMode(db);
+    if (!sent || !PQexitPipelineMode(db)) {
+        /* a batch half sent leaves the connection in the middle of a
+         * pipeline: start it afresh (and with it what was prepared and
+         * listened to on it) */
+        kc_log_warn("taking messages from %s: %s; reconnecting", origin, PQerrorMessage(db));
+        kc_db_forget(db);
+        PQreset(db);
+        PQclear(PQexec(db, "LISTEN kc_link"));
+        acknowledge[0] = '\0';
+        *early_seen = false;
+        return -1;
+    }
     if (!ok) {
         PQclear(PQexec(db, "ROLLBACK")); /* a failed explicit transaction stays open */
         kc_log_warn("taking messages from %s: the batch was rolled back (%s)", origin,

@@ -346,7 +346,9 @@ static int s_act(workflow_store_t *self, PGconn *conn, const wf_action_t *action
 {
     PGresult *row = NULL;
     const char *params[1] = {action->application_ref};
-    if (kc_db_run_cached(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application", &row,
+    if ((workflow_store_linked(self) &&
+         workflow_settle_ref(self, conn, action->application_ref, error)) ||
+        kc_db_run_cached(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application", &row,
                          error))
         return -1;
     if (PQntuples(row) != 1) {

@@ -121,31 +121,53 @@ static int s_settle(workflow_store_t *self, PGconn *conn, const char *applicatio
     return rc;
 }
 
+int workflow_settle_ref(workflow_store_t *self, PGconn *conn, const char *ref, kc_error_t *error)
+{
+    PGresult *row = NULL;
+    const char *params[1] = {ref};
+    if (kc_db_run_cached(conn,
+                         "SELECT w.application_id FROM workflow_instance w JOIN application a"
+                         " ON a.id = w.application_id WHERE a.ref = $1"
+                         "   AND w.arrived_from IS NOT NULL",
+                         1, params, NULL, NULL, "finding a copy to settle", &row, error))
+        return -1;
+    int rc = PQntuples(row) == 1 ? s_settle(self, conn, PQgetvalue(row, 0, 0), error) : 0;
+    PQclear(row);
+    return rc < 0 ? -1 : 0;
+}
+
 int workflow_store_settle(workflow_store_t *self, PGconn *conn, kc_error_t *error)
 {
-    PGresult *due = NULL;
-    char limit[8];
+    /* by a cursor, so that a copy that cannot be settled (logged) never
+     * holds up the ones after it */
+    char after[24] = "0", limit[8];
     snprintf(limit, sizeof limit, "%d", SETTLE_MAX);
-    const char *params[1] = {limit};
-    if (kc_db_run_cached(conn,
-                         "SELECT application_id FROM workflow_instance"
-                         " WHERE arrived_from IS NOT NULL ORDER BY application_id LIMIT $1::int",
-                         1, params, NULL, NULL, "finding copied applications", &due, error))
-        return -1;
-    int settled = 0;
-    for (int i = 0; i < PQntuples(due); i++) {
-        if (workflow_tx_begin(self, conn, error))
-            break;
-        int rc = s_settle(self, conn, PQgetvalue(due, i, 0), error);
-        if (rc < 0) {
-            kc_log_warn("copy of application %s: %s", PQgetvalue(due, i, 0), error->message);
-            workflow_tx_rollback(self, conn);
-            continue;
+    int settled = 0, rows;
+    do {
+        PGresult *due = NULL;
+        const char *params[2] = {after, limit};
+        if (kc_db_run_cached(conn,
+                             "SELECT application_id FROM workflow_instance"
+                             " WHERE arrived_from IS NOT NULL AND application_id > $1::bigint"
+                             " ORDER BY application_id LIMIT $2::int",
+                             2, params, NULL, NULL, "finding copied applications", &due, error))
+            return -1;
+        rows = PQntuples(due);
+        for (int i = 0; i < rows; i++) {
+            snprintf(after, sizeof after, "%s", PQgetvalue(due, i, 0));
+            if (workflow_tx_begin(self, conn, error))
+                break;
+            int rc = s_settle(self, conn, after, error);
+            if (rc < 0) {
+                kc_log_warn("copy of application %s: %s", after, error->message);
+                workflow_tx_rollback(self, conn);
+                continue;
+            }
+            if (workflow_tx_commit(self, conn, error))
+                break;
+            settled += rc;
         }
-        if (workflow_tx_commit(self, conn, error))
-            break;
-        settled += rc;
-    }
-    PQclear(due);
+        PQclear(due);
+    } while (rows == SETTLE_MAX);
     return settled;
 }

@@ -91,15 +91,11 @@ static int s_load_calendar(workflow_server_t *self, kc_error_t *error)
     return rc;
 }
 
-/* Settle the copies linked nodes sent (a batch at a time until none is left). */
+/* Settle the copies linked nodes sent. */
 static void s_settle(workflow_server_t *self)
 {
     kc_error_t error;
-    int settled;
-    do
-        settled = workflow_store_settle(self->store, self->db, &error);
-    while (settled == 64);
-    if (settled < 0)
+    if (workflow_store_settle(self->store, self->db, &error) < 0)
         kc_log_warn("settling copies from linked nodes: %s", error.message);
 }
 
@@ -107,7 +103,8 @@ static int s_connect(workflow_server_t *self, kc_error_t *error)
 {
     kc_db_disconnect(&self->db);
     self->db = kc_db_connect(self->config.conninfo, "kc-workflow", error);
-    if (!self->db || kc_db_exec(self->db, "LISTEN kc_workflow", error)) {
+    if (!self->db || kc_db_exec(self->db, "LISTEN kc_workflow", error) ||
+        kc_db_check_linked(self->db, &self->config, error)) {
         kc_db_disconnect(&self->db);
         return -1;
     }

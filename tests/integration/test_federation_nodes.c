@@ -296,6 +296,22 @@ Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_
                    "\"definition\":\"mountain-base-v1\",\"state\":\"province_review\","
                    "\"version\":1,\"steps\":[{\"version\":1,\"role\":\"city_bureau\","
                    "\"division_code\":\"130100\"}]}");
+    /* a copy whose state does not follow from its steps, and the
+     * province's notice closed by the county's "timer" */
+    s_county_sends(&f, "MB-2026-130131-000010", "workflow.application",
+                   "{\"ref\":\"MB-2026-130131-000010\",\"county\":\"130131\","
+                   "\"definition\":\"mountain-base-v1\",\"state\":\"filed\",\"version\":2,"
+                   "\"steps\":[{\"version\":2,\"role\":\"applicant\",\"division_code\":"
+                   "\"130131\",\"from_state\":\"drafting\",\"to_state\":\"county_review\"}]}");
+    s_county_sends(&f, "MB-2026-130131-000011", "workflow.application",
+                   "{\"ref\":\"MB-2026-130131-000011\",\"county\":\"130131\","
+                   "\"definition\":\"mountain-base-v1\",\"state\":\"filed\",\"version\":2,"
+                   "\"steps\":[{\"version\":2,\"role\":\"system\",\"division_code\":\"\","
+                   "\"from_state\":\"public_notice\",\"to_state\":\"filed\"}]}");
+    /* the statistics bureau's indicator, as the county's own data */
+    s_county_sends(&f, "130131", "intake.reports",
+                   "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
+                   "\"role\":\"county_bureau\",\"values\":[[\"130131\",2023,\"I01\",99]]}");
     s_county_sends(&f, "130131", "scoring.class",
                    "{\"county\":\"130131\",\"result\":{\"class\":\"A\"},\"event\":\"\"}");
     s_county_sends(&f, "130131", "intake.reports", "not json");
@@ -303,18 +319,18 @@ Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_
     s_county_sends(&f, "130131", "intake.reports",
                    "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
                    "\"role\":\"county_bureau\",\"values\":[[\"130131\",2023,\"I15\",88]]}");
-    cr_assert_eq(harness_wait_count(&f.city.wf.node, "SELECT count(*) FROM link_inbox", 7, 15000),
-                 7);
+    cr_assert_eq(harness_wait_count(&f.city.wf.node, "SELECT count(*) FROM link_inbox", 10, 15000),
+                 10);
     cr_expect_eq(harness_count(&f.city.wf.node,
                                "SELECT count(*) FROM link_inbox WHERE outcome LIKE 'refused: %'"),
-                 6);
+                 9);
     cr_expect_eq(harness_count(&f.city.wf.node,
                                "SELECT count(*) FROM audit_entry WHERE action LIKE 'link.apply:%'"
                                " AND NOT allowed AND user_id = '130131'"),
-                 6, "each refusal is audited under the node that sent it");
+                 9, "each refusal is audited under the node that sent it");
     cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM indicator_value"
-                                                " WHERE county_code = '130624'"),
-                 0, "nothing of another county is stored");
+                                                " WHERE county_code = '130624' OR value = 99"),
+                 0, "nothing of another county or another provider is stored");
     cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM application"), 0);
     cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM published_class"), 0,
                  "a county does not publish classes to its city");

@@ -99,12 +99,24 @@ void fed_link_stop(fed_site_t *site, int signal)
     site->link = 0;
 }
 
-static void s_site(fed_t *f, fed_site_t *site, long long clock_ms)
+/* The node's database and kc-intake (which needs no link setting: the
+ * database queues what goes up). */
+static void s_node(fed_t *f, fed_site_t *site)
 {
     s_environment(f, site, true);
+    unsetenv("KC_LINK_PARENT");
+    unsetenv("KC_LINK_ENDPOINT");
     harness_node_start(&site->wf.node);
+    s_environment(f, site, false);
+}
+
+/* kc-workflow, once kc-link has recorded the node (a linked kc-workflow
+ * waits for that), and the procedure. */
+static void s_workflow(fed_t *f, fed_site_t *site, long long clock_ms)
+{
     if (clock_ms > 0)
         harness_clock_set(&site->wf.node, clock_ms);
+    s_environment(f, site, true);
     site->wf.workflow = harness_workflow_start(&site->wf.node);
     s_environment(f, site, false);
     const char *load[] = {"process", "load", "deploy/workflow/mountain-base-v1.ini", NULL};
@@ -120,17 +132,19 @@ void fed_start(fed_t *f, long long clock_ms)
     harness_free_endpoint(f->province.endpoint, sizeof f->province.endpoint);
     harness_free_endpoint(f->city.endpoint, sizeof f->city.endpoint);
     fed_site_t *sites[3] = {&f->province, &f->city, &f->county};
-    for (int i = 0; i < 3; i++)
-        s_site(f, sites[i], clock_ms);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
+        s_node(f, sites[i]);
         s_keys(sites[i]);
+    }
     s_peers(&f->province, &f->city, NULL);
     s_peers(&f->city, &f->province, &f->county);
     s_peers(&f->county, &f->city, NULL);
     const char *experts[] = {"experts", "load", "deploy/data/sample/experts.csv", NULL};
     cr_assert_eq(harness_kcctl(&f->province.wf.node, experts), 0);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3; i++) {
         fed_link_start(f, sites[i]);
+        s_workflow(f, sites[i], clock_ms);
+    }
 }
 
 void fed_stop(fed_t *f)
