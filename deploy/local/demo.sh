@@ -826,6 +826,10 @@ s_publish() {
     s_say "The reviewer has checked the flagged values (the reports list them):"
     s_kcctl publish --run "$run_id" --flags-reviewed
     s_say ""
+    s_say "The published classes this node holds (the first five):"
+    printf '$ kcctl classes --year %s | head -n 6\n' "$year"
+    { "$kcctl_bin" classes --year "$year" || true; } | head -n 6
+    s_say ""
     s_say "Each county hears of its own class: 平山县's S&T bureau finds it at the top of its inbox"
     s_say "(kc-notify; the newest first):"
     local tries

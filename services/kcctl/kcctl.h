@@ -114,5 +114,6 @@ int kcctl_recipients(kcctl_t *self);
 int kcctl_notifications(kcctl_t *self);
 int kcctl_keys(kcctl_t *self);
 int kcctl_link(kcctl_t *self);
+int kcctl_classes(kcctl_t *self);
 
 #endif

@@ -62,6 +62,7 @@ static const struct {
     {"notifications", kcctl_notifications},
     {"keys", kcctl_keys},
     {"link", kcctl_link},
+    {"classes", kcctl_classes},
 };
 
 static void s_usage(void)
@@ -75,7 +76,7 @@ static void s_usage(void)
           "          submit-ratings FILE.csv --year YEAR,\n"
           "          score --year YEAR [--scope CODE] [--draws N --seed S] [--out DIR],\n"
           "          report (--run ID | --year YEAR [--scope CODE]) --out DIR,\n"
-          "          publish --run ID [--flags-reviewed],\n"
+          "          publish --run ID [--flags-reviewed], classes [--year YEAR],\n"
           "          process check|load FILE.ini, inbox [--programme CODE], history REF,\n"
           "          act REF TRANSITION [--reason TEXT] [--attest] [--return-to STATE],\n"
           "          resolve-objection ID upheld|dismissed --reason TEXT,\n"

@@ -401,5 +401,7 @@ Test(federation_nodes, published_classes_come_down_to_the_city_and_the_county_no
                  1, "announced on the county's own event log, for its kc-notify");
     cr_expect_eq(
         harness_wait_count(&f.province.wf.node, "SELECT count(*) FROM link_outbox", 0, 10000), 0);
+    const char *classes[] = {"classes", "--year", "2023", NULL};
+    cr_expect_eq(harness_kcctl(&f.county.wf.node, classes), 0, "kcctl classes answers");
     fed_stop(&f);
 }
