@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <zmq.h>
 
 #include "federation_fixture.h"
@@ -111,14 +112,24 @@ Test(federation_nodes, an_application_climbs_from_the_county_node_and_its_filing
     cr_assert_eq(wf_fixture_act(&f.province.wf, "province_department", "130000", "province_approve",
                                 "专家评估通过（77.00分），予以公示", false),
                  0);
+    /* the county's kc-workflow is killed outright before the filing comes down */
+    kill(f.county.wf.workflow, SIGKILL);
+    waitpid(f.county.wf.workflow, NULL, 0);
     harness_clock_set(&f.province.wf.node, NOTICE_CLOSE);
     cr_assert(fed_wait_state(&f.province, f.province.wf.ref, "filed", 15000),
               "the notice did not close into filing");
 
-    /* ...and the filing comes back down through the city to the county */
+    /* ...and the filing comes back down through the city to the county,
+     * where kc-link takes it; kc-workflow settles it once it is back */
     cr_assert(fed_wait_state(&f.city, f.city.wf.ref, "filed", 15000));
+    cr_assert_eq(harness_wait_count(&f.county.wf.node,
+                                    "SELECT count(*) FROM workflow_instance WHERE state ="
+                                    " 'filed' AND arrived_from = '130100'",
+                                    1, 15000),
+                 1, "the filing did not reach the county node");
+    fed_workflow_start(&f, &f.county);
     cr_assert(fed_wait_state(&f.county, f.county.wf.ref, "filed", 15000),
-              "the filing did not reach the county node");
+              "the county's kc-workflow did not settle the filing after its restart");
     long long steps = harness_count(&f.province.wf.node, "SELECT count(*) FROM workflow_step");
     cr_expect_eq(steps, 7, "submit, approve, consent, recommend, assign, approve, file");
     cr_expect_eq(harness_count(&f.county.wf.node, "SELECT count(*) FROM workflow_step"), steps,

@@ -110,15 +110,20 @@ static void s_node(fed_t *f, fed_site_t *site)
     s_environment(f, site, false);
 }
 
+void fed_workflow_start(fed_t *f, fed_site_t *site)
+{
+    s_environment(f, site, true);
+    site->wf.workflow = harness_workflow_start(&site->wf.node);
+    s_environment(f, site, false);
+}
+
 /* kc-workflow, once kc-link has recorded the node (a linked kc-workflow
  * waits for that), and the procedure. */
 static void s_workflow(fed_t *f, fed_site_t *site, long long clock_ms)
 {
     if (clock_ms > 0)
         harness_clock_set(&site->wf.node, clock_ms);
-    s_environment(f, site, true);
-    site->wf.workflow = harness_workflow_start(&site->wf.node);
-    s_environment(f, site, false);
+    fed_workflow_start(f, site);
     const char *load[] = {"process", "load", "deploy/workflow/mountain-base-v1.ini", NULL};
     cr_assert_eq(harness_kcctl(&site->wf.node, load), 0, "see %s", site->wf.node.log_path);
 }

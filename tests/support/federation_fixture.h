@@ -37,6 +37,9 @@ void fed_stop(fed_t *federation);
 /* Start a site's kc-link again (after fed_link_stop). */
 void fed_link_start(fed_t *federation, fed_site_t *site);
 
+/* Start a site's kc-workflow again (after a kill). */
+void fed_workflow_start(fed_t *federation, fed_site_t *site);
+
 /* Stop a site's kc-link with `signal` (SIGTERM, or SIGKILL) and reap it. */
 void fed_link_stop(fed_site_t *site, int signal);
 
