@@ -496,12 +496,17 @@ BEGIN
     IF NOT p_guarded THEN
         -- every apply function checks before it writes: a refusal leaves nothing
         refusal := link_apply(self_division, p_origin, p_message_id, p_kind, p_payload);
+        INSERT INTO link_inbox (origin_division, message_id, ordering_key, kind, payload, outcome)
+        VALUES (p_origin, p_message_id, p_key, p_kind, p_payload,
+                CASE WHEN refusal = '' THEN 'taken' ELSE 'refused: ' || refusal END);
     ELSE
         BEGIN
             refusal := link_apply(self_division, p_origin, p_message_id, p_kind, p_payload);
             IF refusal <> '' THEN
                 RAISE EXCEPTION USING MESSAGE = refusal; -- undo whatever was written
             END IF;
+            INSERT INTO link_inbox (origin_division, message_id, ordering_key, kind, payload)
+            VALUES (p_origin, p_message_id, p_key, p_kind, p_payload);
         EXCEPTION WHEN OTHERS THEN
             -- a deadlock, a lock timeout, a lack of resources is this node's
             -- passing trouble, not the message's fault: the batch fails and
@@ -510,11 +515,17 @@ BEGIN
                 RAISE;
             END IF;
             refusal := SQLERRM;
+            BEGIN
+                INSERT INTO link_inbox (origin_division, message_id, ordering_key, kind, payload,
+                                        outcome)
+                VALUES (p_origin, p_message_id, p_key, p_kind, p_payload, 'refused: ' || refusal);
+            EXCEPTION WHEN unique_violation THEN
+                -- a message id its sender used before: the refusal is in the
+                -- audit log, and the stream goes on past it
+                NULL;
+            END;
         END;
     END IF;
-    INSERT INTO link_inbox (origin_division, message_id, ordering_key, kind, payload, outcome)
-    VALUES (p_origin, p_message_id, p_key, p_kind, p_payload,
-            CASE WHEN refusal = '' THEN 'taken' ELSE 'refused: ' || refusal END);
     UPDATE link_stream_in SET last_number = p_number WHERE origin_division = p_origin;
     IF refusal <> '' THEN
         PERFORM audit_append(coalesce(self_division, ''), p_origin, 'node', p_origin, '',

@@ -353,6 +353,48 @@ Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_
                                     " WHERE county_code = '130131' AND value = 88",
                                     1, 15000),
                  1, "and goes on to the province");
+
+    /* a message id used before, under a new number: refused, and the
+     * stream still goes on */
+    PGresult *taken = PQexec(f.city.wf.node.db, "SELECT message_id FROM link_inbox WHERE"
+                                                " outcome = 'taken' ORDER BY received_at DESC"
+                                                " LIMIT 1");
+    cr_assert_eq(PQntuples(taken), 1);
+    const char *reused[2] = {
+        PQgetvalue(taken, 0, 0),
+        "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
+        "\"role\":\"county_bureau\",\"values\":[[\"130131\",2023,\"I15\",66]]}"};
+    PGresult *queued = PQexecParams(
+        f.county.wf.node.db,
+        "WITH old AS (SELECT last_number FROM link_stream WHERE destination = 'parent'"
+        "               AND peer_division = '' FOR UPDATE),"
+        " num AS (SELECT nextval('link_message_number') AS n),"
+        " moved AS (UPDATE link_stream SET last_number = (SELECT n FROM num)"
+        "            WHERE destination = 'parent' AND peer_division = '')"
+        " INSERT INTO link_outbox (id, previous, message_id, destination, peer_division,"
+        "                          ordering_key, kind, payload)"
+        " SELECT num.n, old.last_number, $1, 'parent', '', '130131', 'intake.reports',"
+        "        convert_to($2, 'UTF8') FROM num, old",
+        2, NULL, reused, NULL, NULL, 0);
+    cr_assert_eq(PQresultStatus(queued), PGRES_COMMAND_OK, "%s",
+                 PQerrorMessage(f.county.wf.node.db));
+    PQclear(queued);
+    PQclear(taken);
+    s_county_sends(&f, "130131", "intake.reports",
+                   "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
+                   "\"role\":\"county_bureau\",\"values\":[[\"130131\",2023,\"I15\",77]]}");
+    cr_expect_eq(harness_wait_count(&f.city.wf.node,
+                                    "SELECT count(*) FROM indicator_value"
+                                    " WHERE county_code = '130131' AND value = 77",
+                                    1, 15000),
+                 1, "the message after the reused id is taken");
+    cr_expect_eq(harness_count(&f.city.wf.node, "SELECT count(*) FROM indicator_value"
+                                                " WHERE value = 66"),
+                 0);
+    cr_expect_eq(harness_count(&f.city.wf.node,
+                               "SELECT count(*) FROM audit_entry WHERE action LIKE 'link.apply:%'"
+                               " AND NOT allowed AND user_id = '130131'"),
+                 10, "the reused id is refused and audited too");
     const char *status[] = {"link", "status", NULL};
     cr_expect_eq(harness_kcctl(&f.city.wf.node, status), 0, "kcctl link status answers");
     fed_stop(&f);
