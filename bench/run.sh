@@ -60,6 +60,7 @@ set -euo pipefail
 readonly pg_bin=/usr/lib/postgresql/15/bin
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 readonly repo_root
+source "$repo_root/deploy/local/lib.sh"
 
 s_die() {
     echo "bench: $*" >&2
@@ -158,11 +159,6 @@ s_pgbench() {
     tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$log")"
     [[ -n "$tps" ]] || s_die "no tps in $log"
     echo "$tps"
-}
-
-s_port_is_free() {
-    [[ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] &&
-        ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # A free loopback port from 17000 up (7101/7102 are the usual kc-intake's).

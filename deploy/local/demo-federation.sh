@@ -18,17 +18,12 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$repo_root"
+source deploy/local/lib.sh
 # each node reads its own configuration file; nothing of a caller's node may leak in
-unset $(compgen -e | grep '^KC_') 2>/dev/null || true
+while read -r variable; do unset "$variable"; done < <(compgen -e | grep '^KC_' || true)
 
 readonly dir=var/demo-nodes
 readonly kcctl_bin=build/release/bin/kcctl
-
-s_header() {
-    if [[ -t 1 ]]; then printf "\n\033[1m== %s ==\033[0m\n" "$*"; else printf "\n== %s ==\n" "$*"; fi
-}
-
-s_say() { printf '%s\n' "$*"; }
 
 s_die() {
     printf 'demo: %s\n' "$*" >&2
@@ -51,10 +46,7 @@ s_on_refused() {
 }
 
 s_sql() {
-    local psql=psql
-    command -v psql >/dev/null 2>&1 || psql=/usr/lib/postgresql/15/bin/psql
-    "$psql" -X -q -tA -v ON_ERROR_STOP=1 "$(sed -n 's/^conninfo = //p' "$dir/$1/node.ini")" \
-        -c "$2"
+    s_psql_quiet -tA "$(sed -n 's/^conninfo = //p' "$dir/$1/node.ini")" -c "$2"
 }
 
 # Wait up to 15 s until SQL on NODE prints EXPECTED.

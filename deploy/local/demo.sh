@@ -55,6 +55,7 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$repo_root"
+source deploy/local/lib.sh
 
 readonly pg_dir=var/demo-pg
 readonly work=var/demo
@@ -71,18 +72,6 @@ workflow_pid=
 notify_pid=
 
 # --- output -----------------------------------------------------------------
-
-s_header() {
-    if [[ -t 1 ]]; then
-        printf "\n\033[1m== %s ==\033[0m\n" "$*"
-    else
-        printf "\n== %s ==\n" "$*"
-    fi
-}
-
-s_say() {
-    printf '%s\n' "$*"
-}
 
 s_die() {
     printf 'demo: %s\n' "$*" >&2
@@ -167,11 +156,6 @@ s_stop_stale() {
     rm -f "$pid_file"
 }
 
-s_port_is_free() {
-    [[ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] &&
-        ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
 # Five free neighbouring ports on 127.0.0.1, away from 7101/7102/7111/7121/7131:
 # kc-intake's requests and events, kc-scoring's, kc-workflow's and kc-notify's requests.
 s_pick_ports() {
@@ -244,9 +228,7 @@ s_start_daemons() {
 }
 
 s_psql() {
-    local psql=psql
-    command -v psql >/dev/null 2>&1 || psql=/usr/lib/postgresql/15/bin/psql
-    "$psql" -X -q -v ON_ERROR_STOP=1 -P pager=off -P footer=off "$@" "$KC_DATABASE_URL"
+    s_psql_quiet -P pager=off -P footer=off "$@" "$KC_DATABASE_URL"
 }
 
 # --- the story --------------------------------------------------------------

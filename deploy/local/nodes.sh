@@ -28,14 +28,15 @@ set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
 cd "$repo_root"
+source deploy/local/lib.sh
 
 readonly bin=build/release/bin
 readonly nodes=(province city county)
 declare -A division=([province]=130000 [city]=130100 [county]=130131)
 declare -A node_id=([province]=hebei [city]=shijiazhuang [county]=pingshan)
 declare -A offset=([province]=0 [city]=5 [county]=10)
-declare -A parent=([province]= [city]=province [county]=city)
-declare -A children=([province]=city [city]=county [county]=)
+declare -A parent=([province]="" [city]=province [county]=city)
+declare -A children=([province]=city [city]=county [county]="")
 
 s_die() {
     echo "nodes.sh: $*" >&2
@@ -45,11 +46,6 @@ s_die() {
 s_usage() {
     echo "usage: nodes.sh start|stop [DIR] [--purge] | start-node|stop-node|config DIR NODE" >&2
     exit 2
-}
-
-s_port_is_free() {
-    [[ -z "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]] &&
-        ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # A block of 15 free ports: 5 per node (intake, events, workflow, notify, link).
@@ -66,15 +62,11 @@ s_pick_base() {
 }
 
 s_psql_admin() {
-    local psql=psql
-    command -v psql >/dev/null 2>&1 || psql=/usr/lib/postgresql/15/bin/psql
-    "$psql" -X -q -v ON_ERROR_STOP=1 "$(cat "$dir/pg/conninfo") user=postgres dbname=postgres" "$@"
+    s_psql_quiet "$(cat "$dir/pg/conninfo") user=postgres dbname=postgres" "$@"
 }
 
 s_psql_node() {
-    local psql=psql
-    command -v psql >/dev/null 2>&1 || psql=/usr/lib/postgresql/15/bin/psql
-    "$psql" -X -q -tA "$(s_conninfo "$1")" -c "$2" 2>/dev/null
+    s_psql_quiet -tA "$(s_conninfo "$1")" -c "$2" 2>/dev/null
 }
 
 s_conninfo() {
@@ -141,11 +133,13 @@ s_set_up() {
         s_psql_admin -c "DROP DATABASE IF EXISTS kc_$node WITH (FORCE)"
         s_psql_admin -c "CREATE DATABASE kc_$node OWNER kechuang"
         s_write_config "$node" "$base"
-        s_kcctl "$node" migrate >"$dir/$node/setup.log"
-        s_kcctl "$node" process load deploy/workflow/mountain-base-v1.ini >>"$dir/$node/setup.log"
-        s_kcctl "$node" notify load deploy/notify/notify-v1.ini >>"$dir/$node/setup.log"
-        s_kcctl "$node" recipients load deploy/data/sample/recipients.csv >>"$dir/$node/setup.log"
-        s_kcctl "$node" keys generate "$dir/$node/keys" >>"$dir/$node/setup.log"
+        {
+            s_kcctl "$node" migrate
+            s_kcctl "$node" process load deploy/workflow/mountain-base-v1.ini
+            s_kcctl "$node" notify load deploy/notify/notify-v1.ini
+            s_kcctl "$node" recipients load deploy/data/sample/recipients.csv
+            s_kcctl "$node" keys generate "$dir/$node/keys"
+        } >"$dir/$node/setup.log"
     done
     s_kcctl province experts load deploy/data/sample/experts.csv >>"$dir/province/setup.log"
     # the exchange: each node's public line goes into its parent's and its

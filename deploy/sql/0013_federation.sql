@@ -227,6 +227,7 @@ DECLARE
     child text;
     body bytea;
     ref text;
+    up boolean := false;
 BEGIN
     SELECT * INTO me FROM link_peer WHERE relation = 'self';
     IF NOT FOUND THEN
@@ -237,13 +238,22 @@ BEGIN
     SELECT division INTO parent FROM link_peer WHERE relation = 'parent';
     SELECT division INTO child FROM link_peer
      WHERE relation = 'child' AND kc_within(w.county_code, division) LIMIT 1;
-    body := convert_to(workflow_snapshot(p_application)::text, 'UTF8');
-    IF parent IS NOT NULL AND parent IS DISTINCT FROM p_skip
+    IF parent IS DISTINCT FROM p_skip
        AND (w.linked_up OR kc_level_rank(p_state_level) > kc_level_rank(me.level)) THEN
+        up := parent IS NOT NULL;
+    END IF;
+    IF child IS NOT DISTINCT FROM p_skip THEN
+        child := NULL;
+    END IF;
+    IF NOT up AND child IS NULL THEN
+        RETURN; -- nobody to tell: no copy built
+    END IF;
+    body := convert_to(workflow_snapshot(p_application)::text, 'UTF8');
+    IF up THEN
         PERFORM link_enqueue(me.division, 'parent', '', ref, 'workflow.application', body);
         UPDATE workflow_instance SET linked_up = true WHERE application_id = p_application;
     END IF;
-    IF child IS NOT NULL AND child IS DISTINCT FROM p_skip THEN
+    IF child IS NOT NULL THEN
         PERFORM link_enqueue(me.division, 'child', child, ref, 'workflow.application', body);
     END IF;
 END $$;

@@ -13,6 +13,17 @@
 #include <stddef.h>
 
 #include "kc/kc_bus.h"
+#include "kc/kc_error.h"
+
+/* A daemon's requests socket: a ZeroMQ context of its own and a ROUTER
+ * bound to `endpoint`, frames above `max_message_bytes` refused
+ * (kc_bus_configure). -1 with KC_ERR_CONFIG at `field` when it cannot bind;
+ * kc_router_close cleans up either way. */
+int kc_router_bind(void **context, void **router, const char *endpoint, size_t max_message_bytes,
+                   const char *field, kc_error_t *error);
+
+/* Close the socket and end its context (NULLs are fine). */
+void kc_router_close(void **context, void **router);
 
 /* Called with a decoded request; answer with kc_bus_send(router, identity,
  * identity_size, delimited, ...). Everything is freed after it returns. */

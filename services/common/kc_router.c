@@ -5,6 +5,26 @@
 
 #define FRAMES_MAX 4
 
+int kc_router_bind(void **context, void **router, const char *endpoint, size_t max_message_bytes,
+                   const char *field, kc_error_t *error)
+{
+    *context = zmq_ctx_new();
+    *router = *context ? zmq_socket(*context, ZMQ_ROUTER) : NULL;
+    if (!*router || kc_bus_configure(*router, max_message_bytes) || zmq_bind(*router, endpoint))
+        return kc_error_set(error, KC_ERR_CONFIG, field, "cannot bind '%s': %s", endpoint,
+                            zmq_strerror(zmq_errno()));
+    return 0;
+}
+
+void kc_router_close(void **context, void **router)
+{
+    if (*router)
+        zmq_close(*router);
+    if (*context)
+        zmq_ctx_term(*context);
+    *router = *context = NULL;
+}
+
 void kc_router_serve_one(void *router, const char *node_id, kc_router_answer_fn answer,
                          void *context)
 {

@@ -428,8 +428,14 @@ int link_server_run(link_server_t *self, volatile sig_atomic_t *stop)
                 s_from_parent(self);
         }
         PQconsumeInput(self->db);
-        for (PGnotify *notify; (notify = PQnotifies(self->db)) != NULL;)
+        bool queued = false;
+        for (PGnotify *notify; (notify = PQnotifies(self->db)) != NULL; queued = true)
             PQfreemem(notify);
+        if (queued) {
+            link_sender_wake(&self->parent.sender);
+            for (size_t i = 0; i < self->n_children; i++)
+                link_sender_wake(&self->children[i].sender);
+        }
         if (kc_db_is_lost(self->db)) {
             kc_error_t error;
             kc_db_disconnect(&self->db);

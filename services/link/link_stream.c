@@ -30,6 +30,12 @@ void link_sender_rewind(link_sender_t *self)
 {
     self->last_sent = 0;
     self->in_flight = 0;
+    self->due = true;
+}
+
+void link_sender_wake(link_sender_t *self)
+{
+    self->due = true;
 }
 
 static bool s_frame(void *socket, const void *data, size_t size, int more)
@@ -80,8 +86,10 @@ void link_sender_pump(link_sender_t *self, PGconn *db, const link_route_t *route
     long long now = s_now_ms();
     if (self->in_flight > 0 && now - self->progress_ms > RESEND_MS)
         link_sender_rewind(self);
-    if (self->in_flight >= WINDOW)
+    if ((!self->due && now - self->pumped_ms < 1000) || self->in_flight >= WINDOW)
         return;
+    self->due = false;
+    self->pumped_ms = now;
     char after[24], limit[16];
     snprintf(after, sizeof after, "%lld", self->last_sent);
     snprintf(limit, sizeof limit, "%d", WINDOW - self->in_flight);
@@ -103,6 +111,7 @@ void link_sender_pump(link_sender_t *self, PGconn *db, const link_route_t *route
             PQunescapeBytea((const unsigned char *)PQgetvalue(rows, i, 5), &size);
         if (!s_head(route, "MSG")) { /* full: the rest waits for the next round */
             PQfreemem(payload);
+            self->due = true;
             break;
         }
         for (int column = 0; column < 5; column++)
@@ -131,6 +140,7 @@ void link_sender_acknowledged(link_sender_t *self, PGconn *db, const char *numbe
     PQclear(result);
     self->in_flight = gone >= self->in_flight ? 0 : self->in_flight - gone;
     self->progress_ms = s_now_ms();
+    self->due = true; /* room in the window */
 }
 
 /* Read one pipelined result; false if it is not `expected`. */

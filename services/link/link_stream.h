@@ -38,12 +38,19 @@ typedef struct {
     int in_flight;
     long long progress_ms; /* when the last acknowledgement (or first send) came */
     long long rewound_ms;  /* when it last started again from the oldest */
+    bool due;              /* something may be waiting: read the outbox at the next pump */
+    long long pumped_ms;   /* when it last read the outbox */
 } link_sender_t;
 
 void link_sender_init(link_sender_t *self, const char *destination, const char *peer);
 
-/* Send what the window allows. */
+/* Send what the window allows. The outbox is read only when something may
+ * be waiting (link_sender_wake, an acknowledgement, a rewind) or once a
+ * second, not on every turn of the loop. */
 void link_sender_pump(link_sender_t *self, PGconn *db, const link_route_t *route);
+
+/* Something was queued (NOTIFY kc_link): read the outbox at the next pump. */
+void link_sender_wake(link_sender_t *self);
 
 /* The peer has taken every message up to `number`: they leave the outbox. */
 void link_sender_acknowledged(link_sender_t *self, PGconn *db, const char *number);

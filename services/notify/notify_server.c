@@ -57,12 +57,8 @@ notify_server_t *notify_server_new(const kc_config_t *config, kc_error_t *error)
         abort();
     self->config = *config;
     self->expander = notify_expander_new();
-    self->context = zmq_ctx_new();
-    self->router = zmq_socket(self->context, ZMQ_ROUTER);
-    if (kc_bus_configure(self->router, config->max_message_bytes) ||
-        zmq_bind(self->router, config->notify_endpoint)) {
-        kc_error_set(error, KC_ERR_CONFIG, "notify.endpoint", "cannot bind '%s': %s",
-                     config->notify_endpoint, zmq_strerror(zmq_errno()));
+    if (kc_router_bind(&self->context, &self->router, config->notify_endpoint,
+                       config->max_message_bytes, "notify.endpoint", error)) {
         notify_server_destroy(&self);
         return NULL;
     }
@@ -86,10 +82,7 @@ void notify_server_destroy(notify_server_t **self_p)
     if (!self)
         return;
     notify_deliver_stop(&self->deliver);
-    if (self->router)
-        zmq_close(self->router);
-    if (self->context)
-        zmq_ctx_term(self->context);
+    kc_router_close(&self->context, &self->router);
     kc_db_disconnect(&self->db);
     notify_expander_destroy(&self->expander);
     free(self);

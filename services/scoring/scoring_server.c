@@ -54,12 +54,8 @@ scoring_server_t *scoring_server_new(const kc_config_t *config, kc_error_t *erro
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     snprintf(self->worker, sizeof self->worker, "%s:%d", host, (int)getpid());
-    self->context = zmq_ctx_new();
-    self->router = zmq_socket(self->context, ZMQ_ROUTER);
-    if (kc_bus_configure(self->router, config->max_message_bytes) ||
-        zmq_bind(self->router, config->scoring_endpoint)) {
-        kc_error_set(error, KC_ERR_CONFIG, "scoring.endpoint", "cannot bind '%s': %s",
-                     config->scoring_endpoint, zmq_strerror(zmq_errno()));
+    if (kc_router_bind(&self->context, &self->router, config->scoring_endpoint,
+                       config->max_message_bytes, "scoring.endpoint", error)) {
         scoring_server_destroy(&self);
         return NULL;
     }
@@ -82,10 +78,7 @@ void scoring_server_destroy(scoring_server_t **self_p)
     if (!self)
         return;
     scoring_trigger_destroy(&self->trigger);
-    if (self->router)
-        zmq_close(self->router);
-    if (self->context)
-        zmq_ctx_term(self->context);
+    kc_router_close(&self->context, &self->router);
     kc_db_disconnect(&self->db);
     free(self);
     *self_p = NULL;

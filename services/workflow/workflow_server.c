@@ -132,12 +132,8 @@ workflow_server_t *workflow_server_new(const kc_config_t *config, kc_error_t *er
         free(self);
         return NULL;
     }
-    self->context = zmq_ctx_new();
-    self->router = zmq_socket(self->context, ZMQ_ROUTER);
-    if (kc_bus_configure(self->router, config->max_message_bytes) ||
-        zmq_bind(self->router, config->workflow_endpoint)) {
-        kc_error_set(error, KC_ERR_CONFIG, "workflow.endpoint", "cannot bind '%s': %s",
-                     config->workflow_endpoint, zmq_strerror(zmq_errno()));
+    if (kc_router_bind(&self->context, &self->router, config->workflow_endpoint,
+                       config->max_message_bytes, "workflow.endpoint", error)) {
         workflow_server_destroy(&self);
         return NULL;
     }
@@ -155,10 +151,7 @@ void workflow_server_destroy(workflow_server_t **self_p)
     if (!self)
         return;
     calendar_release(&self->calendar);
-    if (self->router)
-        zmq_close(self->router);
-    if (self->context)
-        zmq_ctx_term(self->context);
+    kc_router_close(&self->context, &self->router);
     kc_db_disconnect(&self->db);
     workflow_store_destroy(&self->store);
     free(self);

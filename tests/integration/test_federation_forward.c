@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "federation_fixture.h"
 #include "harness.h"
 #include "kc/kc_zap.h"
 
@@ -28,15 +29,7 @@ typedef struct {
 
 static void s_keys(s_site_t *site)
 {
-    char secret[KC_KEY_Z85], path[400];
-    cr_assert_eq(kc_curve_keypair(site->public_key, secret), 0);
-    snprintf(site->keys, sizeof site->keys, "%s.keys", site->node.log_path);
-    mkdir(site->keys, 0700);
-    snprintf(path, sizeof path, "%s/node.key", site->keys);
-    FILE *file = fopen(path, "w");
-    cr_assert_not_null(file);
-    fprintf(file, "public = %s\nsecret = %s\n", site->public_key, secret);
-    fclose(file);
+    fed_keys_write(&site->node, site->keys, site->public_key);
 }
 
 static pid_t s_link(s_site_t *site, const char *division, const char *level, const char *peers,
@@ -71,13 +64,11 @@ static void s_enqueue(s_site_t *county, int from, int to)
     snprintf(first, sizeof first, "%d", from);
     snprintf(last, sizeof last, "%d", to);
     const char *params[2] = {first, last};
-    PGresult *result = PQexecParams(county->node.db,
-                                    "SELECT link_enqueue('130131', 'parent', '', 'county-130131',"
-                                    " 'ReportsSubmitted', convert_to(i::text, 'UTF8'))"
-                                    "  FROM generate_series($1::int, $2::int) i",
-                                    2, NULL, params, NULL, NULL, 0);
-    cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK, "%s", PQerrorMessage(county->node.db));
-    PQclear(result);
+    harness_run(&county->node,
+                "SELECT link_enqueue('130131', 'parent', '', 'county-130131',"
+                " 'ReportsSubmitted', convert_to(i::text, 'UTF8'))"
+                "  FROM generate_series($1::int, $2::int) i",
+                2, params, NULL, NULL);
 }
 
 Test(federation_forward, what_the_county_queues_reaches_the_city_once_and_in_order)

@@ -25,18 +25,7 @@ TestSuite(federation_nodes, .timeout = 300);
 
 static void s_submit_application(fed_t *f)
 {
-    const char *submit[] = {"submit-application",
-                            "deploy/data/sample/sample-application.json",
-                            "--user",
-                            "lizhenhua",
-                            "--role",
-                            "applicant",
-                            "--division",
-                            "130131",
-                            "--organisation",
-                            "平山县太行菌业科技有限公司",
-                            NULL};
-    cr_assert_eq(harness_kcctl(&f->county.wf.node, submit), 0);
+    wf_fixture_submit(&f->county.wf.node);
     cr_assert_eq(
         harness_wait_count(&f->county.wf.node, "SELECT count(*) FROM workflow_instance", 1, 10000),
         1);
@@ -259,13 +248,9 @@ Test(federation_nodes, the_county_keeps_accepting_while_cut_off_and_all_arrives_
 static void s_county_sends(fed_t *f, const char *key, const char *kind, const char *payload)
 {
     const char *params[3] = {key, kind, payload};
-    PGresult *result = PQexecParams(f->county.wf.node.db,
-                                    "SELECT link_enqueue('130131', 'parent', '', $1, $2,"
-                                    " convert_to($3, 'UTF8'))",
-                                    3, NULL, params, NULL, NULL, 0);
-    cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK, "%s",
-                 PQerrorMessage(f->county.wf.node.db));
-    PQclear(result);
+    harness_run(&f->county.wf.node,
+                "SELECT link_enqueue('130131', 'parent', '', $1, $2, convert_to($3, 'UTF8'))", 3,
+                params, NULL, NULL);
 }
 
 Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_and_audited)
@@ -364,21 +349,17 @@ Test(federation_nodes, a_stranger_and_a_county_speaking_for_another_are_refused_
         PQgetvalue(taken, 0, 0),
         "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
         "\"role\":\"county_bureau\",\"values\":[[\"130131\",2023,\"I15\",66]]}"};
-    PGresult *queued = PQexecParams(
-        f.county.wf.node.db,
-        "WITH old AS (SELECT last_number FROM link_stream WHERE destination = 'parent'"
-        "               AND peer_division = '' FOR UPDATE),"
-        " num AS (SELECT nextval('link_message_number') AS n),"
-        " moved AS (UPDATE link_stream SET last_number = (SELECT n FROM num)"
-        "            WHERE destination = 'parent' AND peer_division = '')"
-        " INSERT INTO link_outbox (id, previous, message_id, destination, peer_division,"
-        "                          ordering_key, kind, payload)"
-        " SELECT num.n, old.last_number, $1, 'parent', '', '130131', 'intake.reports',"
-        "        convert_to($2, 'UTF8') FROM num, old",
-        2, NULL, reused, NULL, NULL, 0);
-    cr_assert_eq(PQresultStatus(queued), PGRES_COMMAND_OK, "%s",
-                 PQerrorMessage(f.county.wf.node.db));
-    PQclear(queued);
+    harness_run(&f.county.wf.node,
+                "WITH old AS (SELECT last_number FROM link_stream WHERE destination = 'parent'"
+                "               AND peer_division = '' FOR UPDATE),"
+                " num AS (SELECT nextval('link_message_number') AS n),"
+                " moved AS (UPDATE link_stream SET last_number = (SELECT n FROM num)"
+                "            WHERE destination = 'parent' AND peer_division = '')"
+                " INSERT INTO link_outbox (id, previous, message_id, destination, peer_division,"
+                "                          ordering_key, kind, payload)"
+                " SELECT num.n, old.last_number, $1, 'parent', '', '130131', 'intake.reports',"
+                "        convert_to($2, 'UTF8') FROM num, old",
+                2, reused, NULL, NULL);
     PQclear(taken);
     s_county_sends(&f, "130131", "intake.reports",
                    "{\"division\":\"130131\",\"provider\":\"county\",\"user\":\"x\","
@@ -423,13 +404,10 @@ static void s_publish(fed_t *f, const char *county, const char *class_, int rank
              class_, rank);
     const char *values[3] = {(const char *)payload, county, result};
     int lengths[3] = {(int)size, 0, 0}, formats[3] = {1, 0, 0};
-    PGresult *done = PQexecParams(f->province.wf.node.db,
-                                  "SELECT kc_event_append('CountyClassPublished', 'hebei', NULL,"
-                                  " $1), link_publish_class($2, $1, $3::jsonb)",
-                                  3, NULL, values, lengths, formats, 0);
-    cr_assert_eq(PQresultStatus(done), PGRES_TUPLES_OK, "%s",
-                 PQerrorMessage(f->province.wf.node.db));
-    PQclear(done);
+    harness_run(&f->province.wf.node,
+                "SELECT kc_event_append('CountyClassPublished', 'hebei', NULL, $1),"
+                "       link_publish_class($2, $1, $3::jsonb)",
+                3, values, lengths, formats);
 }
 
 Test(federation_nodes, published_classes_come_down_to_the_city_and_the_county_nodes)

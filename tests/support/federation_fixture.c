@@ -37,17 +37,22 @@ static void s_environment(const fed_t *f, const fed_site_t *site, bool set)
         setenv("KC_LINK_PARENT", parent->endpoint, 1);
 }
 
-static void s_keys(fed_site_t *site)
+void fed_keys_write(const harness_node_t *node, char keys[320], char public_key[KC_KEY_Z85])
 {
     char secret[KC_KEY_Z85], path[400];
-    cr_assert_eq(kc_curve_keypair(site->public_key, secret), 0);
-    snprintf(site->keys, sizeof site->keys, "%s.keys", site->wf.node.log_path);
-    mkdir(site->keys, 0700);
-    snprintf(path, sizeof path, "%s/node.key", site->keys);
+    cr_assert_eq(kc_curve_keypair(public_key, secret), 0);
+    snprintf(keys, 320, "%s.keys", node->log_path);
+    mkdir(keys, 0700);
+    snprintf(path, sizeof path, "%s/node.key", keys);
     FILE *file = fopen(path, "w");
     cr_assert_not_null(file);
-    fprintf(file, "public = %s\nsecret = %s\n", site->public_key, secret);
+    fprintf(file, "public = %s\nsecret = %s\n", public_key, secret);
     fclose(file);
+}
+
+static void s_keys(fed_site_t *site)
+{
+    fed_keys_write(&site->wf.node, site->keys, site->public_key);
     snprintf(site->peers, sizeof site->peers, "%s.peers.csv", site->wf.node.log_path);
 }
 

@@ -28,6 +28,10 @@ typedef struct {
     fed_site_t province, city, county;
 } fed_t;
 
+/* A node's key pair as `kcctl keys generate` writes it: node.key in the
+ * directory `<its log>.keys`, named into `keys`; its public key. */
+void fed_keys_write(const harness_node_t *node, char keys[320], char public_key[KC_KEY_Z85]);
+
 /* Start the three nodes; `clock_ms` > 0 sets every kc-workflow's clock. */
 void fed_start(fed_t *federation, long long clock_ms);
 

@@ -158,6 +158,16 @@ long long harness_count(const harness_node_t *node, const char *sql)
     return count;
 }
 
+void harness_run(const harness_node_t *node, const char *sql, int count, const char *const *values,
+                 const int *lengths, const int *formats)
+{
+    PGresult *result = PQexecParams(node->db, sql, count, NULL, values, lengths, formats, 0);
+    ExecStatusType status = PQresultStatus(result);
+    cr_assert(status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK, "%s: %s", sql,
+              PQerrorMessage(node->db));
+    PQclear(result);
+}
+
 int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max)
 {
     PGresult *result = PQexec(node->db, "SELECT code FROM division WHERE level = 3"

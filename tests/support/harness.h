@@ -55,6 +55,11 @@ void harness_stamp(kc_envelope_t *request, char id[KC_ID_SIZE], Kc__V1__Actor *a
 /* One row count from SQL with no parameters. */
 long long harness_count(const harness_node_t *node, const char *sql);
 
+/* Run a parameterised statement on the node's database (text parameters,
+ * or binary where `lengths` and `formats` say); the test fails if it does. */
+void harness_run(const harness_node_t *node, const char *sql, int count, const char *const *values,
+                 const int *lengths, const int *formats);
+
 /* Real Hebei county-level codes valid today (not zones), up to `max`;
  * returns how many. */
 int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max);

@@ -7,16 +7,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-void wf_fixture_start(wf_fixture_t *f, long long clock_ms)
+void wf_fixture_submit(const harness_node_t *node)
 {
-    harness_node_start(&f->node);
-    if (clock_ms > 0)
-        harness_clock_set(&f->node, clock_ms);
-    f->workflow = harness_workflow_start(&f->node);
-    const char *load[] = {"process", "load", "deploy/workflow/mountain-base-v1.ini", NULL};
-    cr_assert_eq(harness_kcctl(&f->node, load), 0, "see %s", f->node.log_path);
-    const char *experts[] = {"experts", "load", "deploy/data/sample/experts.csv", NULL};
-    cr_assert_eq(harness_kcctl(&f->node, experts), 0, "see %s", f->node.log_path);
     const char *submit[] = {"submit-application",
                             "deploy/data/sample/sample-application.json",
                             "--user",
@@ -28,7 +20,20 @@ void wf_fixture_start(wf_fixture_t *f, long long clock_ms)
                             "--organisation",
                             "平山县太行菌业科技有限公司",
                             NULL};
-    cr_assert_eq(harness_kcctl(&f->node, submit), 0, "see %s", f->node.log_path);
+    cr_assert_eq(harness_kcctl(node, submit), 0, "see %s", node->log_path);
+}
+
+void wf_fixture_start(wf_fixture_t *f, long long clock_ms)
+{
+    harness_node_start(&f->node);
+    if (clock_ms > 0)
+        harness_clock_set(&f->node, clock_ms);
+    f->workflow = harness_workflow_start(&f->node);
+    const char *load[] = {"process", "load", "deploy/workflow/mountain-base-v1.ini", NULL};
+    cr_assert_eq(harness_kcctl(&f->node, load), 0, "see %s", f->node.log_path);
+    const char *experts[] = {"experts", "load", "deploy/data/sample/experts.csv", NULL};
+    cr_assert_eq(harness_kcctl(&f->node, experts), 0, "see %s", f->node.log_path);
+    wf_fixture_submit(&f->node);
     /* kc-workflow adopts it once kc-intake's event is committed */
     cr_assert_eq(harness_wait_count(&f->node, "SELECT count(*) FROM workflow_instance", 1, 10000),
                  1);

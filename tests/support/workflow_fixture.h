@@ -16,6 +16,10 @@ typedef struct {
     char ref[32]; /* the application's reference number */
 } wf_fixture_t;
 
+/* The sample application submitted through the node's kc-intake by its
+ * applicant (平山县太行菌业科技有限公司). */
+void wf_fixture_submit(const harness_node_t *node);
+
 /* Start it all; `clock_ms` > 0 sets kc-workflow's clock first (0: real). */
 void wf_fixture_start(wf_fixture_t *fixture, long long clock_ms);
 
