@@ -31,7 +31,8 @@
 #define KEPT_DEPTH_MAX   4 /* kept submissions taken one after another in one step */
 
 static const char *s_lock_sql =
-    "SELECT a.ref, a.title, w.county_code, w.definition, w.state, w.version, a.id"
+    "SELECT a.ref, a.title, w.county_code, w.definition, w.state, w.version, a.id,"
+    "       w.arrived_from IS NOT NULL"
     "  FROM application a JOIN workflow_instance w ON w.application_id = a.id"
     " WHERE a.ref = $1 FOR UPDATE OF w";
 
@@ -346,11 +347,21 @@ static int s_act(workflow_store_t *self, PGconn *conn, const wf_action_t *action
 {
     PGresult *row = NULL;
     const char *params[1] = {action->application_ref};
-    if ((workflow_store_linked(self) &&
-         workflow_settle_ref(self, conn, action->application_ref, error)) ||
-        kc_db_run_cached(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application", &row,
+    if (kc_db_run_cached(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application", &row,
                          error))
         return -1;
+    if (PQntuples(row) == 1 && strcmp(PQgetvalue(row, 0, 7), "t") == 0) {
+        /* a copy from a linked node waits to be settled: first that, then
+         * the step on the application as the peers left it */
+        char application_id[24];
+        snprintf(application_id, sizeof application_id, "%s", PQgetvalue(row, 0, 6));
+        PQclear(row);
+        row = NULL;
+        if (workflow_settle_locked(self, conn, application_id, error) ||
+            kc_db_run_cached(conn, s_lock_sql, 1, params, NULL, NULL, "locking the application",
+                             &row, error))
+            return -1;
+    }
     if (PQntuples(row) != 1) {
         PQclear(row);
         return kc_error_set(error, KC_ERR_UNKNOWN_APPLICATION, "act_on_application.application_ref",

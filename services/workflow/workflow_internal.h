@@ -57,10 +57,12 @@ const char *workflow_store_node(const workflow_store_t *self);
 /* Whether this node holds states and steps of `level` (always, alone). */
 bool workflow_store_holds(const workflow_store_t *self, wf_level_t level);
 
-/* Settle a copy of application `ref` that a linked node sent, if one is
- * waiting, inside the caller's transaction: a step is always taken on
- * the application as the peers left it. */
-int workflow_settle_ref(workflow_store_t *self, PGconn *conn, const char *ref, kc_error_t *error);
+/* Settle the copy of application `application_id` that a linked node
+ * sent (its instance marked arrived_from), inside the caller's
+ * transaction: a step is always taken on the application as the peers
+ * left it. */
+int workflow_settle_locked(workflow_store_t *self, PGconn *conn, const char *application_id,
+                           kc_error_t *error);
 
 /* Whether the node is linked to others. */
 bool workflow_store_linked(const workflow_store_t *self);

@@ -121,19 +121,10 @@ static int s_settle(workflow_store_t *self, PGconn *conn, const char *applicatio
     return rc;
 }
 
-int workflow_settle_ref(workflow_store_t *self, PGconn *conn, const char *ref, kc_error_t *error)
+int workflow_settle_locked(workflow_store_t *self, PGconn *conn, const char *application_id,
+                           kc_error_t *error)
 {
-    PGresult *row = NULL;
-    const char *params[1] = {ref};
-    if (kc_db_run_cached(conn,
-                         "SELECT w.application_id FROM workflow_instance w JOIN application a"
-                         " ON a.id = w.application_id WHERE a.ref = $1"
-                         "   AND w.arrived_from IS NOT NULL",
-                         1, params, NULL, NULL, "finding a copy to settle", &row, error))
-        return -1;
-    int rc = PQntuples(row) == 1 ? s_settle(self, conn, PQgetvalue(row, 0, 0), error) : 0;
-    PQclear(row);
-    return rc < 0 ? -1 : 0;
+    return s_settle(self, conn, application_id, error) < 0 ? -1 : 0;
 }
 
 int workflow_store_settle(workflow_store_t *self, PGconn *conn, kc_error_t *error)
