@@ -36,6 +36,9 @@ LDLIBS := $(PKG_LIBS) -lm
 PROTOS := $(wildcard proto/kc/v1/*.proto)
 GEN_C := $(patsubst proto/%.proto,$(B)/gen/%.pb-c.c,$(PROTOS))
 GEN_H := $(GEN_C:.c=.h)
+# The lunar festivals' dates, from Debian's python3-lunardate (not PATH's
+# python3: the build must read the system's package).
+GEN_LUNAR := $(B)/gen/kc_calendar_lunar.c
 
 COMMON_SRC := $(wildcard services/common/*.c)
 INTAKE_SRC := $(filter-out services/intake/main.c,$(wildcard services/intake/*.c))
@@ -61,7 +64,7 @@ TESTS := $(B)/tests/unit $(B)/tests/integration
 BENCHES := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
 .PHONY: all test build-tests demo bench fuzz deps format lint clean
-.SECONDARY: $(GEN_C) $(GEN_H)
+.SECONDARY: $(GEN_C) $(GEN_H) $(GEN_LUNAR)
 
 all: $(BINS)
 
@@ -70,17 +73,22 @@ $(B)/gen/%.pb-c.c $(B)/gen/%.pb-c.h: proto/%.proto
 	@echo '  PROTOC-C proto/kc/v1'
 	@protoc-c --proto_path=proto --c_out=$(B)/gen $(PROTOS)
 
+$(GEN_LUNAR): services/common/kc_calendar_lunar.py
+	@mkdir -p $(B)/gen
+	@echo '  GEN  $@'
+	@/usr/bin/python3 $< $@
+
 $(B)/obj/$(B)/gen/%.o: $(B)/gen/%.c $(GEN_H)
 	@mkdir -p $(dir $@)
 	@echo '  CC (generated) $<'
-	@$(CC) $(CSTD) $(OPT) -Wall -Werror -I$(B)/gen $(PKG_CFLAGS) -c $< -o $@
+	@$(CC) $(CSTD) $(OPT) -Wall -Werror -Iinclude -I$(B)/gen $(PKG_CFLAGS) -c $< -o $@
 
 $(B)/obj/%.o: %.c $(GEN_H) $(wildcard include/kc/*.h services/*/*.h tests/support/*.h bench/*.h)
 	@mkdir -p $(dir $@)
 	@echo '  CC $<'
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIBKC): $(call obj,$(COMMON_SRC)) $(call obj,$(GEN_C))
+$(LIBKC): $(call obj,$(COMMON_SRC)) $(call obj,$(GEN_C) $(GEN_LUNAR))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 

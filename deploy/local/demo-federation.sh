@@ -97,11 +97,6 @@ trap 'exit 143' TERM
 [[ -x build/release/bin/kc-link ]] || make --no-print-directory MODE=release all >/dev/null
 deploy/local/nodes.sh stop "$dir" --purge >/dev/null 2>&1 || true
 mkdir -p "$dir"/{province,city,county}
-# The working-day calendar ends with 2026 (deploy/data/calendar/README.md):
-# past mid-December the nodes' clocks start on 2026-11-23, as in the demo.
-if (($(date +%s) * 1000 > 1797292800000)); then
-    for node in province city county; do s_clock "$node" 1795395600000; done
-fi
 
 s_header "21. Three linked nodes: 河北省 (province), 石家庄市 (city), 平山县 (county)"
 s_say "Each node has its own PostgreSQL database, its own kc-intake, kc-workflow, kc-notify and"

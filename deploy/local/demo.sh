@@ -213,13 +213,6 @@ s_start_daemons() {
     # Its clock is the file workflow.clock while that exists (sections 12
     # and 13 move it forward a notice and a year); until then, the real one.
     rm -f "$work/workflow.clock"
-    # The working-day calendar ends with 2026 (deploy/data/calendar/README.md):
-    # once a notice started today would reach 2027, the demo starts the
-    # clock on 2026-11-23 instead, so that it keeps running until 2027 is added.
-    if (($(date +%s) * 1000 > 1797292800000)); then
-        echo 1795395600000 >"$work/workflow.clock"
-        s_say "kc-workflow's clock starts on 2026-11-23: the shipped calendar ends with 2026"
-    fi
     export KC_FAKE_CLOCK_FILE="$work/workflow.clock"
     s_start_daemon workflow_pid kc-workflow "$workflow_bin" workflow "$KC_WORKFLOW_ENDPOINT"
     unset KC_FAKE_CLOCK_FILE
@@ -507,6 +500,21 @@ s_panel() {
     s_act province province_approve --reason 专家评估77.00分，符合备案条件，予以公示
 }
 
+# The working-day calendar: the shipped notices loaded, next year provisional.
+s_calendar() {
+    s_header "0. The working-day calendar"
+    s_say "Public notices (公示) and deadlines count working days. Each year's days off and 调休"
+    s_say "workdays come from the State Council's notice, transcribed and loaded once (a province"
+    s_say "loads it and its cities and counties receive it over their links). kechuang ships 2024-2026:"
+    s_load_calendar "$kcctl_bin"
+    local next=$(($(TZ=Asia/Shanghai date +%Y) + 1))
+    s_say ""
+    s_say "A year without its notice is provisional: the statutory holidays on their dates (a festival"
+    s_say "on a weekend made up on the next weekday), no 调休 guessed. Nothing is refused for it, and"
+    s_say "every notice or deadline counted on it says so. $next, as kc-workflow counts it today:"
+    "$kcctl_bin" calendar show "$next"
+}
+
 # Move kc-workflow's clock (KC_FAKE_CLOCK_FILE) to $1, Unix milliseconds.
 s_clock_to() {
     echo "$1" >"$work/workflow.clock.new"
@@ -532,8 +540,8 @@ s_notice() {
     due="$(s_psql -tA <<<"SELECT due_ms FROM workflow_timer WHERE kind = 'notice_end'
                           AND fired_ms IS NULL")"
     s_say ""
-    s_say "The notice closes after five working days by the calendar of statutory holidays and 调休"
-    s_say "(deploy/data/calendar/cn-workdays.csv): at $(TZ=Asia/Shanghai date -d "@$((due / 1000))" \
+    s_say "The notice closes after five working days by the working-day calendar (the State Council's"
+    s_say "holiday notices loaded at the start): at $(TZ=Asia/Shanghai date -d "@$((due / 1000))" \
         '+%Y-%m-%d %H:%M') Beijing time. Rather than wait, the demo moves kc-workflow's clock to that"
     s_say "instant (the test hook KC_FAKE_CLOCK_FILE; a real node runs on the real clock):"
     s_clock_to "$due"
@@ -905,6 +913,7 @@ s_say "PostgreSQL: $KC_DATABASE_URL"
 export KC_NODE_ID=hebei-demo KC_NODE_LEVEL=province KC_NODE_DIVISION=130000
 export KC_SCORING_AUTO_COVERAGE=95
 "$kcctl_bin" migrate
+s_calendar
 s_start_daemons
 
 s_division_map

@@ -26,6 +26,7 @@ packages=(
     libcurl4-openssl-dev  # kc-notify's e-mail (SMTP) and webhooks (HTTP)
     python3-aiosmtpd      # the real SMTP server of the notification tests
     python3-numpy         # the NumPy peer of the scoring benchmark
+    python3-lunardate     # the lunar festivals' dates, read at build time (kc_calendar_lunar.py)
     libcriterion-dev      # unit and integration tests
     postgresql-15         # server for tests, demo and bench; pgbench lives in /usr/lib/postgresql/15/bin
     postgresql-client-15  # psql

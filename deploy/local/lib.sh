@@ -27,3 +27,14 @@ s_psql_quiet() {
     command -v psql >/dev/null 2>&1 || psql=/usr/lib/postgresql/15/bin/psql
     "$psql" -X -q -v ON_ERROR_STOP=1 "$@"
 }
+
+# Load the State Council's holiday notices kechuang ships (deploy/data/
+# calendar: notices.csv names each year's file, the notice's title and its
+# date) with the kcctl command line given, e.g. s_load_calendar kcctl.
+s_load_calendar() {
+    local year notice issued
+    while IFS=, read -r year notice issued; do
+        [[ "$year" == year ]] && continue
+        "$@" calendar load "deploy/data/calendar/$year.csv" --notice "$notice" --issued "$issued"
+    done <deploy/data/calendar/notices.csv
+}

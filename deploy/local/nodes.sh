@@ -99,7 +99,6 @@ events = tcp://127.0.0.1:$((port + 1))
 
 [workflow]
 endpoint = tcp://127.0.0.1:$((port + 2))
-calendar = $repo_root/deploy/data/calendar/cn-workdays.csv
 
 [notify]
 endpoint = tcp://127.0.0.1:$((port + 3))
@@ -135,6 +134,7 @@ s_set_up() {
         s_write_config "$node" "$base"
         {
             s_kcctl "$node" migrate
+            s_load_calendar s_kcctl "$node"
             s_kcctl "$node" process load deploy/workflow/mountain-base-v1.ini
             s_kcctl "$node" notify load deploy/notify/notify-v1.ini
             s_kcctl "$node" recipients load deploy/data/sample/recipients.csv

@@ -34,6 +34,12 @@ admin="$(cat "$pg_dir/conninfo") user=postgres"
 step "migrate the template database"
 psql "$admin" -v ON_ERROR_STOP=1 -q -c 'CREATE DATABASE kc_template'
 KC_DATABASE_URL="$admin dbname=kc_template" "$build/bin/kcctl" migrate
+# every test node starts with the holiday notices kechuang ships, as a node
+# does; the audit log's own tests start from a node without them
+# (kc_template_bare), whose log is empty
+psql "$admin" -v ON_ERROR_STOP=1 -q -c 'CREATE DATABASE kc_template_bare TEMPLATE kc_template'
+source deploy/local/lib.sh
+KC_DATABASE_URL="$admin dbname=kc_template" s_load_calendar "$build/bin/kcctl" >/dev/null
 
 export KC_TEST_DATABASE_URL="$admin"
 export KC_BIN_DIR="$root/$build/bin"

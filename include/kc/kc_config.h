@@ -23,7 +23,6 @@ typedef struct {
     char events_endpoint[256];   /* PUB for events, e.g. tcp://127.0.0.1:7102 */
     char scoring_endpoint[256];  /* ROUTER of kc-scoring, e.g. tcp://127.0.0.1:7111 */
     char workflow_endpoint[256]; /* ROUTER of kc-workflow, e.g. tcp://127.0.0.1:7121 */
-    char workflow_calendar[512]; /* working-day calendar CSV (deploy/data/calendar/) */
     char notify_endpoint[256];   /* ROUTER of kc-notify, e.g. tcp://127.0.0.1:7131 */
     char smtp_url[256];          /* smtp://host:port for e-mail; "" turns e-mail off */
     char smtp_from[256];         /* the sender address */

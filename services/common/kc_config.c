@@ -28,8 +28,6 @@ void kc_config_init(kc_config_t *self)
     self->notify_attempts = 6;
     self->notify_backoff_ms = 2000;
     self->notify_timeout_ms = 5000;
-    snprintf(self->workflow_calendar, sizeof self->workflow_calendar,
-             "deploy/data/calendar/cn-workdays.csv");
     self->scoring_auto_coverage = 95;
     snprintf(self->log_level, sizeof self->log_level, "info");
     self->max_message_bytes = 16u << 20;
@@ -121,8 +119,6 @@ static int s_apply(kc_config_t *self, const char *key, const char *value, kc_err
         self->notify_timeout_ms = (int)number;
         return 0;
     }
-    if (strcmp(key, "workflow.calendar") == 0)
-        return s_copy(self->workflow_calendar, sizeof self->workflow_calendar, value, key, error);
     if (strcmp(key, "scoring.auto_coverage") == 0) {
         if (s_number(&number, value, 0, 100, key, error))
             return -1;
@@ -167,7 +163,6 @@ static const struct {
     {"KC_SCORING_ENDPOINT", "scoring.endpoint"},
     {"KC_SCORING_AUTO_COVERAGE", "scoring.auto_coverage"},
     {"KC_WORKFLOW_ENDPOINT", "workflow.endpoint"},
-    {"KC_WORKFLOW_CALENDAR", "workflow.calendar"},
     {"KC_NOTIFY_ENDPOINT", "notify.endpoint"},
     {"KC_LINK_ENDPOINT", "link.endpoint"},
     {"KC_LINK_PARENT", "link.parent"},

@@ -70,7 +70,7 @@ int kcctl_process(kcctl_t *self)
     return rc;
 }
 
-static void s_print_time(const char *label, int64_t ms)
+static void s_print_time(const char *label, int64_t ms, const char *note)
 {
     /* officials read China Standard Time */
     time_t at = (time_t)(ms / 1000 + 8 * 3600);
@@ -78,7 +78,8 @@ static void s_print_time(const char *label, int64_t ms)
     char stamp[32];
     gmtime_r(&at, &when);
     strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M", &when);
-    printf("  %s %s (UTC+8)\n", label, stamp);
+    printf("  %s %s (UTC+8)%s%s%s\n", label, stamp, note && *note ? "  （" : "", note ? note : "",
+           note && *note ? "）" : "");
 }
 
 static void s_print_state(const Kc__V1__WorkflowState *state)
@@ -91,9 +92,9 @@ static void s_print_state(const Kc__V1__WorkflowState *state)
     if (state->timer_due_ms)
         s_print_time(strcmp(state->timer_kind, "notice_end") == 0 ? "the public notice closes"
                                                                   : "the timer runs out",
-                     state->timer_due_ms);
+                     state->timer_due_ms, state->timer_note);
     if (state->deadline_ms)
-        s_print_time("deadline", state->deadline_ms);
+        s_print_time("deadline", state->deadline_ms, state->deadline_note);
     if (state->n_available) {
         printf("  you may now:");
         for (size_t i = 0; i < state->n_available; i++)
@@ -177,6 +178,8 @@ int kcctl_history(kcctl_t *self)
                step->transition, step->from_state, step->to_state, step->user_id, step->role,
                *step->division_code ? " " : "", step->division_code, *step->reason ? ": " : "",
                step->reason);
+        if (step->notice_end_ms)
+            s_print_time("    its public notice closes", step->notice_end_ms, step->calendar_note);
     }
     for (size_t i = 0; i < state->n_objections; i++) {
         const Kc__V1__ObjectionView *o = state->objections[i];

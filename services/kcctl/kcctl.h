@@ -40,6 +40,8 @@ typedef struct {
     char reason[2048];         /* --reason, for act */
     char return_to[48];        /* --return-to STATE, for act */
     char programme[32];        /* --programme, for inbox */
+    char notice[385];          /* --notice, for calendar load: the notice's title and number */
+    char issued[16];           /* --issued YYYY-MM-DD, for calendar load */
     bool attest;               /* --attest, for act */
     bool unread;               /* --unread, for notifications */
     const char *call_endpoint; /* daemon kcctl_call talks to; NULL: kc-intake */
@@ -115,5 +117,6 @@ int kcctl_notifications(kcctl_t *self);
 int kcctl_keys(kcctl_t *self);
 int kcctl_link(kcctl_t *self);
 int kcctl_classes(kcctl_t *self);
+int kcctl_calendar(kcctl_t *self);
 
 #endif

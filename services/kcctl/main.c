@@ -21,6 +21,7 @@
  *    inbox                           what waits for the actor (--programme)
  *    history REF                     an application's procedure and every step so far
  *    audit verify|list               check the audit log's hash chain, or list entries (--after N)
+ *    calendar check|load|show        the working-day calendar (a year's holiday notice)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,7 @@ static const struct {
     {"keys", kcctl_keys},
     {"link", kcctl_link},
     {"classes", kcctl_classes},
+    {"calendar", kcctl_calendar},
 };
 
 static void s_usage(void)
@@ -86,6 +88,8 @@ static void s_usage(void)
           "          notify check|load FILE.ini, recipients load FILE.csv,\n"
           "          notifications [--unread], notifications read ID ...,\n"
           "          keys generate|show DIR, link status,\n"
+          "          calendar check FILE.csv, calendar show YEAR,\n"
+          "          calendar load FILE.csv --notice TITLE --issued YYYY-MM-DD,\n"
           "          audit verify, audit list [--after ID]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
           "          --endpoint URL    kc-intake requests endpoint\n"
@@ -149,6 +153,8 @@ static int s_option(kcctl_t *self, const char *option, const char *value)
         {"--reason", self->reason, sizeof self->reason},
         {"--return-to", self->return_to, sizeof self->return_to},
         {"--programme", self->programme, sizeof self->programme},
+        {"--notice", self->notice, sizeof self->notice},
+        {"--issued", self->issued, sizeof self->issued},
     };
     if (strcmp(option, "--key") == 0)
         self->key_given = true;

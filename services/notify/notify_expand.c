@@ -108,6 +108,15 @@ static const char *s_state_name(notify_expander_t *self, PGconn *conn, const cha
     return at >= 0 ? process->states[at].name_zh : "";
 }
 
+/* A calendar note as said in a sentence: "（note）", or "" when none. */
+static const char *s_note(const char *note, char *out, size_t size)
+{
+    if (!note || !*note)
+        return "";
+    snprintf(out, size, "（%s）", note);
+    return out;
+}
+
 /* What every event about an application shares: its title, county name,
  * applicant organisation and procedure. */
 typedef struct {
@@ -186,6 +195,15 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         s_set(f, "state_name", s_state_name(self, conn, m->definition, m->to_state));
         s_set(f, "reason", m->reason);
         s_set(f, "actor_role", m->role);
+        if (m->notice_end_ms > 0) {
+            /* the notice's last day: it closes at 24:00 Beijing time */
+            time_t last = (time_t)((m->notice_end_ms - 1) / 1000 + 8 * 3600);
+            struct tm when;
+            gmtime_r(&last, &when);
+            strftime(f->extra[1], sizeof f->extra[1], "%Y-%m-%d", &when);
+        }
+        s_set(f, "notice_end", f->extra[1]);
+        s_set(f, "calendar_note", s_note(m->calendar_note, f->extra[2], sizeof f->extra[2]));
     } else if (strcmp(type, "DeadlineReached") == 0) {
         Kc__V1__DeadlineReached *m = kc__v1__deadline_reached__unpack(NULL, size, payload);
         if (!m)
@@ -205,7 +223,11 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         s_set(f, "state", m->state);
         s_set(f, "state_name", s_state_name(self, conn, f->application.definition, m->state));
         s_set(f, "level", m->level);
-        s_set(f, "kind", strcmp(m->kind, "overdue") == 0 ? "已逾期" : "即将到期");
+        s_set(f, "kind",
+              strcmp(m->kind, "overdue") == 0       ? "已逾期"
+              : strcmp(m->kind, "rescheduled") == 0 ? "已按国务院办公厅通知重新核定"
+                                                    : "即将到期");
+        s_set(f, "calendar_note", s_note(m->calendar_note, f->extra[1], sizeof f->extra[1]));
     } else if (strcmp(type, "ObjectionResolved") == 0) {
         Kc__V1__ObjectionResolved *m = kc__v1__objection_resolved__unpack(NULL, size, payload);
         if (!m)

@@ -12,10 +12,11 @@
 
 static const char *const s_moved[] = {"application_ref", "title",    "county_code", "county_name",
                                       "transition",      "decision", "from_state",  "to_state",
-                                      "state_name",      "reason",   "actor_role",  NULL};
+                                      "state_name",      "reason",   "actor_role",  "notice_end",
+                                      "calendar_note",   NULL};
 static const char *const s_deadline[] = {
-    "application_ref", "title", "county_code", "county_name", "state",
-    "state_name",      "level", "kind",        "due_date",    NULL};
+    "application_ref", "title", "county_code", "county_name",   "state", "state_name",
+    "level",           "kind",  "due_date",    "calendar_note", NULL};
 static const char *const s_objection[] = {"application_ref", "title",  "county_code", "county_name",
                                           "outcome",         "reason", NULL};
 static const char *const s_panel[] = {"application_ref", "title", "county_code",

@@ -306,8 +306,15 @@ static int s_move(workflow_store_t *self, PGconn *conn, const PGresult *row,
     actor.organisation = (char *)action->organisation;
     char audit_action[96];
     snprintf(audit_action, sizeof audit_action, "workflow.act:%s", transition->code);
-    if (workflow_enter(self, conn, process, application_id, to, version, now_ms, error) ||
-        workflow_event(self, conn, "ApplicationMoved", &moved.base, error) ||
+    /* the step's event says when the notice it opened closes, and whether
+     * that was counted on a provisional calendar year */
+    wf_armed_t armed = {0};
+    if (workflow_enter(self, conn, process, application_id, to, version, now_ms, &armed, error))
+        return -1;
+    moved.notice_end_ms = armed.notice_end_ms;
+    moved.calendar_note =
+        armed.notice_provisional || armed.deadline_provisional ? KC_CALENDAR_PROVISIONAL_NOTE : "";
+    if (workflow_event(self, conn, "ApplicationMoved", &moved.base, error) ||
         workflow_audit(self, conn, &actor, audit_action, PQgetvalue(row, 0, 0), action->reason,
                        error) ||
         (workflow_store_linked(self) &&

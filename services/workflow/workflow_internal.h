@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "kc/kc_bus.h"
-#include "workflow/calendar.h"
+#include "kc/kc_calendar.h"
 #include "workflow/process.h"
 #include "workflow/workflow_store.h"
 
@@ -17,13 +17,14 @@
  * (due ms), then the application id. */
 #define WF_INSTANCE_COLUMNS                                                                        \
     "a.ref, a.title, w.county_code, w.definition, w.state, w.version,"                             \
-    " coalesce(tm.due_ms, 0), coalesce(tm.kind, ''), coalesce(dl.due_ms, 0), a.id"
+    " coalesce(tm.due_ms, 0), coalesce(tm.kind, ''), coalesce(dl.due_ms, 0), a.id,"                \
+    " coalesce(tm.provisional, false), coalesce(dl.provisional, false)"
 #define WF_INSTANCE_FROM                                                                           \
     " FROM application a JOIN workflow_instance w ON w.application_id = a.id"                      \
-    " LEFT JOIN LATERAL (SELECT t.due_ms, t.kind FROM workflow_timer t"                            \
+    " LEFT JOIN LATERAL (SELECT t.due_ms, t.kind, t.provisional FROM workflow_timer t"             \
     "   WHERE t.application_id = w.application_id AND t.version = w.version"                       \
     "     AND t.kind IN ('notice_end', 'timer') AND t.fired_ms IS NULL LIMIT 1) tm ON true"        \
-    " LEFT JOIN LATERAL (SELECT t.due_ms FROM workflow_timer t"                                    \
+    " LEFT JOIN LATERAL (SELECT t.due_ms, t.provisional FROM workflow_timer t"                     \
     "   WHERE t.application_id = w.application_id AND t.version = w.version"                       \
     "     AND t.kind = 'deadline_overdue' LIMIT 1) dl ON true"
 
@@ -67,11 +68,20 @@ int workflow_settle_locked(workflow_store_t *self, PGconn *conn, const char *app
 /* Whether the node is linked to others. */
 bool workflow_store_linked(const workflow_store_t *self);
 
+/* What entering a state armed, for the event that announces the step. */
+typedef struct {
+    int64_t notice_end_ms;   /* when its public notice closes, 0: none */
+    bool notice_provisional; /* counted on a provisional year */
+    int64_t deadline_ms;     /* its level's deadline, 0: none */
+    bool deadline_provisional;
+} wf_armed_t;
+
 /* Enter state `state` at `version` on this node: arm its timers and draw
- * its panel if the node holds it. */
+ * its panel if the node holds it. `armed` (may be NULL) tells what was
+ * armed. */
 int workflow_enter(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
                    const char *application_id, int state, int version, int64_t now_ms,
-                   kc_error_t *error);
+                   wf_armed_t *armed, kc_error_t *error);
 
 /* Whether requests run inside a group commit (workflow_store_group). */
 bool workflow_store_grouped(const workflow_store_t *self);
@@ -83,7 +93,7 @@ int workflow_tx_commit(workflow_store_t *self, PGconn *conn, kc_error_t *error);
 void workflow_tx_rollback(workflow_store_t *self, PGconn *conn);
 
 /* The working-day calendar (NULL until set: notices and deadlines are then refused). */
-const wf_calendar_t *workflow_store_calendar(const workflow_store_t *self);
+const kc_calendar_t *workflow_store_calendar(const workflow_store_t *self);
 
 /* The digits of an official's division that the codes of its counties
  * start with: "13" for a province, "1301" for a city, the code itself for
@@ -115,7 +125,7 @@ int workflow_act_locked(workflow_store_t *self, PGconn *conn, const wf_action_t 
  * deadline) at the clock's `now_ms`. */
 int workflow_timers_arm(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
                         const char *application_id, int state, int version, int64_t now_ms,
-                        kc_error_t *error);
+                        wf_armed_t *armed, kc_error_t *error);
 
 /* Draw the panel of a panel state entered at `version`. */
 int workflow_panel_draw(workflow_store_t *self, PGconn *conn, const wf_process_t *process,

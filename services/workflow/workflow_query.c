@@ -49,6 +49,11 @@ Kc__V1__WorkflowState *workflow_state_reply(const wf_process_t *process, const P
         state->timer_kind = workflow_dup(PQgetvalue(result, row, 7));
         state->deadline_ms = kc_db_int(result, row, 8);
     }
+    bool notes = PQnfields(result) >= 12;
+    state->timer_note = workflow_dup(
+        notes && strcmp(PQgetvalue(result, row, 10), "t") == 0 ? KC_CALENDAR_PROVISIONAL_NOTE : "");
+    state->deadline_note = workflow_dup(
+        notes && strcmp(PQgetvalue(result, row, 11), "t") == 0 ? KC_CALENDAR_PROVISIONAL_NOTE : "");
     int at = process_state_index(process, state->state);
     state->state_name = workflow_dup(at >= 0 ? process->states[at].name_zh : "");
     state->available = calloc(process->n_transitions + 1, sizeof *state->available);
@@ -68,8 +73,14 @@ Kc__V1__WorkflowState *workflow_state_reply(const wf_process_t *process, const P
 
 static const char *s_history_sql =
     "SELECT s.version, s.transition, s.decision, s.from_state, s.to_state, s.user_id, s.role,"
-    "       s.division_code, s.reason, (extract(epoch FROM s.at) * 1000)::bigint"
+    "       s.division_code, s.reason, (extract(epoch FROM s.at) * 1000)::bigint,"
+    "       coalesce(n.due_ms, 0), coalesce(n.provisional, false)"
     "  FROM workflow_step s JOIN application a ON a.id = s.application_id"
+    "  LEFT JOIN LATERAL (SELECT t.due_ms, t.provisional OR EXISTS (SELECT 1"
+    "       FROM workflow_timer d WHERE d.application_id = t.application_id"
+    "        AND d.version = t.version AND d.provisional) AS provisional"
+    "       FROM workflow_timer t WHERE t.application_id = s.application_id"
+    "        AND t.version = s.version AND t.kind = 'notice_end') n ON true"
     " WHERE a.ref = $1 ORDER BY s.version";
 
 static int s_steps(PGconn *conn, Kc__V1__WorkflowState *state, kc_error_t *error)
@@ -98,6 +109,9 @@ static int s_steps(PGconn *conn, Kc__V1__WorkflowState *state, kc_error_t *error
         step->division_code = workflow_dup(PQgetvalue(result, i, 7));
         step->reason = workflow_dup(PQgetvalue(result, i, 8));
         step->at_ms = kc_db_int(result, i, 9);
+        step->notice_end_ms = kc_db_int(result, i, 10);
+        step->calendar_note = workflow_dup(
+            strcmp(PQgetvalue(result, i, 11), "t") == 0 ? KC_CALENDAR_PROVISIONAL_NOTE : "");
         state->steps[state->n_steps++] = step;
     }
     PQclear(result);

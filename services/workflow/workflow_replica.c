@@ -106,7 +106,7 @@ static int s_settle(workflow_store_t *self, PGconn *conn, const char *applicatio
                                " AND version < $3::int AND fired_ms IS NULL",
                                3, stale, NULL, NULL, "closing stale timers", NULL, error) ||
               workflow_enter(self, conn, process, application_id, state, (int)kc_db_int(row, 0, 4),
-                             now_ms, error) ||
+                             now_ms, NULL, error) ||
               kc_db_run_cached(conn, "SELECT workflow_forward($1::bigint, $2, $3)", 3, forward,
                                NULL, NULL, "sending the copy on", NULL, error) ||
               kc_db_run_cached(conn,

@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "kc/kc_bus.h"
+#include "kc/kc_calendar_db.h"
 #include "kc/kc_clock.h"
 
 #define TIMER_LOOK_US 250000 /* how often armed timers are looked at anyway */
@@ -46,7 +47,7 @@ struct workflow_server_t {
     void *router;
     PGconn *db;
     workflow_store_t *store;
-    wf_calendar_t calendar; /* working days for notices and deadlines */
+    kc_calendar_t calendar; /* the official years for notices and deadlines */
     int64_t next_due_ms;    /* the earliest armed timer, 0: none known */
     int64_t checked_us;     /* when the timers were last looked at (monotonic) */
     bool grouping;          /* answers are held until the group commits */
@@ -54,41 +55,31 @@ struct workflow_server_t {
     s_held_t held[GROUP_MAX];
 };
 
-/* Read the working-day calendar named by the configuration. */
-static int s_load_calendar(workflow_server_t *self, kc_error_t *error)
+/* Read the calendar's versions in force from the database and count
+ * again the deadlines that rested on a year now loaded. On failure the
+ * calendar read before stays (a node that never read one counts every
+ * year as provisional, which it says). */
+static void s_read_calendar(workflow_server_t *self)
 {
-    FILE *file = fopen(self->config.workflow_calendar, "rb");
-    if (!file)
-        return kc_error_set(error, KC_ERR_CONFIG, "workflow.calendar",
-                            "cannot read the working-day calendar '%s'",
-                            self->config.workflow_calendar);
-    char *text = NULL;
-    size_t size = 0, cap = 0;
-    for (;;) {
-        if (size + 4096 > cap) {
-            cap = (size + 4096) * 2;
-            text = realloc(text, cap);
-            if (!text)
-                abort();
-        }
-        size_t got = fread(text + size, 1, cap - size, file);
-        size += got;
-        if (got == 0)
-            break;
+    kc_error_t error;
+    kc_calendar_t fresh;
+    if (kc_calendar_db_read(self->db, &fresh, &error)) {
+        kc_log_warn("working-day calendar not read: %s", error.message);
+        return;
     }
-    fclose(file);
-    kc_errors_t errors;
-    kc_errors_init(&errors);
-    int rc = calendar_load(&self->calendar, text, size, &errors);
-    if (rc)
-        kc_error_set(error, KC_ERR_CONFIG, "workflow.calendar", "calendar '%s': %s",
-                     self->config.workflow_calendar,
-                     errors.kept ? errors.items[0].message : "refused");
-    kc_errors_release(&errors);
-    free(text);
-    if (!rc)
-        workflow_store_set_calendar(self->store, &self->calendar);
-    return rc;
+    kc_calendar_release(&self->calendar);
+    self->calendar = fresh;
+    workflow_store_set_calendar(self->store, &self->calendar);
+    int first = self->calendar.count ? self->calendar.years[0].year : 0;
+    int last = self->calendar.count ? self->calendar.years[self->calendar.count - 1].year : 0;
+    kc_log_info("working-day calendar: %zu official year%s (%d..%d), every other year provisional",
+                self->calendar.count, self->calendar.count == 1 ? "" : "s", first, last);
+    int moved = workflow_timers_recount(self->store, self->db, &error);
+    if (moved < 0)
+        kc_log_warn("deadlines not recounted on the calendar: %s", error.message);
+    else if (moved > 0)
+        kc_log_notice("%d deadline%s recounted on the calendar loaded", moved,
+                      moved == 1 ? "" : "s");
 }
 
 /* Settle the copies linked nodes sent. */
@@ -104,10 +95,13 @@ static int s_connect(workflow_server_t *self, kc_error_t *error)
     kc_db_disconnect(&self->db);
     self->db = kc_db_connect(self->config.conninfo, "kc-workflow", error);
     if (!self->db || kc_db_exec(self->db, "LISTEN kc_workflow", error) ||
+        kc_db_exec(self->db, "LISTEN kc_calendar", error) ||
         kc_db_check_linked(self->db, &self->config, error)) {
         kc_db_disconnect(&self->db);
         return -1;
     }
+    /* a calendar loaded while the connection was down is read now */
+    s_read_calendar(self);
     if (workflow_store_adopt(self->store, self->db, error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error->message);
     s_settle(self);
@@ -127,11 +121,6 @@ workflow_server_t *workflow_server_new(const kc_config_t *config, kc_error_t *er
                                  strcmp(config->node_level, "province") == 0 ? WF_LEVEL_PROVINCE
                                  : strcmp(config->node_level, "city") == 0   ? WF_LEVEL_CITY
                                                                              : WF_LEVEL_COUNTY);
-    if (s_load_calendar(self, error)) {
-        workflow_store_destroy(&self->store);
-        free(self);
-        return NULL;
-    }
     if (kc_router_bind(&self->context, &self->router, config->workflow_endpoint,
                        config->max_message_bytes, "workflow.endpoint", error)) {
         workflow_server_destroy(&self);
@@ -150,7 +139,7 @@ void workflow_server_destroy(workflow_server_t **self_p)
     workflow_server_t *self = self_p ? *self_p : NULL;
     if (!self)
         return;
-    calendar_release(&self->calendar);
+    kc_calendar_release(&self->calendar);
     kc_router_close(&self->context, &self->router);
     kc_db_disconnect(&self->db);
     workflow_store_destroy(&self->store);
@@ -378,11 +367,16 @@ static void s_drain_notifications(workflow_server_t *self)
         return;
     PQconsumeInput(self->db);
     PGnotify *notify;
-    bool adopt = false;
+    bool adopt = false, calendar = false;
     while ((notify = PQnotifies(self->db)) != NULL) {
-        adopt = true;
+        if (strcmp(notify->relname, "kc_calendar") == 0)
+            calendar = true;
+        else
+            adopt = true;
         PQfreemem(notify);
     }
+    if (calendar)
+        s_read_calendar(self);
     kc_error_t error;
     if (adopt && workflow_store_adopt(self->store, self->db, &error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error.message);

@@ -14,7 +14,7 @@
 
 struct workflow_store_t {
     char node[64];
-    const wf_calendar_t *calendar;
+    const kc_calendar_t *calendar;
     bool grouped;     /* requests run inside a group commit */
     wf_level_t level; /* this node's, when it is linked to others; NONE when alone */
     size_t count;
@@ -84,12 +84,12 @@ bool workflow_store_holds(const workflow_store_t *self, wf_level_t level)
            (level == WF_LEVEL_NONE ? WF_LEVEL_COUNTY : level) == self->level;
 }
 
-void workflow_store_set_calendar(workflow_store_t *self, const wf_calendar_t *calendar)
+void workflow_store_set_calendar(workflow_store_t *self, const kc_calendar_t *calendar)
 {
     self->calendar = calendar;
 }
 
-const wf_calendar_t *workflow_store_calendar(const workflow_store_t *self)
+const kc_calendar_t *workflow_store_calendar(const workflow_store_t *self)
 {
     return self->calendar;
 }

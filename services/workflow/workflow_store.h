@@ -15,7 +15,7 @@
 
 #include "kc/kc_bus.h"
 #include "kc/kc_error.h"
-#include "workflow/calendar.h"
+#include "kc/kc_calendar.h"
 #include "workflow/process.h"
 
 typedef struct workflow_store_t workflow_store_t;
@@ -71,7 +71,13 @@ void workflow_store_set_level(workflow_store_t *self, wf_level_t level);
  * How many applications were settled, or -1. */
 int workflow_store_settle(workflow_store_t *self, PGconn *conn, kc_error_t *error);
 
-void workflow_store_set_calendar(workflow_store_t *self, const wf_calendar_t *calendar);
+void workflow_store_set_calendar(workflow_store_t *self, const kc_calendar_t *calendar);
+
+/* After the calendar changed: count again every deadline still to come
+ * that was counted on a provisional year, each change announced
+ * (DeadlineReached of kind "rescheduled"). A notice keeps the close it
+ * announced. The number of deadlines moved, or -1. */
+int workflow_timers_recount(workflow_store_t *self, PGconn *conn, kc_error_t *error);
 
 /* Answer ResolveObjection: settle an objection to a notice. */
 int workflow_store_resolve_objection(workflow_store_t *self, PGconn *conn,

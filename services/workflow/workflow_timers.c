@@ -28,85 +28,67 @@
 
 static int s_insert(PGconn *conn, const char *application_id, int version, const char *kind,
                     const char *state, const char *transition, int64_t due_ms, int64_t now_ms,
-                    kc_error_t *error)
+                    bool provisional, kc_error_t *error)
 {
     char version_text[16], due[24], now[24];
     snprintf(version_text, sizeof version_text, "%d", version);
     snprintf(due, sizeof due, "%lld", (long long)due_ms);
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
-    const char *params[7] = {application_id, version_text, kind, state, transition, due, now};
+    const char *params[8] = {application_id, version_text, kind, state,
+                             transition,     due,          now,  provisional ? "true" : "false"};
     return kc_db_run_cached(
         conn,
         "INSERT INTO workflow_timer (application_id, version, kind, state, transition,"
-        " due_ms, armed_ms) VALUES ($1::bigint, $2::int, $3, $4, $5, $6::bigint,"
-        " $7::bigint)",
-        7, params, NULL, NULL, "arming a timer", NULL, error);
+        " due_ms, armed_ms, provisional) VALUES ($1::bigint, $2::int, $3, $4, $5, $6::bigint,"
+        " $7::bigint, $8::boolean)",
+        8, params, NULL, NULL, "arming a timer", NULL, error);
 }
 
-/* The end of `days` working days counted Monday to Friday only: how a
- * deadline is counted in a year the calendar does not cover yet. */
-static int64_t s_weekdays_end(int64_t now_ms, int days)
-{
-    int64_t day = (now_ms + WF_CALENDAR_CST_OFFSET_MS) / DAY_MS; /* CST day number */
-    for (int counted = 0; counted < days;) {
-        day++;
-        int weekday = (int)((day + 4) % 7); /* 1970-01-01 was a Thursday; 0 is Sunday */
-        counted += weekday != 0 && weekday != 6;
-    }
-    return (day + 1) * DAY_MS - WF_CALENDAR_CST_OFFSET_MS;
-}
-
-/* A deadline only warns: in a year the calendar does not cover it is
- * counted Monday to Friday (and the log says so) rather than refusing the
- * step. A notice is a legal window and is never guessed (s_workdays). */
-static int s_deadline_due(workflow_store_t *self, int64_t now_ms, int days, int64_t *due_ms)
-{
-    kc_error_t error;
-    const wf_calendar_t *calendar = workflow_store_calendar(self);
-    if (calendar && calendar->count &&
-        calendar_add_workdays(calendar, now_ms, days, due_ms, &error) == 0)
-        return 0;
-    *due_ms = s_weekdays_end(now_ms, days);
-    kc_log_warn("deadline counted Monday to Friday: the working-day calendar does not cover it "
-                "(add the year to deploy/data/calendar/cn-workdays.csv)");
-    return 0;
-}
-
+/* A notice or a deadline: `days` working days from `now_ms`. Where no
+ * notice of the State Council is loaded for a year the window reaches,
+ * the year is provisional (kc_calendar.h) and `*provisional` says so:
+ * nothing is refused for want of a calendar year. */
 static int s_workdays(workflow_store_t *self, int64_t now_ms, int days, int64_t *due_ms,
-                      kc_error_t *error)
+                      bool *provisional, kc_error_t *error)
 {
-    const wf_calendar_t *calendar = workflow_store_calendar(self);
-    if (!calendar || !calendar->count)
-        return kc_error_set(error, KC_ERR_CONFIG, "workflow.calendar",
-                            "kc-workflow has no working-day calendar to count the days with");
-    return calendar_add_workdays(calendar, now_ms, days, due_ms, error);
+    static const kc_calendar_t none = {0};
+    const kc_calendar_t *calendar = workflow_store_calendar(self);
+    return kc_calendar_add_workdays(calendar ? calendar : &none, now_ms, days, due_ms, provisional,
+                                    error);
 }
 
 int workflow_timers_arm(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
                         const char *application_id, int state, int version, int64_t now_ms,
-                        kc_error_t *error)
+                        wf_armed_t *armed, kc_error_t *error)
 {
     const wf_state_t *s = &process->states[state];
+    wf_armed_t made = {0};
     int64_t due = 0;
+    bool provisional = false;
     if (s->notice_working_days > 0 &&
-        (s_workdays(self, now_ms, s->notice_working_days, &due, error) ||
-         s_insert(conn, application_id, version, "notice_end", s->code, s->on_notice_end, due,
-                  now_ms, error)))
+        (s_workdays(self, now_ms, s->notice_working_days, &made.notice_end_ms,
+                    &made.notice_provisional, error) ||
+         s_insert(conn, application_id, version, "notice_end", s->code, s->on_notice_end,
+                  made.notice_end_ms, now_ms, made.notice_provisional, error)))
         return -1;
     if (s->timer_days > 0 && s_insert(conn, application_id, version, "timer", s->code, s->on_timer,
-                                      now_ms + s->timer_days * DAY_MS, now_ms, error))
+                                      now_ms + s->timer_days * DAY_MS, now_ms, false, error))
         return -1;
     if (s->deadline_working_days > 0) {
-        if (s_deadline_due(self, now_ms, s->deadline_working_days, &due) ||
-            s_insert(conn, application_id, version, "deadline_overdue", s->code, "", due, now_ms,
-                     error))
+        if (s_workdays(self, now_ms, s->deadline_working_days, &made.deadline_ms,
+                       &made.deadline_provisional, error) ||
+            s_insert(conn, application_id, version, "deadline_overdue", s->code, "",
+                     made.deadline_ms, now_ms, made.deadline_provisional, error))
             return -1;
         if (s->deadline_working_days > DEADLINE_WARN_DAYS &&
-            (s_deadline_due(self, now_ms, s->deadline_working_days - DEADLINE_WARN_DAYS, &due) ||
+            (s_workdays(self, now_ms, s->deadline_working_days - DEADLINE_WARN_DAYS, &due,
+                        &provisional, error) ||
              s_insert(conn, application_id, version, "deadline_warning", s->code, "", due, now_ms,
-                      error)))
+                      provisional, error)))
             return -1;
     }
+    if (armed)
+        *armed = made;
     return 0;
 }
 
@@ -114,7 +96,7 @@ int workflow_timers_arm(workflow_store_t *self, PGconn *conn, const wf_process_t
 
 static const char *s_due_sql =
     "SELECT t.id, t.kind, t.transition, t.version, t.state, t.due_ms, w.version, a.ref,"
-    "       w.county_code, w.definition"
+    "       w.county_code, w.definition, t.provisional"
     "  FROM workflow_timer t JOIN workflow_instance w ON w.application_id = t.application_id"
     "  JOIN application a ON a.id = t.application_id"
     " WHERE t.fired_ms IS NULL AND NOT t.held AND t.due_ms <= $1::bigint"
@@ -147,6 +129,8 @@ static int s_deadline(workflow_store_t *self, PGconn *conn, const PGresult *row,
     event.level = state >= 0 ? (char *)process_level_name(process->states[state].level) : "";
     event.kind = strcmp(PQgetvalue(row, i, 1), "deadline_warning") == 0 ? "approaching" : "overdue";
     event.due_ms = kc_db_int(row, i, 5);
+    event.calendar_note =
+        strcmp(PQgetvalue(row, i, 10), "t") == 0 ? KC_CALENDAR_PROVISIONAL_NOTE : "";
     return workflow_event(self, conn, "DeadlineReached", &event.base, error);
 }
 
@@ -263,15 +247,90 @@ int64_t workflow_store_next_timer(PGconn *conn)
 
 int workflow_enter(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
                    const char *application_id, int state, int version, int64_t now_ms,
-                   kc_error_t *error)
+                   wf_armed_t *armed, kc_error_t *error)
 {
     /* a linked node keeps the clocks and panels of its own level only: the
      * city's deadline runs on the city's node, the notice on the province's */
     if (!workflow_store_holds(self, process->states[state].level))
         return 0;
-    if (workflow_timers_arm(self, conn, process, application_id, state, version, now_ms, error))
+    if (workflow_timers_arm(self, conn, process, application_id, state, version, now_ms, armed,
+                            error))
         return -1;
     return process->states[state].panel
                ? workflow_panel_draw(self, conn, process, application_id, state, version, error)
                : 0;
+}
+
+/* ---- a calendar year loaded --------------------------------------------- */
+
+static const char *s_recount_sql =
+    "SELECT t.id, t.kind, t.state, t.due_ms, t.armed_ms, w.definition, a.ref, w.county_code"
+    "  FROM workflow_timer t JOIN workflow_instance w ON w.application_id = t.application_id"
+    "  JOIN application a ON a.id = t.application_id"
+    " WHERE t.fired_ms IS NULL AND t.provisional"
+    "   AND t.kind IN ('deadline_warning', 'deadline_overdue')"
+    " ORDER BY t.id FOR UPDATE OF t";
+
+/* Count row i's deadline again; 1 when its instant moved, 0 when not. */
+static int s_recount_one(workflow_store_t *self, PGconn *conn, const PGresult *rows, int i,
+                         kc_error_t *error)
+{
+    const wf_process_t *process =
+        workflow_store_definition(self, conn, PQgetvalue(rows, i, 5), error);
+    if (!process)
+        return -1;
+    int state = process_state_index(process, PQgetvalue(rows, i, 2));
+    if (state < 0 || process->states[state].deadline_working_days <= 0)
+        return 0;
+    bool overdue = strcmp(PQgetvalue(rows, i, 1), "deadline_overdue") == 0;
+    int days = process->states[state].deadline_working_days - (overdue ? 0 : DEADLINE_WARN_DAYS);
+    int64_t before = kc_db_int(rows, i, 3), due = 0;
+    bool provisional = false;
+    if (s_workdays(self, kc_db_int(rows, i, 4), days, &due, &provisional, error))
+        return -1;
+    char due_text[24];
+    snprintf(due_text, sizeof due_text, "%lld", (long long)due);
+    const char *params[3] = {PQgetvalue(rows, i, 0), due_text, provisional ? "true" : "false"};
+    if (kc_db_run_cached(conn,
+                         "UPDATE workflow_timer SET due_ms = $2::bigint,"
+                         " provisional = $3::boolean WHERE id = $1::bigint",
+                         3, params, NULL, NULL, "recounting a deadline", NULL, error))
+        return -1;
+    if (due == before || !overdue)
+        return due != before;
+    Kc__V1__DeadlineReached event = KC__V1__DEADLINE_REACHED__INIT;
+    event.application_ref = PQgetvalue(rows, i, 6);
+    event.county_code = PQgetvalue(rows, i, 7);
+    event.state = PQgetvalue(rows, i, 2);
+    event.level = (char *)process_level_name(process->states[state].level);
+    event.kind = "rescheduled";
+    event.due_ms = due;
+    event.previous_due_ms = before;
+    event.calendar_note = provisional ? KC_CALENDAR_PROVISIONAL_NOTE : "";
+    kc_log_notice("deadline of %s in %s recounted on the calendar loaded: %lld -> %lld",
+                  event.application_ref, event.state, (long long)before, (long long)due);
+    return workflow_event(self, conn, "DeadlineReached", &event.base, error) ? -1 : 1;
+}
+
+int workflow_timers_recount(workflow_store_t *self, PGconn *conn, kc_error_t *error)
+{
+    if (workflow_tx_begin(self, conn, error))
+        return -1;
+    PGresult *rows = NULL;
+    if (kc_db_run_cached(conn, s_recount_sql, 0, NULL, NULL, NULL, "reading the deadlines", &rows,
+                         error)) {
+        workflow_tx_rollback(self, conn);
+        return -1;
+    }
+    int moved = 0;
+    for (int i = 0; i < PQntuples(rows) && moved >= 0; i++) {
+        int rc = s_recount_one(self, conn, rows, i, error);
+        moved = rc < 0 ? -1 : moved + rc;
+    }
+    PQclear(rows);
+    if (moved < 0) {
+        workflow_tx_rollback(self, conn);
+        return -1;
+    }
+    return workflow_tx_commit(self, conn, error) ? -1 : moved;
 }

@@ -14,7 +14,8 @@
 # Targets: fuzz_envelope (kc_bus_decode, intake validators, re-pack),
 # fuzz_validators (kc_check.h), fuzz_values_sheet (values_sheet_read and
 # _locate), fuzz_json (kc_json both ways), fuzz_scoring_files
-# (methodology_parse, rewards_parse, snapshot_read and back). Each fuzz_*.c
+# (methodology_parse, rewards_parse, snapshot_read and back), fuzz_calendar
+# (kc_calendar_parse and the counting on what it read). Each fuzz_*.c
 # says what it checks; tests/fuzz/TARGET.dict, when there is one, gives
 # libFuzzer the words of its format (field names, prefixes).
 #
@@ -36,7 +37,8 @@
 # (default 65536), FUZZ_JOBS for compiling (default: number of CPUs).
 set -euo pipefail
 
-ALL_TARGETS=(fuzz_envelope fuzz_validators fuzz_values_sheet fuzz_json fuzz_scoring_files)
+ALL_TARGETS=(fuzz_envelope fuzz_validators fuzz_values_sheet fuzz_json fuzz_scoring_files
+    fuzz_calendar)
 
 usage() {
     echo "usage: $0 SECONDS [TARGET]   (TARGET: ${ALL_TARGETS[*]})" >&2
@@ -88,6 +90,8 @@ if ! flock -n 9; then
 fi
 echo "  PROTOC-C proto/kc/v1"
 protoc-c --proto_path=proto --c_out="$B/gen" proto/kc/v1/*.proto
+echo "  GEN  the lunar festivals' table"
+/usr/bin/python3 services/common/kc_calendar_lunar.py "$B/gen/kc_calendar_lunar.c"
 
 # Object name of a source: services/common/kc_bus.c -> build/fuzz/obj/services_common_kc_bus.o
 object_of() {
@@ -96,7 +100,7 @@ object_of() {
     echo "$B/obj/${name//\//_}.o"
 }
 
-COMMON_SRC=(services/common/*.c "$B"/gen/kc/v1/*.pb-c.c)
+COMMON_SRC=(services/common/*.c "$B"/gen/kc/v1/*.pb-c.c "$B/gen/kc_calendar_lunar.c")
 # Every validator file (validate_*.c) and the catalogue they consult.
 INTAKE_SRC=(services/intake/validate_*.c services/intake/catalogue.c)
 KCCTL_SRC=(services/kcctl/values_sheet.c services/kcctl/csv_table.c)

@@ -31,21 +31,6 @@ TestSuite(filing, .timeout = 240);
                         "SELECT count(*) FROM workflow_instance WHERE state = '" STATE "'", 1,     \
                         5000) == 1)
 
-/* Up the levels to the province's expert evaluation (the panel is drawn). */
-static void s_to_expert_review(wf_fixture_t *f)
-{
-    cr_assert_eq(wf_fixture_act(f, "applicant", "130131", "submit", "自愿申报", true), 0);
-    cr_assert_eq(
-        wf_fixture_act(f, "county_bureau", "130131", "county_approve", "材料齐全，同意上报", false),
-        0);
-    cr_assert_eq(
-        wf_fixture_act(f, "county_government", "130131", "county_consent", "同意申报", true), 0);
-    cr_assert_eq(wf_fixture_act(f, "city_bureau", "130100", "city_recommend", "推荐上报", true), 0);
-    cr_assert_eq(wf_fixture_act(f, "province_department", "130000", "province_assign", "", false),
-                 0);
-    cr_assert_str_eq(wf_fixture_state(f), "expert_review");
-}
-
 /* The first thing the expert's inbox asks of them ("" when it is empty). */
 static const char *s_expert_inbox(wf_fixture_t *f, const char *expert)
 {
@@ -73,19 +58,9 @@ static const char *s_expert_inbox(wf_fixture_t *f, const char *expert)
     return next;
 }
 
-static void s_to_notice(wf_fixture_t *f)
-{
-    s_to_expert_review(f);
-    wf_fixture_panel_scores(f);
-    cr_assert_eq(wf_fixture_act(f, "province_department", "130000", "province_approve",
-                                "专家评估通过（77.00分），予以公示", false),
-                 0);
-    cr_assert_str_eq(wf_fixture_state(f), "public_notice");
-}
-
 static void s_to_filed(wf_fixture_t *f)
 {
-    s_to_notice(f);
+    wf_fixture_to_notice(f);
     harness_clock_set(&f->node, NOTICE_CLOSE);
     cr_assert(WAIT_STATE(f, "filed"), "the notice did not close by itself");
 }
@@ -94,7 +69,7 @@ Test(filing, the_panel_is_drawn_around_conflicts_scored_and_aggregated_by_the_ru
 {
     wf_fixture_t f;
     wf_fixture_start(&f, MONDAY_0900);
-    s_to_expert_review(&f);
+    wf_fixture_to_expert_review(&f);
     /* 16 experts: E013 is of another field, E014 inactive; E010 declared a
      * conflict with the applicant, E011 works for it, E012 in its county */
     cr_expect_eq(harness_count(&f.node, "SELECT cardinality(draw_order) FROM panel"), 11);
@@ -170,7 +145,7 @@ Test(filing, a_notice_closes_by_itself_after_five_working_days_and_files_the_bas
 {
     wf_fixture_t f;
     wf_fixture_start(&f, MONDAY_0900);
-    s_to_notice(&f);
+    wf_fixture_to_notice(&f);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM workflow_timer WHERE kind ="
                                         " 'notice_end' AND due_ms = 1741622400000"),
                  1, "the notice closes 2025-03-10 24:00 CST (NOTICE_CLOSE)");
@@ -222,7 +197,7 @@ Test(filing, an_objection_holds_the_notice_until_it_is_settled)
     wf_fixture_t f;
     wf_fixture_start(&f, MONDAY_0900);
     cr_expect_neq(s_objection(&f), 0, "an objection with no notice open");
-    s_to_notice(&f);
+    wf_fixture_to_notice(&f);
     cr_assert_eq(s_objection(&f), 0);
     harness_clock_set(&f.node, NOTICE_CLOSE + DAY_MS);
     cr_expect_eq(
@@ -263,7 +238,7 @@ Test(filing, an_upheld_objection_sends_the_application_back)
 {
     wf_fixture_t f;
     wf_fixture_start(&f, MONDAY_0900);
-    s_to_notice(&f);
+    wf_fixture_to_notice(&f);
     cr_assert_eq(s_objection(&f), 0);
     char text[24];
     snprintf(text, sizeof text, "%lld", harness_count(&f.node, "SELECT id FROM objection"));
@@ -357,7 +332,7 @@ Test(filing, a_kill_9_with_a_notice_due_loses_nothing_and_fires_it_once)
 {
     wf_fixture_t f;
     wf_fixture_start(&f, MONDAY_0900);
-    s_to_notice(&f);
+    wf_fixture_to_notice(&f);
     kill(f.workflow, SIGKILL);
     waitpid(f.workflow, NULL, 0);
     harness_clock_set(&f.node, NOTICE_CLOSE + DAY_MS);

@@ -61,8 +61,7 @@ pid_t harness_workflow_start(harness_node_t *node)
 {
     char clock[300];
     snprintf(clock, sizeof clock, "%s.clock", node->log_path);
-    const char *extra[] = {"KC_WORKFLOW_CALENDAR", "deploy/data/calendar/cn-workdays.csv",
-                           "KC_FAKE_CLOCK_FILE", clock, NULL};
+    const char *extra[] = {"KC_FAKE_CLOCK_FILE", clock, NULL};
     return s_daemon(node, "kc-workflow", "KC_WORKFLOW_ENDPOINT", node->workflow,
                     sizeof node->workflow, extra);
 }

@@ -34,17 +34,21 @@ void harness_free_endpoint(char *out, size_t size)
     snprintf(out, size, "tcp://127.0.0.1:%d", ntohs(address.sin_port));
 }
 
-static void s_admin(const char *sql_format, const char *name)
+/* An administrative statement naming one or two databases (`second` may
+ * be NULL), each quoted as an identifier. */
+static void s_admin(const char *sql_format, const char *name, const char *second)
 {
     PGconn *conn = PQconnectdb(s_env("KC_TEST_DATABASE_URL"));
     cr_assert(PQstatus(conn) == CONNECTION_OK, "test cluster: %s", PQerrorMessage(conn));
     char *quoted = PQescapeIdentifier(conn, name, strlen(name));
+    char *other = second ? PQescapeIdentifier(conn, second, strlen(second)) : NULL;
     char sql[256];
-    snprintf(sql, sizeof sql, sql_format, quoted);
+    snprintf(sql, sizeof sql, sql_format, quoted, other ? other : "");
     PGresult *result = PQexec(conn, sql);
     cr_assert(PQresultStatus(result) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(conn));
     PQclear(result);
     PQfreemem(quoted);
+    PQfreemem(other);
     PQfinish(conn);
 }
 
@@ -88,7 +92,12 @@ void harness_node_start(harness_node_t *node)
     char id[KC_ID_SIZE];
     kc_id_new(id);
     snprintf(node->database, sizeof node->database, "kc_test_%.8s", id);
-    s_admin("CREATE DATABASE %s TEMPLATE kc_template", node->database);
+    /* the migrated database with the shipped calendar, or KC_TEST_TEMPLATE
+     * (kc_template_bare: migrated only, an empty audit log) */
+    const char *template = getenv("KC_TEST_TEMPLATE");
+    if (!template || !*template)
+        template = "kc_template";
+    s_admin("CREATE DATABASE %s TEMPLATE %s", node->database, template);
     snprintf(node->conninfo, sizeof node->conninfo, "%s dbname=%s", s_env("KC_TEST_DATABASE_URL"),
              node->database);
     harness_free_endpoint(node->endpoint, sizeof node->endpoint);
@@ -126,7 +135,7 @@ void harness_node_stop(harness_node_t *node)
     }
     PQfinish(node->db);
     node->db = NULL;
-    s_admin("DROP DATABASE IF EXISTS %s WITH (FORCE)", node->database);
+    s_admin("DROP DATABASE IF EXISTS %s WITH (FORCE)", node->database, NULL);
 }
 
 kc_client_t *harness_client(const harness_node_t *node, int timeout_ms, int attempts)

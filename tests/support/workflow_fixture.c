@@ -138,3 +138,28 @@ void wf_fixture_panel_scores(wf_fixture_t *f)
         cr_assert_eq(wf_fixture_score(f, seated[i], totals[i]), 0, "%s could not score", seated[i]);
     }
 }
+
+/* Up the levels to the province's expert evaluation (the panel is drawn). */
+void wf_fixture_to_expert_review(wf_fixture_t *f)
+{
+    cr_assert_eq(wf_fixture_act(f, "applicant", "130131", "submit", "自愿申报", true), 0);
+    cr_assert_eq(
+        wf_fixture_act(f, "county_bureau", "130131", "county_approve", "材料齐全，同意上报", false),
+        0);
+    cr_assert_eq(
+        wf_fixture_act(f, "county_government", "130131", "county_consent", "同意申报", true), 0);
+    cr_assert_eq(wf_fixture_act(f, "city_bureau", "130100", "city_recommend", "推荐上报", true), 0);
+    cr_assert_eq(wf_fixture_act(f, "province_department", "130000", "province_assign", "", false),
+                 0);
+    cr_assert_str_eq(wf_fixture_state(f), "expert_review");
+}
+
+void wf_fixture_to_notice(wf_fixture_t *f)
+{
+    wf_fixture_to_expert_review(f);
+    wf_fixture_panel_scores(f);
+    cr_assert_eq(wf_fixture_act(f, "province_department", "130000", "province_approve",
+                                "专家评估通过（77.00分），予以公示", false),
+                 0);
+    cr_assert_str_eq(wf_fixture_state(f), "public_notice");
+}

@@ -51,4 +51,10 @@ int wf_fixture_score(wf_fixture_t *fixture, const char *expert, int total);
 /* Every seated expert declares and scores: totals 70, 97, 80, 52, 81. */
 void wf_fixture_panel_scores(wf_fixture_t *fixture);
 
+/* Up the levels to the province's expert evaluation (the panel is drawn). */
+void wf_fixture_to_expert_review(wf_fixture_t *fixture);
+
+/* On to the public notice: the panel scores, the province approves. */
+void wf_fixture_to_notice(wf_fixture_t *fixture);
+
 #endif
