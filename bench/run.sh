@@ -24,7 +24,10 @@
 #    throughput of one and then two kc-scoring processes on a batch of
 #    province jobs; BUILD_DIR/bench/scoring_core times the arithmetic and
 #    the Monte Carlo alone, side by side with NumPy (bench/scoring_numpy.py).
-# 5. kc-workflow, in a database of its own with the shipped mountain-base
+# 5. The working-day calendar: BUILD_DIR/bench/calendar_bench times the
+#    windows kc-workflow counts on official and provisional years, against
+#    each other and a ceiling of 1 % of a step's transaction.
+#    kc-workflow, in a database of its own with the shipped mountain-base
 #    procedure and the sample expert pool: BUILD_DIR/bench/workflow_bench
 #    carries 10,000 applications to their public notices (panels drawn,
 #    declared and scored) and then past them into filing by their timers,
@@ -74,6 +77,7 @@ readonly build
 for program in "$build/bin/kc-intake" "$build/bin/kc-scoring" "$build/bin/kcctl" \
     "$build/bin/kc-workflow" "$build/bench/intake_bench" "$build/bench/scoring_db" \
     "$build/bench/scoring_core" "$build/bench/workflow_bench" "$build/bench/notify_bench" \
+    "$build/bench/calendar_bench" \
     "$build/bin/kc-notify" "$build/bin/kc-link" "$build/bench/link_bench" \
     "$pg_bin/pgbench" "$pg_bin/psql"; do
     [[ -x "$program" ]] || s_die "missing '$program'"
@@ -288,6 +292,11 @@ if s_run_part scoring; then
         s_die "scoring_core failed; see $out/scoring_core.out"
 fi
 
+# ---- the working-day calendar --------------------------------------------------------
+echo "== the working-day calendar: windows counted on official and provisional years"
+(cd "$repo_root" && "$build/bench/calendar_bench") | tee "$out/calendar_bench.out" ||
+    s_die "calendar_bench failed; see $out/calendar_bench.out"
+
 # ---- kc-workflow --------------------------------------------------------------------
 
 # Its own database too, with the shipped procedure and the sample expert pool.
@@ -300,7 +309,8 @@ if s_run_part workflow; then
             KC_DATABASE_URL="$workflow_db_url" "$build/bin/kcctl" process load \
                 "$repo_root/deploy/workflow/mountain-base-v1.ini" &&
             KC_DATABASE_URL="$workflow_db_url" "$build/bin/kcctl" experts load \
-                "$repo_root/deploy/data/sample/experts.csv"
+                "$repo_root/deploy/data/sample/experts.csv" &&
+            (cd "$repo_root" && KC_DATABASE_URL="$workflow_db_url" s_load_calendar "$build/bin/kcctl")
     } >"$out/workflow-setup.log" 2>&1 || s_die "workflow setup failed; see $out/workflow-setup.log"
     # kc-workflow's clock: 2025-03-03 09:00 CST (a Monday; the notices run
     # on the 2025 calendar) until the bench moves it past every notice.

@@ -11,7 +11,8 @@
  *
  *  Asking: a date in an official year is looked up among its exceptions,
  *  a date in any other year in the provisional year the law gives, made
- *  afresh for the question (a dozen dates: cheaper than keeping them).
+ *  afresh for the question (a dozen dates: cheaper than keeping them), or
+ *  once per year a window crosses.
  *  An instant becomes a China Standard Time date by adding the fixed UTC+8
  *  offset; China has kept no daylight saving since 1991.
  */
@@ -382,12 +383,26 @@ int kc_calendar_add_workdays(const kc_calendar_t *self, int64_t start_ms, int da
                             KC_CALENDAR_MAX_DAYS);
     int64_t z = s_cst_day(start_ms);
     bool guessed = false;
-    for (int counted = 0; counted < days;) {
-        int rc = kc_calendar_is_workday(self, kc_calendar_date_of(++z), &guessed, error);
-        if (rc < 0)
-            return -1;
-        counted += rc;
+    /* the year the window is in, official or made once for the window */
+    const kc_calendar_year_t *year = NULL;
+    kc_calendar_year_t made = {0};
+    int rc = 0;
+    for (int counted = 0; counted < days && rc >= 0;) {
+        int date = kc_calendar_date_of(++z);
+        if (!year || year->year != date / 10000) {
+            kc_calendar_year_release(&made);
+            year = kc_calendar_year(self, date / 10000);
+            if (!year && (rc = kc_calendar_provisional_year(date / 10000, &made, error)) == 0) {
+                year = &made;
+                guessed = true;
+            }
+        }
+        if (rc == 0)
+            counted += s_workday_in(year, date);
     }
+    kc_calendar_year_release(&made);
+    if (rc < 0)
+        return -1;
     *end_ms = (z + 1) * S_DAY_MS - KC_CALENDAR_CST_OFFSET_MS;
     if (provisional)
         *provisional = guessed;
