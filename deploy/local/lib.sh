@@ -32,9 +32,10 @@ s_psql_quiet() {
 # calendar: notices.csv names each year's file, the notice's title and its
 # date) with the kcctl command line given, e.g. s_load_calendar kcctl.
 s_load_calendar() {
-    local year notice issued
-    while IFS=, read -r year notice issued; do
-        [[ "$year" == year ]] && continue
-        "$@" calendar load "deploy/data/calendar/$year.csv" --notice "$notice" --issued "$issued"
+    local notice_year notice issued
+    while IFS=, read -r notice_year notice issued; do
+        [[ "$notice_year" == year ]] && continue
+        "$@" calendar load "deploy/data/calendar/$notice_year.csv" --notice "$notice" \
+            --issued "$issued"
     done <deploy/data/calendar/notices.csv
 }
