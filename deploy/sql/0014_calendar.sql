@@ -25,6 +25,56 @@ CREATE TABLE calendar_version (
 CREATE TRIGGER calendar_version_append_only BEFORE UPDATE OR DELETE ON calendar_version
     FOR EACH ROW EXECUTE FUNCTION kc_refuse_change();
 
+-- Which version of which year went to which child, so that a child linked
+-- later is sent the years in force once, and a restarted link sends
+-- nothing again.
+CREATE TABLE calendar_sent (
+    child_division text NOT NULL,
+    year int NOT NULL,
+    version int NOT NULL,
+    sent_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (child_division, year, version),
+    FOREIGN KEY (year, version) REFERENCES calendar_version
+);
+
+-- Queue a year's version for a child, unless it was queued for it before.
+CREATE FUNCTION calendar_send(p_child text, p_year int, p_version int) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    me text;
+    v calendar_version%ROWTYPE;
+BEGIN
+    SELECT division INTO me FROM link_peer WHERE relation = 'self';
+    IF me IS NULL THEN
+        RETURN;
+    END IF;
+    INSERT INTO calendar_sent (child_division, year, version) VALUES (p_child, p_year, p_version)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    SELECT * INTO v FROM calendar_version WHERE year = p_year AND version = p_version;
+    PERFORM link_enqueue(me, 'child', p_child, 'calendar', 'calendar.year',
+                         convert_to(jsonb_build_object('year', v.year, 'notice', v.notice,
+                                                       'issued', v.issued, 'days', v.days)::text,
+                                    'UTF8'));
+END $$;
+
+-- A child recorded by kc-link (at its start, from the peers file) is sent
+-- every year's version in force it has not been sent yet.
+CREATE FUNCTION calendar_send_to_new_child() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    v record;
+BEGIN
+    FOR v IN SELECT DISTINCT ON (year) year, version FROM calendar_version
+              ORDER BY year, version DESC LOOP
+        PERFORM calendar_send(NEW.division, v.year, v.version);
+    END LOOP;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER link_peer_calendar AFTER INSERT ON link_peer
+    FOR EACH ROW WHEN (NEW.relation = 'child') EXECUTE FUNCTION calendar_send_to_new_child();
+
 -- Store a year as the version in force, unless it is the version in force
 -- already (the same notice and days: a load repeated, or the same notice
 -- arriving from the parent), and send it to every child. Returns the new
@@ -35,7 +85,6 @@ RETURNS int LANGUAGE plpgsql AS $$
 DECLARE
     in_force calendar_version%ROWTYPE;
     new_version int;
-    me text;
     child text;
 BEGIN
     -- one load of a year at a time, so that versions follow each other
@@ -50,12 +99,8 @@ BEGIN
     INSERT INTO calendar_version (year, version, notice, issued, days, loaded_by, origin_division)
     VALUES (p_year, new_version, p_notice, p_issued, p_days, p_loaded_by, coalesce(p_origin, ''));
     PERFORM pg_notify('kc_calendar', p_year::text);
-    SELECT division INTO me FROM link_peer WHERE relation = 'self';
     FOR child IN SELECT division FROM link_peer WHERE relation = 'child' ORDER BY division LOOP
-        PERFORM link_enqueue(me, 'child', child, 'calendar', 'calendar.year',
-                             convert_to(jsonb_build_object('year', p_year, 'notice', p_notice,
-                                                           'issued', p_issued, 'days', p_days)::text,
-                                        'UTF8'));
+        PERFORM calendar_send(child, p_year, new_version);
     END LOOP;
     RETURN new_version;
 END $$;

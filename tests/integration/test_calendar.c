@@ -276,5 +276,21 @@ Test(calendar_db, a_county_node_receives_the_calendar_its_province_loads)
                                     " AND days @> '[{\"date\": \"2027-01-04\"}]'",
                                     1, 10000),
                  1);
+    /* the years each node loaded itself went down when the links came up,
+     * and were taken as the versions already in force: no new version */
+    cr_expect_eq(
+        harness_count(&fed.city.wf.node,
+                      "SELECT count(*) FROM link_inbox WHERE kind = 'calendar.year'"
+                      " AND outcome = 'taken'"),
+        harness_count(&fed.province.wf.node, "SELECT count(DISTINCT year) FROM calendar_version"));
+    cr_expect_eq(harness_count(&fed.city.wf.node, "SELECT count(*) FROM calendar_version WHERE"
+                                                  " year < 2027 AND version > 1"),
+                 0);
+    /* a restarted link sends nothing again */
+    fed_link_stop(&fed.province, SIGTERM);
+    fed_link_start(&fed, &fed.province);
+    cr_expect_eq(
+        harness_count(&fed.province.wf.node, "SELECT count(*) FROM calendar_sent"),
+        harness_count(&fed.province.wf.node, "SELECT count(DISTINCT year) FROM calendar_version"));
     fed_stop(&fed);
 }
