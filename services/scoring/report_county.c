@@ -223,9 +223,10 @@ static void s_draw_rank_trend(const s_page_t *page, FILE *out)
     }
     size_t most = 1;
     for (size_t y = 0; y < run->n_years; y++) {
-        int at = report_figures_find(&run->snapshot->years[y], page->county->code);
-        ranks[y] = at >= 0 ? run->results[y].counties[at].rank : 0;
+        int at = report_figures_find(&run->years[y], page->county->code);
+        ranks[y] = at >= 0 ? run->results[y].counties[at].rank_in_province : 0; /* 全省 */
         most = run->results[y].n_counties > most ? run->results[y].n_counties : most;
+        most = ranks[y] > (double)most ? (size_t)ranks[y] : most;
         snprintf(labels[y], sizeof labels[y], "%d年", run->results[y].year);
         groups[y] = labels[y];
     }

@@ -57,16 +57,40 @@ static void s_score(const sc_methodology_t *m, const engine_year_t *year, sc_yea
     cr_assert_eq(engine_score_year(m, &year->input, NULL, result, &error), 0, "%s", error.message);
 }
 
-Test(engine, points_add_up_exactly_and_ranks_agree_with_totals)
+/* Under total_from = exact the total is the exact points rounded once: it
+ * differs from the sum of the rounded points by at most half a centipoint
+ * an indicator (the 尾差), and that sum is the other rule's total. Under
+ * rounded_parts the total and the subtotals add up exactly. */
+static void s_expect_totals(const sc_methodology_t *m, const sc_county_result_t *county,
+                            int32_t sum)
+{
+    int32_t subtotals = 0;
+    for (size_t p = 0; p < m->n_primaries; p++)
+        subtotals += county->subtotal[p];
+    if (m->total_from == SC_TOTAL_ROUNDED_PARTS) {
+        cr_assert_eq(county->total, sum);
+        cr_assert_eq(subtotals, sum);
+    } else {
+        cr_assert_eq(county->total, (int32_t)floor(county->total_exact + 0.5));
+        cr_assert_eq(county->total_other, sum);
+        cr_assert_leq(abs(county->total - sum), (int)S_INDICATORS / 2 + 1);
+        cr_assert_leq(abs(county->total - subtotals), (int)m->n_primaries / 2 + 1);
+    }
+    cr_assert_eq(county->klass, engine_class_of(m, county->total));
+    cr_assert_eq(county->class_other, engine_class_of(m, county->total_other));
+}
+
+static void s_expect_consistent(sc_total_rule_t rule)
 {
     sc_methodology_t m;
     s_methodology(&m);
+    m.total_from = rule;
     engine_year_t year = s_random_year(1000, 20240601);
     sc_year_result_t result;
     s_score(&m, &year, &result);
     for (size_t i = 0; i < year.input.n_counties; i++) {
         const sc_county_result_t *county = &result.counties[i];
-        int32_t sum = 0, subtotals = 0;
+        int32_t sum = 0;
         for (size_t j = 0; j < S_INDICATORS; j++) {
             cr_assert(county->points[j] >= 0 && county->points[j] <= m.indicators[j].points_centi);
             cr_assert(county->normalised[j] >= 0.0 && county->normalised[j] <= 1.0);
@@ -74,11 +98,7 @@ Test(engine, points_add_up_exactly_and_ranks_agree_with_totals)
                 cr_assert_eq(county->points[j], 0);
             sum += county->points[j];
         }
-        for (size_t p = 0; p < m.n_primaries; p++)
-            subtotals += county->subtotal[p];
-        cr_assert_eq(county->total, sum);
-        cr_assert_eq(subtotals, sum);
-        cr_assert_eq(county->klass, engine_class_of(&m, county->total));
+        s_expect_totals(&m, county, sum);
         int better = 0; /* competition: 1 + the counties with a higher total */
         for (size_t k = 0; k < year.input.n_counties; k++)
             better += result.counties[k].total > county->total;
@@ -86,6 +106,16 @@ Test(engine, points_add_up_exactly_and_ranks_agree_with_totals)
     }
     engine_result_release(&result);
     engine_fixture_year_free(&year);
+}
+
+Test(engine, totals_are_rounded_once_and_ranks_agree_with_totals)
+{
+    s_expect_consistent(SC_TOTAL_EXACT);
+}
+
+Test(engine, rounded_parts_add_up_exactly_and_ranks_agree_with_totals)
+{
+    s_expect_consistent(SC_TOTAL_ROUNDED_PARTS);
 }
 
 Test(engine, the_same_input_scores_to_the_same_bytes)
