@@ -65,6 +65,12 @@ static int s_wait(kcctl_t *self, int64_t job_id, int64_t *run_id)
                 (long long)job->job_id, (long long)job->run_id, job->county_count,
                 job->flagged_count, job->flagged_count == 1 ? "" : "s", job->input_sha256,
                 job->output_sha256);
+            if (job->not_evaluated_count > 0)
+                printf("  未参评 %d 个县（当年无任何数据，不分类、不排名）%s\n",
+                       job->not_evaluated_count, job->force ? "，按 --force 评价" : "");
+            if (job->class_flagged_count > 0)
+                printf("  %d 个县的类别取决于总分算法（total_from）：另一算法下类别不同，见报告\n",
+                       job->class_flagged_count);
         } else if (failed) {
             fprintf(stderr, "error: scoring job %lld failed: %s [%s]\n", (long long)job->job_id,
                     job->error_message, job->error_code);
@@ -84,7 +90,7 @@ static int s_wait(kcctl_t *self, int64_t job_id, int64_t *run_id)
 int kcctl_score(kcctl_t *self)
 {
     if (self->year == 0) {
-        fprintf(stderr, "usage: kcctl score --year YEAR [--scope CODE] [--out DIR]\n");
+        fprintf(stderr, "usage: kcctl score --year YEAR [--scope CODE] [--force] [--out DIR]\n");
         return -1;
     }
     kc_envelope_t request = KC__V1__ENVELOPE__INIT;
@@ -94,6 +100,7 @@ int kcctl_score(kcctl_t *self)
     score.methodology = self->methodology;
     score.policy = self->policy;
     score.robustness_draws = self->draws;
+    score.force = self->force;
     char *end = NULL;
     score.robustness_seed = strtoull(self->seed, &end, 10);
     if (*self->seed && (*end || *self->seed == '-')) {

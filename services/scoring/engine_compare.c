@@ -5,7 +5,8 @@
  *  index and binary search, O(n log n)) and subtracts centipoints. Under
  *  total_from = rounded_parts totals are sums of the shown points, so the
  *  indicator deltas add up exactly to the total's; under exact (the
- *  default) they may differ from it by the rounding tail (尾差). The main cause is the indicator that moved most.
+ *  default) they may differ from it by the rounding tail (尾差). The main cause is the indicator
+ * that moved most.
  *
  *  engine_gaps answers "what would lift this county into the next class?"
  *  one indicator at a time, every other county and indicator held as they

@@ -111,10 +111,11 @@ static void s_write_change_words(const s_page_t *page, FILE *out)
                            change->previous_class > page->result->klass ? "升" : "降",
                            report_html_class_name(page->result->klass));
     }
+    const char *scope = report_html_scope_word(page->run->snapshot->scope_code);
     if (change->rank_change == 0) {
-        report_html_printf(out, "全省排名保持第%d位", page->result->rank);
+        report_html_printf(out, "%s排名保持第%d位", scope, page->result->rank);
     } else {
-        report_html_printf(out, "全省排名由第%d位%s至第%d位", change->previous_rank,
+        report_html_printf(out, "%s排名由第%d位%s至第%d位", scope, change->previous_rank,
                            change->rank_change > 0 ? "上升" : "下降", page->result->rank);
     }
 }
@@ -133,11 +134,23 @@ static void s_write_summary(const s_page_t *page, FILE *out)
     fprintf(out, "<tr><th>类别</th><td class=\"%c\">%s（%s）</td></tr>\n", page->result->klass,
             report_html_class_name(page->result->klass),
             report_html_tier_name(page->result->klass));
-    fprintf(out, "<tr><th>全省排名</th><td class=\"n\">%d / %zu</td></tr>\n", page->result->rank,
-            province.n_counties);
+    /* Rewards read the rank in the province's whole evaluation: shown
+     * first, whatever the scope of the run; a city's run adds its own. */
+    fprintf(out, "<tr><th>全省排名</th><td class=\"n\">%d / %zu</td></tr>\n",
+            page->result->rank_in_province, run_province_size(page->run, page->county->code));
+    if (strcmp(report_html_scope_word(page->run->snapshot->scope_code), "全国") == 0)
+        fprintf(out, "<tr><th>全国排名</th><td class=\"n\">%d / %zu</td></tr>\n",
+                page->result->rank, province.n_counties);
     fprintf(out, "<tr><th>市内排名</th><td class=\"n\">%d / %zu</td></tr>\n",
             page->result->rank_in_city, city.n_counties);
-    fputs("</table></div>\n<p>", out);
+    fputs("</table></div>\n", out);
+    char rule[512];
+    if (*report_html_class_rule_note(page->run->m, page->result, rule, sizeof rule)) {
+        fputs("<p class=\"note\">", out);
+        report_html_text(out, rule);
+        fputs("</p>\n", out);
+    }
+    fputs("<p>", out);
     report_html_printf(out, "%d年度，%s总分%s分，", page->run->input->year, page->county->name,
                        report_html_centi(page->result->total, number));
     report_html_printf(out, "全省平均%s分，", report_html_centi(province.total, number));
@@ -153,6 +166,16 @@ static void s_write_summary(const s_page_t *page, FILE *out)
 static double s_percent_of(int32_t subtotal, int32_t points)
 {
     return points > 0 ? (double)subtotal * 100.0 / (double)points : 0;
+}
+
+/* Rounded parts beside a total made from exact values: say so. */
+static void s_write_tail_note(const sc_methodology_t *m, FILE *out)
+{
+    if (*report_html_tail_note(m)) {
+        fputs("<p class=\"note\">", out);
+        report_html_text(out, report_html_tail_note(m));
+        fputs("</p>\n", out);
+    }
 }
 
 static void s_write_subtotal_table(const s_page_t *page, const report_scope_figures_t *city,
@@ -210,6 +233,7 @@ static void s_draw_subtotals(const s_page_t *page, FILE *out)
     fputs("<h2>一级指标得分</h2>\n", out);
     report_svg_grouped_bars(out, &chart, 100);
     s_write_subtotal_table(page, &city, &province, out);
+    s_write_tail_note(page->run->m, out);
 }
 
 static void s_draw_rank_trend(const s_page_t *page, FILE *out)
@@ -285,6 +309,7 @@ static void s_write_indicators(const s_page_t *page, FILE *out)
         }
     }
     fputs("</table></div>\n", out);
+    s_write_tail_note(m, out);
 }
 
 /* Indicators with a change, largest |delta| first, methodology order on ties. */
@@ -331,7 +356,10 @@ static void s_write_change_split(const s_page_t *page, FILE *out)
                            page->run->m->indicators[order[0]].name_zh,
                            report_html_delta(page->change->indicator_delta[order[0]], number));
     }
-    fputs("。各指标得分变化之和等于总分变化。</p>\n", out);
+    fputs(page->run->m->total_from == SC_TOTAL_EXACT
+              ? "。各指标得分变化之和与总分变化可能存在尾差。</p>\n"
+              : "。各指标得分变化之和等于总分变化。</p>\n",
+          out);
     if (n == 0) {
         return;
     }

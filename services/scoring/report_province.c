@@ -141,8 +141,7 @@ static void s_draw_classes(const sc_run_t *run, const char *city_code, FILE *out
     }
     for (size_t y = 0; y < n_years; y++) {
         report_scope_figures_t figures;
-        report_figures_scope(run->m, &run->years[y], &run->results[y], city_code,
-                             &figures);
+        report_figures_scope(run->m, &run->years[y], &run->results[y], city_code, &figures);
         for (int k = 0; k < 3; k++) {
             values[y * 3 + (size_t)k] = figures.classes[k];
         }

@@ -385,6 +385,11 @@ static void s_json_county(const sc_run_t *self, text_buffer_t *out, size_t c)
     text_buffer_append_json_string(out, county->city_name);
     text_buffer_append(out, ",\"total\":%d,\"class\":\"%c\",\"rank\":%d,\"rank_in_city\":%d",
                        (int)result->total, result->klass, result->rank, result->rank_in_city);
+    text_buffer_append(out,
+                       ",\"rank_in_province\":%d,\"total_other\":%d,\"class_other\":\"%c\","
+                       "\"class_flagged\":%s",
+                       result->rank_in_province, (int)result->total_other, result->class_other,
+                       result->klass != result->class_other ? "true" : "false");
     s_json_ints(out, "subtotals", result->subtotal, self->m->n_primaries);
     s_json_ints(out, "points", result->points, k);
     s_json_doubles(out, "values", result->value, k);
@@ -444,6 +449,18 @@ static void s_json_head(const sc_run_t *self, text_buffer_t *out)
         text_buffer_append(out, "%s{\"year\":%d,\"counties\":%zu,\"A\":%d,\"B\":%d,\"C\":%d}",
                            y ? "," : "", self->results[y].year, self->results[y].n_counties,
                            classes[0], classes[1], classes[2]);
+    }
+    text_buffer_append(out, "],\"total_from\":");
+    text_buffer_append_json_string(out, methodology_total_name(self->m->total_from));
+    text_buffer_append(out, ",\"scope_counties\":%zu,\"not_evaluated\":[", self->n_scope_counties);
+    for (size_t c = 0; c < self->n_not_evaluated; c++) {
+        text_buffer_append(out, "%s{\"code\":", c ? "," : "");
+        text_buffer_append_json_string(out, self->not_evaluated[c]->code);
+        text_buffer_append(out, ",\"name\":");
+        text_buffer_append_json_string(out, self->not_evaluated[c]->name);
+        text_buffer_append(out, ",\"city_name\":");
+        text_buffer_append_json_string(out, self->not_evaluated[c]->city_name);
+        text_buffer_append(out, "}");
     }
     text_buffer_append(out, "],\"counties\":[");
 }
@@ -523,6 +540,16 @@ void run_release(sc_run_t *self)
     self->robustness = NULL;
     self->json = NULL;
     self->n_years = 0;
+}
+
+size_t run_province_size(const sc_run_t *self, const char *code)
+{
+    const sc_year_input_t *year =
+        self->evaluation_years ? &self->evaluation_years[self->n_years - 1] : self->input;
+    size_t n = 0;
+    for (size_t c = 0; c < year->n_counties; c++)
+        n += strncmp(year->counties[c].code, code, 2) == 0;
+    return n;
 }
 
 int run_county_index(const sc_run_t *self, const char *code)

@@ -75,6 +75,11 @@ int run_check_coverage(const sc_run_t *self, bool force, kc_error_t *error);
 
 void run_release(sc_run_t *self);
 
+/* Counties evaluated in the province of county `code` in the year scored
+ * (what its rank_in_province is out of); the scope's when the run has no
+ * evaluation arrays (a hand-built run). */
+size_t run_province_size(const sc_run_t *self, const char *code);
+
 /* Index of a county of the year scored by code, -1 if absent. */
 int run_county_index(const sc_run_t *self, const char *code);
 

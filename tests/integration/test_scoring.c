@@ -126,14 +126,30 @@ Test(scoring, a_year_is_scored_reported_and_reproduced_byte_for_byte)
     long long run = s_score(&node, "2023", "130000", out1);
     cr_assert_gt(run, 0);
     s_expect_golden(&node, run);
-    /* 167 Hebei counties (zones left out), each total exactly its points' sum */
+    /* 167 Hebei counties (zones left out). Each total is its exact points
+     * rounded once: the shown points add up to it within the 尾差 (half a
+     * centipoint an indicator), and their sum is the other rule's total. */
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result"), 167);
-    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r"
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r WHERE abs(total -"
+                                      " (SELECT sum(p) FROM unnest(r.points) p)) > 8"),
+                 0);
+    cr_expect_eq(harness_count(&node,
+                               "SELECT count(*) FROM scoring_result r"
+                               " WHERE total_other <> (SELECT sum(p) FROM unnest(r.points) p)"),
+                 0);
+    cr_expect_gt(harness_count(&node, "SELECT count(*) FROM scoring_result r"
                                       " WHERE total <> (SELECT sum(p) FROM unnest(r.points) p)"),
+                 0, "some totals differ from the sum of their rounded parts (尾差)");
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result WHERE class_other <>"
+                                      " CASE WHEN total_other >= 8000 THEN 'A' WHEN total_other"
+                                      " >= 6000 THEN 'B' ELSE 'C' END"),
                  0);
-    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r"
-                                      " WHERE total <> (SELECT sum(s) FROM unnest(r.subtotals) s)"),
-                 0);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result"
+                                      " WHERE rank_in_province <> rank"),
+                 0, "a province run ranks in the province");
+    cr_expect_eq(harness_count(&node, "SELECT class_flagged_count FROM scoring_run"),
+                 harness_count(&node, "SELECT count(*) FROM scoring_result"
+                                      " WHERE class <> class_other"));
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result WHERE class <>"
                                       " CASE WHEN total >= 8000 THEN 'A' WHEN total >= 6000"
                                       " THEN 'B' ELSE 'C' END"),
@@ -284,6 +300,137 @@ Test(scoring, a_complete_year_is_scored_by_itself)
     kill(scorer, SIGTERM);
     waitpid(scorer, NULL, 0);
     harness_node_stop(&node);
+}
+
+/* A node with one kc-scoring (no trigger), the shipped rules and the
+ * sample data of `first`..2023; s_node_stop ends both. */
+static pid_t s_node_start(harness_node_t *node, int first)
+{
+    harness_node_start(node);
+    pid_t scorer = harness_scoring_start(node, 0, false);
+    s_load_rules(node);
+    for (int year = first; year <= 2023; year++)
+        s_load_year(node, year);
+    return scorer;
+}
+
+/* Results of `run` that meet `condition` (SQL over scoring_result). */
+static long long s_results_where(harness_node_t *node, long long run, const char *condition)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM scoring_result WHERE run_id = %lld AND (%s)",
+             run, condition);
+    return harness_count(node, sql);
+}
+
+static void s_node_stop(harness_node_t *node, pid_t scorer)
+{
+    kill(scorer, SIGTERM);
+    waitpid(scorer, NULL, 0);
+    harness_node_stop(node);
+}
+
+Test(scoring, a_city_run_pays_by_the_province_ranks_as_the_province_run_does)
+{
+    harness_node_t node;
+    pid_t scorer = s_node_start(&node, 2022);
+    long long province = s_score(&node, "2023", "130000", NULL);
+    /* the city whose counties earned the most rank rewards: where a city's
+     * own ranks would pay differently */
+    char city[8], sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT left(county_code, 4)::int FROM scoring_award WHERE run_id = %lld"
+             " AND rule LIKE 'rank_up%%' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+             province);
+    long long prefix = harness_count(&node, sql);
+    cr_assert_gt(prefix, 1300, "the sample pays some rank rewards in 2023");
+    snprintf(city, sizeof city, "%lld00", prefix);
+    long long city_run = s_score(&node, "2023", city, NULL);
+    cr_assert_neq(city_run, province);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM scoring_result WHERE run_id = %lld"
+             " AND county_code LIKE '%lld%%'",
+             province, prefix);
+    long long counties = harness_count(&node, sql);
+    cr_assert_gt(counties, 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM scoring_result WHERE run_id = %lld", city_run);
+    cr_expect_eq(harness_count(&node, sql), counties, "the city run shows the city's counties");
+    /* same totals, classes, province ranks and rewards as in the province's run */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM scoring_result c JOIN scoring_result p"
+             " ON p.county_code = c.county_code AND p.run_id = %lld WHERE c.run_id = %lld"
+             " AND c.total = p.total AND c.class = p.class AND c.rank_in_province = p.rank"
+             " AND c.reward = p.reward",
+             province, city_run);
+    cr_expect_eq(harness_count(&node, sql), counties);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM ((SELECT county_code, position, rule, amount, reason"
+             " FROM scoring_award WHERE run_id = %lld AND county_code LIKE '%lld%%'"
+             " EXCEPT SELECT county_code, position, rule, amount, reason FROM scoring_award"
+             " WHERE run_id = %lld) UNION ALL (SELECT county_code, position, rule, amount, reason"
+             " FROM scoring_award WHERE run_id = %lld EXCEPT SELECT county_code, position, rule,"
+             " amount, reason FROM scoring_award WHERE run_id = %lld)) d",
+             province, prefix, city_run, city_run, province);
+    cr_expect_eq(harness_count(&node, sql), 0, "every award and its reason are the same");
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM scoring_award WHERE run_id = %lld AND rule LIKE 'rank_up%%'",
+             city_run);
+    cr_expect_gt(harness_count(&node, sql), 0);
+    /* beside them, the ranks in the city's own scope */
+    cr_expect_eq(s_results_where(&node, city_run, "rank <> rank_in_city"), 0);
+    cr_expect_gt(s_results_where(&node, city_run, "rank <> rank_in_province"), 0,
+                 "city ranks are not province ranks");
+    s_node_stop(&node, scorer);
+}
+
+Test(scoring, the_country_with_only_hebeis_data_is_refused_unless_forced)
+{
+    harness_node_t node;
+    pid_t scorer = s_node_start(&node, 2023);
+    char out[256];
+    snprintf(out, sizeof out, "%s/%s-country", getenv("KC_TEST_LOG_DIR") ?: "/tmp", node.database);
+    const char *unforced[] = {"score",  "--year", "2023", "--scope",
+                              "000000", "--wait", "120",  NULL};
+    cr_expect_neq(harness_kcctl(&node, unforced), 0, "a country of Hebei's data is refused");
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job WHERE scope_code ="
+                                      " '000000' AND state = 'failed'"
+                                      " AND error_code = 'conflict.low_coverage'"),
+                 1);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_run"), 0);
+    const char *forced[] = {"score",  "--year", "2023",  "--scope", "000000", "--force",
+                            "--wait", "120",    "--out", out,       NULL};
+    s_kcctl_ok(&node, forced);
+    long long run = harness_count(&node, "SELECT max(id) FROM scoring_run");
+    cr_assert_gt(run, 0);
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM scoring_result WHERE run_id = %lld", run);
+    cr_expect_eq(harness_count(&node, sql), 167, "only Hebei's counties are classed");
+    cr_expect_eq(s_results_where(&node, run, "county_code NOT LIKE '13%'"), 0);
+    cr_expect_eq(s_results_where(&node, run, "rank_in_province <> rank"), 0,
+                 "Hebei alone: the country ranks are Hebei's");
+    /* every other county is listed as not evaluated, none of Hebei's */
+    snprintf(sql, sizeof sql, "SELECT cardinality(not_evaluated) FROM scoring_run WHERE id = %lld",
+             run);
+    long long left_out = harness_count(&node, sql);
+    cr_expect_gt(left_out, 2000);
+    snprintf(sql, sizeof sql, "SELECT scope_county_count - 167 FROM scoring_run WHERE id = %lld",
+             run);
+    cr_expect_eq(harness_count(&node, sql), left_out);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM scoring_run, unnest(not_evaluated) c WHERE id = %lld"
+             " AND c LIKE '13%%'",
+             run);
+    cr_expect_eq(harness_count(&node, sql), 0);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job WHERE force"), 1);
+    /* and the result page lists them */
+    char path[512];
+    size_t size = 0;
+    snprintf(path, sizeof path, "%s/index.html", out);
+    char *html = s_read(path, &size);
+    cr_expect(strstr(html, "未参评县（市、区）") != NULL);
+    cr_expect(strstr(html, "140105") != NULL, "a Shanxi county is listed as not evaluated");
+    free(html);
+    s_node_stop(&node, scorer);
 }
 
 static void s_expect_refusal(harness_node_t *node, const char *const *args)

@@ -222,14 +222,16 @@ Test(report, csv_export_writes_every_table)
     snprintf(path, sizeof path, "%s/results.csv", report_fixture_directory);
     char *results = report_fixture_slurp(path, &size);
     static const char header[] = "code,name,city_code,city_name,total,input,output,class,rank,"
-                                 "rank_in_city,flag_count\r\n";
+                                 "rank_in_city,flag_count,rank_in_province,total_other,"
+                                 "class_other,class_flagged,note\r\n";
     cr_assert_eq(strncmp(results, header, strlen(header)), 0);
     /* 6500 = 1950 + 1950 + 2600: subtotals 39.00 and 26.00 */
     report_fixture_find(
         results, NULL,
-        "\r\n130203,\"甲,\"\"乙\"\"县\",130200,唐山市,65.00,39.00,26.00,B,4,1,0\r\n");
-    report_fixture_find(results, NULL,
-                        "\r\n130105,新<&>县,130100,石家庄市,70.00,42.00,28.00,B,3,3,1\r\n");
+        "\r\n130203,\"甲,\"\"乙\"\"县\",130200,唐山市,65.00,39.00,26.00,B,4,1,0,4,65.00,B,0,\r\n");
+    report_fixture_find(
+        results, NULL,
+        "\r\n130105,新<&>县,130100,石家庄市,70.00,42.00,28.00,B,3,3,1,3,70.00,B,0,\r\n");
     free(results);
     snprintf(path, sizeof path, "%s/points.csv", report_fixture_directory);
     char *points = report_fixture_slurp(path, &size);
