@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kc/kc_error.h"
 
@@ -157,6 +158,11 @@ const char *methodology_method_name(sc_norm_method_t method);
 const char *methodology_missing_name(sc_missing_rule_t rule);
 const char *methodology_tie_name(sc_tie_rule_t rule);
 const char *methodology_total_name(sc_total_rule_t rule);
+
+/* Every rule of a parsed methodology as it will be applied, one Chinese
+ * sentence a line naming its key, then its indicators (for `kcctl
+ * methodology check`). */
+void methodology_describe(const sc_methodology_t *self, FILE *out);
 
 /* Evaluate a compiled formula on one county's inputs (values[i], present[i]
  * for each methodology input). 1 with *out set; 0 when an operand is

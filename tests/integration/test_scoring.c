@@ -314,13 +314,18 @@ static pid_t s_node_start(harness_node_t *node, int first)
     return scorer;
 }
 
-/* Results of `run` that meet `condition` (SQL over scoring_result). */
-static long long s_results_where(harness_node_t *node, long long run, const char *condition)
+/* One number from a query with up to three text parameters ($1.. in
+ * order; the first NULL ends them). */
+static long long s_count(harness_node_t *node, const char *sql, const char *first,
+                         const char *second, const char *third)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM scoring_result WHERE run_id = %lld AND (%s)",
-             run, condition);
-    return harness_count(node, sql);
+    const char *params[3] = {first, second, third};
+    int n = !first ? 0 : !second ? 1 : !third ? 2 : 3;
+    PGresult *result = PQexecParams(node->db, sql, n, NULL, params, NULL, NULL, 0);
+    cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK, "%s", PQerrorMessage(node->db));
+    long long value = PQgetisnull(result, 0, 0) ? 0 : strtoll(PQgetvalue(result, 0, 0), NULL, 10);
+    PQclear(result);
+    return value;
 }
 
 static void s_node_stop(harness_node_t *node, pid_t scorer)
@@ -334,52 +339,64 @@ Test(scoring, a_city_run_pays_by_the_province_ranks_as_the_province_run_does)
 {
     harness_node_t node;
     pid_t scorer = s_node_start(&node, 2022);
-    long long province = s_score(&node, "2023", "130000", NULL);
+    char province[24], city_run[24], prefix[8], city[8];
+    snprintf(province, sizeof province, "%lld", s_score(&node, "2023", "130000", NULL));
     /* the city whose counties earned the most rank rewards: where a city's
      * own ranks would pay differently */
-    char city[8], sql[1024];
-    snprintf(sql, sizeof sql,
-             "SELECT left(county_code, 4)::int FROM scoring_award WHERE run_id = %lld"
-             " AND rule LIKE 'rank_up%%' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
-             province);
-    long long prefix = harness_count(&node, sql);
-    cr_assert_gt(prefix, 1300, "the sample pays some rank rewards in 2023");
-    snprintf(city, sizeof city, "%lld00", prefix);
-    long long city_run = s_score(&node, "2023", city, NULL);
-    cr_assert_neq(city_run, province);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM scoring_result WHERE run_id = %lld"
-             " AND county_code LIKE '%lld%%'",
-             province, prefix);
-    long long counties = harness_count(&node, sql);
+    long long most = s_count(&node,
+                             "SELECT left(county_code, 4)::int FROM scoring_award"
+                             " WHERE run_id = $1::bigint AND rule LIKE 'rank_up%'"
+                             " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+                             province, NULL, NULL);
+    cr_assert_gt(most, 1300, "the sample pays some rank rewards in 2023");
+    snprintf(prefix, sizeof prefix, "%lld", most);
+    snprintf(city, sizeof city, "%lld00", most);
+    snprintf(city_run, sizeof city_run, "%lld", s_score(&node, "2023", city, NULL));
+    cr_assert_str_neq(city_run, province);
+    long long counties = s_count(&node,
+                                 "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint"
+                                 " AND left(county_code, 4) = $2",
+                                 province, prefix, NULL);
     cr_assert_gt(counties, 1);
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM scoring_result WHERE run_id = %lld", city_run);
-    cr_expect_eq(harness_count(&node, sql), counties, "the city run shows the city's counties");
+    cr_expect_eq(s_count(&node, "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint",
+                         city_run, NULL, NULL),
+                 counties, "the city run shows the city's counties");
     /* same totals, classes, province ranks and rewards as in the province's run */
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM scoring_result c JOIN scoring_result p"
-             " ON p.county_code = c.county_code AND p.run_id = %lld WHERE c.run_id = %lld"
-             " AND c.total = p.total AND c.class = p.class AND c.rank_in_province = p.rank"
-             " AND c.reward = p.reward",
-             province, city_run);
-    cr_expect_eq(harness_count(&node, sql), counties);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM ((SELECT county_code, position, rule, amount, reason"
-             " FROM scoring_award WHERE run_id = %lld AND county_code LIKE '%lld%%'"
-             " EXCEPT SELECT county_code, position, rule, amount, reason FROM scoring_award"
-             " WHERE run_id = %lld) UNION ALL (SELECT county_code, position, rule, amount, reason"
-             " FROM scoring_award WHERE run_id = %lld EXCEPT SELECT county_code, position, rule,"
-             " amount, reason FROM scoring_award WHERE run_id = %lld)) d",
-             province, prefix, city_run, city_run, province);
-    cr_expect_eq(harness_count(&node, sql), 0, "every award and its reason are the same");
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM scoring_award WHERE run_id = %lld AND rule LIKE 'rank_up%%'",
-             city_run);
-    cr_expect_gt(harness_count(&node, sql), 0);
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM scoring_result c JOIN scoring_result p"
+                         " ON p.county_code = c.county_code AND p.run_id = $1::bigint"
+                         " WHERE c.run_id = $2::bigint AND c.total = p.total"
+                         " AND c.class = p.class AND c.rank_in_province = p.rank"
+                         " AND c.reward = p.reward",
+                         province, city_run, NULL),
+                 counties);
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM ((SELECT county_code, position, rule, amount, reason"
+                         " FROM scoring_award WHERE run_id = $1::bigint"
+                         " AND left(county_code, 4) = $3 EXCEPT SELECT county_code, position,"
+                         " rule, amount, reason FROM scoring_award WHERE run_id = $2::bigint)"
+                         " UNION ALL (SELECT county_code, position, rule, amount, reason"
+                         " FROM scoring_award WHERE run_id = $2::bigint EXCEPT"
+                         " SELECT county_code, position, rule, amount, reason FROM scoring_award"
+                         " WHERE run_id = $1::bigint)) d",
+                         province, city_run, prefix),
+                 0, "every award and its reason are the same");
+    cr_expect_gt(s_count(&node,
+                         "SELECT count(*) FROM scoring_award WHERE run_id = $1::bigint"
+                         " AND rule LIKE 'rank_up%'",
+                         city_run, NULL, NULL),
+                 0);
     /* beside them, the ranks in the city's own scope */
-    cr_expect_eq(s_results_where(&node, city_run, "rank <> rank_in_city"), 0);
-    cr_expect_gt(s_results_where(&node, city_run, "rank <> rank_in_province"), 0,
-                 "city ranks are not province ranks");
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint"
+                         " AND rank <> rank_in_city",
+                         city_run, NULL, NULL),
+                 0);
+    cr_expect_gt(s_count(&node,
+                         "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint"
+                         " AND rank <> rank_in_province",
+                         city_run, NULL, NULL),
+                 0, "city ranks are not province ranks");
     s_node_stop(&node, scorer);
 }
 
@@ -387,7 +404,7 @@ Test(scoring, the_country_with_only_hebeis_data_is_refused_unless_forced)
 {
     harness_node_t node;
     pid_t scorer = s_node_start(&node, 2023);
-    char out[256];
+    char out[256], run[24];
     snprintf(out, sizeof out, "%s/%s-country", getenv("KC_TEST_LOG_DIR") ?: "/tmp", node.database);
     const char *unforced[] = {"score",  "--year", "2023", "--scope",
                               "000000", "--wait", "120",  NULL};
@@ -400,27 +417,29 @@ Test(scoring, the_country_with_only_hebeis_data_is_refused_unless_forced)
     const char *forced[] = {"score",  "--year", "2023",  "--scope", "000000", "--force",
                             "--wait", "120",    "--out", out,       NULL};
     s_kcctl_ok(&node, forced);
-    long long run = harness_count(&node, "SELECT max(id) FROM scoring_run");
-    cr_assert_gt(run, 0);
-    char sql[512];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM scoring_result WHERE run_id = %lld", run);
-    cr_expect_eq(harness_count(&node, sql), 167, "only Hebei's counties are classed");
-    cr_expect_eq(s_results_where(&node, run, "county_code NOT LIKE '13%'"), 0);
-    cr_expect_eq(s_results_where(&node, run, "rank_in_province <> rank"), 0,
-                 "Hebei alone: the country ranks are Hebei's");
+    snprintf(run, sizeof run, "%lld", harness_count(&node, "SELECT max(id) FROM scoring_run"));
+    cr_expect_eq(s_count(&node, "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint",
+                         run, NULL, NULL),
+                 167, "only Hebei's counties are classed");
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint"
+                         " AND (county_code NOT LIKE '13%' OR rank_in_province <> rank)",
+                         run, NULL, NULL),
+                 0, "Hebei alone: the country's ranks are Hebei's");
     /* every other county is listed as not evaluated, none of Hebei's */
-    snprintf(sql, sizeof sql, "SELECT cardinality(not_evaluated) FROM scoring_run WHERE id = %lld",
-             run);
-    long long left_out = harness_count(&node, sql);
+    long long left_out =
+        s_count(&node, "SELECT cardinality(not_evaluated) FROM scoring_run WHERE id = $1::bigint",
+                run, NULL, NULL);
     cr_expect_gt(left_out, 2000);
-    snprintf(sql, sizeof sql, "SELECT scope_county_count - 167 FROM scoring_run WHERE id = %lld",
-             run);
-    cr_expect_eq(harness_count(&node, sql), left_out);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM scoring_run, unnest(not_evaluated) c WHERE id = %lld"
-             " AND c LIKE '13%%'",
-             run);
-    cr_expect_eq(harness_count(&node, sql), 0);
+    cr_expect_eq(s_count(&node,
+                         "SELECT scope_county_count - 167 FROM scoring_run WHERE id = $1::bigint",
+                         run, NULL, NULL),
+                 left_out);
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM scoring_run, unnest(not_evaluated) c"
+                         " WHERE id = $1::bigint AND c LIKE '13%'",
+                         run, NULL, NULL),
+                 0);
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job WHERE force"), 1);
     /* and the result page lists them */
     char path[512];
