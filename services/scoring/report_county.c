@@ -92,7 +92,8 @@ typedef struct {
     const sc_change_t *change; /* NULL without a previous year */
 } s_page_t;
 
-/* "；较上年提高1.49分，类别由B类升为A类，全省排名由第5位上升至第4位" */
+/* "；较上年提高1.49分，类别由B类升为A类，全省排名由第5位上升至第4位"
+ * (全市 in a city's run, 全国 in the country's: the rank in the scope) */
 static void s_write_change_words(const s_page_t *page, FILE *out)
 {
     char number[REPORT_NUMBER_MAX];
@@ -428,9 +429,10 @@ static void s_write_robustness(const s_page_t *page, FILE *out)
     const sc_mc_county_t *mc = &page->run->robustness[page->index];
     fputs("<h2>稳健性</h2>\n<p>", out);
     report_html_printf(out,
-                       "指标权重随机扰动%zu次（各县标准化值不变）：全省排名在第%d至第%d位之间"
+                       "指标权重随机扰动%zu次（各县标准化值不变）：%s排名在第%d至第%d位之间"
                        "（5%%–95%%分位，中位数第%d位）；",
-                       page->run->mc.draws, mc->rank_p5, mc->rank_p95, mc->rank_p50);
+                       page->run->mc.draws, report_html_scope_word(page->run->snapshot->scope_code),
+                       mc->rank_p5, mc->rank_p95, mc->rank_p50);
     /* largest remainder, so that the three add up to 100.0 % as printed */
     int32_t tenths[3];
     report_html_shares(mc->p_class, 3, tenths);
