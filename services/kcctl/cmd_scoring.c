@@ -163,6 +163,20 @@ static void s_summary(const sc_run_t *run, const char *out)
     printf("%s %d: %zu counties, A %d, B %d, C %d (methodology %s)\n", run->snapshot->scope_name,
            run->snapshot->year, run->input->n_counties, classes[0], classes[1], classes[2],
            run->m->code);
+    if (run->n_not_evaluated > 0)
+        printf("未参评 %zu 个县（当年无任何数据，不分类、不排名），有数据的县占 %.1f%%，名单见 "
+               "index.html\n",
+               run->n_not_evaluated, 100.0 * run->coverage);
+    for (size_t c = 0; c < run->input->n_counties; c++) {
+        const sc_county_result_t *county = &run->result->counties[c];
+        if (county->klass != county->class_other)
+            printf(
+                "类别取决于总分算法：%s %s 本结果 %c 类（%d.%02d 分），另一算法下为 %c 类（%d.%02d "
+                "分）\n",
+                run->input->counties[c].code, run->input->counties[c].name, county->klass,
+                county->total / 100, county->total % 100, county->class_other,
+                county->total_other / 100, county->total_other % 100);
+    }
     printf("reproduced: output sha256 %s matches the stored run\n", run->output_sha256);
     printf("written to %s: index.html (the A, B and C lists), province.html, city-*.html,"
            " county-*.html, *.csv, result.json\n",
