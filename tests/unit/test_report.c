@@ -145,12 +145,39 @@ Test(report, city_report_covers_only_the_counties_of_the_city)
     free(none);
 }
 
+Test(report, a_county_the_other_total_rule_would_reclass_is_flagged_on_its_page_and_the_list)
+{
+    sc_county_result_t *county = &report_fixture->county_results[2][2]; /* 70.00, B */
+    county->total = 7993;
+    county->klass = 'B';
+    county->total_other = 8000; /* its rounded parts add up to 80.00 */
+    county->class_other = 'A';
+    report_fixture->run.n_class_flagged = 1;
+    char *html = report_fixture_county(2);
+    report_fixture_find(html, NULL,
+                        "提示：若先将各指标得分四舍五入再相加，总分为80.00分，类别为A类；"
+                        "本结果按各指标精确得分相加后一次四舍五入，类别为B类。");
+    free(html);
+    char *index = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&index, &size);
+    cr_assert_eq(report_result_html(&report_fixture->run, out), 0);
+    fclose(out);
+    const char *at = report_fixture_find(index, NULL, "类别取决于总分算法的县 1个");
+    report_fixture_find(index, at, "总分为80.00分，类别为A类");
+    free(index);
+}
+
 Test(report, county_report_shows_charts_indicators_change_gap_and_class_tasks)
 {
     char *html = report_fixture_county(2);
     report_fixture_find(html, NULL, "新&lt;&amp;&gt;县2023年度科技创新能力评估报告");
     report_fixture_find(html, NULL, "<td class=\"n\">3 / 5</td>");
     report_fixture_find(html, NULL, "较上年下降5.00分，类别保持B类，全省排名保持第3位。");
+    /* parts listed beside a total made from exact values carry the 尾差 note */
+    const char *note = report_fixture_find(html, NULL, "<h2>各项指标</h2>");
+    report_fixture_find(html, note, "注：部分指标得分经四舍五入，分项之和与总分可能存在尾差。");
+    cr_expect_null(strstr(html, "提示：若"), "no class note for a county both rules class alike");
     report_fixture_find(html, NULL, "<polyline");
     /* 2021 rank 2, 2022 rank 3, 2023 rank 3 */
     report_fixture_find(html, NULL, "2021年：2名");
