@@ -411,10 +411,13 @@ static void s_json_county(const sc_run_t *self, text_buffer_t *out, size_t c)
     text_buffer_append(out, "}");
 }
 
+/* Format 2 (issue 12): totals rounded once (total_from), rank_in_province,
+ * the other rule's total and class per county, the scope's counties and
+ * those not evaluated. A run stored under format 1 does not reproduce. */
 static void s_json_head(const sc_run_t *self, text_buffer_t *out)
 {
     const sc_snapshot_t *snapshot = self->snapshot;
-    text_buffer_append(out, "{\"format\":\"kechuang-scoring-result 1\",\"scope\":{\"code\":");
+    text_buffer_append(out, "{\"format\":\"kechuang-scoring-result 2\",\"scope\":{\"code\":");
     text_buffer_append_json_string(out, snapshot->scope_code);
     text_buffer_append(out, ",\"name\":");
     text_buffer_append_json_string(out, snapshot->scope_name);
