@@ -192,8 +192,8 @@ int run_check_coverage(const sc_run_t *self, bool force, kc_error_t *error)
     if (force || !(self->coverage < self->m->min_coverage))
         return 0;
     kc_error_set(error, KC_ERR_LOW_COVERAGE, "scope_code",
-                 "scope %s has data for %zu of its %zu counties in %d "
-                 "(%.1f%%), below the methodology's min_coverage of %.1f%%",
+                 "scope '%s' has data for %zu of its %zu counties in %d (%.1f%%), below the "
+                 "methodology's min_coverage of %.1f%%; kcctl score --force scores it anyway",
                  self->snapshot->scope_code, self->input->n_counties, self->n_scope_counties,
                  self->snapshot->year, 100.0 * self->coverage, 100.0 * self->m->min_coverage);
     char first[160] = "";

@@ -411,8 +411,9 @@ Test(scoring, the_country_with_only_hebeis_data_is_refused_unless_forced)
     cr_expect_neq(harness_kcctl(&node, unforced), 0, "a country of Hebei's data is refused");
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job WHERE scope_code ="
                                       " '000000' AND state = 'failed'"
-                                      " AND error_code = 'conflict.low_coverage'"),
-                 1);
+                                      " AND error_code = 'conflict.low_coverage'"
+                                      " AND error_message LIKE '%167 of its%--force%'"),
+                 1, "the refusal says how many have data and how to score anyway");
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_run"), 0);
     const char *forced[] = {"score",  "--year", "2023",  "--scope", "000000", "--force",
                             "--wait", "120",    "--out", out,       NULL};
