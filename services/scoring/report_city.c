@@ -56,11 +56,7 @@ static void s_write_county_table(const sc_run_t *run, const char *city_code, FIL
         s_write_county_row(run, order[j], out);
     }
     fputs("</table></div>\n", out);
-    if (*report_html_tail_note(run->m)) {
-        fputs("<p class=\"note\">", out);
-        report_html_text(out, report_html_tail_note(run->m));
-        fputs("</p>\n", out);
-    }
+    report_html_write_tail_note(out, run->m);
     free(order);
 }
 

@@ -169,16 +169,6 @@ static double s_percent_of(int32_t subtotal, int32_t points)
     return points > 0 ? (double)subtotal * 100.0 / (double)points : 0;
 }
 
-/* Rounded parts beside a total made from exact values: say so. */
-static void s_write_tail_note(const sc_methodology_t *m, FILE *out)
-{
-    if (*report_html_tail_note(m)) {
-        fputs("<p class=\"note\">", out);
-        report_html_text(out, report_html_tail_note(m));
-        fputs("</p>\n", out);
-    }
-}
-
 static void s_write_subtotal_table(const s_page_t *page, const report_scope_figures_t *city,
                                    const report_scope_figures_t *province, FILE *out)
 {
@@ -234,7 +224,7 @@ static void s_draw_subtotals(const s_page_t *page, FILE *out)
     fputs("<h2>一级指标得分</h2>\n", out);
     report_svg_grouped_bars(out, &chart, 100);
     s_write_subtotal_table(page, &city, &province, out);
-    s_write_tail_note(page->run->m, out);
+    report_html_write_tail_note(out, page->run->m);
 }
 
 static void s_draw_rank_trend(const s_page_t *page, FILE *out)
@@ -310,7 +300,7 @@ static void s_write_indicators(const s_page_t *page, FILE *out)
         }
     }
     fputs("</table></div>\n", out);
-    s_write_tail_note(m, out);
+    report_html_write_tail_note(out, m);
 }
 
 /* Indicators with a change, largest |delta| first, methodology order on ties. */

@@ -329,6 +329,15 @@ const char *report_html_tail_note(const sc_methodology_t *m)
                : "";
 }
 
+void report_html_write_tail_note(FILE *out, const sc_methodology_t *m)
+{
+    if (!*report_html_tail_note(m))
+        return;
+    fputs("<p class=\"note\">", out);
+    report_html_text(out, report_html_tail_note(m));
+    fputs("</p>\n", out);
+}
+
 const char *report_html_scope_word(const char *scope_code)
 {
     if (strcmp(scope_code, "000000") == 0)

@@ -94,6 +94,9 @@ const char *report_html_flag_words(const sc_indicator_t *indicator, uint8_t flag
  * from exact values (total_from = exact); "" under rounded_parts. */
 const char *report_html_tail_note(const sc_methodology_t *m);
 
+/* That note as a <p class="note"> paragraph; nothing under rounded_parts. */
+void report_html_write_tail_note(FILE *out, const sc_methodology_t *m);
+
 /* "全省", "全市" or "全国": the scope the run's `rank` is counted in. */
 const char *report_html_scope_word(const char *scope_code);
 

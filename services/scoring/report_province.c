@@ -236,6 +236,7 @@ static void s_write_city_table(const sc_run_t *run, FILE *out)
         s_write_city_row(run, &run->input->counties[first[c]], out);
     }
     fputs("</table></div>\n", out);
+    report_html_write_tail_note(out, run->m); /* average subtotals beside average totals */
     free(first);
 }
 
