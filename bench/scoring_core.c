@@ -7,9 +7,10 @@
  *  the classes come out roughly as in Hebei (a few A, some B, most C).
  *  It measures, on one core:
  *
- *  (a) engine_score_year over the country (normalise, round to
- *      centipoints half up, subtotals and totals, classes, ranks in the
- *      country and in each city), best of --repeat runs, as county-scores
+ *  (a) engine_score_year over the country (normalise, points shown in
+ *      centipoints half up, totals and subtotals from the exact points
+ *      rounded once, classes under both total rules, ranks in the
+ *      country, each province and each city), best of --repeat runs, as county-scores
  *      per second;
  *  (b) montecarlo_run, --draws draws (10,000) of Dirichlet weights over the
  *      normalised matrix of (a): totals, classes, ranks, percentiles, best
@@ -429,9 +430,10 @@ static void s_report(const s_options_t *options, const sc_methodology_t *m, size
            "%d (a) and %d (b) runs\n",
            n, m->n_indicators, m->code, options->repeat, options->mc_repeat);
     printf("(a) per county x indicator: share = min(x / benchmark, 1) (rubric: x / top), "
-           "centipoints = floor(points * share + 0.5); total = their sum; class by %d/%d; "
-           "%s ranks\n    (kechuang also evaluates the 2 formulas, subtotals and ranks in each "
-           "city; NumPy reads the formulas' values)\n",
+           "total = sum of points * share, rounded once half up; class by %d/%d; "
+           "%s ranks\n    (kechuang also evaluates the 2 formulas, rounded points, subtotals, the "
+           "other total rule and ranks in each province and city; NumPy reads the formulas' "
+           "values)\n",
            m->class_a_centi / 100, m->class_b_centi / 100, methodology_tie_name(m->tie_rule));
     printf("(b) per draw: w ~ Dirichlet(%g * points / 100) via Gamma variates; total_c = "
            "sum_i 100 w_i share_ci (double); class; rank by sort;\n    per county: rank "

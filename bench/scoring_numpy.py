@@ -11,8 +11,9 @@ all little-endian. The peer times, the way a NumPy programmer would write
 them (whole-array operations, no Python loop over counties):
 
 (a) the scoring arithmetic: each share as the engine computes it
-    (benchmark min(x / B, 1), and the other methods), centipoints
-    floor(points * share + 0.5), their sums, the classes by threshold and
+    (benchmark min(x / B, 1), and the other methods), the total as the
+    engine makes it (total_from = exact: the unrounded points summed in
+    indicator order, rounded once, half up), the classes by threshold and
     the ranks under the tie rule via argsort; best of meta "repeat" runs,
     then it checks that its totals, classes and ranks equal kechuang's;
 (b) the Monte Carlo: Generator.dirichlet weights in chunks of draws (to
@@ -131,8 +132,10 @@ def ranks_of(totals, tie_rule):
 
 def score(values, p, class_a, class_b, tie_rule):
     shares = shares_of(values, p)
-    points = np.floor(p["points"] * shares + 0.5).astype(np.int32)
-    totals = points.sum(axis=1, dtype=np.int32)
+    exact = np.zeros(shares.shape[0])
+    for j in range(shares.shape[1]):  # in indicator order, as the engine sums
+        exact += p["points"][j] * shares[:, j]
+    totals = np.floor(np.floor(exact * 1e6 + 0.5) / 1e6 + 0.5).astype(np.int32)
     classes = np.where(totals >= class_a, ord("A"), np.where(totals >= class_b, ord("B"), ord("C")))
     return totals, classes.astype(np.uint8), ranks_of(totals, tie_rule)
 

@@ -9,7 +9,8 @@ DIR (default deploy/data/sample) holds years/<year>/*.csv as written by
 deploy/local/sample-data.sh. It is a checker for the generator, written from
 the methodology's text and not from the C engine, so the two can be compared:
 
-  points = W * min(x / benchmark, 1), in centipoints rounded half up;
+  points = W * min(x / benchmark, 1); the total is the exact sum of the
+  points, rounded once, half up, to centipoints (total_from = exact);
   I02 = 100 * I01 / B01, I12 = B02 / B03; I15-I17 = 5 * median(ratings) / 100
   with at least 3 ratings; a missing input takes last year's submitted
   value (flagged imputed), else the item earns 0; class A >= 80, B >= 60,
@@ -104,7 +105,7 @@ def score_year(cur, prev, prev_scored):
                 imputed.append(item)
             else:
                 missing.append(item)
-        total, scored = 0, {}
+        exact, scored = 0.0, {}
         for item, (points, bench) in METHOD.items():
             if item in DERIVED:
                 a, b, k = DERIVED[item]
@@ -116,10 +117,12 @@ def score_year(cur, prev, prev_scored):
                 continue
             scored[item] = x
             share = min(x / (bench if bench else 100.0), 1.0)
-            total += int(math.floor(points * 100 * share + 0.5))
+            exact += points * 100 * share
             last = prev_scored.get(code, {}).get(item) if prev_scored else None
             if last and x > 0 and (x / last > JUMP or last / x > JUMP):
                 jumps.append("%s %.6g->%.6g" % (item, last, x))
+        # rounded once, half up, as the engine does (a millionth first)
+        total = int(math.floor(math.floor(exact * 1e6 + 0.5) / 1e6 + 0.5))
         klass = "A" if total >= 8000 else ("B" if total >= 6000 else "C")
         result[code] = dict(total=total, klass=klass, imputed=imputed, missing=missing,
                             jumps=jumps, scored=scored)

@@ -55,6 +55,7 @@ typedef enum {
     KC_ERR_CONFIG,                /* config.invalid */
     KC_ERR_INPUT,                 /* input.invalid: a file given to kcctl */
     KC_ERR_INTERNAL,              /* internal.error */
+    KC_ERR_LOW_COVERAGE,          /* conflict.low_coverage */
     KC_ERR_COUNT_
 } kc_error_code_t;
 

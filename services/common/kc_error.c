@@ -47,6 +47,7 @@ static const char *const s_code_names[KC_ERR_COUNT_] = {
     [KC_ERR_CONFIG] = "config.invalid",
     [KC_ERR_INPUT] = "input.invalid",
     [KC_ERR_INTERNAL] = "internal.error",
+    [KC_ERR_LOW_COVERAGE] = "conflict.low_coverage",
 };
 
 const char *kc_error_code_name(kc_error_code_t code)

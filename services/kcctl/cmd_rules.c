@@ -103,19 +103,7 @@ int kcctl_methodology(kcctl_t *self)
     if (rc) {
         kcctl_rules_refused(self, &errors);
     } else {
-        printf("methodology %s (%s), framework %s, years %d-%d: %zu primary, %zu indicators, "
-               "100.00 points, A >= %d.%02d, B >= %d.%02d, ties: %s\n",
-               m.code, m.title_zh, m.framework, m.first_year, m.last_year, m.n_primaries,
-               m.n_indicators, m.class_a_centi / 100, m.class_a_centi % 100, m.class_b_centi / 100,
-               m.class_b_centi % 100, methodology_tie_name(m.tie_rule));
-        for (size_t i = 0; i < m.n_indicators; i++) {
-            const sc_indicator_t *indicator = &m.indicators[i];
-            printf("  %-4s %-10s %5d.%02d  %-9s %s%s%s\n", indicator->code,
-                   m.primaries[indicator->primary].code, indicator->points_centi / 100,
-                   indicator->points_centi % 100, methodology_method_name(indicator->method),
-                   indicator->name_zh, indicator->formula.n_ops ? " = " : "",
-                   indicator->formula.text);
-        }
+        methodology_describe(&m, stdout);
         if (load)
             rc = s_store(self, "methodology", m.code, m.framework, m.title_zh, m.first_year,
                          m.last_year, text, size);
@@ -139,8 +127,7 @@ int kcctl_rewards(kcctl_t *self)
     if (rc) {
         kcctl_rules_refused(self, &errors);
     } else {
-        printf("reward policy %s (%s): baseline %d, cap %d 万元\n", policy.code, policy.title_zh,
-               policy.baseline_year, policy.cap);
+        rewards_describe(&policy, stdout);
         if (load)
             rc = s_store(self, "policy", policy.code, "", policy.title_zh, policy.baseline_year,
                          9999, text, size);

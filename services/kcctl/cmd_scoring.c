@@ -65,6 +65,12 @@ static int s_wait(kcctl_t *self, int64_t job_id, int64_t *run_id)
                 (long long)job->job_id, (long long)job->run_id, job->county_count,
                 job->flagged_count, job->flagged_count == 1 ? "" : "s", job->input_sha256,
                 job->output_sha256);
+            if (job->not_evaluated_count > 0)
+                printf("  未参评 %d 个县（当年无任何数据，不分类、不排名）%s\n",
+                       job->not_evaluated_count, job->force ? "，按 --force 评价" : "");
+            if (job->class_flagged_count > 0)
+                printf("  %d 个县的类别取决于总分算法（total_from）：另一算法下类别不同，见报告\n",
+                       job->class_flagged_count);
         } else if (failed) {
             fprintf(stderr, "error: scoring job %lld failed: %s [%s]\n", (long long)job->job_id,
                     job->error_message, job->error_code);
@@ -84,7 +90,7 @@ static int s_wait(kcctl_t *self, int64_t job_id, int64_t *run_id)
 int kcctl_score(kcctl_t *self)
 {
     if (self->year == 0) {
-        fprintf(stderr, "usage: kcctl score --year YEAR [--scope CODE] [--out DIR]\n");
+        fprintf(stderr, "usage: kcctl score --year YEAR [--scope CODE] [--force] [--out DIR]\n");
         return -1;
     }
     kc_envelope_t request = KC__V1__ENVELOPE__INIT;
@@ -94,6 +100,7 @@ int kcctl_score(kcctl_t *self)
     score.methodology = self->methodology;
     score.policy = self->policy;
     score.robustness_draws = self->draws;
+    score.force = self->force;
     char *end = NULL;
     score.robustness_seed = strtoull(self->seed, &end, 10);
     if (*self->seed && (*end || *self->seed == '-')) {
@@ -156,6 +163,20 @@ static void s_summary(const sc_run_t *run, const char *out)
     printf("%s %d: %zu counties, A %d, B %d, C %d (methodology %s)\n", run->snapshot->scope_name,
            run->snapshot->year, run->input->n_counties, classes[0], classes[1], classes[2],
            run->m->code);
+    if (run->n_not_evaluated > 0)
+        printf("未参评 %zu 个县（当年无任何数据，不分类、不排名），有数据的县占 %.1f%%，名单见 "
+               "index.html\n",
+               run->n_not_evaluated, 100.0 * run->coverage);
+    for (size_t c = 0; c < run->input->n_counties; c++) {
+        const sc_county_result_t *county = &run->result->counties[c];
+        if (county->klass != county->class_other)
+            printf(
+                "类别取决于总分算法：%s %s 本结果 %c 类（%d.%02d 分），另一算法下为 %c 类（%d.%02d "
+                "分）\n",
+                run->input->counties[c].code, run->input->counties[c].name, county->klass,
+                county->total / 100, county->total % 100, county->class_other,
+                county->total_other / 100, county->total_other % 100);
+    }
     printf("reproduced: output sha256 %s matches the stored run\n", run->output_sha256);
     printf("written to %s: index.html (the A, B and C lists), province.html, city-*.html,"
            " county-*.html, *.csv, result.json\n",

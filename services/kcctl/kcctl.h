@@ -37,6 +37,7 @@ typedef struct {
     int run;                   /* --run ID */
     int wait_s;                /* --wait: seconds kcctl score waits for the job */
     bool flags_reviewed;       /* --flags-reviewed, for publish */
+    bool force;                /* --force, for score: below the methodology's min_coverage */
     char reason[2048];         /* --reason, for act */
     char return_to[48];        /* --return-to STATE, for act */
     char programme[32];        /* --programme, for inbox */

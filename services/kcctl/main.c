@@ -13,7 +13,7 @@
  *    methodology check|load FILE     a scoring methodology (an .ini file of deploy/scoring)
  *    rewards check|load FILE         a reward policy
  *    submit-ratings FILE.csv         expert ratings of the qualitative indicators (--year)
- *    score                           score a year (--year, --scope, --draws, --out DIR)
+ *    score                           score a year (--year, --scope, --draws, --force, --out DIR)
  *    report                          write a run's result and reports (--run or --year, --out)
  *    publish                         make a run the published record (--run, --flags-reviewed)
  *    process check|load FILE         an application procedure (an .ini file of deploy/workflow)
@@ -76,7 +76,7 @@ static void s_usage(void)
           "                          [SUCCESSOR,...] [--name NAME] [--note TEXT]\n"
           "          methodology check|load FILE.ini, rewards check|load FILE.ini,\n"
           "          submit-ratings FILE.csv --year YEAR,\n"
-          "          score --year YEAR [--scope CODE] [--draws N --seed S] [--out DIR],\n"
+          "          score --year YEAR [--scope CODE] [--draws N --seed S] [--force] [--out DIR],\n"
           "          report (--run ID | --year YEAR [--scope CODE]) --out DIR,\n"
           "          publish --run ID [--flags-reviewed], classes [--year YEAR],\n"
           "          process check|load FILE.ini, inbox [--programme CODE], history REF,\n"
@@ -189,6 +189,8 @@ static int s_parse(kcctl_t *self, int argc, char **argv, const char **command)
             self->follow = true;
         else if (strcmp(word, "--flags-reviewed") == 0)
             self->flags_reviewed = true;
+        else if (strcmp(word, "--force") == 0)
+            self->force = true;
         else if (strcmp(word, "--attest") == 0)
             self->attest = true;
         else if (strcmp(word, "--unread") == 0)

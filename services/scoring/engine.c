@@ -13,8 +13,11 @@
  *     last year's value as submitted (or derived from submissions).
  *  2. columns: per indicator, the statistics min-max and z-score need, over
  *     the counties that have a value, computed once.
- *  3. points: share -> centipoints (half up), exact integer subtotals and
- *     total, the class; then ranks in the scope and in each city.
+ *  3. points: share -> centipoints (half up) shown per indicator; the
+ *     total and subtotals from the exact points rounded once (or from the
+ *     rounded points, total_from = rounded_parts), the class and the class
+ *     of the other rule; then ranks in the scope, each province and each
+ *     city.
  *
  *  Non-finite numbers never reach the arithmetic: a submitted NaN or a
  *  formula that overflows counts as no value (the intake refuses them, so
@@ -259,9 +262,38 @@ static void s_evaluate_county(const s_scorer_t *scorer, size_t i, sc_county_resu
 
 /* ---- passes 2 and 3: columns, points, classes, ranks ---- */
 
+/* Centipoints of an exact sum, rounded once, half up. The sum is first
+ * brought to a millionth of a centipoint, so a half that binary
+ * arithmetic lands just below (7992.4999999999) still rounds up. */
+static int32_t s_round_once(double exact)
+{
+    return (int32_t)floor(floor(exact * 1e6 + 0.5) / 1e6 + 0.5);
+}
+
+/* Total and subtotals of a county from its points: exact (rounded once)
+ * and rounded parts (summed), the methodology's rule deciding which is
+ * the total and the class, the other kept to flag a class it would
+ * change. */
+static void s_total(const sc_methodology_t *m, sc_county_result_t *result,
+                    const double *exact_subtotal)
+{
+    int32_t rounded_total = 0, exact_total = s_round_once(result->total_exact);
+    bool exact = m->total_from == SC_TOTAL_EXACT;
+    for (size_t p = 0; p < m->n_primaries; p++) {
+        rounded_total += result->subtotal[p]; /* the rounded points' sums so far */
+        if (exact)
+            result->subtotal[p] = s_round_once(exact_subtotal[p]);
+    }
+    result->total = exact ? exact_total : rounded_total;
+    result->total_other = exact ? rounded_total : exact_total;
+    result->klass = engine_class_of(m, result->total);
+    result->class_other = engine_class_of(m, result->total_other);
+}
+
 static void s_award_points(const sc_methodology_t *m, const sc_year_input_t *input,
                            sc_county_result_t *results, double *column)
 {
+    double *exact_subtotals = engine_allocate(input->n_counties * SC_MAX_PRIMARIES, sizeof(double));
     for (size_t j = 0; j < m->n_indicators; j++) {
         const sc_indicator_t *indicator = &m->indicators[j];
         engine_column_t stats = {0};
@@ -278,53 +310,89 @@ static void s_award_points(const sc_methodology_t *m, const sc_year_input_t *inp
                 continue; /* value, share and points stay 0 */
             result->normalised[j] = engine_share(indicator, result->value[j], &stats);
             result->points[j] = engine_points(indicator, result->normalised[j]);
+            double exact = (double)indicator->points_centi * result->normalised[j];
             result->subtotal[indicator->primary] += result->points[j];
-            result->total += result->points[j];
+            exact_subtotals[i * SC_MAX_PRIMARIES + (size_t)indicator->primary] += exact;
+            result->total_exact += exact;
         }
     }
     for (size_t i = 0; i < input->n_counties; i++)
-        results[i].klass = engine_class_of(m, results[i].total);
+        s_total(m, &results[i], &exact_subtotals[i * SC_MAX_PRIMARIES]);
+    free(exact_subtotals);
+}
+
+/* A group of counties ranked among themselves: the province (the first
+ * two digits of the county's code) or the city. */
+typedef enum { S_GROUP_PROVINCE, S_GROUP_CITY } s_group_t;
+
+static int s_group_order(const sc_county_t *a, const sc_county_t *b, s_group_t group)
+{
+    if (group == S_GROUP_PROVINCE)
+        return strncmp(a->code, b->code, 2);
+    return strcmp(a->city_code, b->city_code);
+}
+
+static int s_compare_provinces(const void *left, const void *right)
+{
+    return s_group_order(*(const sc_county_t *const *)left, *(const sc_county_t *const *)right,
+                         S_GROUP_PROVINCE);
 }
 
 static int s_compare_cities(const void *left, const void *right)
 {
-    const sc_county_t *a = *(const sc_county_t *const *)left;
-    const sc_county_t *b = *(const sc_county_t *const *)right;
-    return strcmp(a->city_code, b->city_code);
+    return s_group_order(*(const sc_county_t *const *)left, *(const sc_county_t *const *)right,
+                         S_GROUP_CITY);
 }
 
-/* Ranks in the scope, then within each city (counties grouped by a sort
- * on the city code: equal totals rank equally whatever order they come). */
+/* Ranks within each group (counties grouped by a sort on the group's
+ * code: equal totals rank equally whatever order they come). `totals`
+ * and `ranks` are scratch arrays of n. */
+static void s_rank_groups(const sc_methodology_t *m, const sc_year_input_t *input,
+                          sc_county_result_t *results, s_group_t group, int32_t *totals, int *ranks)
+{
+    size_t n = input->n_counties;
+    const sc_county_t **by_group = engine_allocate(n, sizeof *by_group);
+    bool grouped = true; /* counties in code order come province by province, city by city */
+    for (size_t i = 0; i < n; i++) {
+        by_group[i] = &input->counties[i];
+        grouped = grouped && (i == 0 || s_group_order(by_group[i - 1], by_group[i], group) <= 0);
+    }
+    if (!grouped)
+        qsort(by_group, n, sizeof *by_group,
+              group == S_GROUP_PROVINCE ? s_compare_provinces : s_compare_cities);
+    for (size_t first = 0; first < n;) {
+        size_t last = first + 1;
+        while (last < n && s_group_order(by_group[last], by_group[first], group) == 0)
+            last++;
+        for (size_t k = first; k < last; k++)
+            totals[k - first] = results[by_group[k] - input->counties].total;
+        engine_rank(totals, last - first, m->tie_rule, ranks);
+        for (size_t k = first; k < last; k++) {
+            sc_county_result_t *result = &results[by_group[k] - input->counties];
+            if (group == S_GROUP_PROVINCE)
+                result->rank_in_province = ranks[k - first];
+            else
+                result->rank_in_city = ranks[k - first];
+        }
+        first = last;
+    }
+    free(by_group);
+}
+
+/* Ranks in the scope, then within each province and each city. */
 static void s_rank(const sc_methodology_t *m, const sc_year_input_t *input,
                    sc_county_result_t *results)
 {
     size_t n = input->n_counties;
     int32_t *totals = engine_allocate(n, sizeof *totals);
     int *ranks = engine_allocate(n, sizeof *ranks);
-    const sc_county_t **by_city = engine_allocate(n, sizeof *by_city);
-    bool grouped = true; /* counties in code order come city by city */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         totals[i] = results[i].total;
-        by_city[i] = &input->counties[i];
-        grouped = grouped && (i == 0 || s_compare_cities(&by_city[i - 1], &by_city[i]) <= 0);
-    }
     engine_rank(totals, n, m->tie_rule, ranks);
     for (size_t i = 0; i < n; i++)
         results[i].rank = ranks[i];
-    if (!grouped)
-        qsort(by_city, n, sizeof *by_city, s_compare_cities);
-    for (size_t first = 0; first < n;) {
-        size_t last = first + 1;
-        while (last < n && strcmp(by_city[last]->city_code, by_city[first]->city_code) == 0)
-            last++;
-        for (size_t k = first; k < last; k++)
-            totals[k - first] = results[by_city[k] - input->counties].total;
-        engine_rank(totals, last - first, m->tie_rule, ranks);
-        for (size_t k = first; k < last; k++)
-            results[by_city[k] - input->counties].rank_in_city = ranks[k - first];
-        first = last;
-    }
-    free(by_city);
+    s_rank_groups(m, input, results, S_GROUP_PROVINCE, totals, ranks);
+    s_rank_groups(m, input, results, S_GROUP_CITY, totals, ranks);
     free(ranks);
     free(totals);
 }

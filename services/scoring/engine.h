@@ -11,9 +11,12 @@
  *  missing values carried forward from last year where the indicator's rule
  *  allows (flagged), derived indicators computed by their formulas,
  *  year-on-year jumps flagged, each indicator normalised to [0, 1] and
- *  turned into centipoints (rounded half up), primary subtotals and the
- *  total summed exactly, the class from the total, ranks in the scope and
- *  in the county's city under the tie rule.
+ *  turned into points; the total and the primary subtotals summed from the
+ *  exact (unrounded) points and rounded once, half up, to centipoints, or
+ *  (total_from = rounded_parts) summed from the points rounded each; the
+ *  class from the total, and the class the other rule would give beside
+ *  it; ranks in the scope, in the county's province and in its city under
+ *  the tie rule.
  */
 #ifndef SCORING_ENGINE_H
 #define SCORING_ENGINE_H
@@ -56,14 +59,18 @@ typedef struct {
 typedef struct {
     double value[SC_MAX_INDICATORS]; /* value scored (derived, carried forward); 0 when missing */
     double normalised[SC_MAX_INDICATORS]; /* share of the indicator's points, in [0, 1] */
-    int32_t points[SC_MAX_INDICATORS];    /* centipoints per indicator, methodology order */
+    int32_t points[SC_MAX_INDICATORS];    /* centipoints per indicator (rounded half up), shown */
     uint8_t flags[SC_MAX_INDICATORS];     /* SC_FLAG_* per indicator */
-    int32_t subtotal[SC_MAX_PRIMARIES];   /* centipoints per primary indicator */
-    int32_t total;                        /* exact sum of points[], 0..10000 */
-    char klass;                           /* 'A', 'B' or 'C' */
-    int rank;                             /* in the scope (province), tie rule applied, from 1 */
-    int rank_in_city;                     /* among the counties of the same city */
-    int flag_count;                       /* indicators flagged SC_FLAG_JUMP */
+    int32_t subtotal[SC_MAX_PRIMARIES];   /* centipoints per primary, by the total's rule */
+    int32_t total;        /* centipoints 0..10000 under the methodology's total_from */
+    double total_exact;   /* centipoints, the exact sum of the unrounded points */
+    int32_t total_other;  /* the total under the other total_from rule */
+    char klass;           /* 'A', 'B' or 'C', from total */
+    char class_other;     /* the class total_other gives: differs from klass = flagged */
+    int rank;             /* in the scope scored, tie rule applied, from 1 */
+    int rank_in_province; /* among the counties of the same province (first two digits) */
+    int rank_in_city;     /* among the counties of the same city */
+    int flag_count;       /* indicators flagged SC_FLAG_JUMP */
 } sc_county_result_t;
 
 typedef struct {
@@ -103,7 +110,8 @@ double engine_median(double *values, size_t n);
 typedef struct {
     bool has_previous;                          /* the county was scored last year */
     int32_t total_delta;                        /* centipoints, this year minus last */
-    int32_t indicator_delta[SC_MAX_INDICATORS]; /* adds up exactly to total_delta */
+    int32_t indicator_delta[SC_MAX_INDICATORS]; /* rounded points; add up to total_delta under
+                                                   rounded_parts, up to the 尾差 under exact */
     int32_t subtotal_delta[SC_MAX_PRIMARIES];
     char previous_class; /* 'A'..'C', 0 without a previous year */
     int previous_rank;   /* 0 without a previous year */

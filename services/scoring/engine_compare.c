@@ -2,16 +2,22 @@
  *  would take.
  *
  *  engine_compare matches each county to last year's by code (a sorted
- *  index and binary search, O(n log n)) and subtracts centipoints; since
- *  totals are exact sums of points, the indicator deltas add up exactly to
- *  the total's. The main cause is the indicator that moved most.
+ *  index and binary search, O(n log n)) and subtracts centipoints. Under
+ *  total_from = rounded_parts totals are sums of the shown points, so the
+ *  indicator deltas add up exactly to the total's; under exact (the
+ *  default) they may differ from it by the rounding tail (尾差). The main
+ *  cause is the indicator that moved most.
  *
  *  engine_gaps answers "what would lift this county into the next class?"
  *  one indicator at a time, every other county and indicator held as they
  *  are (min-max and z-score keep this year's column statistics). The share
- *  an indicator must reach is the least one whose half-up points make the
- *  total reach the threshold: points p + needed = t need a share of at
- *  least (t - 0.5) / W. The value is then read off the inverse of the
+ *  an indicator must reach is the least one that makes the total reach the
+ *  threshold T. Under total_from = rounded_parts that is the least whose
+ *  half-up points p' make p' - p the points missing: a share of at least
+ *  (t - 0.5) / W for t = p + needed. Under exact (the total rounded once)
+ *  the unrounded points must add T - 0.5 - exact total: a share of at
+ *  least t / W, t the indicator's exact points plus that. The value is then
+ *  read off the inverse of the
  *  indicator's method and checked by scoring it again, then settled to the
  *  least double that reaches t (bracket, bisect), so rounding noise in the
  *  inverse (min-max loses digits to cancellation) never reports a value
@@ -73,23 +79,28 @@ void engine_compare(const sc_methodology_t *m, const sc_year_input_t *cur_input,
     free(index);
 }
 
-static int32_t s_points_at(const sc_indicator_t *indicator, const engine_column_t *column,
-                           double value)
+/* The indicator's points at `value` in the unit the total is made of:
+ * unrounded centipoints under total_from = exact, rounded ones under
+ * rounded_parts. */
+static double s_points_at(const sc_indicator_t *indicator, const engine_column_t *column,
+                          double value, bool exact)
 {
-    return engine_points(indicator, engine_share(indicator, value, column));
+    double share = engine_share(indicator, value, column);
+    return exact ? (double)indicator->points_centi * share
+                 : (double)engine_points(indicator, share);
 }
 
 /* From `from`, steps of doubling size (one ulp first) in `direction`
  * until reaching `target` changes answer: the first value where it does,
  * or NaN if none within range. */
 static double s_bracket(const sc_indicator_t *indicator, const engine_column_t *column,
-                        int32_t target, double from, double direction)
+                        double target, bool exact, double from, double direction)
 {
-    bool reached = s_points_at(indicator, column, from) >= target;
+    bool reached = s_points_at(indicator, column, from, exact) >= target;
     double step = fabs(nextafter(from, direction) - from);
     for (int i = 0; i < S_SEARCH_MAX && isfinite(step); i++, step *= 2.0) {
         double next = from + (direction > 0.0 ? step : -step);
-        if ((s_points_at(indicator, column, next) >= target) != reached)
+        if ((s_points_at(indicator, column, next, exact) >= target) != reached)
             return next;
     }
     return NAN;
@@ -99,15 +110,15 @@ static double s_bracket(const sc_indicator_t *indicator, const engine_column_t *
  * whose points reach `target`: bracket it, then bisect down to adjacent
  * doubles. Points are monotone in the value, so this is exact; -1 if the
  * target is out of reach. */
-static int s_settle(const sc_indicator_t *indicator, const engine_column_t *column, int32_t target,
-                    double *value)
+static int s_settle(const sc_indicator_t *indicator, const engine_column_t *column, double target,
+                    bool exact, double *value)
 {
     double better = engine_better_direction(indicator) > 0 ? INFINITY : -INFINITY;
     double good = *value, bad = *value;
-    if (s_points_at(indicator, column, *value) >= target)
-        bad = s_bracket(indicator, column, target, *value, -better);
+    if (s_points_at(indicator, column, *value, exact) >= target)
+        bad = s_bracket(indicator, column, target, exact, *value, -better);
     else
-        good = s_bracket(indicator, column, target, *value, better);
+        good = s_bracket(indicator, column, target, exact, *value, better);
     if (isnan(good))
         return -1;
     if (isnan(bad)) { /* reaches as far as doubles go: keep the inverse's value */
@@ -118,7 +129,7 @@ static int s_settle(const sc_indicator_t *indicator, const engine_column_t *colu
         double middle = bad + (good - bad) / 2.0;
         if (middle == bad || middle == good)
             break;
-        if (s_points_at(indicator, column, middle) >= target)
+        if (s_points_at(indicator, column, middle, exact) >= target)
             good = middle;
         else
             bad = middle;
@@ -127,18 +138,34 @@ static int s_settle(const sc_indicator_t *indicator, const engine_column_t *colu
     return 0;
 }
 
-/* The value indicator j must reach for `needed` more centipoints: 0 with
- * *value set, -1 when it cannot do it alone. */
+/* The value indicator j must reach for `needed` more centipoints (in the
+ * unit of s_points_at) on top of `points`: 0 with *value set, -1 when it
+ * cannot do it alone. */
 static int s_value_needed(const sc_indicator_t *indicator, const engine_column_t *column,
-                          int32_t points, int32_t needed, double *value)
+                          double points, double needed, bool exact, double *value)
 {
-    int64_t target = (int64_t)points + needed;
-    if (target > indicator->points_centi)
+    double target = points + needed;
+    if (target > (double)indicator->points_centi)
         return -1;
-    double share = ((double)target - 0.5) / (double)indicator->points_centi;
+    double share = (exact ? target : target - 0.5) / (double)indicator->points_centi;
     if (engine_share_inverse(indicator, share, column, value) < 0 || !isfinite(*value))
         return -1;
-    return s_settle(indicator, column, (int32_t)target, value);
+    return s_settle(indicator, column, target, exact, value);
+}
+
+/* The indicator's current points and the points it needs to add, in the
+ * unit of s_points_at. Under exact, a total of T means an exact sum of at
+ * least T - 0.5 (it is rounded once, half up). */
+static void s_need(const sc_methodology_t *m, const sc_county_result_t *county, size_t j,
+                   int32_t threshold, double *points, double *needed)
+{
+    if (m->total_from == SC_TOTAL_EXACT) {
+        *points = (double)m->indicators[j].points_centi * county->normalised[j];
+        *needed = (double)threshold - 0.5 - county->total_exact;
+    } else {
+        *points = county->points[j];
+        *needed = threshold - county->total;
+    }
 }
 
 /* Whether (effort, value) beats the best so far; ties keep the lower index. */
@@ -160,12 +187,13 @@ static void s_gap(const sc_methodology_t *m, const engine_column_t *columns,
     int32_t threshold = klass == 'B' ? m->class_a_centi : m->class_b_centi;
     gap->points_needed = threshold - county->total;
     double best_effort = INFINITY, best_value = INFINITY;
+    bool exact = m->total_from == SC_TOTAL_EXACT;
     for (size_t j = 0; j < m->n_indicators; j++) {
         const sc_indicator_t *indicator = &m->indicators[j];
-        double value = 0.0;
-        if (county->points[j] >= indicator->points_centi ||
-            s_value_needed(indicator, &columns[j], county->points[j], gap->points_needed, &value) <
-                0)
+        double value = 0.0, points = 0.0, needed = 0.0;
+        s_need(m, county, j, threshold, &points, &needed);
+        if (points >= (double)indicator->points_centi ||
+            s_value_needed(indicator, &columns[j], points, needed, exact, &value) < 0)
             continue;
         double current = county->value[j];
         double effort = current == 0.0 ? INFINITY : fabs(value / current - 1.0);

@@ -57,6 +57,7 @@ static const char *const s_method_names[] = {"benchmark", "efficacy", "minmax",
                                              "zscore",    "rubric",   NULL};
 static const char *const s_missing_names[] = {"carry_forward", "zero", NULL};
 static const char *const s_tie_names[] = {"competition", "dense", "modified", NULL};
+static const char *const s_total_names[] = {"exact", "rounded_parts", NULL};
 static const char *const s_kind_names[] = {"quantitative", "qualitative"};
 static const char *const s_direction_names[] = {"negative", "positive"};
 static const char *const s_boolean_names[] = {"false", "true"};
@@ -74,6 +75,8 @@ static const s_key_t s_head_keys[] = {
     {"tie_rule", S_CHOICE, S_FIELD(sc_methodology_t, tie_rule), s_tie_names, false, 0},
     {"jump_factor", S_NUMBER, S_FIELD(sc_methodology_t, jump_factor), NULL, false, 0},
     {"exclude_zones", S_FLAG, S_FIELD(sc_methodology_t, exclude_zones), s_boolean_names, false, 0},
+    {"total_from", S_CHOICE, S_FIELD(sc_methodology_t, total_from), s_total_names, false, 0},
+    {"min_coverage", S_NUMBER, S_FIELD(sc_methodology_t, min_coverage), NULL, false, 0},
     {NULL, S_TEXT, S_NONE, NULL, false, 0},
 };
 
@@ -502,6 +505,8 @@ int methodology_parse(const char *text, size_t size, sc_methodology_t *out, kc_e
     out->tie_rule = SC_TIE_COMPETITION;
     out->jump_factor = 3;
     out->exclude_zones = true;
+    out->total_from = SC_TOTAL_EXACT;
+    out->min_coverage = 0.9;
     sc_methodology_draft_t *draft = calloc(1, sizeof *draft);
     if (!draft)
         abort(); /* out of memory: the project's rule is to stop */
@@ -566,4 +571,9 @@ const char *methodology_missing_name(sc_missing_rule_t rule)
 const char *methodology_tie_name(sc_tie_rule_t rule)
 {
     return (unsigned)rule <= SC_TIE_MODIFIED ? s_tie_names[rule] : "unknown";
+}
+
+const char *methodology_total_name(sc_total_rule_t rule)
+{
+    return (unsigned)rule <= SC_TOTAL_ROUNDED_PARTS ? s_total_names[rule] : "unknown";
 }

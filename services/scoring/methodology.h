@@ -10,9 +10,13 @@
  *  its text, and parsed again from that text by every scoring run, so the
  *  daemon and kcctl share one parser and one set of rules.
  *
- *  Points are kept in hundredths of a point ("centipoints", int32_t): every
- *  indicator's points are rounded once, half up, to 0.01 and the total is
- *  their exact sum, so the published figures always add up.
+ *  Points are kept in hundredths of a point ("centipoints", int32_t). By
+ *  default (total_from = exact, Chinese statistical practice) the total is
+ *  the exact sum of the indicators' unrounded points, rounded once, half
+ *  up, to 0.01, and the class is decided on it; each indicator's points are
+ *  shown rounded, so the parts may differ from the total by a rounding
+ *  tail (尾差), which the reports say. total_from = rounded_parts keeps the
+ *  earlier rule: each indicator rounded first, the total their sum.
  */
 #ifndef SCORING_METHODOLOGY_H
 #define SCORING_METHODOLOGY_H
@@ -20,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kc/kc_error.h"
 
@@ -50,6 +55,11 @@ typedef enum {
     SC_TIE_DENSE,           /* equal totals share a rank, no skip: 1223 */
     SC_TIE_MODIFIED,        /* equal totals share the lower rank: 1334 */
 } sc_tie_rule_t;
+
+typedef enum {
+    SC_TOTAL_EXACT = 0,     /* default: exact sum of unrounded points, rounded once */
+    SC_TOTAL_ROUNDED_PARTS, /* sum of the indicators' points each rounded to 0.01 first */
+} sc_total_rule_t;
 
 typedef enum {
     SC_OP_CONST = 0, /* push `constant` */
@@ -111,11 +121,14 @@ typedef struct {
     char title_zh[128]; /* 河北省县域科技创新能力监测评价方法 (2019 版) */
     int first_year;     /* evaluation years it may score, both included */
     int last_year;
-    int32_t class_a_centi;  /* A: total >= this (8000) */
-    int32_t class_b_centi;  /* B: total >= this (6000); C below */
-    sc_tie_rule_t tie_rule; /* how equal totals rank */
-    double jump_factor;     /* default year-on-year flag ratio (e.g. 3: x3 or /3) */
-    bool exclude_zones;     /* leave development zones (codes ..7x) out of the list */
+    int32_t class_a_centi;      /* A: total >= this (8000) */
+    int32_t class_b_centi;      /* B: total >= this (6000); C below */
+    sc_tie_rule_t tie_rule;     /* how equal totals rank */
+    double jump_factor;         /* default year-on-year flag ratio (e.g. 3: x3 or /3) */
+    bool exclude_zones;         /* leave development zones (codes ..7x) out of the list */
+    sc_total_rule_t total_from; /* how the total is made from the points (default exact) */
+    double min_coverage;        /* share of the scope's counties with data below which a run is
+                                   refused unless forced (default 0.9; 0: never refused) */
     size_t n_primaries;
     sc_primary_t primaries[SC_MAX_PRIMARIES];
     size_t n_indicators;
@@ -144,6 +157,12 @@ int methodology_input_index(const sc_methodology_t *self, const char *code);
 const char *methodology_method_name(sc_norm_method_t method);
 const char *methodology_missing_name(sc_missing_rule_t rule);
 const char *methodology_tie_name(sc_tie_rule_t rule);
+const char *methodology_total_name(sc_total_rule_t rule);
+
+/* Every rule of a parsed methodology as it will be applied, one Chinese
+ * sentence a line naming its key, then its indicators (for `kcctl
+ * methodology check`). */
+void methodology_describe(const sc_methodology_t *self, FILE *out);
 
 /* Evaluate a compiled formula on one county's inputs (values[i], present[i]
  * for each methodology input). 1 with *out set; 0 when an operand is

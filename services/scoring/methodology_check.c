@@ -56,6 +56,10 @@ static void s_check_head(sc_methodology_draft_t *draft)
         m->jump_factor <= 1)
         methodology_note(draft, KC_ERR_OUT_OF_RANGE, "methodology.jump_factor", mark->line,
                          "jump_factor %g must be above 1 (or 0: no jump check)", m->jump_factor);
+    if (methodology_key_valid(mark, SC_SECTION_HEAD, "min_coverage") &&
+        !(m->min_coverage >= 0 && m->min_coverage <= 1))
+        methodology_note(draft, KC_ERR_OUT_OF_RANGE, "methodology.min_coverage", mark->line,
+                         "min_coverage %g must lie between 0 and 1", m->min_coverage);
 }
 
 /* The indicator's primary by code; -1 (reported) when unknown. */

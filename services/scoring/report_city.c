@@ -20,7 +20,7 @@ static void s_write_county_row(const sc_run_t *run, size_t i, FILE *out)
     const sc_county_result_t *county = &run->result->counties[i];
     fprintf(out, "<tr><td class=\"n\">%d</td><td>", county->rank_in_city);
     report_html_county_link(out, &run->input->counties[i]);
-    fprintf(out, "</td><td class=\"n\">%d</td><td class=\"n\">%s</td>", county->rank,
+    fprintf(out, "</td><td class=\"n\">%d</td><td class=\"n\">%s</td>", county->rank_in_province,
             report_html_centi(county->total, number));
     for (size_t p = 0; p < run->m->n_primaries; p++) {
         fprintf(out, "<td class=\"n\">%s</td>", report_html_centi(county->subtotal[p], number));
@@ -51,11 +51,12 @@ static void s_write_county_table(const sc_run_t *run, const char *city_code, FIL
         report_html_text(out, run->m->primaries[p].name_zh);
         fputs("</th>", out);
     }
-    fputs("<th>类别</th><th>总分较上年</th><th>全省名次变化</th></tr>\n", out);
+    fputs("<th>类别</th><th>总分较上年</th><th>名次变化</th></tr>\n", out);
     for (size_t j = 0; j < n; j++) {
         s_write_county_row(run, order[j], out);
     }
     fputs("</table></div>\n", out);
+    report_html_write_tail_note(out, run->m);
     free(order);
 }
 

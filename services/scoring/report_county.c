@@ -92,7 +92,8 @@ typedef struct {
     const sc_change_t *change; /* NULL without a previous year */
 } s_page_t;
 
-/* "；较上年提高1.49分，类别由B类升为A类，全省排名由第5位上升至第4位" */
+/* "；较上年提高1.49分，类别由B类升为A类，全省排名由第5位上升至第4位"
+ * (全市 in a city's run, 全国 in the country's: the rank in the scope) */
 static void s_write_change_words(const s_page_t *page, FILE *out)
 {
     char number[REPORT_NUMBER_MAX];
@@ -111,10 +112,11 @@ static void s_write_change_words(const s_page_t *page, FILE *out)
                            change->previous_class > page->result->klass ? "升" : "降",
                            report_html_class_name(page->result->klass));
     }
+    const char *scope = report_html_scope_word(page->run->snapshot->scope_code);
     if (change->rank_change == 0) {
-        report_html_printf(out, "全省排名保持第%d位", page->result->rank);
+        report_html_printf(out, "%s排名保持第%d位", scope, page->result->rank);
     } else {
-        report_html_printf(out, "全省排名由第%d位%s至第%d位", change->previous_rank,
+        report_html_printf(out, "%s排名由第%d位%s至第%d位", scope, change->previous_rank,
                            change->rank_change > 0 ? "上升" : "下降", page->result->rank);
     }
 }
@@ -133,11 +135,23 @@ static void s_write_summary(const s_page_t *page, FILE *out)
     fprintf(out, "<tr><th>类别</th><td class=\"%c\">%s（%s）</td></tr>\n", page->result->klass,
             report_html_class_name(page->result->klass),
             report_html_tier_name(page->result->klass));
-    fprintf(out, "<tr><th>全省排名</th><td class=\"n\">%d / %zu</td></tr>\n", page->result->rank,
-            province.n_counties);
+    /* Rewards read the rank in the province's whole evaluation: shown
+     * first, whatever the scope of the run; a city's run adds its own. */
+    fprintf(out, "<tr><th>全省排名</th><td class=\"n\">%d / %zu</td></tr>\n",
+            page->result->rank_in_province, run_province_size(page->run, page->county->code));
+    if (strcmp(report_html_scope_word(page->run->snapshot->scope_code), "全国") == 0)
+        fprintf(out, "<tr><th>全国排名</th><td class=\"n\">%d / %zu</td></tr>\n",
+                page->result->rank, province.n_counties);
     fprintf(out, "<tr><th>市内排名</th><td class=\"n\">%d / %zu</td></tr>\n",
             page->result->rank_in_city, city.n_counties);
-    fputs("</table></div>\n<p>", out);
+    fputs("</table></div>\n", out);
+    char rule[512];
+    if (*report_html_class_rule_note(page->run->m, page->result, rule, sizeof rule)) {
+        fputs("<p class=\"note\">", out);
+        report_html_text(out, rule);
+        fputs("</p>\n", out);
+    }
+    fputs("<p>", out);
     report_html_printf(out, "%d年度，%s总分%s分，", page->run->input->year, page->county->name,
                        report_html_centi(page->result->total, number));
     report_html_printf(out, "全省平均%s分，", report_html_centi(province.total, number));
@@ -210,6 +224,7 @@ static void s_draw_subtotals(const s_page_t *page, FILE *out)
     fputs("<h2>一级指标得分</h2>\n", out);
     report_svg_grouped_bars(out, &chart, 100);
     s_write_subtotal_table(page, &city, &province, out);
+    report_html_write_tail_note(out, page->run->m);
 }
 
 static void s_draw_rank_trend(const s_page_t *page, FILE *out)
@@ -223,9 +238,10 @@ static void s_draw_rank_trend(const s_page_t *page, FILE *out)
     }
     size_t most = 1;
     for (size_t y = 0; y < run->n_years; y++) {
-        int at = report_figures_find(&run->snapshot->years[y], page->county->code);
-        ranks[y] = at >= 0 ? run->results[y].counties[at].rank : 0;
+        int at = report_figures_find(&run->years[y], page->county->code);
+        ranks[y] = at >= 0 ? run->results[y].counties[at].rank_in_province : 0; /* 全省 */
         most = run->results[y].n_counties > most ? run->results[y].n_counties : most;
+        most = ranks[y] > (double)most ? (size_t)ranks[y] : most;
         snprintf(labels[y], sizeof labels[y], "%d年", run->results[y].year);
         groups[y] = labels[y];
     }
@@ -284,6 +300,7 @@ static void s_write_indicators(const s_page_t *page, FILE *out)
         }
     }
     fputs("</table></div>\n", out);
+    report_html_write_tail_note(out, m);
 }
 
 /* Indicators with a change, largest |delta| first, methodology order on ties. */
@@ -330,7 +347,10 @@ static void s_write_change_split(const s_page_t *page, FILE *out)
                            page->run->m->indicators[order[0]].name_zh,
                            report_html_delta(page->change->indicator_delta[order[0]], number));
     }
-    fputs("。各指标得分变化之和等于总分变化。</p>\n", out);
+    fputs(page->run->m->total_from == SC_TOTAL_EXACT
+              ? "。各指标得分变化之和与总分变化可能存在尾差。</p>\n"
+              : "。各指标得分变化之和等于总分变化。</p>\n",
+          out);
     if (n == 0) {
         return;
     }
@@ -399,9 +419,10 @@ static void s_write_robustness(const s_page_t *page, FILE *out)
     const sc_mc_county_t *mc = &page->run->robustness[page->index];
     fputs("<h2>稳健性</h2>\n<p>", out);
     report_html_printf(out,
-                       "指标权重随机扰动%zu次（各县标准化值不变）：全省排名在第%d至第%d位之间"
+                       "指标权重随机扰动%zu次（各县标准化值不变）：%s排名在第%d至第%d位之间"
                        "（5%%–95%%分位，中位数第%d位）；",
-                       page->run->mc.draws, mc->rank_p5, mc->rank_p95, mc->rank_p50);
+                       page->run->mc.draws, report_html_scope_word(page->run->snapshot->scope_code),
+                       mc->rank_p5, mc->rank_p95, mc->rank_p50);
     /* largest remainder, so that the three add up to 100.0 % as printed */
     int32_t tenths[3];
     report_html_shares(mc->p_class, 3, tenths);

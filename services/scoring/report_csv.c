@@ -10,7 +10,11 @@
  *  the methodology (one per primary, one per indicator) are named by its
  *  codes.
  *
- *      results.csv     one row per county: total, subtotals, class, ranks
+ *      results.csv     one row per county: total, subtotals, class, ranks (in
+ *                      the scope, the city and the province), the total and
+ *                      class under the other total_from rule, whether they
+ *                      differ, and the 尾差 note where the parts shown do
+ *                      not add up to the total
  *      points.csv      one row per county and indicator (long form)
  *      changes.csv     one row per county: change since last year, split
  *      gaps.csv        one row per county: the gap to the next class
@@ -89,6 +93,20 @@ static void s_write_county(FILE *out, const sc_county_t *county)
     report_csv_field(out, county->name);
 }
 
+/* The 尾差 note of a county whose shown subtotals or points do not add up
+ * to its total (a total made from exact values); NULL otherwise. */
+static const char *s_tail(const sc_methodology_t *m, const sc_county_result_t *county)
+{
+    int32_t subtotals = 0, points = 0;
+    for (size_t p = 0; p < m->n_primaries; p++)
+        subtotals += county->subtotal[p];
+    for (size_t k = 0; k < m->n_indicators; k++)
+        points += county->points[k];
+    if (subtotals == county->total && points == county->total)
+        return NULL;
+    return report_html_tail_note(m);
+}
+
 static void s_write_results(const sc_run_t *run, FILE *out)
 {
     fputs("code,name,city_code,city_name,total", out);
@@ -96,7 +114,9 @@ static void s_write_results(const sc_run_t *run, FILE *out)
         fputc(',', out);
         report_csv_field(out, run->m->primaries[p].code);
     }
-    fputs(",class,rank,rank_in_city,flag_count\r\n", out);
+    fputs(",class,rank,rank_in_city,flag_count,rank_in_province,total_other,class_other,"
+          "class_flagged,note\r\n",
+          out);
     for (size_t i = 0; i < run->input->n_counties; i++) {
         const sc_county_result_t *county = &run->result->counties[i];
         s_write_county(out, &run->input->counties[i]);
@@ -112,7 +132,14 @@ static void s_write_results(const sc_run_t *run, FILE *out)
         }
         fputc(',', out);
         s_write_class(out, county->klass);
-        fprintf(out, ",%d,%d,%d\r\n", county->rank, county->rank_in_city, county->flag_count);
+        fprintf(out, ",%d,%d,%d,%d,", county->rank, county->rank_in_city, county->flag_count,
+                county->rank_in_province);
+        s_write_centi(out, county->total_other);
+        fputc(',', out);
+        s_write_class(out, county->class_other);
+        fprintf(out, ",%d,", county->class_other != county->klass);
+        report_csv_field(out, s_tail(run->m, county));
+        fputs("\r\n", out);
     }
 }
 

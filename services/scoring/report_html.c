@@ -322,6 +322,46 @@ const char *report_html_class_name(char klass)
     }
 }
 
+const char *report_html_tail_note(const sc_methodology_t *m)
+{
+    return m->total_from == SC_TOTAL_EXACT
+               ? "注：部分指标得分经四舍五入，分项之和与总分可能存在尾差。"
+               : "";
+}
+
+void report_html_write_tail_note(FILE *out, const sc_methodology_t *m)
+{
+    if (!*report_html_tail_note(m))
+        return;
+    fputs("<p class=\"note\">", out);
+    report_html_text(out, report_html_tail_note(m));
+    fputs("</p>\n", out);
+}
+
+const char *report_html_scope_word(const char *scope_code)
+{
+    if (strcmp(scope_code, "000000") == 0)
+        return "全国";
+    return strcmp(scope_code + 2, "0000") == 0 ? "全省" : "全市";
+}
+
+const char *report_html_class_rule_note(const sc_methodology_t *m, const sc_county_result_t *result,
+                                        char *buf, size_t size)
+{
+    char number[REPORT_NUMBER_MAX];
+    buf[0] = '\0';
+    if (result->class_other == result->klass || result->class_other == 0)
+        return buf;
+    bool exact = m->total_from == SC_TOTAL_EXACT;
+    snprintf(buf, size, "提示：若%s，总分为%s分，类别为%s；本结果%s，类别为%s。",
+             exact ? "先将各指标得分四舍五入再相加" : "按各指标精确得分相加后一次四舍五入",
+             report_html_centi(result->total_other, number),
+             report_html_class_name(result->class_other),
+             exact ? "按各指标精确得分相加后一次四舍五入" : "按各指标四舍五入后的得分相加",
+             report_html_class_name(result->klass));
+    return buf;
+}
+
 const char *report_html_tier_name(char klass)
 {
     switch (klass) {

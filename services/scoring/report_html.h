@@ -90,6 +90,21 @@ const char *report_html_tier_name(char klass);
 const char *report_html_flag_words(const sc_indicator_t *indicator, uint8_t flags, char *buf,
                                    size_t size);
 
+/* The note printed wherever rounded parts are listed beside a total made
+ * from exact values (total_from = exact); "" under rounded_parts. */
+const char *report_html_tail_note(const sc_methodology_t *m);
+
+/* That note as a <p class="note"> paragraph; nothing under rounded_parts. */
+void report_html_write_tail_note(FILE *out, const sc_methodology_t *m);
+
+/* "全省", "全市" or "全国": the scope the run's `rank` is counted in. */
+const char *report_html_scope_word(const char *scope_code);
+
+/* One sentence on a county whose class the other total_from rule would
+ * change (class_other != klass), into buf; "" when it would not. */
+const char *report_html_class_rule_note(const sc_methodology_t *m, const sc_county_result_t *result,
+                                        char *buf, size_t size);
+
 /* The Chinese name of an award rule ("leap_b_to_a" -> "由B类跃升到A类"). */
 const char *report_html_rule_name(const char *rule);
 

@@ -141,8 +141,7 @@ static void s_draw_classes(const sc_run_t *run, const char *city_code, FILE *out
     }
     for (size_t y = 0; y < n_years; y++) {
         report_scope_figures_t figures;
-        report_figures_scope(run->m, &run->snapshot->years[y], &run->results[y], city_code,
-                             &figures);
+        report_figures_scope(run->m, &run->years[y], &run->results[y], city_code, &figures);
         for (int k = 0; k < 3; k++) {
             values[y * 3 + (size_t)k] = figures.classes[k];
         }
@@ -237,6 +236,7 @@ static void s_write_city_table(const sc_run_t *run, FILE *out)
         s_write_city_row(run, &run->input->counties[first[c]], out);
     }
     fputs("</table></div>\n", out);
+    report_html_write_tail_note(out, run->m); /* average subtotals beside average totals */
     free(first);
 }
 
@@ -351,13 +351,12 @@ void report_province_movers(const sc_run_t *run, const char *city_code, FILE *ou
         }
     }
     qsort(movers, n, sizeof *movers, s_compare_movers);
-    fputs("<p "
-          "class=\"note\">"
-          "名次变化为上年全省排名减本年全省排名，正数表示前移。主要影响指标：排名提升的县"
-          "为得分增加最多的二级指标，排名下降的县为得分减少最多的二级指标；总分变化与名次变化方向不"
-          "一致"
-          "时，名次变化源于其他县，不列指标。</p>\n",
-          out);
+    const char *scope = report_html_scope_word(run->snapshot->scope_code);
+    fprintf(out,
+            "<p class=\"note\">名次变化为上年%s排名减本年%s排名，正数表示前移。主要影响指标："
+            "排名提升的县为得分增加最多的二级指标，排名下降的县为得分减少最多的二级指标；"
+            "总分变化与名次变化方向不一致时，名次变化源于其他县，不列指标。</p>\n",
+            scope, scope);
     s_write_mover_table(run, movers, n, true, out);
     s_write_mover_table(run, movers, n, false, out);
     free(movers);

@@ -32,6 +32,11 @@ static void s_write_summary(const sc_run_t *run, const report_scope_figures_t *f
     fputs("<h2>评价概况</h2>\n<p>", out);
     report_html_printf(out, "本次监测评价共有%zu个县（市、区）参评，平均得分%s分。",
                        figures->n_counties, report_html_centi(figures->total, number));
+    if (run->n_not_evaluated > 0)
+        report_html_printf(out,
+                           "另有%zu个县（市、区）当年无任何监测数据，未参评（不分类、不排名），"
+                           "名单见文末。",
+                           run->n_not_evaluated);
     report_html_printf(out, "按照总分划分：%s分（含）以上为A类，",
                        report_html_centi(run->m->class_a_centi, number));
     report_html_printf(out, "%s分（含）至", report_html_centi(run->m->class_b_centi, number));
@@ -58,15 +63,21 @@ static void s_write_class_list(const sc_run_t *run, const size_t *order, size_t 
         fputs("<p>本年度无。</p>\n", out);
         return;
     }
-    fputs("<div class=\"t\"><table>\n<tr><th>全省排名</th><th>县（市、区）</th><th>所属市</th>"
-          "<th>总分</th></tr>\n",
-          out);
+    const char *scope = report_html_scope_word(run->snapshot->scope_code);
+    bool province = strcmp(scope, "全省") == 0;
+    fputs("<div class=\"t\"><table>\n<tr><th>全省排名</th>", out);
+    if (!province)
+        fprintf(out, "<th>%s排名</th>", scope);
+    fputs("<th>县（市、区）</th><th>所属市</th><th>总分</th></tr>\n", out);
     for (size_t i = 0; i < n; i++) {
         const sc_county_result_t *county = &run->result->counties[order[i]];
         if (county->klass != klass) {
             continue;
         }
-        fprintf(out, "<tr><td class=\"n\">%d</td><td>", county->rank);
+        fprintf(out, "<tr><td class=\"n\">%d</td>", county->rank_in_province);
+        if (!province)
+            fprintf(out, "<td class=\"n\">%d</td>", county->rank);
+        fputs("<td>", out);
         report_html_county_link(out, &run->input->counties[order[i]]);
         fputs("</td><td>", out);
         report_html_city_link(out, &run->input->counties[order[i]]);
@@ -177,6 +188,58 @@ static void s_write_rewards(const sc_run_t *run, const size_t *order, size_t n, 
     fputs("奖励资金由县科技部门用于推进科技创新工作。</p>\n", out);
 }
 
+/* Counties whose class the other total_from rule would change. */
+static void s_write_class_rule(const sc_run_t *run, const size_t *order, size_t n, FILE *out)
+{
+    char note[512];
+    fprintf(out, "<h2 id=\"class-rule\">类别取决于总分算法的县 %zu个</h2>\n", run->n_class_flagged);
+    if (run->n_class_flagged == 0) {
+        fputs("<p>无。两种总分算法（精确值相加后一次四舍五入；各指标四舍五入后相加）下，"
+              "各县类别相同。</p>\n",
+              out);
+        return;
+    }
+    fputs("<ul>\n", out);
+    for (size_t i = 0; i < n; i++) {
+        const sc_county_result_t *county = &run->result->counties[order[i]];
+        if (!*report_html_class_rule_note(run->m, county, note, sizeof note))
+            continue;
+        fputs("<li>", out);
+        report_html_county_link(out, &run->input->counties[order[i]]);
+        fputs("：", out);
+        report_html_text(out, note);
+        fputs("</li>\n", out);
+    }
+    fputs("</ul>\n", out);
+}
+
+/* The scope's counties without any data this year (未参评). */
+static void s_write_not_evaluated(const sc_run_t *run, FILE *out)
+{
+    if (run->n_not_evaluated == 0)
+        return;
+    fprintf(out, "<h2 id=\"not-evaluated\">未参评县（市、区）%zu个</h2>\n<p class=\"note\">",
+            run->n_not_evaluated);
+    report_html_printf(out,
+                       "以下县（市、区）%d年度无任何监测数据，未参加评价，不分类、不排名；"
+                       "本范围有数据的县占%.1f%%。",
+                       run->input->year, 100.0 * run->coverage);
+    fputs("</p>\n<div class=\"t\"><table>\n<tr><th>代码</th><th>县（市、区）</th>"
+          "<th>所属市</th></tr>\n",
+          out);
+    for (size_t c = 0; c < run->n_not_evaluated; c++) {
+        const sc_county_t *county = run->not_evaluated[c];
+        fputs("<tr><td>", out);
+        report_html_text(out, county->code);
+        fputs("</td><td>", out);
+        report_html_text(out, county->name);
+        fputs("</td><td>", out);
+        report_html_text(out, county->city_name);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table></div>\n", out);
+}
+
 int report_result_html(const sc_run_t *run, FILE *out)
 {
     char title[256];
@@ -199,7 +262,9 @@ int report_result_html(const sc_run_t *run, FILE *out)
         s_write_class_list(run, order, n, classes[k], figures.classes[k], out);
     }
     s_write_flags(run, order, n, out);
+    s_write_class_rule(run, order, n, out);
     s_write_rewards(run, order, n, out);
+    s_write_not_evaluated(run, out);
     report_html_end_page(out, run, false);
     free(order);
     return ferror(out) ? -1 : 0;

@@ -17,6 +17,11 @@
  *  only its one-off class-A award: leaps and climbs count from the year
  *  after, the first one the plan can compare with its own baseline.
  *
+ *  A re-leap withholds the leap reward and, by default (releap_rank =
+ *  withheld), that year's rank reward too, which only rank_when = always
+ *  could pay beside a leap: the seed's 「不给予奖励」 names no exception.
+ *  Top-3 and baseline awards reward a standing, not the move, and stay.
+ *
  *  Every award, including those that apply but pay nothing (a re-leap, a
  *  C -> A leap the policy does not pay, a tie beyond the top places, a
  *  climb with a class change, the cap), carries its rule and one Chinese
@@ -38,6 +43,8 @@ typedef struct {
     size_t n_history;
     const sc_class_record_t *current;  /* the record of the year evaluated */
     const sc_class_record_t *compared; /* the record it is compared with, NULL if none */
+    const sc_class_record_t *releap;   /* set by a leap withheld as a re-leap: the earlier
+                                          record that made it one (read by the rank rule) */
     sc_county_awards_t *out;
 } s_evaluation_t;
 
@@ -164,22 +171,37 @@ static const sc_class_record_t *s_releap_record(const s_evaluation_t *e, int int
     return found;
 }
 
-/* One leap into `into`: paid `amount`, or recorded as a re-leap paying
- * nothing. `note` tells how a C -> A leap is counted ("" otherwise). */
-static void s_leap(s_evaluation_t *e, const char *rule, int into, int amount, const char *note)
+/* One leap: paid `amount`, or, when `held` (the earlier record that makes
+ * it a re-leap) is set, recorded as a re-leap paying nothing. `note` tells
+ * how a C -> A leap is counted ("" otherwise). */
+static void s_leap(s_evaluation_t *e, const char *rule, const sc_class_record_t *held, int amount,
+                   const char *note)
 {
     const sc_class_record_t *from = e->compared, *to = e->current;
-    char moved[128];
+    char moved[160];
     snprintf(moved, sizeof moved, "由%c类跃升至%c类（%d年%c类，%d年%c类）%s", from->klass,
              to->klass, from->year, from->klass, to->year, to->klass, note);
-    const sc_class_record_t *held = s_releap_record(e, into);
     if (!held) {
         s_award(e->out, rule, amount, "%s，奖励%d万元", moved, amount);
         return;
     }
+    e->releap = held;
     const char *verb = e->policy->releap == SC_RELEAP_LEAPT_BEFORE ? "曾跃升至" : "曾为";
     s_award(e->out, "releap_none", 0, "%s；该县%d年%s%c类，按“" S_SEED_RELEAP "”，不予奖励", moved,
             held->year, verb, held->klass);
+}
+
+/* C -> A paid as both leaps. Judged whole (the default), the leap is one
+ * leap into A: a re-leap into A withholds both parts, so A -> C -> A pays
+ * no C -> B either. Judged in parts, each part by its own class. */
+static void s_leap_c_to_a_both(s_evaluation_t *e)
+{
+    const sc_reward_policy_t *p = e->policy;
+    const sc_class_record_t *into_a = s_releap_record(e, 3);
+    const sc_class_record_t *into_b =
+        p->releap_c_to_a == SC_RELEAP_C_TO_A_WHOLE ? into_a : s_releap_record(e, 2);
+    s_leap(e, "leap_c_to_b", into_b, p->amount_c_to_b, "，计C类跃升B类一项");
+    s_leap(e, "leap_b_to_a", into_a, p->amount_b_to_a, "，计B类跃升A类一项");
 }
 
 static void s_leaps(s_evaluation_t *e)
@@ -189,15 +211,14 @@ static void s_leaps(s_evaluation_t *e)
         return;
     int from = s_level(e->compared->klass), to = s_level(e->current->klass);
     if (from == 2 && to == 3)
-        s_leap(e, "leap_b_to_a", 3, p->amount_b_to_a, "");
+        s_leap(e, "leap_b_to_a", s_releap_record(e, 3), p->amount_b_to_a, "");
     else if (from == 1 && to == 2)
-        s_leap(e, "leap_c_to_b", 2, p->amount_c_to_b, "");
+        s_leap(e, "leap_c_to_b", s_releap_record(e, 2), p->amount_c_to_b, "");
     else if (from == 1 && to == 3 && p->c_to_a == SC_C_TO_A_LEAP_TO_A)
-        s_leap(e, "leap_c_to_a", 3, p->amount_b_to_a, "，按跃升至A类计");
-    else if (from == 1 && to == 3 && p->c_to_a == SC_C_TO_A_BOTH) {
-        s_leap(e, "leap_c_to_b", 2, p->amount_c_to_b, "，计C类跃升B类一项");
-        s_leap(e, "leap_b_to_a", 3, p->amount_b_to_a, "，计B类跃升A类一项");
-    } else if (from == 1 && to == 3)
+        s_leap(e, "leap_c_to_a", s_releap_record(e, 3), p->amount_b_to_a, "，按跃升至A类计");
+    else if (from == 1 && to == 3 && p->c_to_a == SC_C_TO_A_BOTH)
+        s_leap_c_to_a_both(e);
+    else if (from == 1 && to == 3)
         s_award(e->out, "leap_c_to_a", 0,
                 "由C类跃升至A类（%d年C类，%d年A类），文件未规定一年内由C类跃升A类的奖励，"
                 "按本政策不予奖励",
@@ -217,7 +238,8 @@ static void s_class_change(const s_evaluation_t *e, char *out, size_t size)
 }
 
 /* Climbing places: rank_big_step or more, or rank_small_step up to it,
- * when the policy's reading of "类别未跃升" allows it. */
+ * when the policy's reading of "类别未跃升" allows it, and not in a year
+ * whose leap was withheld as a re-leap unless releap_rank = paid. */
 static void s_rank(s_evaluation_t *e)
 {
     const sc_reward_policy_t *p = e->policy;
@@ -235,7 +257,12 @@ static void s_rank(s_evaluation_t *e)
                    (p->rank_when == SC_RANK_WHEN_NO_LEAP && to <= from) || to == from;
     char classes[96];
     s_class_change(e, classes, sizeof classes);
-    if (allowed)
+    if (allowed && e->releap && p->releap_rank == SC_RELEAP_RANK_WITHHELD)
+        s_award(e->out, rule, 0,
+                "%s，排名由第%d名升至第%d名，提高%d位；本年度系降级后又跃升（%d年曾为%c类），"
+                "依规定不给予奖励，排名奖励亦不予奖励",
+                classes, a->rank, b->rank, up, e->releap->year, e->releap->klass);
+    else if (allowed)
         s_award(e->out, rule, amount, "%s，排名由第%d名升至第%d名，提高%d位，奖励%d万元", classes,
                 a->rank, b->rank, up, amount);
     else

@@ -3,8 +3,8 @@
  *  The policy file (deploy/scoring/rewards-*.ini) holds the amounts, in
  *  units of 10,000 yuan (万元), and every point the seed leaves open as an
  *  option with a documented default: a C -> A leap in one year, ties at
- *  the top-3 boundary, rank rewards for a county whose class changed, and
- *  counties new to the list. Evaluation reads a county's whole class
+ *  the top-3 boundary, rank rewards for a county whose class changed,
+ *  what a re-leap withholds, and counties new to the list. Evaluation reads a county's whole class
  *  history under one methodology version, so "a leap back into a class
  *  after having fallen from it earns nothing" can be decided, and every
  *  award carries the rule that gave it and a sentence saying why.
@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "kc/kc_error.h"
 
@@ -35,6 +36,19 @@ typedef enum {
     SC_RELEAP_HELD_OR_HIGHER, /* also into a class below one it held (A -> C -> B: no C -> B) */
 } sc_releap_rule_t;
 
+typedef enum {
+    SC_RELEAP_RANK_WITHHELD =
+        0, /* default: 「不给予奖励」 — a re-leap year pays no rank reward either */
+    SC_RELEAP_RANK_PAID, /* only the leap reward is withheld; a rank climb is paid as usual */
+} sc_releap_rank_rule_t;
+
+typedef enum {
+    SC_RELEAP_C_TO_A_WHOLE = 0, /* default: a C -> A leap is one leap into A: a re-leap into A
+                                   withholds both parts of c_to_a = both (A -> C -> A: no C -> B) */
+    SC_RELEAP_C_TO_A_PARTS,     /* each part judged by its own class: C -> B withheld only if B
+                                   itself makes it a re-leap */
+} sc_releap_c_to_a_rule_t;
+
 typedef struct {
     char code[48]; /* "hebei-leap-2019" */
     char title_zh[128];
@@ -54,6 +68,8 @@ typedef struct {
     sc_c_to_a_rule_t c_to_a;
     sc_rank_reward_rule_t rank_when;
     sc_releap_rule_t releap;
+    sc_releap_rank_rule_t releap_rank; /* does a re-leap also withhold that year's rank reward */
+    sc_releap_c_to_a_rule_t releap_c_to_a; /* is the C -> B part of A -> C -> A a re-leap */
     bool new_county_compared; /* default false: a county without last year's result gets
                                  no leap or rank reward (nothing to compare) */
 } sc_reward_policy_t;
@@ -81,13 +97,18 @@ typedef struct {
     int uncapped; /* before the cap */
 } sc_county_awards_t;
 
+/* Every amount and option of a policy as it will be applied, one Chinese
+ * sentence a line, each naming its key (for `kcctl rewards check`). */
+void rewards_describe(const sc_reward_policy_t *policy, FILE *out);
+
 /* Parse and validate a policy file. Problems go into `errors`, -1. */
 int rewards_parse(const char *text, size_t size, sc_reward_policy_t *out, kc_errors_t *errors);
 
 /* The awards of one county for `year`. `history` has one record per year
  * in ascending order, the last one for `year` (under one methodology), the
  * earlier ones as far back as scored; a year the county was not scored has
- * klass 0. */
+ * klass 0. Ranks are the county's ranks in its province's whole
+ * evaluation (run.c), whatever the scope of the run. */
 void rewards_evaluate(const sc_reward_policy_t *policy, int year, const sc_class_record_t *history,
                       size_t n_history, sc_county_awards_t *out);
 

@@ -40,12 +40,14 @@
 #define S_LINE_MAX 196
 
 typedef enum {
-    S_KIND_TEXT,      /* a string copied into a fixed buffer */
-    S_KIND_INT,       /* a decimal integer within [min, max] */
-    S_KIND_BOOL,      /* true or false */
-    S_KIND_C_TO_A,    /* sc_c_to_a_rule_t by name */
-    S_KIND_RANK_WHEN, /* sc_rank_reward_rule_t by name */
-    S_KIND_RELEAP,    /* sc_releap_rule_t by name */
+    S_KIND_TEXT,          /* a string copied into a fixed buffer */
+    S_KIND_INT,           /* a decimal integer within [min, max] */
+    S_KIND_BOOL,          /* true or false */
+    S_KIND_C_TO_A,        /* sc_c_to_a_rule_t by name */
+    S_KIND_RANK_WHEN,     /* sc_rank_reward_rule_t by name */
+    S_KIND_RELEAP,        /* sc_releap_rule_t by name */
+    S_KIND_RELEAP_RANK,   /* sc_releap_rank_rule_t by name */
+    S_KIND_RELEAP_C_TO_A, /* sc_releap_c_to_a_rule_t by name */
 } s_kind_t;
 
 typedef struct {
@@ -87,6 +89,8 @@ static const s_key_t s_keys[] = {
     S_OPTION(c_to_a, S_KIND_C_TO_A),
     S_OPTION(rank_when, S_KIND_RANK_WHEN),
     S_OPTION(releap, S_KIND_RELEAP),
+    S_OPTION(releap_rank, S_KIND_RELEAP_RANK),
+    S_OPTION(releap_c_to_a, S_KIND_RELEAP_C_TO_A),
     S_OPTION(new_county_compared, S_KIND_BOOL),
 };
 
@@ -96,6 +100,8 @@ static const s_key_t s_keys[] = {
 static const char *const s_c_to_a_names[] = {"leap_to_a", "both", "none", NULL};
 static const char *const s_rank_when_names[] = {"class_unchanged", "no_leap", "always", NULL};
 static const char *const s_releap_names[] = {"ever_held", "leapt_before", "held_or_higher", NULL};
+static const char *const s_releap_rank_names[] = {"withheld", "paid", NULL};
+static const char *const s_releap_c_to_a_names[] = {"whole", "parts", NULL};
 
 typedef struct {
     sc_reward_policy_t *policy;
@@ -232,6 +238,12 @@ static int s_on_entry(void *user, const char *section, const char *name, const c
     case S_KIND_RELEAP:
         s_set_choice(self, key, path, value, s_releap_names);
         break;
+    case S_KIND_RELEAP_RANK:
+        s_set_choice(self, key, path, value, s_releap_rank_names);
+        break;
+    case S_KIND_RELEAP_C_TO_A:
+        s_set_choice(self, key, path, value, s_releap_c_to_a_names);
+        break;
     }
     return 1;
 }
@@ -282,6 +294,8 @@ static void s_defaults(sc_reward_policy_t *out)
     out->c_to_a = SC_C_TO_A_LEAP_TO_A;
     out->rank_when = SC_RANK_WHEN_CLASS_UNCHANGED;
     out->releap = SC_RELEAP_EVER_HELD;
+    out->releap_rank = SC_RELEAP_RANK_WITHHELD;
+    out->releap_c_to_a = SC_RELEAP_C_TO_A_WHOLE;
     out->new_county_compared = false;
 }
 

@@ -57,59 +57,200 @@ static int s_check_order(const sc_snapshot_t *snapshot, kc_error_t *error)
     return 0;
 }
 
+/* Whether county c of a year has a single value (submitted or rated). */
+static bool s_has_data(const sc_year_input_t *year, size_t c, size_t n_inputs)
+{
+    const uint8_t *present = year->present + c * n_inputs;
+    for (size_t k = 0; k < n_inputs; k++)
+        if (present[k])
+            return true;
+    return false;
+}
+
+static bool s_in_scope(const sc_county_t *county, const char *prefix)
+{
+    return strncmp(county->code, prefix, strlen(prefix)) == 0;
+}
+
+/* The counties of `from` marked in `keep`, copied in their (code) order. */
+static void s_subset_input(const sc_year_input_t *from, const uint8_t *keep, size_t n_inputs,
+                           sc_year_input_t *to)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < from->n_counties; c++)
+        n += keep[c];
+    snapshot_year_init(to, from->year, n, n_inputs);
+    for (size_t c = 0, at = 0; c < from->n_counties; c++) {
+        if (!keep[c])
+            continue;
+        to->counties[at] = from->counties[c];
+        memcpy(to->values + at * n_inputs, from->values + c * n_inputs,
+               n_inputs * sizeof *to->values);
+        memcpy(to->present + at * n_inputs, from->present + c * n_inputs, n_inputs);
+        at++;
+    }
+}
+
+/* The results of the counties marked in `keep`, ranked again among
+ * themselves (rank in the scope); the province and city ranks stay. */
+static void s_subset_result(const sc_methodology_t *m, const sc_year_result_t *from,
+                            const uint8_t *keep, sc_year_result_t *to)
+{
+    size_t n = 0;
+    for (size_t c = 0; c < from->n_counties; c++)
+        n += keep[c];
+    *to = (sc_year_result_t){.year = from->year, .n_counties = n};
+    to->counties = s_calloc(n, sizeof *to->counties);
+    int32_t *totals = s_calloc(n, sizeof *totals);
+    int *ranks = s_calloc(n, sizeof *ranks);
+    for (size_t c = 0, at = 0; c < from->n_counties; c++)
+        if (keep[c]) {
+            to->counties[at] = from->counties[c];
+            totals[at++] = from->counties[c].total;
+        }
+    engine_rank(totals, n, m->tie_rule, ranks);
+    for (size_t i = 0; i < n; i++)
+        to->counties[i].rank = ranks[i];
+    free(ranks);
+    free(totals);
+}
+
+/* Each year: its evaluated counties (those with data) are scored, and
+ * the scope's part of them is the run's view. */
 static int s_score_years(sc_run_t *self, kc_error_t *error)
 {
     const sc_snapshot_t *snapshot = self->snapshot;
+    size_t n_inputs = self->m->n_inputs;
+    char prefix[7];
+    snapshot_scope_prefix(snapshot->scope_code, prefix);
     self->n_years = snapshot->n_years;
+    self->years = s_calloc(self->n_years, sizeof *self->years);
     self->results = s_calloc(self->n_years, sizeof *self->results);
+    self->evaluation_years = s_calloc(self->n_years, sizeof *self->evaluation_years);
+    self->evaluation_results = s_calloc(self->n_years, sizeof *self->evaluation_results);
     for (size_t y = 0; y < snapshot->n_years; y++) {
+        const sc_year_input_t *all = &snapshot->years[y];
+        uint8_t *keep = s_calloc(all->n_counties, 1);
+        for (size_t c = 0; c < all->n_counties; c++)
+            keep[c] = s_has_data(all, c, n_inputs);
+        s_subset_input(all, keep, n_inputs, &self->evaluation_years[y]);
+        free(keep);
         const sc_year_input_t *previous =
             y > 0 && snapshot->years[y - 1].year == snapshot->years[y].year - 1
-                ? &snapshot->years[y - 1]
+                ? &self->evaluation_years[y - 1]
                 : NULL;
-        if (engine_score_year(self->m, &snapshot->years[y], previous, &self->results[y], error))
+        if (engine_score_year(self->m, &self->evaluation_years[y], previous,
+                              &self->evaluation_results[y], error))
             return -1;
+        const sc_year_input_t *scored = &self->evaluation_years[y];
+        keep = s_calloc(scored->n_counties, 1);
+        for (size_t c = 0; c < scored->n_counties; c++)
+            keep[c] = s_in_scope(&scored->counties[c], prefix);
+        s_subset_input(scored, keep, n_inputs, &self->years[y]);
+        s_subset_result(self->m, &self->evaluation_results[y], keep, &self->results[y]);
+        free(keep);
     }
     size_t last = snapshot->n_years - 1;
-    self->input = &snapshot->years[last];
+    self->input = &self->years[last];
     self->result = &self->results[last];
     if (last > 0 && snapshot->years[last - 1].year == self->input->year - 1) {
-        self->prev_input = &snapshot->years[last - 1];
+        self->prev_input = &self->years[last - 1];
         self->prev_result = &self->results[last - 1];
     }
     return 0;
 }
 
-/* How many counties share each rank of a year (ties[rank], rank from 1),
- * so the top-3 rule can tell a tie at the boundary. */
-static int *s_ties(const sc_year_result_t *result)
+/* The scope's counties of the year scored, and those of them left out. */
+static int s_coverage(sc_run_t *self, kc_error_t *error)
 {
-    int *ties = s_calloc(result->n_counties + 2, sizeof *ties);
-    for (size_t c = 0; c < result->n_counties; c++) {
-        int rank = result->counties[c].rank;
-        if (rank >= 1 && (size_t)rank <= result->n_counties)
-            ties[rank]++;
+    const sc_year_input_t *all = &self->snapshot->years[self->snapshot->n_years - 1];
+    char prefix[7];
+    snapshot_scope_prefix(self->snapshot->scope_code, prefix);
+    self->not_evaluated = s_calloc(all->n_counties, sizeof *self->not_evaluated);
+    for (size_t c = 0; c < all->n_counties; c++) {
+        if (!s_in_scope(&all->counties[c], prefix))
+            continue;
+        self->n_scope_counties++;
+        if (!s_has_data(all, c, self->m->n_inputs))
+            self->not_evaluated[self->n_not_evaluated++] = &all->counties[c];
     }
+    self->coverage = self->n_scope_counties == 0
+                         ? 1.0
+                         : (double)self->input->n_counties / (double)self->n_scope_counties;
+    for (size_t c = 0; c < self->result->n_counties; c++)
+        self->n_class_flagged +=
+            self->result->counties[c].klass != self->result->counties[c].class_other;
+    if (self->input->n_counties == 0)
+        return kc_error_set(error, KC_ERR_NOT_FOUND, "scope_code",
+                            "no county of scope %s has data in %d", self->snapshot->scope_code,
+                            self->snapshot->year);
+    return 0;
+}
+
+int run_check_coverage(const sc_run_t *self, bool force, kc_error_t *error)
+{
+    if (force || !(self->coverage < self->m->min_coverage))
+        return 0;
+    kc_error_set(error, KC_ERR_LOW_COVERAGE, "scope_code",
+                 "scope '%s' has data for %zu of its %zu counties in %d (%.1f%%), below the "
+                 "methodology's min_coverage of %.1f%%; kcctl score --force scores it anyway",
+                 self->snapshot->scope_code, self->input->n_counties, self->n_scope_counties,
+                 self->snapshot->year, 100.0 * self->coverage, 100.0 * self->m->min_coverage);
+    char first[160] = "";
+    size_t used = 0;
+    for (size_t c = 0; c < self->n_not_evaluated && c < 5 && used < sizeof first; c++)
+        used += (size_t)snprintf(first + used, sizeof first - used, "%s%s %s", c ? ", " : "",
+                                 self->not_evaluated[c]->code, self->not_evaluated[c]->name);
+    kc_error_detail(error, "%zu counties have no data (未参评), first: %s", self->n_not_evaluated,
+                    first);
+    kc_error_hint(error, "submit their data, or score anyway with force (kcctl score --force): the "
+                         "counties without data are then listed as not evaluated, never classed");
+    return -1;
+}
+
+/* How many counties of the same province share each county's province
+ * rank (counties come in code order, so a province is one block). */
+static int *s_ties(const sc_year_input_t *year, const sc_year_result_t *result)
+{
+    size_t n = result->n_counties;
+    int *ties = s_calloc(n, sizeof *ties);
+    int *count = s_calloc(n + 2, sizeof *count);
+    for (size_t first = 0; first < n;) {
+        size_t last = first;
+        while (last < n && strncmp(year->counties[last].code, year->counties[first].code, 2) == 0)
+            last++;
+        for (size_t c = first; c < last; c++)
+            count[result->counties[c].rank_in_province]++;
+        for (size_t c = first; c < last; c++)
+            ties[c] = count[result->counties[c].rank_in_province];
+        for (size_t c = first; c < last; c++)
+            count[result->counties[c].rank_in_province] = 0;
+        first = last;
+    }
+    free(count);
     return ties;
 }
 
+/* Rewards read each county's class and its rank in its province's whole
+ * evaluation, year by year: the same whatever the run's scope. */
 static void s_rewards(sc_run_t *self)
 {
     size_t n = self->input->n_counties;
     sc_class_record_t *history = s_calloc(self->n_years, sizeof *history);
     int **ties = s_calloc(self->n_years, sizeof *ties);
     for (size_t y = 0; y < self->n_years; y++)
-        ties[y] = s_ties(&self->results[y]);
+        ties[y] = s_ties(&self->evaluation_years[y], &self->evaluation_results[y]);
     self->awards = s_calloc(n, sizeof *self->awards);
     for (size_t c = 0; c < n; c++) {
         const char *code = self->input->counties[c].code;
         for (size_t y = 0; y < self->n_years; y++) {
-            int at = s_find(&self->snapshot->years[y], code);
-            const sc_county_result_t *result = at < 0 ? NULL : &self->results[y].counties[at];
+            int at = s_find(&self->evaluation_years[y], code);
+            const sc_county_result_t *result =
+                at < 0 ? NULL : &self->evaluation_results[y].counties[at];
             history[y].year = self->snapshot->years[y].year;
             history[y].klass = result ? result->klass : 0;
-            history[y].rank = result ? result->rank : 0;
-            history[y].tied = result ? ties[y][result->rank] : 0;
+            history[y].rank = result ? result->rank_in_province : 0;
+            history[y].tied = result ? ties[y][at] : 0;
         }
         rewards_evaluate(self->policy, self->input->year, history, self->n_years, &self->awards[c]);
     }
@@ -117,6 +258,19 @@ static void s_rewards(sc_run_t *self)
         free(ties[y]);
     free(ties);
     free(history);
+}
+
+/* The gaps are measured in the whole evaluation (its columns), then read
+ * for the scope's counties. */
+static void s_gaps(sc_run_t *self)
+{
+    const sc_year_input_t *all = &self->evaluation_years[self->n_years - 1];
+    sc_gap_t *gaps = s_calloc(all->n_counties, sizeof *gaps);
+    engine_gaps(self->m, all, &self->evaluation_results[self->n_years - 1], gaps);
+    self->gaps = s_calloc(self->input->n_counties, sizeof *self->gaps);
+    for (size_t c = 0; c < self->input->n_counties; c++)
+        self->gaps[c] = gaps[s_find(all, self->input->counties[c].code)];
+    free(gaps);
 }
 
 static int s_robustness(sc_run_t *self, kc_error_t *error)
@@ -231,6 +385,11 @@ static void s_json_county(const sc_run_t *self, text_buffer_t *out, size_t c)
     text_buffer_append_json_string(out, county->city_name);
     text_buffer_append(out, ",\"total\":%d,\"class\":\"%c\",\"rank\":%d,\"rank_in_city\":%d",
                        (int)result->total, result->klass, result->rank, result->rank_in_city);
+    text_buffer_append(out,
+                       ",\"rank_in_province\":%d,\"total_other\":%d,\"class_other\":\"%c\","
+                       "\"class_flagged\":%s",
+                       result->rank_in_province, (int)result->total_other, result->class_other,
+                       result->klass != result->class_other ? "true" : "false");
     s_json_ints(out, "subtotals", result->subtotal, self->m->n_primaries);
     s_json_ints(out, "points", result->points, k);
     s_json_doubles(out, "values", result->value, k);
@@ -252,10 +411,13 @@ static void s_json_county(const sc_run_t *self, text_buffer_t *out, size_t c)
     text_buffer_append(out, "}");
 }
 
+/* Format 2 (issue 12): totals rounded once (total_from), rank_in_province,
+ * the other rule's total and class per county, the scope's counties and
+ * those not evaluated. A run stored under format 1 does not reproduce. */
 static void s_json_head(const sc_run_t *self, text_buffer_t *out)
 {
     const sc_snapshot_t *snapshot = self->snapshot;
-    text_buffer_append(out, "{\"format\":\"kechuang-scoring-result 1\",\"scope\":{\"code\":");
+    text_buffer_append(out, "{\"format\":\"kechuang-scoring-result 2\",\"scope\":{\"code\":");
     text_buffer_append_json_string(out, snapshot->scope_code);
     text_buffer_append(out, ",\"name\":");
     text_buffer_append_json_string(out, snapshot->scope_name);
@@ -291,6 +453,18 @@ static void s_json_head(const sc_run_t *self, text_buffer_t *out)
                            y ? "," : "", self->results[y].year, self->results[y].n_counties,
                            classes[0], classes[1], classes[2]);
     }
+    text_buffer_append(out, "],\"total_from\":");
+    text_buffer_append_json_string(out, methodology_total_name(self->m->total_from));
+    text_buffer_append(out, ",\"scope_counties\":%zu,\"not_evaluated\":[", self->n_scope_counties);
+    for (size_t c = 0; c < self->n_not_evaluated; c++) {
+        text_buffer_append(out, "%s{\"code\":", c ? "," : "");
+        text_buffer_append_json_string(out, self->not_evaluated[c]->code);
+        text_buffer_append(out, ",\"name\":");
+        text_buffer_append_json_string(out, self->not_evaluated[c]->name);
+        text_buffer_append(out, ",\"city_name\":");
+        text_buffer_append_json_string(out, self->not_evaluated[c]->city_name);
+        text_buffer_append(out, "}");
+    }
     text_buffer_append(out, "],\"counties\":[");
 }
 
@@ -311,12 +485,13 @@ int run_compute(sc_run_t *self, kc_error_t *error)
     size_t size = 0;
     if (s_check_order(self->snapshot, error) || s_score_years(self, error))
         return -1;
+    if (s_coverage(self, error))
+        return -1;
     size_t n = self->input->n_counties;
     self->changes = s_calloc(n, sizeof *self->changes);
-    self->gaps = s_calloc(n, sizeof *self->gaps);
     engine_compare(self->m, self->input, self->result, self->prev_input, self->prev_result,
                    self->changes);
-    engine_gaps(self->m, self->input, self->result, self->gaps);
+    s_gaps(self);
     s_rewards(self);
     if (s_robustness(self, error))
         return -1;
@@ -329,11 +504,31 @@ int run_compute(sc_run_t *self, kc_error_t *error)
     return 0;
 }
 
+static void s_year_free(sc_year_input_t *year)
+{
+    free(year->counties);
+    free(year->values);
+    free(year->present);
+}
+
 void run_release(sc_run_t *self)
 {
-    for (size_t y = 0; y < self->n_years; y++)
+    for (size_t y = 0; y < self->n_years; y++) {
         engine_result_release(&self->results[y]);
+        engine_result_release(&self->evaluation_results[y]);
+        if (self->years)
+            s_year_free(&self->years[y]);
+        if (self->evaluation_years)
+            s_year_free(&self->evaluation_years[y]);
+    }
     free(self->results);
+    free(self->years);
+    free(self->evaluation_results);
+    free(self->evaluation_years);
+    free(self->not_evaluated);
+    self->years = self->evaluation_years = NULL;
+    self->evaluation_results = NULL;
+    self->not_evaluated = NULL;
     free(self->changes);
     free(self->gaps);
     free(self->awards);
@@ -348,6 +543,16 @@ void run_release(sc_run_t *self)
     self->robustness = NULL;
     self->json = NULL;
     self->n_years = 0;
+}
+
+size_t run_province_size(const sc_run_t *self, const char *code)
+{
+    const sc_year_input_t *year =
+        self->evaluation_years ? &self->evaluation_years[self->n_years - 1] : self->input;
+    size_t n = 0;
+    for (size_t c = 0; c < year->n_counties; c++)
+        n += strncmp(year->counties[c].code, code, 2) == 0;
+    return n;
 }
 
 int run_county_index(const sc_run_t *self, const char *code)

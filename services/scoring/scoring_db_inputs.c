@@ -86,21 +86,6 @@ int scoring_db_load_rules(PGconn *conn, const char *methodology_code, sc_methodo
     return 0;
 }
 
-/* The digits of a scope that every county code in it starts with:
- * "" for the country, "13" for Hebei, "1301" for Shijiazhuang. */
-static void s_scope_prefix(const char *scope, char prefix[7])
-{
-    size_t length = 6;
-    if (strcmp(scope, "000000") == 0)
-        length = 0;
-    else if (strcmp(scope + 2, "0000") == 0)
-        length = 2;
-    else if (strcmp(scope + 4, "00") == 0)
-        length = 4;
-    memcpy(prefix, scope, length);
-    prefix[length] = '\0';
-}
-
 /* ---- rows as they come ---------------------------------------------------------- */
 
 /* Binary columns: int4 and float8 in network byte order. */
@@ -594,7 +579,7 @@ int scoring_db_read_snapshot(PGconn *conn, const sc_methodology_t *m, const char
         return kc_error_set(error, KC_ERR_YEAR_OUT_OF_RANGE, "year",
                             "methodology '%s' scores %d-%d, not %d", m->code, m->first_year,
                             m->last_year, year);
-    s_scope_prefix(scope_code, prefix);
+    snapshot_evaluation_prefix(scope_code, prefix); /* a city's run scores its province */
     if (s_read_scope_name(conn, out, error))
         return -1;
     if (s_read_inputs(conn, m, prefix, out, error)) {

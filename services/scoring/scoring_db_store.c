@@ -83,20 +83,34 @@ static int s_copy(PGconn *conn, const char *sql, const text_buffer_t *rows, cons
 
 static const char *s_run_sql =
     "INSERT INTO scoring_run (job_id, scope_code, year, methodology, policy, input_sha256,"
-    "  output_sha256, input_text, county_count, flagged_count, worker, elapsed_ms)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+    "  output_sha256, input_text, county_count, flagged_count, worker, elapsed_ms,"
+    "  scope_county_count, not_evaluated, class_flagged_count)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id";
+
+/* The codes of the counties left out, as an array literal: {130102,...}. */
+static void s_not_evaluated(const sc_run_t *run, text_buffer_t *out)
+{
+    text_buffer_append(out, "{");
+    for (size_t c = 0; c < run->n_not_evaluated; c++)
+        text_buffer_append(out, "%s%s", c ? "," : "", run->not_evaluated[c]->code);
+    text_buffer_append(out, "}");
+}
 
 static int s_insert_run(PGconn *conn, int64_t job_id, const sc_run_t *run, const char *snapshot,
                         const char *worker, int elapsed_ms, int flagged, int64_t *run_id,
                         kc_error_t *error)
 {
-    char job[24], year[16], counties[16], flags[16], elapsed[16];
+    char job[24], year[16], counties[16], flags[16], elapsed[16], scope[16], reclassed[16];
     snprintf(job, sizeof job, "%lld", (long long)job_id);
     snprintf(year, sizeof year, "%d", run->snapshot->year);
     snprintf(counties, sizeof counties, "%zu", run->input->n_counties);
     snprintf(flags, sizeof flags, "%d", flagged);
     snprintf(elapsed, sizeof elapsed, "%d", elapsed_ms);
-    const char *params[12] = {job,
+    snprintf(scope, sizeof scope, "%zu", run->n_scope_counties);
+    snprintf(reclassed, sizeof reclassed, "%zu", run->n_class_flagged);
+    text_buffer_t left_out = {0};
+    s_not_evaluated(run, &left_out);
+    const char *params[15] = {job,
                               run->snapshot->scope_code,
                               year,
                               run->snapshot->methodology_code,
@@ -107,9 +121,14 @@ static int s_insert_run(PGconn *conn, int64_t job_id, const sc_run_t *run, const
                               counties,
                               flags,
                               worker,
-                              elapsed};
+                              elapsed,
+                              scope,
+                              left_out.text,
+                              reclassed};
     PGresult *result = NULL;
-    if (kc_db_run(conn, s_run_sql, 12, params, NULL, NULL, "storing the run", &result, error))
+    int rc = kc_db_run(conn, s_run_sql, 15, params, NULL, NULL, "storing the run", &result, error);
+    text_buffer_release(&left_out);
+    if (rc)
         return -1;
     *run_id = kc_db_int(result, 0, 0);
     PQclear(result);
@@ -120,7 +139,7 @@ static int s_insert_run(PGconn *conn, int64_t job_id, const sc_run_t *run, const
  * round trip each, and the server parses every field once. */
 static const char *s_results_sql =
     "COPY scoring_result (run_id, county_code, total, class, rank, rank_in_city, subtotals,"
-    " points, flags, reward) FROM STDIN";
+    " points, flags, reward, rank_in_province, total_other, class_other) FROM STDIN";
 
 static int s_insert_results(PGconn *conn, int64_t run_id, const sc_run_t *run, kc_error_t *error)
 {
@@ -142,7 +161,9 @@ static int s_insert_results(PGconn *conn, int64_t run_id, const sc_run_t *run, k
         s_copy_ints(&rows, result->points, k);
         s_copy_ints(&rows, flags, k);
         s_copy_int(&rows, run->awards[c].total);
-        text_buffer_append(&rows, "\n");
+        s_copy_int(&rows, result->rank_in_province);
+        s_copy_int(&rows, result->total_other);
+        text_buffer_append(&rows, "\t%c\n", result->class_other);
     }
     int rc = s_copy(conn, s_results_sql, &rows, "storing the results", error);
     text_buffer_release(&rows);

@@ -18,6 +18,20 @@ static void s_copy(char *out, size_t size, const PGresult *result, int column)
     snprintf(out, size, "%s", PQgetvalue(result, 0, column));
 }
 
+/* The end of queueing: COMMIT a forced job's transaction (ROLLBACK on
+ * failure); `rc` passed on, -1 when the COMMIT fails. */
+static int s_end_enqueue(PGconn *conn, bool force, int rc, kc_error_t *error)
+{
+    if (!force)
+        return rc;
+    if (rc != 0) {
+        PGresult *rollback = PQexec(conn, "ROLLBACK");
+        PQclear(rollback);
+        return rc;
+    }
+    return kc_db_exec(conn, "COMMIT", error);
+}
+
 int scoring_jobs_enqueue(PGconn *conn, const char *key, const scoring_job_request_t *request,
                          scoring_job_t *job, kc_error_t *error)
 {
@@ -36,13 +50,27 @@ int scoring_jobs_enqueue(PGconn *conn, const char *key, const scoring_job_reques
                              request->trigger,
                              request->requested_by};
     PGresult *result = NULL;
+    /* A forced job is marked in the transaction that queues it, so no
+     * worker sees it unmarked (the wake-up is sent at commit). A replay
+     * keeps the job as first queued, forced or not. */
+    if (request->force && kc_db_exec(conn, "BEGIN", error))
+        return -1;
     if (kc_db_run(conn,
                   "SELECT job_id, replayed FROM scoring_job_enqueue($1,$2,$3,$4,$5,$6,$7,$8,$9)", 9,
                   params, NULL, NULL, "queueing the job", &result, error))
-        return -1;
+        return s_end_enqueue(conn, request->force, -1, error);
     int64_t id = kc_db_int(result, 0, 0);
     bool replayed = PQgetvalue(result, 0, 1)[0] == 't';
     PQclear(result);
+    char id_text[24];
+    snprintf(id_text, sizeof id_text, "%lld", (long long)id);
+    const char *id_params[1] = {id_text};
+    if (request->force && !replayed &&
+        kc_db_run(conn, "UPDATE scoring_job SET force = true WHERE id = $1::bigint", 1, id_params,
+                  NULL, NULL, "marking the job forced", NULL, error))
+        return s_end_enqueue(conn, true, -1, error);
+    if (s_end_enqueue(conn, request->force, 0, error))
+        return -1;
     if (scoring_jobs_get(conn, id, job, error))
         return -1;
     job->replayed = replayed;
@@ -53,7 +81,8 @@ static const char *s_get_sql =
     "SELECT j.id, j.state, j.scope_code, j.year, j.methodology, j.policy, coalesce(r.id, 0),"
     "       coalesce(r.input_sha256, ''), coalesce(r.output_sha256, ''),"
     "       coalesce(r.county_count, 0), coalesce(r.flagged_count, 0),"
-    "       coalesce(j.error_code, ''), coalesce(j.error_message, ''), j.attempts"
+    "       coalesce(j.error_code, ''), coalesce(j.error_message, ''), j.attempts,"
+    "       coalesce(cardinality(r.not_evaluated), 0), coalesce(r.class_flagged_count, 0), j.force"
     "  FROM scoring_job j LEFT JOIN scoring_run r ON r.job_id = j.id WHERE j.id = $1";
 
 int scoring_jobs_get(PGconn *conn, int64_t job_id, scoring_job_t *job, kc_error_t *error)
@@ -84,6 +113,9 @@ int scoring_jobs_get(PGconn *conn, int64_t job_id, scoring_job_t *job, kc_error_
     s_copy(job->error_code, sizeof job->error_code, result, 11);
     s_copy(job->error_message, sizeof job->error_message, result, 12);
     job->attempts = (int)kc_db_int(result, 0, 13);
+    job->not_evaluated_count = (int)kc_db_int(result, 0, 14);
+    job->class_flagged_count = (int)kc_db_int(result, 0, 15);
+    job->force = PQgetvalue(result, 0, 16)[0] == 't';
     PQclear(result);
     return 0;
 }
@@ -132,7 +164,8 @@ static int s_score(PGconn *conn, const PGresult *job, const char *worker, const 
     run.mc.draws = (size_t)strtol(PQgetvalue(job, 0, 4), NULL, 10);
     run.mc.seed = (uint64_t)strtoll(PQgetvalue(job, 0, 5), NULL, 10);
     run.mc.concentration = SC_MC_CONCENTRATION_DEFAULT;
-    if (run_compute(&run, why))
+    if (run_compute(&run, why) ||
+        run_check_coverage(&run, PQgetvalue(job, 0, 7)[0] == 't', why)) /* refused: the job fails */
         goto out;
     rc = scoring_db_store_run(conn, kc_db_int(job, 0, 6), &run, run.input_text, worker,
                               (int)(s_now_ms() - started), node, &run_id, error);
@@ -179,7 +212,7 @@ static const char *s_count_sql = "UPDATE scoring_job SET attempts = attempts + 1
                                  " WHERE id = $1 AND state = 'queued' RETURNING attempts";
 
 static const char *s_lock_sql =
-    "SELECT scope_code, year, methodology, policy, robustness_draws, robustness_seed, id"
+    "SELECT scope_code, year, methodology, policy, robustness_draws, robustness_seed, id, force"
     "  FROM scoring_job WHERE id = $1 AND state = 'queued' FOR UPDATE";
 
 static void s_unlock(PGconn *conn, const char *id)

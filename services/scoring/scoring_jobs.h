@@ -29,7 +29,10 @@ typedef struct {
     char output_sha256[65];
     int county_count;
     int flagged_count;
-    char error_code[64]; /* failed jobs */
+    int not_evaluated_count; /* counties of the scope without data (未参评) */
+    int class_flagged_count; /* counties the other total_from rule would class otherwise */
+    bool force;              /* queued to score below the methodology's min_coverage */
+    char error_code[64];     /* failed jobs */
     char error_message[256];
     int attempts;
     bool replayed; /* the key named an existing job */
@@ -42,6 +45,7 @@ typedef struct {
     const char *policy;
     int robustness_draws;
     uint64_t robustness_seed;
+    bool force;          /* score below the methodology's min_coverage (listing those left out) */
     const char *trigger; /* "request" or "data_complete" */
     const char *requested_by;
 } scoring_job_request_t;

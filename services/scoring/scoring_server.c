@@ -97,6 +97,9 @@ static void s_fill_reply(const scoring_job_t *job, Kc__V1__ScoringJob *reply)
     reply->output_sha256 = (char *)job->output_sha256;
     reply->county_count = job->county_count;
     reply->flagged_count = job->flagged_count;
+    reply->not_evaluated_count = job->not_evaluated_count;
+    reply->class_flagged_count = job->class_flagged_count;
+    reply->force = job->force;
     reply->attempts = job->attempts;
     reply->replayed = job->replayed;
     reply->error_code = (char *)job->error_code;
@@ -157,6 +160,7 @@ static int s_handle(scoring_server_t *self, const kc_envelope_t *request, scorin
                                          score->policy,
                                          score->robustness_draws,
                                          score->robustness_seed,
+                                         score->force,
                                          "request",
                                          by};
     return scoring_jobs_enqueue(self->db, request->idempotency_key, &job_request, job, error);

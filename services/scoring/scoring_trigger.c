@@ -180,8 +180,15 @@ void scoring_trigger_check(scoring_trigger_t *self, PGconn *db)
         char key[160];
         snprintf(key, sizeof key, "auto:%s:%d:%s", self->config.node_division, year,
                  self->methodology.code);
-        scoring_job_request_t request = {
-            self->config.node_division, year, NULL, NULL, 0, 0, "data_complete", "kc-scoring"};
+        scoring_job_request_t request = {self->config.node_division,
+                                         year,
+                                         NULL,
+                                         NULL,
+                                         0,
+                                         0,
+                                         false,
+                                         "data_complete",
+                                         "kc-scoring"};
         scoring_job_t job;
         kc_error_t error;
         if (scoring_jobs_enqueue(db, key, &request, &job, &error)) {

@@ -64,6 +64,26 @@ void snapshot_release(sc_snapshot_t *self)
     self->n_years = 0;
 }
 
+void snapshot_scope_prefix(const char *scope_code, char prefix[7])
+{
+    size_t length = 6;
+    if (strcmp(scope_code, "000000") == 0)
+        length = 0;
+    else if (strcmp(scope_code + 2, "0000") == 0)
+        length = 2;
+    else if (strcmp(scope_code + 4, "00") == 0)
+        length = 4;
+    memcpy(prefix, scope_code, length);
+    prefix[length] = '\0';
+}
+
+void snapshot_evaluation_prefix(const char *scope_code, char prefix[7])
+{
+    snapshot_scope_prefix(scope_code, prefix);
+    if (strlen(prefix) > 2)
+        prefix[2] = '\0';
+}
+
 int snapshot_write(const sc_methodology_t *m, const sc_snapshot_t *self, char **text, size_t *size,
                    kc_error_t *error)
 {

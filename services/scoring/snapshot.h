@@ -1,7 +1,8 @@
 /*  snapshot: the exact input of one scoring run, as canonical text.
  *
- *  A run reads the values in force for every county of its scope and
- *  every year from the start of the methodology up to the year scored.
+ *  A run reads the values in force for every county it scores (its scope,
+ *  or for a city the whole province: snapshot_evaluation_prefix) and every
+ *  year from the start of the methodology up to the year scored.
  *  That input is written once, in one canonical form (fixed order, every
  *  double printed with 17 significant digits so it reads back to the same
  *  bits), stored with the run and hashed (SHA-256): the hash names the
@@ -50,6 +51,15 @@ void snapshot_year_init(sc_year_input_t *year, int evaluation_year, size_t n_cou
                         size_t n_inputs);
 
 void snapshot_release(sc_snapshot_t *self);
+
+/* The digits every county code of a scope starts with: "" for the
+ * country (000000), "13" for a province (130000), "1301" for a city. */
+void snapshot_scope_prefix(const char *scope_code, char prefix[7]);
+
+/* The digits of the counties a run of the scope scores: ranks that pay
+ * rewards are ranks in the province's whole evaluation, so a city's run
+ * scores its province ("13"); a province or the country scores itself. */
+void snapshot_evaluation_prefix(const char *scope_code, char prefix[7]);
 
 /* Lower-case hex SHA-256 of bytes (65 chars with the NUL). */
 void snapshot_sha256(const void *bytes, size_t size, char hex[65]);

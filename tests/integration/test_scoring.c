@@ -126,14 +126,30 @@ Test(scoring, a_year_is_scored_reported_and_reproduced_byte_for_byte)
     long long run = s_score(&node, "2023", "130000", out1);
     cr_assert_gt(run, 0);
     s_expect_golden(&node, run);
-    /* 167 Hebei counties (zones left out), each total exactly its points' sum */
+    /* 167 Hebei counties (zones left out). Each total is its exact points
+     * rounded once: the shown points add up to it within the 尾差 (half a
+     * centipoint an indicator), and their sum is the other rule's total. */
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result"), 167);
-    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r"
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r WHERE abs(total -"
+                                      " (SELECT sum(p) FROM unnest(r.points) p)) > 8"),
+                 0);
+    cr_expect_eq(harness_count(&node,
+                               "SELECT count(*) FROM scoring_result r"
+                               " WHERE total_other <> (SELECT sum(p) FROM unnest(r.points) p)"),
+                 0);
+    cr_expect_gt(harness_count(&node, "SELECT count(*) FROM scoring_result r"
                                       " WHERE total <> (SELECT sum(p) FROM unnest(r.points) p)"),
+                 0, "some totals differ from the sum of their rounded parts (尾差)");
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result WHERE class_other <>"
+                                      " CASE WHEN total_other >= 8000 THEN 'A' WHEN total_other"
+                                      " >= 6000 THEN 'B' ELSE 'C' END"),
                  0);
-    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result r"
-                                      " WHERE total <> (SELECT sum(s) FROM unnest(r.subtotals) s)"),
-                 0);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result"
+                                      " WHERE rank_in_province <> rank"),
+                 0, "a province run ranks in the province");
+    cr_expect_eq(harness_count(&node, "SELECT class_flagged_count FROM scoring_run"),
+                 harness_count(&node, "SELECT count(*) FROM scoring_result"
+                                      " WHERE class <> class_other"));
     cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_result WHERE class <>"
                                       " CASE WHEN total >= 8000 THEN 'A' WHEN total >= 6000"
                                       " THEN 'B' ELSE 'C' END"),
@@ -284,6 +300,157 @@ Test(scoring, a_complete_year_is_scored_by_itself)
     kill(scorer, SIGTERM);
     waitpid(scorer, NULL, 0);
     harness_node_stop(&node);
+}
+
+/* A node with one kc-scoring (no trigger), the shipped rules and the
+ * sample data of `first`..2023; s_node_stop ends both. */
+static pid_t s_node_start(harness_node_t *node, int first)
+{
+    harness_node_start(node);
+    pid_t scorer = harness_scoring_start(node, 0, false);
+    s_load_rules(node);
+    for (int year = first; year <= 2023; year++)
+        s_load_year(node, year);
+    return scorer;
+}
+
+/* One number from a query with up to three text parameters ($1.. in
+ * order; the first NULL ends them). */
+static long long s_count(harness_node_t *node, const char *sql, const char *first,
+                         const char *second, const char *third)
+{
+    const char *params[3] = {first, second, third};
+    int n = !first ? 0 : !second ? 1 : !third ? 2 : 3;
+    PGresult *result = PQexecParams(node->db, sql, n, NULL, params, NULL, NULL, 0);
+    cr_assert_eq(PQresultStatus(result), PGRES_TUPLES_OK, "%s", PQerrorMessage(node->db));
+    long long value = PQgetisnull(result, 0, 0) ? 0 : strtoll(PQgetvalue(result, 0, 0), NULL, 10);
+    PQclear(result);
+    return value;
+}
+
+static void s_node_stop(harness_node_t *node, pid_t scorer)
+{
+    kill(scorer, SIGTERM);
+    waitpid(scorer, NULL, 0);
+    harness_node_stop(node);
+}
+
+Test(scoring, a_city_run_pays_by_the_province_ranks_as_the_province_run_does)
+{
+    harness_node_t node;
+    pid_t scorer = s_node_start(&node, 2022);
+    char province[24], city_run[24], prefix[8], city[8];
+    snprintf(province, sizeof province, "%lld", s_score(&node, "2023", "130000", NULL));
+    /* the city whose counties earned the most rank rewards: where a city's
+     * own ranks would pay differently */
+    long long most = s_count(&node,
+                             "SELECT left(county_code, 4)::int FROM scoring_award"
+                             " WHERE run_id = $1::bigint AND rule LIKE 'rank_up%'"
+                             " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1",
+                             province, NULL, NULL);
+    cr_assert_gt(most, 1300, "the sample pays some rank rewards in 2023");
+    snprintf(prefix, sizeof prefix, "%lld", most);
+    snprintf(city, sizeof city, "%lld00", most);
+    snprintf(city_run, sizeof city_run, "%lld", s_score(&node, "2023", city, NULL));
+    cr_assert_str_neq(city_run, province);
+    long long counties = s_count(&node,
+                                 "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint"
+                                 " AND left(county_code, 4) = $2",
+                                 province, prefix, NULL);
+    cr_assert_gt(counties, 1);
+    cr_expect_eq(s_count(&node, "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint",
+                         city_run, NULL, NULL),
+                 counties, "the city run shows the city's counties");
+    /* same totals, classes, province ranks and rewards as in the province's run */
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM scoring_result c JOIN scoring_result p"
+                         " ON p.county_code = c.county_code AND p.run_id = $1::bigint"
+                         " WHERE c.run_id = $2::bigint AND c.total = p.total"
+                         " AND c.class = p.class AND c.rank_in_province = p.rank"
+                         " AND c.reward = p.reward",
+                         province, city_run, NULL),
+                 counties);
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM ((SELECT county_code, position, rule, amount, reason"
+                         " FROM scoring_award WHERE run_id = $1::bigint"
+                         " AND left(county_code, 4) = $3 EXCEPT SELECT county_code, position,"
+                         " rule, amount, reason FROM scoring_award WHERE run_id = $2::bigint)"
+                         " UNION ALL (SELECT county_code, position, rule, amount, reason"
+                         " FROM scoring_award WHERE run_id = $2::bigint EXCEPT"
+                         " SELECT county_code, position, rule, amount, reason FROM scoring_award"
+                         " WHERE run_id = $1::bigint)) d",
+                         province, city_run, prefix),
+                 0, "every award and its reason are the same");
+    cr_expect_gt(s_count(&node,
+                         "SELECT count(*) FROM scoring_award WHERE run_id = $1::bigint"
+                         " AND rule LIKE 'rank_up%'",
+                         city_run, NULL, NULL),
+                 0);
+    /* beside them, the ranks in the city's own scope */
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint"
+                         " AND rank <> rank_in_city",
+                         city_run, NULL, NULL),
+                 0);
+    cr_expect_gt(s_count(&node,
+                         "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint"
+                         " AND rank <> rank_in_province",
+                         city_run, NULL, NULL),
+                 0, "city ranks are not province ranks");
+    s_node_stop(&node, scorer);
+}
+
+Test(scoring, the_country_with_only_hebeis_data_is_refused_unless_forced)
+{
+    harness_node_t node;
+    pid_t scorer = s_node_start(&node, 2023);
+    char out[256], run[24];
+    snprintf(out, sizeof out, "%s/%s-country", getenv("KC_TEST_LOG_DIR") ?: "/tmp", node.database);
+    const char *unforced[] = {"score",  "--year", "2023", "--scope",
+                              "000000", "--wait", "120",  NULL};
+    cr_expect_neq(harness_kcctl(&node, unforced), 0, "a country of Hebei's data is refused");
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job WHERE scope_code ="
+                                      " '000000' AND state = 'failed'"
+                                      " AND error_code = 'conflict.low_coverage'"
+                                      " AND error_message LIKE '%167 of its%--force%'"),
+                 1, "the refusal says how many have data and how to score anyway");
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_run"), 0);
+    const char *forced[] = {"score",  "--year", "2023",  "--scope", "000000", "--force",
+                            "--wait", "120",    "--out", out,       NULL};
+    s_kcctl_ok(&node, forced);
+    snprintf(run, sizeof run, "%lld", harness_count(&node, "SELECT max(id) FROM scoring_run"));
+    cr_expect_eq(s_count(&node, "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint",
+                         run, NULL, NULL),
+                 167, "only Hebei's counties are classed");
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM scoring_result WHERE run_id = $1::bigint"
+                         " AND (county_code NOT LIKE '13%' OR rank_in_province <> rank)",
+                         run, NULL, NULL),
+                 0, "Hebei alone: the country's ranks are Hebei's");
+    /* every other county is listed as not evaluated, none of Hebei's */
+    long long left_out =
+        s_count(&node, "SELECT cardinality(not_evaluated) FROM scoring_run WHERE id = $1::bigint",
+                run, NULL, NULL);
+    cr_expect_gt(left_out, 2000);
+    cr_expect_eq(s_count(&node,
+                         "SELECT scope_county_count - 167 FROM scoring_run WHERE id = $1::bigint",
+                         run, NULL, NULL),
+                 left_out);
+    cr_expect_eq(s_count(&node,
+                         "SELECT count(*) FROM scoring_run, unnest(not_evaluated) c"
+                         " WHERE id = $1::bigint AND c LIKE '13%'",
+                         run, NULL, NULL),
+                 0);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_job WHERE force"), 1);
+    /* and the result page lists them */
+    char path[512];
+    size_t size = 0;
+    snprintf(path, sizeof path, "%s/index.html", out);
+    char *html = s_read(path, &size);
+    cr_expect(strstr(html, "未参评县（市、区）") != NULL);
+    cr_expect(strstr(html, "140105") != NULL, "a Shanxi county is listed as not evaluated");
+    free(html);
+    s_node_stop(&node, scorer);
 }
 
 static void s_expect_refusal(harness_node_t *node, const char *const *args)

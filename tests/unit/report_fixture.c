@@ -85,6 +85,9 @@ static void s_build_county(const sc_methodology_t *m, sc_county_result_t *county
     county->subtotal[1] = county->points[2];
     county->total = total;
     county->klass = total >= 8000 ? 'A' : total >= 6000 ? 'B' : 'C';
+    county->total_exact = total;
+    county->total_other = total; /* the parts add up: no county flagged by the rule */
+    county->class_other = county->klass;
 }
 
 static void s_build_years(report_fixture_t *f)
@@ -98,6 +101,7 @@ static void s_build_years(report_fixture_t *f)
         for (size_t i = 0; i < REPORT_FIXTURE_COUNTIES; i++) {
             s_build_county(&f->m, &f->county_results[y][i], s_totals[y][i]);
             f->county_results[y][i].rank = s_ranks[y][i];
+            f->county_results[y][i].rank_in_province = s_ranks[y][i]; /* a province run */
             f->county_results[y][i].rank_in_city = s_ranks_in_city[y][i];
         }
     }
@@ -174,6 +178,7 @@ static void s_build_run(report_fixture_t *f)
     run->snapshot = &f->snapshot;
     run->mc.draws = 1000;
     run->n_years = REPORT_FIXTURE_YEARS;
+    run->years = f->years;
     run->results = f->results;
     run->input = &f->years[2];
     run->result = &f->results[2];

@@ -87,6 +87,72 @@ Test(engine, counties_rank_in_the_scope_and_in_their_city)
     engine_fixture_year_free(&year);
 }
 
+Test(engine, counties_of_the_country_rank_in_their_province_too)
+{
+    sc_methodology_t m;
+    engine_fixture_methodology(&m, 1);
+    /* Hebei 130101 90, 130102 70; Shanxi 140101 80, 140102 95 */
+    const char *codes[] = {"130101", "130102", "140101", "140102"};
+    double totals[] = {90.0, 70.0, 80.0, 95.0};
+    engine_year_t year = engine_fixture_year(2024, 4, 1);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(year.input.counties[i].code, SC_COUNTY_CODE_MAX, "%s", codes[i]);
+        snprintf(year.input.counties[i].city_code, SC_COUNTY_CODE_MAX, "%.4s00", codes[i]);
+        engine_fixture_set(&year, i, 0, totals[i]);
+    }
+    sc_year_result_t result;
+    kc_error_t error = {0};
+    cr_assert_eq(engine_score_year(&m, &year.input, NULL, &result, &error), 0);
+    int scope[] = {2, 4, 3, 1}, province[] = {1, 2, 2, 1};
+    for (size_t i = 0; i < 4; i++) {
+        cr_expect_eq(result.counties[i].rank, scope[i], "county %zu", i);
+        cr_expect_eq(result.counties[i].rank_in_province, province[i], "county %zu", i);
+    }
+    engine_result_release(&result);
+    engine_fixture_year_free(&year);
+}
+
+/* Seventeen indicators (588 points each, the last 592): sixteen of them
+ * earn x.5625 points each, which round up by 0.4375, the last exactly 464.
+ * The exact total is 79.93; the rounded parts add up to 80.00. */
+static void s_county_of_79_93(sc_methodology_t *m, engine_year_t *year)
+{
+    engine_fixture_methodology(m, 17);
+    *year = engine_fixture_year(2024, 1, 17);
+    for (size_t j = 0; j < 16; j++)
+        engine_fixture_set(year, 0, j, 470.5625 / 588.0 * 100.0);
+    engine_fixture_set(year, 0, 16, 464.0 / 592.0 * 100.0);
+}
+
+Test(engine, a_county_whose_exact_total_is_79_93_is_class_b_and_flagged)
+{
+    sc_methodology_t m;
+    engine_year_t year;
+    s_county_of_79_93(&m, &year);
+    sc_year_result_t result;
+    kc_error_t error = {0};
+    cr_assert_eq(engine_score_year(&m, &year.input, NULL, &result, &error), 0);
+    const sc_county_result_t *county = &result.counties[0];
+    int32_t parts = 0;
+    for (size_t j = 0; j < 17; j++)
+        parts += county->points[j];
+    cr_expect_eq(county->points[0], 471); /* shown rounded */
+    cr_expect_eq(parts, 8000);
+    cr_expect_float_eq(county->total_exact, 7993.0, 1e-6);
+    cr_expect_eq(county->total, 7993); /* the default: exact, rounded once */
+    cr_expect_eq(county->klass, 'B');
+    cr_expect_eq(county->total_other, 8000);
+    cr_expect_eq(county->class_other, 'A'); /* the other rule would class it A: flagged */
+    engine_result_release(&result);
+    m.total_from = SC_TOTAL_ROUNDED_PARTS; /* the earlier rule, kept as an option */
+    cr_assert_eq(engine_score_year(&m, &year.input, NULL, &result, &error), 0);
+    cr_expect_eq(result.counties[0].total, 8000);
+    cr_expect_eq(result.counties[0].klass, 'A');
+    cr_expect_eq(result.counties[0].class_other, 'B');
+    engine_result_release(&result);
+    engine_fixture_year_free(&year);
+}
+
 Test(engine, a_missing_value_carries_forward_one_year_flagged_imputed)
 {
     sc_methodology_t m;

@@ -27,6 +27,7 @@ Test(engine, compare_matches_last_year_by_code_and_deltas_add_up)
     sc_methodology_t m;
     engine_fixture_methodology(&m, 3); /* W 3333, 3333, 3334 */
     m.indicators[1].primary = 1;
+    m.total_from = SC_TOTAL_ROUNDED_PARTS; /* the deltas of rounded parts add up exactly */
     engine_year_t now = engine_fixture_year(2024, 3, 3); /* 130101, 130102, 130103 */
     s_set_row(&now, 0, (double[]){50, 60, 70}, 3);       /* 1667 + 2000 + 2334 = 6001 B, rank 2 */
     s_set_row(&now, 1, (double[]){90, 90, 89.99}, 3);    /* 3000 + 3000 + 3000 = 9000 A, rank 1 */

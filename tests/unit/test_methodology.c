@@ -225,6 +225,47 @@ Test(methodology, the_template_parses)
     cr_assert_eq(s_m.jump_factor, 3.0);
 }
 
+Test(methodology, total_from_and_min_coverage_default_to_exact_and_0_9)
+{
+    cr_assert_eq(s_parse_variant("class_b = 60\n", "class_b = 60\n"), 0);
+    cr_assert_eq(s_m.total_from, SC_TOTAL_EXACT);
+    cr_assert_float_eq(s_m.min_coverage, 0.9, 1e-12);
+    cr_assert_eq(s_parse_variant("class_b = 60\n",
+                                 "class_b = 60\ntotal_from = rounded_parts\nmin_coverage = 0\n"),
+                 0);
+    cr_assert_eq(s_m.total_from, SC_TOTAL_ROUNDED_PARTS);
+    cr_assert_eq(s_m.min_coverage, 0.0);
+    cr_assert_str_eq(methodology_total_name(SC_TOTAL_ROUNDED_PARTS), "rounded_parts");
+}
+
+Test(methodology, a_coverage_outside_0_to_1_is_rejected)
+{
+    cr_assert_eq(s_parse_variant("class_b = 60\n", "class_b = 60\nmin_coverage = 90\n"), -1);
+    s_expect_error("methodology.min_coverage", "min_coverage 90 must lie between 0 and 1");
+}
+
+Test(methodology, the_described_methodology_says_each_rule_in_words)
+{
+    cr_assert_eq(s_parse_variant("class_b = 60\n", "class_b = 60\n"), 0);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    cr_assert(out);
+    methodology_describe(&s_m, out);
+    fclose(out);
+    const char *expected[] = {"总分80.00分（含）以上为A类",
+                              "[total_from = exact] 各指标按精确得分相加，总分一次四舍五入",
+                              "[tie_rule = competition]",
+                              "[jump_factor = 3]",
+                              "[exclude_zones = true]",
+                              "[min_coverage = 0.9]",
+                              "未参评",
+                              "kcctl score --force"};
+    for (size_t i = 0; i < sizeof expected / sizeof expected[0]; i++)
+        cr_expect(strstr(text, expected[i]) != NULL, "missing '%s' in:\n%s", expected[i], text);
+    free(text);
+}
+
 Test(methodology, points_that_add_up_to_99_are_rejected_with_the_sum_found)
 {
     /* 59 + 25 + 15 = 99; primary p then sums to 84, not 85. */

@@ -92,7 +92,9 @@ Test(report, province_report_draws_charts_and_compares_with_last_year)
     at = report_fixture_find(html, at, "A类线80.00");
     /* 石家庄市 23550 / 3 = 7850; 唐山市 12495 / 2 = 6247.5 -> 6248 (half up) */
     at = report_fixture_find(html, at, "78.50");
-    report_fixture_find(html, at, "62.48");
+    at = report_fixture_find(html, at, "62.48");
+    /* the city table lists average subtotals beside average totals */
+    report_fixture_find(html, at, "注：部分指标得分经四舍五入，分项之和与总分可能存在尾差。");
     /* uncertain classes (own-class probability < 0.9): 桥西区 55 %, 路南区 52 % */
     const char *robust = report_fixture_find(html, NULL, "<h2>稳健性分析</h2>");
     const char *advice = report_fixture_find(html, robust, "<h2>分析与建议</h2>");
@@ -145,12 +147,39 @@ Test(report, city_report_covers_only_the_counties_of_the_city)
     free(none);
 }
 
+Test(report, a_county_the_other_total_rule_would_reclass_is_flagged_on_its_page_and_the_list)
+{
+    sc_county_result_t *county = &report_fixture->county_results[2][2]; /* 70.00, B */
+    county->total = 7993;
+    county->klass = 'B';
+    county->total_other = 8000; /* its rounded parts add up to 80.00 */
+    county->class_other = 'A';
+    report_fixture->run.n_class_flagged = 1;
+    char *html = report_fixture_county(2);
+    report_fixture_find(html, NULL,
+                        "提示：若先将各指标得分四舍五入再相加，总分为80.00分，类别为A类；"
+                        "本结果按各指标精确得分相加后一次四舍五入，类别为B类。");
+    free(html);
+    char *index = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&index, &size);
+    cr_assert_eq(report_result_html(&report_fixture->run, out), 0);
+    fclose(out);
+    const char *at = report_fixture_find(index, NULL, "类别取决于总分算法的县 1个");
+    report_fixture_find(index, at, "总分为80.00分，类别为A类");
+    free(index);
+}
+
 Test(report, county_report_shows_charts_indicators_change_gap_and_class_tasks)
 {
     char *html = report_fixture_county(2);
     report_fixture_find(html, NULL, "新&lt;&amp;&gt;县2023年度科技创新能力评估报告");
     report_fixture_find(html, NULL, "<td class=\"n\">3 / 5</td>");
     report_fixture_find(html, NULL, "较上年下降5.00分，类别保持B类，全省排名保持第3位。");
+    /* parts listed beside a total made from exact values carry the 尾差 note */
+    const char *note = report_fixture_find(html, NULL, "<h2>各项指标</h2>");
+    report_fixture_find(html, note, "注：部分指标得分经四舍五入，分项之和与总分可能存在尾差。");
+    cr_expect_null(strstr(html, "提示：若"), "no class note for a county both rules class alike");
     report_fixture_find(html, NULL, "<polyline");
     /* 2021 rank 2, 2022 rank 3, 2023 rank 3 */
     report_fixture_find(html, NULL, "2021年：2名");
@@ -222,14 +251,16 @@ Test(report, csv_export_writes_every_table)
     snprintf(path, sizeof path, "%s/results.csv", report_fixture_directory);
     char *results = report_fixture_slurp(path, &size);
     static const char header[] = "code,name,city_code,city_name,total,input,output,class,rank,"
-                                 "rank_in_city,flag_count\r\n";
+                                 "rank_in_city,flag_count,rank_in_province,total_other,"
+                                 "class_other,class_flagged,note\r\n";
     cr_assert_eq(strncmp(results, header, strlen(header)), 0);
     /* 6500 = 1950 + 1950 + 2600: subtotals 39.00 and 26.00 */
     report_fixture_find(
         results, NULL,
-        "\r\n130203,\"甲,\"\"乙\"\"县\",130200,唐山市,65.00,39.00,26.00,B,4,1,0\r\n");
-    report_fixture_find(results, NULL,
-                        "\r\n130105,新<&>县,130100,石家庄市,70.00,42.00,28.00,B,3,3,1\r\n");
+        "\r\n130203,\"甲,\"\"乙\"\"县\",130200,唐山市,65.00,39.00,26.00,B,4,1,0,4,65.00,B,0,\r\n");
+    report_fixture_find(
+        results, NULL,
+        "\r\n130105,新<&>县,130100,石家庄市,70.00,42.00,28.00,B,3,3,1,3,70.00,B,0,\r\n");
     free(results);
     snprintf(path, sizeof path, "%s/points.csv", report_fixture_directory);
     char *points = report_fixture_slurp(path, &size);

@@ -38,6 +38,8 @@ static sc_reward_policy_t s_policy(void)
         .c_to_a = SC_C_TO_A_LEAP_TO_A,
         .rank_when = SC_RANK_WHEN_CLASS_UNCHANGED,
         .releap = SC_RELEAP_EVER_HELD,
+        .releap_rank = SC_RELEAP_RANK_WITHHELD,
+        .releap_c_to_a = SC_RELEAP_C_TO_A_WHOLE,
         .new_county_compared = false,
     };
     return p;
@@ -292,6 +294,107 @@ Test(rewards, a_leap_into_a_class_below_one_held_is_paid_unless_held_or_higher)
     cr_assert_eq(out.total, 0);
 }
 
+Test(rewards, a_re_leap_under_rank_when_always_withholds_the_rank_reward_too_by_default)
+{
+    /* B 2021 -> A 2022 (paid) -> B 2023 -> A 2024, climbing 40 -> 25 in
+     * 2024: under rank_when = always the climb would pay 200 beside a
+     * leap, but the leap is a re-leap: 「不给予奖励」 withholds both. */
+    sc_class_record_t h[] = {R(2021, 'B', 30), R(2022, 'A', 28), R(2023, 'B', 40),
+                             R(2024, 'A', 25)};
+    sc_reward_policy_t p = s_policy();
+    p.rank_when = SC_RANK_ALWAYS;
+    sc_county_awards_t out = s_evaluate(&p, h, N(h));
+    cr_assert_eq(out.n_awards, 2);
+    s_expect(&out, 0, "releap_none", 0);
+    s_expect(&out, 1, "rank_up_10", 0);
+    cr_assert(strstr(out.awards[1].reason, "降级后又跃升（2022年曾为A类）"), "%s",
+              out.awards[1].reason);
+    cr_assert(strstr(out.awards[1].reason, "排名奖励亦不予奖励"), "%s", out.awards[1].reason);
+    cr_assert_eq(out.total, 0);
+
+    p.releap_rank = SC_RELEAP_RANK_PAID; /* only the leap is withheld */
+    out = s_evaluate(&p, h, N(h));
+    s_expect(&out, 0, "releap_none", 0);
+    s_expect(&out, 1, "rank_up_10", 200);
+    cr_assert_eq(out.total, 200);
+
+    /* a first leap with the same climb is paid both ways */
+    p.releap_rank = SC_RELEAP_RANK_WITHHELD;
+    out = s_evaluate(&p, h, 2);
+    cr_assert_eq(out.total, 300); /* 28th: no climb of 5, B -> A 300 */
+    sc_class_record_t first[] = {R(2023, 'B', 40), R(2024, 'A', 25)};
+    out = s_evaluate(&p, first, N(first));
+    s_expect(&out, 0, "leap_b_to_a", 300);
+    s_expect(&out, 1, "rank_up_10", 200);
+    cr_assert_eq(out.total, 500);
+}
+
+Test(rewards, the_c_to_b_part_of_a_c_a_is_a_re_leap_unless_judged_in_parts)
+{
+    /* A 2018 -> C 2019 -> A 2020 under c_to_a = both (seed 002 pays
+     * nothing for the return to A). */
+    sc_class_record_t h[] = {R(2018, 'A', 20), R(2019, 'C', 120), R(2020, 'A', 22)};
+    sc_reward_policy_t p = s_policy();
+    p.c_to_a = SC_C_TO_A_BOTH;
+    sc_county_awards_t out = s_evaluate(&p, h, N(h)); /* whole: both parts withheld */
+    cr_assert_eq(out.n_awards, 3);
+    s_expect(&out, 0, "releap_none", 0);
+    s_expect(&out, 1, "releap_none", 0);
+    s_expect(&out, 2, "rank_up_10", 0); /* up 98 places, but the class changed */
+    cr_assert(strstr(out.awards[0].reason, "计C类跃升B类一项"), "%s", out.awards[0].reason);
+    cr_assert(strstr(out.awards[1].reason, "计B类跃升A类一项"), "%s", out.awards[1].reason);
+    cr_assert_eq(out.total, 0);
+
+    p.releap_c_to_a = SC_RELEAP_C_TO_A_PARTS; /* it never held B: C -> B is paid */
+    out = s_evaluate(&p, h, N(h));
+    s_expect(&out, 0, "leap_c_to_b", 200);
+    s_expect(&out, 1, "releap_none", 0);
+    cr_assert_eq(out.total, 200);
+
+    /* B 2018 -> C 2019 -> A 2020: into A for the first time; whole pays both */
+    sc_class_record_t from_b[] = {R(2018, 'B', 60), R(2019, 'C', 120), R(2020, 'A', 22)};
+    p.releap_c_to_a = SC_RELEAP_C_TO_A_WHOLE;
+    out = s_evaluate(&p, from_b, N(from_b));
+    s_expect(&out, 0, "leap_c_to_b", 200);
+    s_expect(&out, 1, "leap_b_to_a", 300);
+    cr_assert_eq(out.total, 500);
+}
+
+Test(rewards, the_described_policy_names_every_option_as_it_will_be_applied)
+{
+    sc_reward_policy_t p = s_policy();
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    cr_assert(out);
+    rewards_describe(&p, out);
+    fclose(out);
+    const char *expected[] = {"[top_ties_share = true]",
+                              "[c_to_a = leap_to_a]",
+                              "[rank_when = class_unchanged]",
+                              "[releap = ever_held]",
+                              "[releap_rank = withheld]",
+                              "[releap_c_to_a = whole]",
+                              "[new_county_compared = false]",
+                              "[cap] 同一县同一年度",
+                              "奖励300万元",
+                              "全省评价中的名次"};
+    for (size_t i = 0; i < N(expected); i++)
+        cr_expect(strstr(text, expected[i]) != NULL, "missing '%s' in:\n%s", expected[i], text);
+    free(text);
+    p.rank_when = SC_RANK_ALWAYS;
+    p.releap_rank = SC_RELEAP_RANK_PAID;
+    p.c_to_a = SC_C_TO_A_BOTH;
+    out = open_memstream(&text, &size);
+    rewards_describe(&p, out);
+    fclose(out);
+    cr_expect(strstr(text, "[rank_when = always] 排名奖励授予所有排名提升的县") != NULL, "%s",
+              text);
+    cr_expect(strstr(text, "[releap_rank = paid]") != NULL, "%s", text);
+    cr_expect(strstr(text, "此项不起作用") == NULL, "c_to_a = both: the C -> A reading applies");
+    free(text);
+}
+
 Test(rewards, awards_stack_up_to_the_cap)
 {
     /* B 14 -> A 3, ranks compared always: top 3 of A 300 + B -> A 300 +
@@ -422,7 +525,8 @@ Test(rewards, options_take_their_documented_defaults_and_names)
     char text[1024];
     snprintf(text, sizeof text,
              "%scap = 0\n[options]\nc_to_a = both\nrank_when = no_leap\nreleap = leapt_before\n"
-             "top_ties_share = false\nnew_county_compared = true\n",
+             "top_ties_share = false\nnew_county_compared = true\nreleap_rank = paid\n"
+             "releap_c_to_a = parts\n",
              s_minimal);
     kc_errors_t errors;
     kc_errors_init(&errors);
@@ -434,12 +538,16 @@ Test(rewards, options_take_their_documented_defaults_and_names)
     cr_assert_eq(p.releap, SC_RELEAP_LEAPT_BEFORE);
     cr_assert_not(p.top_ties_share);
     cr_assert(p.new_county_compared);
+    cr_assert_eq(p.releap_rank, SC_RELEAP_RANK_PAID);
+    cr_assert_eq(p.releap_c_to_a, SC_RELEAP_C_TO_A_PARTS);
 
     snprintf(text, sizeof text, "%scap = 500\n", s_minimal); /* no [options]: header defaults */
     cr_assert_eq(rewards_parse(text, strlen(text), &p, &errors), 0);
     cr_assert_eq(p.c_to_a, SC_C_TO_A_LEAP_TO_A);
     cr_assert_eq(p.rank_when, SC_RANK_WHEN_CLASS_UNCHANGED);
     cr_assert_eq(p.releap, SC_RELEAP_EVER_HELD);
+    cr_assert_eq(p.releap_rank, SC_RELEAP_RANK_WITHHELD);
+    cr_assert_eq(p.releap_c_to_a, SC_RELEAP_C_TO_A_WHOLE);
     cr_assert(p.top_ties_share);
     cr_assert_not(p.new_county_compared);
     cr_assert_eq(errors.total, 0);
