@@ -3,7 +3,9 @@
  *  `check` parses and validates a file and prints every problem (or a
  *  summary), touching nothing; `load` does the same and then stores the
  *  file verbatim with its SHA-256 (scoring_rules_store: the same code
- *  again with the same text is a no-op, with other text a refusal).
+ *  again with the same text is a no-op, with other text a refusal). Both
+ *  end with the years the version states and the years it is in force
+ *  on this node (cmd_rules_period.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "kc/kc_db.h"
 #include "kcctl/kcctl.h"
 #include "scoring/methodology.h"
+#include "scoring/periods.h"
 #include "scoring/rewards.h"
 #include "scoring/snapshot.h"
 
@@ -103,10 +106,12 @@ int kcctl_methodology(kcctl_t *self)
     if (rc) {
         kcctl_rules_refused(self, &errors);
     } else {
-        printf("methodology %s (%s), framework %s, years %d-%d: %zu primary, %zu indicators, "
+        char years[16];
+        periods_format(m.first_year, m.last_year, years, sizeof years);
+        printf("methodology %s (%s), framework %s, years %s: %zu primary, %zu indicators, "
                "100.00 points, A >= %d.%02d, B >= %d.%02d, ties: %s\n",
-               m.code, m.title_zh, m.framework, m.first_year, m.last_year, m.n_primaries,
-               m.n_indicators, m.class_a_centi / 100, m.class_a_centi % 100, m.class_b_centi / 100,
+               m.code, m.title_zh, m.framework, years, m.n_primaries, m.n_indicators,
+               m.class_a_centi / 100, m.class_a_centi % 100, m.class_b_centi / 100,
                m.class_b_centi % 100, methodology_tie_name(m.tie_rule));
         for (size_t i = 0; i < m.n_indicators; i++) {
             const sc_indicator_t *indicator = &m.indicators[i];
@@ -119,6 +124,8 @@ int kcctl_methodology(kcctl_t *self)
         if (load)
             rc = s_store(self, "methodology", m.code, m.framework, m.title_zh, m.first_year,
                          m.last_year, text, size);
+        if (rc == 0)
+            kcctl_rules_period(self, "methodology", m.code, m.first_year, m.last_year);
     }
     kc_errors_release(&errors);
     free(text);
@@ -142,8 +149,10 @@ int kcctl_rewards(kcctl_t *self)
         printf("reward policy %s (%s): baseline %d, cap %d 万元\n", policy.code, policy.title_zh,
                policy.baseline_year, policy.cap);
         if (load)
-            rc = s_store(self, "policy", policy.code, "", policy.title_zh, policy.baseline_year,
-                         9999, text, size);
+            rc = s_store(self, "policy", policy.code, "", policy.title_zh, policy.first_year,
+                         policy.last_year, text, size);
+        if (rc == 0)
+            kcctl_rules_period(self, "policy", policy.code, policy.first_year, policy.last_year);
     }
     kc_errors_release(&errors);
     free(text);

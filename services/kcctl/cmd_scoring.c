@@ -153,9 +153,9 @@ static void s_summary(const sc_run_t *run, const char *out)
     int classes[3] = {0, 0, 0};
     for (size_t c = 0; c < run->input->n_counties; c++)
         classes[run->result->counties[c].klass - 'A']++;
-    printf("%s %d: %zu counties, A %d, B %d, C %d (methodology %s)\n", run->snapshot->scope_name,
-           run->snapshot->year, run->input->n_counties, classes[0], classes[1], classes[2],
-           run->m->code);
+    printf("%s %d: %zu counties, A %d, B %d, C %d (methodology %s, reward policy %s)\n",
+           run->snapshot->scope_name, run->snapshot->year, run->input->n_counties, classes[0],
+           classes[1], classes[2], run->m->code, run->policy->code);
     printf("reproduced: output sha256 %s matches the stored run\n", run->output_sha256);
     printf("written to %s: index.html (the A, B and C lists), province.html, city-*.html,"
            " county-*.html, *.csv, result.json\n",
