@@ -24,6 +24,7 @@
 
 #include "kc/kc_db.h"
 #include "scoring/engine.h"
+#include "scoring/periods.h"
 
 static int s_load_text(PGconn *conn, const char *sql, const char *code, const char *what,
                        PGresult **result, kc_error_t *error)
@@ -590,10 +591,11 @@ int scoring_db_read_snapshot(PGconn *conn, const sc_methodology_t *m, const char
     memset(out, 0, sizeof *out);
     snprintf(out->scope_code, sizeof out->scope_code, "%s", scope_code);
     out->year = year;
+    char years[16];
+    periods_format(m->first_year, m->last_year, years, sizeof years);
     if (year < m->first_year || year > m->last_year)
         return kc_error_set(error, KC_ERR_YEAR_OUT_OF_RANGE, "year",
-                            "methodology '%s' scores %d-%d, not %d", m->code, m->first_year,
-                            m->last_year, year);
+                            "methodology '%s' states the years %s, not %d", m->code, years, year);
     s_scope_prefix(scope_code, prefix);
     if (s_read_scope_name(conn, out, error))
         return -1;

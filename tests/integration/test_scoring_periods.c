@@ -269,6 +269,13 @@ Test(periods, two_reward_policies_each_govern_their_own_years_also_in_automatic_
                            "years: 2026- leap-from-2026"),
               "%s", said);
     free(said);
+    const char *methodology[] = {"methodology", "check", "deploy/scoring/hebei-2019-v1.ini", NULL};
+    said = s_kcctl_output(&node, methodology);
+    cr_expect(strstr(said, "years: 2017-, from 2017 until a methodology from a later year"), "%s",
+              said);
+    cr_expect(strstr(said, "in force: 2017-, among the 1 methodology version of this node\n"), "%s",
+              said);
+    free(said);
     s_load_year(&node, 2022, 2022);
     s_load_year(&node, 2023, 2023);
     s_load_year(&node, 2022, 2025);
