@@ -7,11 +7,13 @@
  *  snapshot that reads back differently would break reproducibility
  *  silently. For the same reason a field too long for its slot is an
  *  error (never cut), a value must be finite (a NaN would not keep its
- *  bits), and the years must ascend within the methodology's years up to
- *  the year scored, as scoring_db_read_snapshot reads them.
+ *  bits), and the years must ascend up to the year scored, which is one of
+ *  the methodology's years, as scoring_db_read_snapshot reads them (the
+ *  history before it may start earlier, with the methodology's framework).
  */
 #include "scoring/snapshot.h"
 
+#include "scoring/periods.h"
 #include "scoring/text_buffer.h"
 
 #include <errno.h>
@@ -254,7 +256,8 @@ static int s_read_year_line(const sc_methodology_t *m, s_reader_t *reader, const
     long long count = 0;
     if (s_expect(reader, "Y", 3, error))
         return -1;
-    int after = out->n_years ? out->years[out->n_years - 1].year : m->first_year - 1;
+    /* history may start before the methodology's first year: its framework's */
+    int after = out->n_years ? out->years[out->n_years - 1].year : PERIODS_YEAR_MIN - 1;
     if (s_number(reader->fields[1], year) || *year <= after || *year > out->year)
         return kc_error_set(error, KC_ERR_INPUT, "snapshot",
                             "snapshot line %d: year '%s' is not after %d and at most %d",

@@ -1,7 +1,8 @@
 /*  snapshot: the exact input of one scoring run, as canonical text.
  *
  *  A run reads the values in force for every county of its scope and
- *  every year from the start of the methodology up to the year scored.
+ *  every year from the start of the methodology's framework up to the year
+ *  scored.
  *  That input is written once, in one canonical form (fixed order, every
  *  double printed with 17 significant digits so it reads back to the same
  *  bits), stored with the run and hashed (SHA-256): the hash names the

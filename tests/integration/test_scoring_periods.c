@@ -368,3 +368,49 @@ Test(periods, a_published_result_is_unchanged_by_a_later_load)
     waitpid(scorer, NULL, 0);
     harness_node_stop(&node);
 }
+
+/* ---- a methodology from a later year ----------------------------------------- */
+
+Test(periods, a_methodology_from_a_later_year_scores_its_years_against_the_history_before_it)
+{
+    harness_node_t node;
+    s_start(&node);
+    pid_t scorer = harness_scoring_start(&node, 0, false);
+    char v2[512];
+    const char *edits[] = {"code = ", "code = hebei-2019-v2\n", "years = ", "years = 2026-\n",
+                           NULL};
+    s_rules_file(&node, "deploy/scoring/hebei-2019-v1.ini", "v2.ini", edits, v2, sizeof v2);
+    s_load_methodology(&node);
+    s_load_rules_file(&node, "methodology", v2);
+    s_load_rules_file(&node, "rewards", "deploy/scoring/rewards-hebei-2019.ini");
+    const char *check[] = {"methodology", "check", "deploy/scoring/hebei-2019-v1.ini", NULL};
+    char *said = s_kcctl_output(&node, check);
+    cr_expect(strstr(said, "in force: 2017-2025, among the 2 methodology versions of this node; "
+                           "other years: 2026- hebei-2019-v2"),
+              "%s", said);
+    free(said);
+    s_load_year(&node, 2022, 2025);
+    s_load_year(&node, 2023, 2026);
+    const char *score_2026[] = {"score",  "--year", "2026", "--scope",
+                                "130000", "--wait", "60",   NULL};
+    const char *score_2025[] = {"score",  "--year", "2025", "--scope",
+                                "130000", "--wait", "60",   NULL};
+    s_kcctl_ok(&node, score_2026);
+    s_kcctl_ok(&node, score_2025);
+    s_expect_text(&node,
+                  "SELECT string_agg(year || ' ' || methodology, ', ' ORDER BY year)"
+                  "  FROM scoring_run",
+                  "2025 hebei-2019-v1, 2026 hebei-2019-v2");
+    /* 2026 is compared with 2025 rescored under hebei-2019-v2: leaps and climbs are paid */
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM scoring_run"
+                                      " WHERE year = 2026 AND position(E'\\nY\\t2025\\t' IN"
+                                      " input_text) > 0"),
+                 1);
+    cr_expect_gt(harness_count(&node, "SELECT count(*) FROM scoring_award a JOIN scoring_run r"
+                                      " ON r.id = a.run_id WHERE r.year = 2026 AND a.amount > 0"
+                                      " AND (a.rule LIKE 'leap%' OR a.rule LIKE 'rank_up%')"),
+                 0);
+    kill(scorer, SIGTERM);
+    waitpid(scorer, NULL, 0);
+    harness_node_stop(&node);
+}
