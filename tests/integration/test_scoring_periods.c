@@ -192,6 +192,10 @@ Test(periods, data_of_2026_are_accepted_once_a_catalogue_version_covers_it)
     cr_expect(strstr(reply->rejected->errors[0]->detail, "accepted up to 2028"), "%s",
               reply->rejected->errors[0]->detail);
     kc_bus_free(&reply);
+    const char *ratings[] = {"submit-ratings", "deploy/data/sample/years/2023/ratings.csv",
+                             "--year", "2029", NULL};
+    cr_expect_neq(harness_kcctl(&node, ratings), 0, "ratings of 2029 are a mistake too");
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM rating"), 0);
 
     /* As before periods: the list ends with the plan, 2026 has no list. */
     s_sql(&node, "UPDATE indicator_framework SET last_year = 2025 WHERE code = 'hebei-2019';"
