@@ -194,10 +194,12 @@ static int s_read_header(const sc_methodology_t *m, s_reader_t *reader, sc_snaps
     if (s_expect(reader, "year", 2, error))
         return -1;
     /* A run scores a year of its methodology (scoring_db_read_snapshot). */
+    char years[16];
+    periods_format(m->first_year, m->last_year, years, sizeof years);
     if (s_number(reader->fields[1], &year) || year < m->first_year || year > m->last_year)
         return kc_error_set(error, KC_ERR_INPUT, "snapshot",
-                            "snapshot year '%s' is not a year of methodology '%s' (%d-%d)",
-                            reader->fields[1], m->code, m->first_year, m->last_year);
+                            "snapshot year '%s' is not a year of methodology '%s' (%s)",
+                            reader->fields[1], m->code, years);
     out->year = (int)year;
     if (s_expect(reader, "methodology", 3, error) ||
         s_copy(reader, out->methodology_code, sizeof out->methodology_code, 1, error) ||
