@@ -18,6 +18,14 @@ typedef struct {
     char name[64];
 } s_division_t;
 
+/* A version of the indicator list and its stated years (last 9999: until
+ * replaced); taken from the indicators, which carry their framework's. */
+typedef struct {
+    char code[32];
+    int first_year;
+    int last_year;
+} s_framework_t;
+
 typedef struct {
     int predecessor;
     char successor[8];
@@ -35,6 +43,7 @@ struct catalogue_t {
     s_array_t indicators;  /* catalogue_indicator_t, sorted by code then first_year */
     s_array_t providers;   /* char[16], sorted */
     s_array_t successions; /* s_succession_t, in insertion order */
+    s_array_t frameworks;  /* s_framework_t, one per framework that has indicators */
     int county_count;      /* county-level divisions valid today */
 };
 
@@ -82,6 +91,7 @@ void catalogue_destroy(catalogue_t **self)
     free((*self)->indicators.items);
     free((*self)->providers.items);
     free((*self)->successions.items);
+    free((*self)->frameworks.items);
     free(*self);
     *self = NULL;
 }
@@ -144,6 +154,25 @@ static int s_compare_providers(const void *left, const void *right)
     return strcmp(left, right);
 }
 
+/* One s_framework_t per framework code found among the indicators. */
+static void s_collect_frameworks(catalogue_t *self)
+{
+    self->frameworks.count = 0;
+    for (int i = 0; i < self->indicators.count; i++) {
+        const catalogue_indicator_t *indicator = S_AT(self->indicators, catalogue_indicator_t, i);
+        bool seen = false;
+        for (int j = 0; j < self->frameworks.count && !seen; j++)
+            seen =
+                strcmp(S_AT(self->frameworks, s_framework_t, j)->code, indicator->framework) == 0;
+        if (seen)
+            continue;
+        s_framework_t *framework = s_push(&self->frameworks, sizeof *framework);
+        snprintf(framework->code, sizeof framework->code, "%s", indicator->framework);
+        framework->first_year = indicator->first_year;
+        framework->last_year = indicator->last_year;
+    }
+}
+
 void catalogue_seal(catalogue_t *self)
 {
     qsort(self->divisions.items, (size_t)self->divisions.count, sizeof(s_division_t),
@@ -151,6 +180,7 @@ void catalogue_seal(catalogue_t *self)
     qsort(self->indicators.items, (size_t)self->indicators.count, sizeof(catalogue_indicator_t),
           s_compare_indicators);
     qsort(self->providers.items, (size_t)self->providers.count, 16, s_compare_providers);
+    s_collect_frameworks(self);
 }
 
 /* --- loading from the database --------------------------------------------- */
@@ -302,9 +332,26 @@ const char *catalogue_successor(const catalogue_t *self, const char *code)
     return "";
 }
 
+/* The framework in force in `year`: of those whose years contain it, the
+ * one that starts latest (0016_periods.sql, indicator_framework_of). */
+static const s_framework_t *s_framework_of(const catalogue_t *self, int year)
+{
+    const s_framework_t *found = NULL;
+    for (int i = 0; i < self->frameworks.count; i++) {
+        const s_framework_t *framework = S_AT(self->frameworks, s_framework_t, i);
+        if (framework->first_year <= year && year <= framework->last_year &&
+            (!found || framework->first_year > found->first_year))
+            found = framework;
+    }
+    return found;
+}
+
 const catalogue_indicator_t *catalogue_indicator(const catalogue_t *self, const char *code,
                                                  int year)
 {
+    const s_framework_t *framework = s_framework_of(self, year);
+    if (!framework)
+        return NULL;
     int low = 0, high = self->indicators.count;
     while (low < high) {
         int middle = low + (high - low) / 2;
@@ -317,7 +364,7 @@ const catalogue_indicator_t *catalogue_indicator(const catalogue_t *self, const 
         const catalogue_indicator_t *indicator = S_AT(self->indicators, catalogue_indicator_t, i);
         if (strcmp(indicator->code, code) != 0)
             break;
-        if (indicator->first_year <= year && year <= indicator->last_year)
+        if (strcmp(indicator->framework, framework->code) == 0)
             return indicator;
     }
     return NULL;
@@ -326,21 +373,18 @@ const catalogue_indicator_t *catalogue_indicator(const catalogue_t *self, const 
 bool catalogue_year_known(const catalogue_t *self, int year, int *first, int *last)
 {
     int lowest = 0, highest = 0;
-    bool known = false;
-    for (int i = 0; i < self->indicators.count; i++) {
-        const catalogue_indicator_t *indicator = S_AT(self->indicators, catalogue_indicator_t, i);
-        if (!lowest || indicator->first_year < lowest)
-            lowest = indicator->first_year;
-        if (indicator->last_year > highest)
-            highest = indicator->last_year;
-        if (indicator->first_year <= year && year <= indicator->last_year)
-            known = true;
+    for (int i = 0; i < self->frameworks.count; i++) {
+        const s_framework_t *framework = S_AT(self->frameworks, s_framework_t, i);
+        if (!lowest || framework->first_year < lowest)
+            lowest = framework->first_year;
+        if (framework->last_year > highest)
+            highest = framework->last_year;
     }
     if (first)
         *first = lowest;
     if (last)
         *last = highest;
-    return known;
+    return s_framework_of(self, year) != NULL;
 }
 
 bool catalogue_provider_known(const catalogue_t *self, const char *code)

@@ -31,8 +31,8 @@ typedef struct {
     char provider[16]; /* the one provider that supplies it */
     double min_value;  /* inclusive sane range */
     double max_value;
-    int first_year; /* years of its framework, inclusive */
-    int last_year;
+    int first_year; /* stated years of its framework, inclusive */
+    int last_year;  /* 9999: until a framework from a later year replaces it */
 } catalogue_indicator_t;
 
 /* Read divisions, indicators and providers; NULL with `error` filled. */
@@ -63,11 +63,14 @@ const char *catalogue_division_name(const catalogue_t *self, const char *code, i
 /* Code that succeeded `code`, "" if none is recorded. */
 const char *catalogue_successor(const catalogue_t *self, const char *code);
 
-/* The indicator `code` of the framework in force in `year`, or NULL. */
+/* The indicator `code` of the framework in force in `year`, or NULL (also
+ * when an earlier framework had it and the one in force has not). */
 const catalogue_indicator_t *catalogue_indicator(const catalogue_t *self, const char *code,
                                                  int year);
 
-/* True if some framework covers `year`; the covered span goes to first and last. */
+/* True if a framework is in force in `year` (of those whose stated years
+ * contain it, the one that starts latest); the first stated year of any
+ * framework goes to first, the last (9999: no end) to last. */
 bool catalogue_year_known(const catalogue_t *self, int year, int *first, int *last);
 
 bool catalogue_provider_known(const catalogue_t *self, const char *code);

@@ -21,8 +21,17 @@ void validate_actor(const Kc__V1__Actor *actor, kc_errors_t *errors);
  * actor (validate_actor). */
 void validate_header(const Kc__V1__Envelope *request, kc_errors_t *errors);
 
-/* Provider known; each value's county valid that year, year covered by a
- * framework and not in the future, indicator known that year and supplied
+/* Evaluation years after the current year (Beijing time, kc_clock_year)
+ * that values may be sent for. The data of a year arrive during the next,
+ * and a year with a framework in force may have no stated end: this bound
+ * is a guard against mistyped years (2062 for 2026), not a schedule. One
+ * year of slack lets a sheet for the coming evaluation year be prepared
+ * and tried before 1 January; anything later is refused. */
+#define VALIDATE_YEARS_AHEAD 1
+
+/* Provider known; each value's county valid that year, a framework in
+ * force that year, the year at most VALIDATE_YEARS_AHEAD after the
+ * current one, indicator known that year and supplied
  * by this provider, value finite and within range; no value twice. The
  * actor must speak for the provider: its organisation is the provider, or,
  * for county-supplied indicators, its division is the county or above it. */

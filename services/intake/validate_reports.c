@@ -80,12 +80,23 @@ static void s_check_report(const catalogue_t *catalogue, const char *provider,
     char field[KC_ERROR_FIELD_MAX];
     int first = 0, last = 0;
     snprintf(field, sizeof field, "reports[%zu].year", index);
-    if (!catalogue_year_known(catalogue, report->year, &first, &last) || report->year > this_year) {
+    int latest = this_year + VALIDATE_YEARS_AHEAD;
+    if (!catalogue_year_known(catalogue, report->year, &first, &last) || report->year > latest) {
         kc_error_t *error = kc_errors_add(errors, KC_ERR_YEAR_OUT_OF_RANGE, field,
                                           "year %d is not an evaluation year", report->year);
-        if (error)
-            kc_error_detail(error, "the catalogue covers %d to %d and the current year is %d",
-                            first, last, this_year);
+        if (error && report->year > latest && report->year <= last)
+            kc_error_detail(error,
+                            "values are accepted up to %d, the year after the current "
+                            "year %d (Beijing time)",
+                            latest, this_year);
+        else if (error && last >= 9999)
+            kc_error_detail(error, "the indicator catalogue is in force from %d", first);
+        else if (error)
+            kc_error_detail(error, "the indicator catalogue is in force from %d to %d", first,
+                            last);
+        if (error && report->year <= latest && report->year >= first)
+            kc_error_hint(error, "a new framework in force that year comes with a migration "
+                                 "(deploy/data/catalogue/README.md)");
         /* Without a year the indicator cannot be judged; what can be
          * judged still is, so the sender sees every problem at once. */
         snprintf(field, sizeof field, "reports[%zu].county_code", index);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake/validate.h"
+#include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 #include "kc/v1/events.pb-c.h"
 #include "kcctl/csv_table.h"
@@ -144,6 +146,16 @@ int kcctl_submit_ratings(kcctl_t *self)
 {
     if (self->positional_count != 1 || self->year == 0) {
         fprintf(stderr, "usage: kcctl submit-ratings FILE.csv --year YEAR\n");
+        return -1;
+    }
+    /* The catalogue may have no end: refuse a mistyped year as kc-intake does. */
+    int latest = kc_clock_year() + VALIDATE_YEARS_AHEAD;
+    if (self->year > latest) {
+        fprintf(stderr,
+                "error: year %d is not an evaluation year [validation.year_out_of_range]\n"
+                "  ratings are accepted up to %d, the year after the current year (Beijing "
+                "time)\n",
+                self->year, latest);
         return -1;
     }
     size_t size = 0;

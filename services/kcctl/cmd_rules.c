@@ -3,7 +3,9 @@
  *  `check` parses and validates a file and prints every problem (or a
  *  summary), touching nothing; `load` does the same and then stores the
  *  file verbatim with its SHA-256 (scoring_rules_store: the same code
- *  again with the same text is a no-op, with other text a refusal).
+ *  again with the same text is a no-op, with other text a refusal). Both
+ *  end with the years the version states and the years it is in force
+ *  on this node (cmd_rules_period.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "kc/kc_db.h"
 #include "kcctl/kcctl.h"
 #include "scoring/methodology.h"
+#include "scoring/periods.h"
 #include "scoring/rewards.h"
 #include "scoring/snapshot.h"
 
@@ -107,6 +110,8 @@ int kcctl_methodology(kcctl_t *self)
         if (load)
             rc = s_store(self, "methodology", m.code, m.framework, m.title_zh, m.first_year,
                          m.last_year, text, size);
+        if (rc == 0)
+            kcctl_rules_period(self, "methodology", m.code, m.first_year, m.last_year);
     }
     kc_errors_release(&errors);
     free(text);
@@ -129,8 +134,10 @@ int kcctl_rewards(kcctl_t *self)
     } else {
         rewards_describe(&policy, stdout);
         if (load)
-            rc = s_store(self, "policy", policy.code, "", policy.title_zh, policy.baseline_year,
-                         9999, text, size);
+            rc = s_store(self, "policy", policy.code, "", policy.title_zh, policy.first_year,
+                         policy.last_year, text, size);
+        if (rc == 0)
+            kcctl_rules_period(self, "policy", policy.code, policy.first_year, policy.last_year);
     }
     kc_errors_release(&errors);
     free(text);

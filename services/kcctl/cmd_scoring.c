@@ -160,9 +160,9 @@ static void s_summary(const sc_run_t *run, const char *out)
     int classes[3] = {0, 0, 0};
     for (size_t c = 0; c < run->input->n_counties; c++)
         classes[run->result->counties[c].klass - 'A']++;
-    printf("%s %d: %zu counties, A %d, B %d, C %d (methodology %s)\n", run->snapshot->scope_name,
-           run->snapshot->year, run->input->n_counties, classes[0], classes[1], classes[2],
-           run->m->code);
+    printf("%s %d: %zu counties, A %d, B %d, C %d (methodology %s, reward policy %s)\n",
+           run->snapshot->scope_name, run->snapshot->year, run->input->n_counties, classes[0],
+           classes[1], classes[2], run->m->code, run->policy->code);
     if (run->n_not_evaluated > 0)
         printf("未参评 %zu 个县（当年无任何数据，不分类、不排名），有数据的县占 %.1f%%，名单见 "
                "index.html\n",

@@ -85,6 +85,13 @@ int kcctl_rules_begin(kcctl_t *self, const char *what, char **text, size_t *size
 /* Print a rules file's problems: "refused: FILE: N problems, nothing was stored". */
 void kcctl_rules_refused(const kcctl_t *self, const kc_errors_t *errors);
 
+/* Print the years a rules version states (`table`: "methodology" or
+ * "policy") and the years it is in force among the versions the node's
+ * database holds, itself counted as loaded last when it is not stored yet
+ * (cmd_rules_period.c). Prints why when the database cannot be read. */
+void kcctl_rules_period(kcctl_t *self, const char *table, const char *code, int first_year,
+                        int last_year);
+
 /* Read a file of at most 1 MiB (NUL-terminated, malloc'd); prints why not and returns NULL. */
 char *kcctl_read_small_file(const char *path, size_t *size);
 

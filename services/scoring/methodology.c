@@ -29,6 +29,7 @@
 
 #include "kc/kc_check.h"
 #include "scoring/methodology_internal.h"
+#include "scoring/periods.h"
 
 typedef enum {
     S_TEXT,    /* UTF-8 text into a char array of `size` */
@@ -204,19 +205,10 @@ static int s_number_parse(const char *text, double *out)
     return 0;
 }
 
+/* "2017-" (until replaced), "2017-2025" or "2019": periods.h. */
 static int s_years_parse(const char *text, sc_methodology_t *m)
 {
-    char *end = NULL;
-    long first = strtol(text, &end, 10);
-    long last = first;
-    if (*end == '-')
-        last = strtol(end + 1, &end, 10);
-    if (*end != '\0' || text[0] < '0' || text[0] > '9' || first < 1990 || first > 2100 ||
-        last < 1990 || last > 2100)
-        return -1;
-    m->first_year = (int)first;
-    m->last_year = (int)last;
-    return 0;
+    return periods_parse(text, &m->first_year, &m->last_year);
 }
 
 static int s_choice(const char *const *names, const char *value)
@@ -333,8 +325,9 @@ static int s_store(sc_methodology_draft_t *draft, const s_key_t *key, const s_ta
     case S_YEARS:
         if (s_years_parse(value, draft->m) == 0)
             return 0;
-        methodology_note(draft, KC_ERR_INVALID_FORMAT, field, line,
-                         "years '%s' are not YYYY-YYYY (or one year YYYY), 1990 to 2100", value);
+        methodology_note(
+            draft, KC_ERR_INVALID_FORMAT, field, line,
+            "years '%s' are not YYYY- (until replaced), YYYY-YYYY or YYYY, 1990 to 2100", value);
         return -1;
     }
     return -1;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "scoring/methodology.h"
+#include "scoring/periods.h"
 
 static void s_points(int32_t centi, char out[16])
 {
@@ -65,11 +66,12 @@ static void s_data(const sc_methodology_t *m, FILE *out)
 
 void methodology_describe(const sc_methodology_t *m, FILE *out)
 {
+    char years[16];
+    periods_format(m->first_year, m->last_year, years, sizeof years);
     fprintf(out,
-            "评价方法 %s（%s），指标框架 %s，适用%d至%d年度，%zu个一级指标、%zu个二级指标，"
-            "满分100分，将按以下规则执行：\n",
-            m->code, m->title_zh, m->framework, m->first_year, m->last_year, m->n_primaries,
-            m->n_indicators);
+            "评价方法 %s（%s），指标框架 %s，适用年度 %s（“-”后无年份：直至被更新版本取代），"
+            "%zu个一级指标、%zu个二级指标，满分100分，将按以下规则执行：\n",
+            m->code, m->title_zh, m->framework, years, m->n_primaries, m->n_indicators);
     s_classes_and_total(m, out);
     s_data(m, out);
     fputs("  指标（代码、一级指标、分值、标准化方法、缺失处理、名称）：\n", out);

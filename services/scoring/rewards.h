@@ -52,6 +52,9 @@ typedef enum {
 typedef struct {
     char code[48]; /* "hebei-leap-2019" */
     char title_zh[128];
+    int first_year;        /* evaluation years it applies to ([policy] years): from first_year */
+    int last_year;         /* to last_year, PERIODS_OPEN (9999) until replaced; without the
+                              key: baseline_year until replaced */
     int baseline_year;     /* 2017: the one-off reward for class A */
     int amount_baseline_a; /* 300 */
     int amount_top3_a;     /* 300: from baseline_year + 1, top 3 of class A */

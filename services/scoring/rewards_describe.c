@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include "scoring/periods.h"
 #include "scoring/rewards.h"
 
 static void s_amounts(const sc_reward_policy_t *p, FILE *out)
@@ -117,8 +118,12 @@ static void s_releap(const sc_reward_policy_t *p, FILE *out)
 
 void rewards_describe(const sc_reward_policy_t *policy, FILE *out)
 {
-    fprintf(out, "奖励政策 %s（%s）将按以下规则执行，金额单位为万元：\n", policy->code,
-            policy->title_zh[0] ? policy->title_zh : "未命名");
+    char years[16];
+    periods_format(policy->first_year, policy->last_year, years, sizeof years);
+    fprintf(out,
+            "奖励政策 %s（%s），适用年度 %s（“-”后无年份：直至被更新版本取代），"
+            "将按以下规则执行，金额单位为万元：\n",
+            policy->code, policy->title_zh[0] ? policy->title_zh : "未命名", years);
     s_amounts(policy, out);
     s_top_and_c_to_a(policy, out);
     s_rank_when(policy, out);

@@ -1,14 +1,13 @@
 /*  rewards_policy: reads a leap-reward policy file into sc_reward_policy_t.
  *
  *  The file (deploy/scoring/rewards-*.ini, documented in
- *  deploy/scoring/README-rewards.md) has three sections: [policy] names it,
- *  [rewards] holds the amounts of seed 002 §七(三) in 万元 with the years,
- *  places and steps they hang on, and [options] the points the seed leaves
- *  open. Every key the parser knows is a row of s_keys, so the table is the
- *  file's grammar: its section, name, kind, where it lands, its bounds and
- *  whether it must be present. Money is never defaulted: the amounts, the
- *  steps and the cap must all be written down; the options fall back to
- *  the defaults declared in rewards.h.
+ *  deploy/scoring/README-rewards.md) has three sections: [policy] names it
+ *  and states its years (periods.h), [rewards] holds the amounts of seed 002 §七(三) in 万元 with
+ * the years, places and steps they hang on, and [options] the points the seed leaves open. Every
+ * key the parser knows is a row of s_keys, so the table is the file's grammar: its section, name,
+ * kind, where it lands, its bounds and whether it must be present. Money is never defaulted: the
+ * amounts, the steps and the cap must all be written down; the options fall back to the defaults
+ * declared in rewards.h.
  *
  *  Nothing stops at the first problem: unknown keys, bad values, missing
  *  keys and a step order that makes no sense all go into the caller's
@@ -30,6 +29,7 @@
 #include <ini.h>
 
 #include "kc/kc_check.h"
+#include "scoring/periods.h"
 #include "scoring/rewards.h"
 
 /* The largest amount a file may state, in 万元: far above any real award,
@@ -48,6 +48,7 @@ typedef enum {
     S_KIND_RELEAP,        /* sc_releap_rule_t by name */
     S_KIND_RELEAP_RANK,   /* sc_releap_rank_rule_t by name */
     S_KIND_RELEAP_C_TO_A, /* sc_releap_c_to_a_rule_t by name */
+    S_KIND_YEARS,         /* a period (periods.h) into first_year and last_year */
 } s_kind_t;
 
 typedef struct {
@@ -74,6 +75,7 @@ static const s_key_t s_keys[] = {
      sizeof(((sc_reward_policy_t *)0)->code), 0, 0, true},
     {"policy", "title", S_KIND_TEXT, offsetof(sc_reward_policy_t, title_zh),
      sizeof(((sc_reward_policy_t *)0)->title_zh), 0, 0, false},
+    {"policy", "years", S_KIND_YEARS, offsetof(sc_reward_policy_t, first_year), 0, 0, 0, false},
     S_INT("rewards", baseline_year, 1900, 9999),
     S_INT("rewards", amount_baseline_a, 0, S_AMOUNT_MAX),
     S_INT("rewards", amount_top3_a, 0, S_AMOUNT_MAX),
@@ -188,6 +190,21 @@ static void s_set_choice(s_parse_t *self, const s_key_t *key, const char *path, 
         kc_error_hint(e, "one of: %s", expected);
 }
 
+/* The policy's years; an end before the start is refused here. */
+static void s_set_years(s_parse_t *self, const char *path, const char *value)
+{
+    sc_reward_policy_t *p = self->policy;
+    if (periods_parse(value, &p->first_year, &p->last_year)) {
+        kc_error_t *e = kc_errors_add(self->errors, KC_ERR_INVALID_FORMAT, path,
+                                      "years '%s' are not YYYY-, YYYY-YYYY or YYYY", value);
+        if (e)
+            kc_error_hint(e, "'2019-': from 2019 until a policy from a later year replaces it");
+    } else if (p->last_year < p->first_year) {
+        kc_errors_add(self->errors, KC_ERR_YEAR_OUT_OF_RANGE, path,
+                      "years out of order: %d comes after %d", p->first_year, p->last_year);
+    }
+}
+
 static const s_key_t *s_find(const char *section, const char *name, size_t *index)
 {
     for (size_t i = 0; i < S_N_KEYS; i++) {
@@ -244,6 +261,9 @@ static int s_on_entry(void *user, const char *section, const char *name, const c
     case S_KIND_RELEAP_C_TO_A:
         s_set_choice(self, key, path, value, s_releap_c_to_a_names);
         break;
+    case S_KIND_YEARS:
+        s_set_years(self, path, value);
+        break;
     }
     return 1;
 }
@@ -258,7 +278,11 @@ static void s_check_whole(s_parse_t *self)
         s_path(path, sizeof path, s_keys[i].section, s_keys[i].name);
         kc_errors_add(self->errors, KC_ERR_REQUIRED, path, "missing key '%s'", path);
     }
-    const sc_reward_policy_t *p = self->policy;
+    sc_reward_policy_t *p = self->policy;
+    if (!p->first_year) { /* no years: in force from the baseline year, as before they existed */
+        p->first_year = p->baseline_year;
+        p->last_year = PERIODS_OPEN;
+    }
     if (p->rank_small_step >= 1 && p->rank_big_step >= 1 && p->rank_small_step >= p->rank_big_step)
         kc_errors_add(self->errors, KC_ERR_OUT_OF_RANGE, "rewards.rank_small_step",
                       "rank_small_step %d must be below rank_big_step %d", p->rank_small_step,

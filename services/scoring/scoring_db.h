@@ -25,8 +25,9 @@ int scoring_db_load_rules(PGconn *conn, const char *methodology_code, sc_methodo
                           char policy_sha[65], kc_error_t *error);
 
 /* Build the snapshot of `scope_code` for `year` (for a city, of its whole
- * province: snapshot_evaluation_prefix): every year from the
- * methodology's first year up to `year` that has any value in the scope,
+ * province: snapshot_evaluation_prefix): every year from the first year of
+ * the methodology's framework (or its own first year, if earlier) up to
+ * `year` that has any value in the scope,
  * the counties of each year (division map of that year, development zones
  * left out when the methodology says so), their values in force and, for
  * rated inputs, the median of the ratings in force when there are enough. */

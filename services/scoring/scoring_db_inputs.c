@@ -24,6 +24,7 @@
 
 #include "kc/kc_db.h"
 #include "scoring/engine.h"
+#include "scoring/periods.h"
 
 static int s_load_text(PGconn *conn, const char *sql, const char *code, const char *what,
                        PGresult **result, kc_error_t *error)
@@ -541,18 +542,39 @@ static int s_read_scope_name(PGconn *conn, sc_snapshot_t *out, kc_error_t *error
     return 0;
 }
 
+/* The first year of the history a run compares with: the first year of
+ * the framework the methodology scores, when that is earlier than the
+ * methodology's own. A version from a later year rescores the years
+ * before it on the same indicator list, so its first year still has a
+ * previous class to compare with (deploy/scoring/README.md). */
+static int s_history_first(PGconn *conn, const sc_methodology_t *m, int *first, kc_error_t *error)
+{
+    const char *params[1] = {m->framework};
+    PGresult *result = NULL;
+    if (kc_db_run(conn, "SELECT first_year FROM indicator_framework WHERE code = $1", 1, params,
+                  NULL, NULL, "reading the framework's years", &result, error))
+        return -1;
+    *first = m->first_year;
+    if (PQntuples(result) == 1 && kc_db_int(result, 0, 0) < m->first_year)
+        *first = (int)kc_db_int(result, 0, 0);
+    PQclear(result);
+    return 0;
+}
+
 /* The division map of the years, then the values (whose years are the
  * years of the snapshot), then the ratings. */
 static int s_read_inputs(PGconn *conn, const sc_methodology_t *m, const char *prefix,
                          sc_snapshot_t *out, kc_error_t *error)
 {
+    int history = 0;
+    if (s_history_first(conn, m, &history, error))
+        return -1;
     char first[16], last[16];
-    snprintf(first, sizeof first, "%d", m->first_year);
+    snprintf(first, sizeof first, "%d", history);
     snprintf(last, sizeof last, "%d", out->year);
     const char *params[3] = {first, last, prefix};
     s_map_t map = {0};
-    s_placer_t placer = {
-        .m = m, .snapshot = out, .map = &map, .prefix = prefix, .first = m->first_year};
+    s_placer_t placer = {.m = m, .snapshot = out, .map = &map, .prefix = prefix, .first = history};
     int rc = s_read_map(conn, params, &map, error);
     if (rc == 0)
         rc = s_read_values(conn, &placer, params, error);
@@ -575,10 +597,11 @@ int scoring_db_read_snapshot(PGconn *conn, const sc_methodology_t *m, const char
     memset(out, 0, sizeof *out);
     snprintf(out->scope_code, sizeof out->scope_code, "%s", scope_code);
     out->year = year;
+    char years[16];
+    periods_format(m->first_year, m->last_year, years, sizeof years);
     if (year < m->first_year || year > m->last_year)
         return kc_error_set(error, KC_ERR_YEAR_OUT_OF_RANGE, "year",
-                            "methodology '%s' scores %d-%d, not %d", m->code, m->first_year,
-                            m->last_year, year);
+                            "methodology '%s' states the years %s, not %d", m->code, years, year);
     snapshot_evaluation_prefix(scope_code, prefix); /* a city's run scores its province */
     if (s_read_scope_name(conn, out, error))
         return -1;

@@ -121,22 +121,43 @@ static void s_lists(const sc_methodology_t *m, char *values, char *rated, size_t
     strncat(rated, "}", size - strlen(rated) - 1);
 }
 
-static int s_is_complete(scoring_trigger_t *self, PGconn *db, int year)
+/* The rules in force for `year` (scoring_methodology_for, reward_policy_for)
+ * unless the scope's result of that year is published: a published year
+ * is settled, and a later version of the rules must not rescore it by
+ * itself. 1 with both codes set, 0 when there is nothing to score, -1. */
+static int s_rules_in_force(scoring_trigger_t *self, PGconn *db, const char *year,
+                            char methodology[48], char policy[48])
+{
+    const char *params[2] = {year, self->config.node_division};
+    PGresult *result = PQexecParams(db,
+                                    "SELECT scoring_methodology_for($1::int),"
+                                    "       reward_policy_for($1::int),"
+                                    "       EXISTS (SELECT 1 FROM scoring_publication"
+                                    "                WHERE scope_code = $2 AND year = $1::int)",
+                                    2, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+        PQclear(result);
+        return -1;
+    }
+    /* no rules yet: loading them marks every year again */
+    int found = !PQgetisnull(result, 0, 0) && !PQgetisnull(result, 0, 1) &&
+                PQgetvalue(result, 0, 2)[0] == 'f';
+    snprintf(methodology, 48, "%s", PQgetvalue(result, 0, 0));
+    snprintf(policy, 48, "%s", PQgetvalue(result, 0, 1));
+    PQclear(result);
+    return found;
+}
+
+static int s_is_complete(scoring_trigger_t *self, PGconn *db, int year, char policy[48])
 {
     sc_methodology_t *m = &self->methodology;
     char values[1024], rated[1024], year_text[16], raters[16], prefix[7], sha[65];
     kc_error_t error;
     snprintf(year_text, sizeof year_text, "%d", year);
-    const char *params_m[1] = {year_text};
-    PGresult *result = PQexecParams(db, "SELECT scoring_methodology_for($1::int)", 1, NULL,
-                                    params_m, NULL, NULL, 0);
-    int known = PQresultStatus(result) == PGRES_TUPLES_OK && !PQgetisnull(result, 0, 0);
     char code[48] = "";
-    if (known)
-        snprintf(code, sizeof code, "%s", PQgetvalue(result, 0, 0));
-    PQclear(result);
-    if (!known) /* no rules yet: loading them marks every year again */
-        return 0;
+    int known = s_rules_in_force(self, db, year_text, code, policy);
+    if (known <= 0)
+        return known;
     if (scoring_db_load_rules(db, code, m, sha, NULL, NULL, NULL, &error))
         return -1;
     int min_raters = 1;
@@ -148,7 +169,7 @@ static int s_is_complete(scoring_trigger_t *self, PGconn *db, int year)
     snprintf(raters, sizeof raters, "%d", min_raters);
     const char *params[6] = {year_text, prefix, m->exclude_zones ? "true" : "false",
                              values,    rated,  raters};
-    result = PQexecParams(db, s_coverage_sql, 6, NULL, params, NULL, NULL, 0);
+    PGresult *result = PQexecParams(db, s_coverage_sql, 6, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(result) != PGRES_TUPLES_OK) {
         PQclear(result);
         return -1;
@@ -171,19 +192,22 @@ void scoring_trigger_check(scoring_trigger_t *self, PGconn *db)
         if (!self->changed[i])
             continue;
         int year = YEARS_FIRST + i;
-        int complete = s_is_complete(self, db, year);
+        char policy[48] = "";
+        int complete = s_is_complete(self, db, year, policy);
         if (complete < 0)
             continue; /* the database failed: ask again on the next round */
         self->changed[i] = 0;
         if (!complete)
             continue;
+        /* The key names the rules: a version that comes into force for
+         * the year queues it again, the same rules never twice. */
         char key[160];
-        snprintf(key, sizeof key, "auto:%s:%d:%s", self->config.node_division, year,
-                 self->methodology.code);
+        snprintf(key, sizeof key, "auto:%s:%d:%s:%s", self->config.node_division, year,
+                 self->methodology.code, policy);
         scoring_job_request_t request = {self->config.node_division,
                                          year,
-                                         NULL,
-                                         NULL,
+                                         self->methodology.code,
+                                         policy,
                                          0,
                                          0,
                                          false,

@@ -5,10 +5,14 @@
  *  node's own scope is complete when, for every input of the methodology
  *  in force, at least scoring.auto_coverage % of the scope's counties have
  *  a value (rated inputs: enough ratings). Then one job is queued under the
- *  key auto:<scope>:<year>:<methodology>, so the year is scored once by
+ *  key auto:<scope>:<year>:<methodology>:<policy>, naming the methodology
+ *  and reward policy in force for that year, so the year is scored once by
  *  itself however many processes notice; later corrections are rescored on
- *  request. At start every year that has values is checked once, so a
- *  year completed while no kc-scoring ran is not forgotten.
+ *  request. Storing a methodology or a policy checks every year again: a
+ *  year whose rules in force changed is queued again under its new rules,
+ *  unless the scope's result of that year is published (it is settled).
+ *  At start every year that has values is checked once, so a year
+ *  completed while no kc-scoring ran is not forgotten.
  */
 #ifndef SCORING_SCORING_TRIGGER_H
 #define SCORING_SCORING_TRIGGER_H

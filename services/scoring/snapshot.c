@@ -7,11 +7,13 @@
  *  snapshot that reads back differently would break reproducibility
  *  silently. For the same reason a field too long for its slot is an
  *  error (never cut), a value must be finite (a NaN would not keep its
- *  bits), and the years must ascend within the methodology's years up to
- *  the year scored, as scoring_db_read_snapshot reads them.
+ *  bits), and the years must ascend up to the year scored, which is one of
+ *  the methodology's years, as scoring_db_read_snapshot reads them (the
+ *  history before it may start earlier, with the methodology's framework).
  */
 #include "scoring/snapshot.h"
 
+#include "scoring/periods.h"
 #include "scoring/text_buffer.h"
 
 #include <errno.h>
@@ -212,10 +214,12 @@ static int s_read_header(const sc_methodology_t *m, s_reader_t *reader, sc_snaps
     if (s_expect(reader, "year", 2, error))
         return -1;
     /* A run scores a year of its methodology (scoring_db_read_snapshot). */
+    char years[16];
+    periods_format(m->first_year, m->last_year, years, sizeof years);
     if (s_number(reader->fields[1], &year) || year < m->first_year || year > m->last_year)
         return kc_error_set(error, KC_ERR_INPUT, "snapshot",
-                            "snapshot year '%s' is not a year of methodology '%s' (%d-%d)",
-                            reader->fields[1], m->code, m->first_year, m->last_year);
+                            "snapshot year '%s' is not a year of methodology '%s' (%s)",
+                            reader->fields[1], m->code, years);
     out->year = (int)year;
     if (s_expect(reader, "methodology", 3, error) ||
         s_copy(reader, out->methodology_code, sizeof out->methodology_code, 1, error) ||
@@ -274,7 +278,8 @@ static int s_read_year_line(const sc_methodology_t *m, s_reader_t *reader, const
     long long count = 0;
     if (s_expect(reader, "Y", 3, error))
         return -1;
-    int after = out->n_years ? out->years[out->n_years - 1].year : m->first_year - 1;
+    /* history may start before the methodology's first year: its framework's */
+    int after = out->n_years ? out->years[out->n_years - 1].year : PERIODS_YEAR_MIN - 1;
     if (s_number(reader->fields[1], year) || *year <= after || *year > out->year)
         return kc_error_set(error, KC_ERR_INPUT, "snapshot",
                             "snapshot line %d: year '%s' is not after %d and at most %d",

@@ -2,7 +2,8 @@
  *
  *  A run reads the values in force for every county it scores (its scope,
  *  or for a city the whole province: snapshot_evaluation_prefix) and every
- *  year from the start of the methodology up to the year scored.
+ *  year from the start of the methodology's framework up to the year
+ *  scored.
  *  That input is written once, in one canonical form (fixed order, every
  *  double printed with 17 significant digits so it reads back to the same
  *  bits), stored with the run and hashed (SHA-256): the hash names the

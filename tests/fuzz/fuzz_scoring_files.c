@@ -20,7 +20,8 @@
  *      inputs, the inputs are sorted and unique, every string fits, and
  *      every formula evaluates on all-present inputs without breaking;
  *    - rewards: after 0 every amount, year, place and step is within the
- *      range rewards_policy.c documents, small step below big step, the
+ *      range rewards_policy.c documents, the years in order (periods.h),
+ *      small step below big step, the
  *      options are known values and the code is not empty;
  *    - both INI files: after 0 no line is longer than libinih reads (its
  *      tail would have been read as a line of its own), text is UTF-8 and
@@ -40,6 +41,7 @@
 #include "kc/kc_check.h"
 #include "kc/kc_error.h"
 #include "scoring/methodology.h"
+#include "scoring/periods.h"
 #include "scoring/rewards.h"
 #include "scoring/snapshot.h"
 #include "workflow/process.h"
@@ -207,7 +209,8 @@ static void s_check_methodology(const sc_methodology_t *m)
     S_FITS(m->framework);
     S_FITS(m->title_zh);
     S_CHECK(m->code[0] != '\0' && m->framework[0] != '\0' && m->title_zh[0] != '\0');
-    S_CHECK(m->first_year >= 1990 && m->first_year <= m->last_year && m->last_year <= 2100);
+    S_CHECK(m->first_year >= PERIODS_YEAR_MIN && m->first_year <= m->last_year);
+    S_CHECK(m->last_year <= PERIODS_YEAR_MAX || m->last_year == PERIODS_OPEN);
     S_CHECK(m->class_b_centi > 0 && m->class_b_centi < m->class_a_centi);
     S_CHECK(m->class_a_centi <= 100 * SC_CENTI);
     S_CHECK(m->tie_rule >= SC_TIE_COMPETITION && m->tie_rule <= SC_TIE_MODIFIED);
@@ -269,6 +272,8 @@ static void s_check_policy(const sc_reward_policy_t *p)
     S_FITS(p->title_zh);
     S_CHECK(p->code[0] != '\0');
     S_CHECK(p->baseline_year >= 1900 && p->baseline_year <= 9999);
+    S_CHECK(p->first_year <= p->last_year && p->last_year <= PERIODS_OPEN);
+    S_CHECK(p->first_year == p->baseline_year || p->first_year >= PERIODS_YEAR_MIN);
     const int amounts[] = {p->amount_baseline_a,
                            p->amount_top3_a,
                            p->amount_b_to_a,

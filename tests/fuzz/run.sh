@@ -106,7 +106,7 @@ INTAKE_SRC=(services/intake/validate_*.c services/intake/catalogue.c)
 KCCTL_SRC=(services/kcctl/values_sheet.c services/kcctl/csv_table.c)
 # The scoring files' decoders, and what rewards_evaluate and snapshot_write need.
 WORKFLOW_SRC=(services/workflow/process*.c)
-SCORING_SRC=(services/scoring/methodology*.c services/scoring/rewards*.c
+SCORING_SRC=(services/scoring/methodology*.c services/scoring/rewards*.c services/scoring/periods.c
     services/scoring/snapshot.c services/scoring/text_buffer.c)
 
 sources_of() {

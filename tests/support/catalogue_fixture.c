@@ -17,7 +17,7 @@ static void s_indicator(catalogue_t *catalogue, const char *code, const char *pr
     indicator.min_value = low;
     indicator.max_value = high;
     indicator.first_year = 2017;
-    indicator.last_year = 2025;
+    indicator.last_year = 9999; /* until replaced */
     catalogue_add_indicator(catalogue, &indicator);
 }
 

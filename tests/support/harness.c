@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "intake/validate.h"
 #include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 #include "kc/kc_id.h"
@@ -175,6 +176,24 @@ void harness_run(const harness_node_t *node, const char *sql, int count, const c
     cr_assert(status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK, "%s: %s", sql,
               PQerrorMessage(node->db));
     PQclear(result);
+}
+
+int harness_evaluation_years(const harness_node_t *node, int *first)
+{
+    char latest[16];
+    snprintf(latest, sizeof latest, "%d", kc_clock_year() + VALIDATE_YEARS_AHEAD);
+    const char *params[1] = {latest};
+    PGresult *result = PQexecParams(node->db,
+                                    "SELECT min(first_year), least(max(last_year), $1::int)"
+                                    "  FROM indicator_framework",
+                                    1, NULL, params, NULL, NULL, 0);
+    cr_assert(PQresultStatus(result) == PGRES_TUPLES_OK && !PQgetisnull(result, 0, 0),
+              "no indicator framework: %s", PQerrorMessage(node->db));
+    *first = (int)kc_db_int(result, 0, 0);
+    int count = (int)kc_db_int(result, 0, 1) - *first + 1;
+    PQclear(result);
+    cr_assert_gt(count, 0, "the catalogue takes no year now");
+    return count;
 }
 
 int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max)

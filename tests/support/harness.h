@@ -64,6 +64,13 @@ void harness_run(const harness_node_t *node, const char *sql, int count, const c
  * returns how many. */
 int harness_hebei_counties(const harness_node_t *node, char (*codes)[8], int max);
 
+/* The evaluation years kc-intake takes values for now, read from the
+ * node's catalogue instead of written into tests: from the first year of
+ * any framework to its last stated year, or to the year after the current
+ * one (Beijing time) when the catalogue has no end. Returns how many there
+ * are; the first goes to *first. */
+int harness_evaluation_years(const harness_node_t *node, int *first);
+
 /* Run kcctl with `args` (NULL-terminated, without the program name)
  * against the node; returns its exit status. */
 int harness_kcctl(const harness_node_t *node, const char *const *args);

@@ -120,16 +120,61 @@ Test(validate, the_old_county_is_accepted_for_the_years_it_existed)
     kc_errors_release(&errors);
 }
 
-Test(validate, a_future_year_is_refused)
+Test(validate, the_next_year_is_accepted_and_a_later_one_refused_as_a_mistake)
 {
     s_batch_t batch;
     s_batch(&batch, "stats");
-    s_add(&batch, "130123", 2027, "I03", 1); /* in the framework, after today */
+    int next = kc_clock_year() + VALIDATE_YEARS_AHEAD; /* 2027: the framework has no end */
+    s_add(&batch, "130123", next, "I03", 1);
+    s_add(&batch, "130123", next + 1, "I03", 1);
     kc_errors_t errors;
     kc_errors_init(&errors);
     validate_reports(s_catalogue, &batch.actor, &batch.request, &errors);
-    cr_expect(s_has(&errors, KC_ERR_YEAR_OUT_OF_RANGE, "reports[0].year"));
+    cr_expect_eq(errors.total, 1);
+    cr_expect(s_has(&errors, KC_ERR_YEAR_OUT_OF_RANGE, "reports[1].year"));
+    cr_expect(strstr(errors.items[0].detail, "accepted up to 2027") != NULL, "%s",
+              errors.items[0].detail);
     kc_errors_release(&errors);
+}
+
+/* hebei-2019 from 2017 with I03 and I05, replaced from 2026 by a list
+ * without I05 and with I03 bounded at 50. */
+static catalogue_t *s_two_frameworks(void)
+{
+    catalogue_t *catalogue = catalogue_new();
+    catalogue_add_division(catalogue, "130123", 0, 9999, 3, "正定县");
+    catalogue_add_provider(catalogue, "stats");
+    catalogue_indicator_t rows[] = {
+        {"hebei-2019", "I03", "指标", "%", "stats", 0, 100, 2017, 9999},
+        {"hebei-2019", "I05", "指标", "家", "stats", 0, 1000, 2017, 9999},
+        {"hebei-2026", "I03", "指标", "%", "stats", 0, 50, 2026, 9999},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        catalogue_add_indicator(catalogue, &rows[i]);
+    catalogue_seal(catalogue);
+    return catalogue;
+}
+
+Test(validate, a_framework_from_a_later_year_replaces_the_list_from_that_year)
+{
+    catalogue_t *catalogue = s_two_frameworks();
+    s_batch_t batch;
+    s_batch(&batch, "stats");
+    s_add(&batch, "130123", 2025, "I05", 7);  /* hebei-2019: fine */
+    s_add(&batch, "130123", 2025, "I03", 70); /* hebei-2019: up to 100 */
+    s_add(&batch, "130123", 2026, "I05", 7);  /* not in hebei-2026 */
+    s_add(&batch, "130123", 2026, "I03", 70); /* hebei-2026: up to 50 */
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_reports(catalogue, &batch.actor, &batch.request, &errors);
+    cr_expect_eq(errors.total, 2);
+    cr_expect(s_has(&errors, KC_ERR_UNKNOWN_INDICATOR, "reports[2].indicator_code"));
+    cr_expect(s_has(&errors, KC_ERR_OUT_OF_RANGE, "reports[3].value"));
+    cr_expect_str_eq(catalogue_indicator(catalogue, "I03", 2030)->framework, "hebei-2026");
+    cr_expect_str_eq(catalogue_indicator(catalogue, "I03", 2017)->framework, "hebei-2019");
+    cr_expect_null(catalogue_indicator(catalogue, "I03", 2016));
+    kc_errors_release(&errors);
+    catalogue_destroy(&catalogue);
 }
 
 Test(validate, a_provider_speaks_only_for_itself)
