@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,6 +147,12 @@ Test(calendar_db,
     wf_fixture_t f;
     wf_fixture_start(&f, s_cst_ms(2026, 12, 28, 9));
     s_precondition(&f.node);
+    /* kc-notify tells the applicant, with the shipped rules and people */
+    const char *rules[] = {"notify", "load", "deploy/notify/notify-v1.ini", NULL};
+    cr_assert_eq(harness_kcctl(&f.node, rules), 0);
+    const char *people[] = {"recipients", "load", "deploy/data/sample/recipients.csv", NULL};
+    cr_assert_eq(harness_kcctl(&f.node, people), 0);
+    pid_t notify = harness_notify_start(&f.node);
     wf_fixture_to_notice(&f);
     /* Mon 28 Dec + 5 working days: 29, 30, 31 Dec, (1 Jan 元旦 by the law,
      * the weekend) 4, 5 Jan: closes 2027-01-05 24:00 CST */
@@ -163,6 +170,17 @@ Test(calendar_db,
     cr_expect_str_eq(moved->calendar_note, KC_CALENDAR_PROVISIONAL_NOTE);
     kc__v1__application_moved__free_unpacked(moved, NULL);
     PQclear(payload);
+    /* the notice's notification names its last day and says it may move */
+    cr_expect_eq(harness_wait_count(&f.node,
+                                    "SELECT (count(*) > 0)::int FROM notification WHERE body LIKE"
+                                    " '%公示期至 2027-01-05（按法定节假日推算，"
+                                    "待国务院办公厅通知发布后核定）%'",
+                                    1, 10000),
+                 1);
+    kill(notify, SIGTERM);
+    int status = 0;
+    waitpid(notify, &status, 0);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "kc-notify did not stop cleanly");
     kc_envelope_t *reply = NULL;
     Kc__V1__WorkflowState *state = s_history(&f, &reply);
     cr_expect_eq(state->timer_due_ms, close);
