@@ -74,7 +74,8 @@ int workflow_store_settle(workflow_store_t *self, PGconn *conn, kc_error_t *erro
 void workflow_store_set_calendar(workflow_store_t *self, const kc_calendar_t *calendar);
 
 /* After the calendar changed: count again every deadline still to come
- * that was counted on a provisional year, each change announced
+ * (on a provisional year, or on a year whose notice was corrected), each
+ * change announced
  * (DeadlineReached of kind "rescheduled"). A notice keeps the close it
  * announced. The number of deadlines moved, or -1. */
 int workflow_timers_recount(workflow_store_t *self, PGconn *conn, kc_error_t *error);

@@ -264,14 +264,15 @@ int workflow_enter(workflow_store_t *self, PGconn *conn, const wf_process_t *pro
 /* ---- a calendar year loaded --------------------------------------------- */
 
 static const char *s_recount_sql =
-    "SELECT t.id, t.kind, t.state, t.due_ms, t.armed_ms, w.definition, a.ref, w.county_code"
+    "SELECT t.id, t.kind, t.state, t.due_ms, t.armed_ms, w.definition, a.ref, w.county_code,"
+    "       t.provisional"
     "  FROM workflow_timer t JOIN workflow_instance w ON w.application_id = t.application_id"
     "  JOIN application a ON a.id = t.application_id"
-    " WHERE t.fired_ms IS NULL AND t.provisional"
-    "   AND t.kind IN ('deadline_warning', 'deadline_overdue')"
+    " WHERE t.fired_ms IS NULL AND t.kind IN ('deadline_warning', 'deadline_overdue')"
     " ORDER BY t.id FOR UPDATE OF t";
 
-/* Count row i's deadline again; 1 when its instant moved, 0 when not. */
+/* Count row i's deadline again on the calendar as it is now (a year
+ * loaded, or a corrected notice); 1 when its instant moved, 0 when not. */
 static int s_recount_one(workflow_store_t *self, PGconn *conn, const PGresult *rows, int i,
                          kc_error_t *error)
 {
@@ -288,6 +289,9 @@ static int s_recount_one(workflow_store_t *self, PGconn *conn, const PGresult *r
     bool provisional = false;
     if (s_workdays(self, kc_db_int(rows, i, 4), days, &due, &provisional, error))
         return -1;
+    bool was_provisional = strcmp(PQgetvalue(rows, i, 8), "t") == 0;
+    if (due == before && provisional == was_provisional)
+        return 0;
     char due_text[24];
     snprintf(due_text, sizeof due_text, "%lld", (long long)due);
     const char *params[3] = {PQgetvalue(rows, i, 0), due_text, provisional ? "true" : "false"};
