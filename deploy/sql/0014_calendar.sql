@@ -115,8 +115,19 @@ BEGIN
                       p_origin);
     END IF;
     IF jsonb_typeof(p_body -> 'days') IS DISTINCT FROM 'array'
-       OR (p_body ->> 'year') IS NULL OR (p_body ->> 'notice') IS NULL THEN
-        RETURN 'a calendar message without its year, notice or days';
+       OR (p_body ->> 'year') !~ '^[0-9]{4}$' IS NOT FALSE
+       OR jsonb_typeof(p_body -> 'notice') IS DISTINCT FROM 'string'
+       OR (p_body ->> 'issued') !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' IS NOT FALSE THEN
+        RETURN 'a calendar message without its year, notice, date or days';
+    END IF;
+    -- every day a dated row of its year, of a known kind, with a name: what
+    -- kc-workflow reads back must never be anything else
+    IF EXISTS (SELECT 1 FROM jsonb_array_elements(p_body -> 'days') d
+                WHERE (jsonb_typeof(d) = 'object'
+                       AND (d ->> 'date') ~ ('^' || (p_body ->> 'year') || '-[0-9]{2}-[0-9]{2}$')
+                       AND (d ->> 'kind') IN ('holiday', 'workday')
+                       AND jsonb_typeof(d -> 'name') = 'string') IS NOT TRUE) THEN
+        RETURN 'a calendar message with a day that is not a dated row of its year';
     END IF;
     PERFORM calendar_store((p_body ->> 'year')::int, p_body ->> 'notice',
                            (p_body ->> 'issued')::date, p_body -> 'days',

@@ -97,7 +97,8 @@ int kc_calendar_check_year(int year, const kc_calendar_day_t *days, size_t count
                            kc_errors_t *errors);
 
 /* Put an official year into `self` (a copy of `days`, sorted), replacing
- * the year if it is there. Returns 0. */
+ * the year if it is there; `days` must not be that year's own days in
+ * `self`, which are freed first. Returns 0. */
 int kc_calendar_set_year(kc_calendar_t *self, int year, const kc_calendar_day_t *days, size_t count,
                          const char *notice, int issued, int version);
 
@@ -114,7 +115,7 @@ void kc_calendar_year_release(kc_calendar_year_t *year);
 
 /* 1 if the date yyyymmdd is a working day, 0 if not; -1 with `error` set
  * when it is not a real date or outside the years known. `*provisional`
- * (may be NULL) is set when the answer came from a provisional year. */
+ * (may be NULL) says whether the answer came from a provisional year. */
 int kc_calendar_is_workday(const kc_calendar_t *self, int yyyymmdd, bool *provisional,
                            kc_error_t *error);
 
@@ -136,6 +137,9 @@ int kc_calendar_add_workdays(const kc_calendar_t *self, int64_t start_ms, int da
 /* The CST date (yyyymmdd) of an instant in UTC milliseconds; for the last
  * day of a window ending at end_ms, ask for end_ms - 1. */
 int kc_calendar_cst_date(int64_t utc_ms);
+
+/* Whether yyyymmdd is a real date (years 1..9999). */
+bool kc_calendar_date_valid(int yyyymmdd);
 
 /* The weekday of the date yyyymmdd: 0 Sunday .. 6 Saturday. */
 int kc_calendar_weekday_of(int yyyymmdd);

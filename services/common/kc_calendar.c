@@ -235,6 +235,11 @@ int kc_calendar_parse(kc_calendar_t *out, const char *csv_text, size_t size, kc_
     s_reader_t reader = {.errors = errors};
     bool seen_header = false;
     int line = 1;
+    /* a sheet saved as "CSV UTF-8" by Excel or WPS begins with a BOM */
+    if (size >= 3 && memcmp(csv_text, "\xEF\xBB\xBF", 3) == 0) {
+        csv_text += 3;
+        size -= 3;
+    }
     for (size_t at = 0; at < size; line++) {
         const char *end = memchr(csv_text + at, '\n', size - at);
         size_t length = end ? (size_t)(end - (csv_text + at)) : size - at;
@@ -345,6 +350,8 @@ int kc_calendar_is_workday(const kc_calendar_t *self, int yyyymmdd, bool *provis
         return kc_error_set(error, KC_ERR_INVALID_DATE, "date", "%d 不是真实的日期 yyyymmdd",
                             yyyymmdd);
     const kc_calendar_year_t *official = kc_calendar_year(self, yyyymmdd / 10000);
+    if (provisional)
+        *provisional = !official;
     if (official)
         return s_workday_in(official, yyyymmdd);
     kc_calendar_year_t made;
@@ -352,8 +359,6 @@ int kc_calendar_is_workday(const kc_calendar_t *self, int yyyymmdd, bool *provis
         return -1;
     int rc = s_workday_in(&made, yyyymmdd);
     kc_calendar_year_release(&made);
-    if (provisional)
-        *provisional = true;
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kc/kc_db.h"
+#include "kc_calendar_date.h"
 
 static int s_date(const char *text)
 {
@@ -22,8 +23,8 @@ static int s_date(const char *text)
     return y * 10000 + m * 100 + d;
 }
 
-/* One version's days from its JSON; -1 when they are not what
- * calendar_store was given. */
+/* One version's days from its JSON; -1 (the days freed by the caller)
+ * when a row is not a real dated day of a known kind with a name. */
 static int s_days(const char *json, kc_calendar_day_t **days, size_t *count)
 {
     json_object *root = json_tokener_parse(json);
@@ -36,20 +37,28 @@ static int s_days(const char *json, kc_calendar_day_t **days, size_t *count)
     if (!*days)
         abort();
     *count = 0;
-    for (size_t i = 0; i < n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
         json_object *row = json_object_array_get_idx(root, i), *date, *kind, *name;
-        if (!json_object_object_get_ex(row, "date", &date) ||
-            !json_object_object_get_ex(row, "kind", &kind) ||
-            !json_object_object_get_ex(row, "name", &name))
-            continue;
+        const char *date_text =
+            json_object_object_get_ex(row, "date", &date) ? json_object_get_string(date) : NULL;
+        const char *kind_text =
+            json_object_object_get_ex(row, "kind", &kind) ? json_object_get_string(kind) : NULL;
+        const char *name_text =
+            json_object_object_get_ex(row, "name", &name) ? json_object_get_string(name) : NULL;
+        int yyyymmdd = s_date(date_text);
+        if (!kind_text || !name_text || !kc_calendar_date_valid(yyyymmdd) ||
+            (strcmp(kind_text, "holiday") != 0 && strcmp(kind_text, "workday") != 0)) {
+            rc = -1;
+            break;
+        }
         kc_calendar_day_t *day = &(*days)[(*count)++];
-        day->date = s_date(json_object_get_string(date));
-        day->kind = strcmp(json_object_get_string(kind), "workday") == 0 ? KC_CALENDAR_WORKDAY
-                                                                         : KC_CALENDAR_HOLIDAY;
-        snprintf(day->name, sizeof day->name, "%s", json_object_get_string(name));
+        day->date = yyyymmdd;
+        day->kind = strcmp(kind_text, "workday") == 0 ? KC_CALENDAR_WORKDAY : KC_CALENDAR_HOLIDAY;
+        snprintf(day->name, sizeof day->name, "%.128s", name_text);
     }
     json_object_put(root);
-    return 0;
+    return rc;
 }
 
 int kc_calendar_db_read(PGconn *conn, kc_calendar_t *out, kc_error_t *error)
@@ -68,7 +77,8 @@ int kc_calendar_db_read(PGconn *conn, kc_calendar_t *out, kc_error_t *error)
         size_t count = 0;
         if (s_days(PQgetvalue(result, i, 4), &days, &count)) {
             rc = kc_error_set(error, KC_ERR_INTERNAL, "calendar_version.days",
-                              "the stored days of %s are not a list", PQgetvalue(result, i, 0));
+                              "the stored days of %s, version %s, are not dated rows",
+                              PQgetvalue(result, i, 0), PQgetvalue(result, i, 1));
         } else {
             kc_calendar_set_year(out, (int)kc_db_int(result, i, 0), days, count,
                                  PQgetvalue(result, i, 2), (int)kc_db_int(result, i, 3),

@@ -19,6 +19,7 @@
 
 #include "kc/kc_audit.h"
 #include "kc/kc_calendar_db.h"
+#include "kc/kc_check.h"
 #include "kc/kc_db.h"
 #include "kcctl/kcctl.h"
 
@@ -71,8 +72,8 @@ static int s_issued(const char *text)
 {
     int y = 0, m = 0, d = 0;
     char tail = 0;
-    if (sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(text) != 10 || m < 1 ||
-        m > 12 || d < 1 || d > 31 || y < 2000)
+    if (sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(text) != 10 || y < 2000 ||
+        !kc_calendar_date_valid(y * 10000 + m * 100 + d))
         return -1;
     return y * 10000 + m * 100 + d;
 }
@@ -103,9 +104,11 @@ static int s_store(kcctl_t *self, PGconn *conn, kc_calendar_year_t *year, kc_err
 static int s_load(kcctl_t *self, kc_calendar_t *calendar)
 {
     int issued = s_issued(self->issued);
-    if (!*self->notice || issued < 0) {
-        fprintf(stderr, "error: calendar load needs --notice (the notice's title and number) and "
-                        "--issued YYYY-MM-DD (its date) [validation.required]\n");
+    long chars = kc_utf8_length(self->notice);
+    if (chars < 1 || chars > 128 || issued < 0) {
+        fprintf(stderr, "error: calendar load needs --notice (the notice's title and number, 1 to "
+                        "128 characters of UTF-8) and --issued YYYY-MM-DD (its date, a real day) "
+                        "[validation.required]\n");
         return -1;
     }
     kc_error_t error;

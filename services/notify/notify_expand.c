@@ -225,7 +225,7 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         s_set(f, "level", m->level);
         s_set(f, "kind",
               strcmp(m->kind, "overdue") == 0       ? "已逾期"
-              : strcmp(m->kind, "rescheduled") == 0 ? "已按国务院办公厅通知重新核定"
+              : strcmp(m->kind, "rescheduled") == 0 ? "已按现行工作日历重新核定"
                                                     : "即将到期");
         s_set(f, "calendar_note", s_note(m->calendar_note, f->extra[1], sizeof f->extra[1]));
     } else if (strcmp(type, "ObjectionResolved") == 0) {

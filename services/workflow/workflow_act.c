@@ -312,8 +312,10 @@ static int s_move(workflow_store_t *self, PGconn *conn, const PGresult *row,
     if (workflow_enter(self, conn, process, application_id, to, version, now_ms, &armed, error))
         return -1;
     moved.notice_end_ms = armed.notice_end_ms;
-    moved.calendar_note =
-        armed.notice_provisional || armed.deadline_provisional ? KC_CALENDAR_PROVISIONAL_NOTE : "";
+    /* the note goes with the date the event names: the notice's close, or
+     * for a state without a notice its deadline */
+    bool provisional = armed.notice_end_ms ? armed.notice_provisional : armed.deadline_provisional;
+    moved.calendar_note = provisional ? KC_CALENDAR_PROVISIONAL_NOTE : "";
     if (workflow_event(self, conn, "ApplicationMoved", &moved.base, error) ||
         workflow_audit(self, conn, &actor, audit_action, PQgetvalue(row, 0, 0), action->reason,
                        error) ||

@@ -76,9 +76,7 @@ static const char *s_history_sql =
     "       s.division_code, s.reason, (extract(epoch FROM s.at) * 1000)::bigint,"
     "       coalesce(n.due_ms, 0), coalesce(n.provisional, false)"
     "  FROM workflow_step s JOIN application a ON a.id = s.application_id"
-    "  LEFT JOIN LATERAL (SELECT t.due_ms, t.provisional OR EXISTS (SELECT 1"
-    "       FROM workflow_timer d WHERE d.application_id = t.application_id"
-    "        AND d.version = t.version AND d.provisional) AS provisional"
+    "  LEFT JOIN LATERAL (SELECT t.due_ms, t.provisional"
     "       FROM workflow_timer t WHERE t.application_id = s.application_id"
     "        AND t.version = s.version AND t.kind = 'notice_end') n ON true"
     " WHERE a.ref = $1 ORDER BY s.version";

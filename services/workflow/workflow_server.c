@@ -47,26 +47,26 @@ struct workflow_server_t {
     void *router;
     PGconn *db;
     workflow_store_t *store;
-    kc_calendar_t calendar; /* the official years for notices and deadlines */
-    int64_t next_due_ms;    /* the earliest armed timer, 0: none known */
-    int64_t checked_us;     /* when the timers were last looked at (monotonic) */
-    bool grouping;          /* answers are held until the group commits */
+    kc_calendar_t calendar;    /* the official years for notices and deadlines */
+    bool calendar_read;        /* read once at least: until then nothing is counted */
+    bool calendar_due;         /* to read again (NOTIFY kc_calendar) or a recount to finish */
+    int64_t calendar_retry_us; /* after a failure, not before (monotonic) */
+    int calendar_wait_s;       /* the wait after the last failure */
+    int64_t next_due_ms;       /* the earliest armed timer, 0: none known */
+    int64_t checked_us;        /* when the timers were last looked at (monotonic) */
+    bool grouping;             /* answers are held until the group commits */
     size_t held_count;
     s_held_t held[GROUP_MAX];
 };
 
-/* Read the calendar's versions in force from the database and count
- * again the deadlines that rested on a year now loaded. On failure the
- * calendar read before stays (a node that never read one counts every
- * year as provisional, which it says). */
-static void s_read_calendar(workflow_server_t *self)
+/* Read the calendar's versions in force from the database and count the
+ * open timers again on them. 0, or -1 with the calendar read before left in
+ * force; the caller tries again (calendar_due). */
+static int s_read_calendar(workflow_server_t *self, kc_error_t *error)
 {
-    kc_error_t error;
     kc_calendar_t fresh;
-    if (kc_calendar_db_read(self->db, &fresh, &error)) {
-        kc_log_warn("working-day calendar not read: %s", error.message);
-        return;
-    }
+    if (kc_calendar_db_read(self->db, &fresh, error))
+        return -1;
     kc_calendar_release(&self->calendar);
     self->calendar = fresh;
     workflow_store_set_calendar(self->store, &self->calendar);
@@ -74,12 +74,29 @@ static void s_read_calendar(workflow_server_t *self)
     int last = self->calendar.count ? self->calendar.years[self->calendar.count - 1].year : 0;
     kc_log_info("working-day calendar: %zu official year%s (%d..%d), every other year provisional",
                 self->calendar.count, self->calendar.count == 1 ? "" : "s", first, last);
-    int moved = workflow_timers_recount(self->store, self->db, &error);
-    if (moved < 0)
-        kc_log_warn("deadlines not recounted on the calendar: %s", error.message);
-    else if (moved > 0)
-        kc_log_notice("%d deadline%s recounted on the calendar loaded", moved,
-                      moved == 1 ? "" : "s");
+    int moved = workflow_timers_recount(self->store, self->db, error);
+    if (moved > 0)
+        kc_log_notice("%d deadline%s recounted on the calendar", moved, moved == 1 ? "" : "s");
+    return moved < 0 ? -1 : 0;
+}
+
+/* A calendar to read or a recount to finish: now, or, after a failure,
+ * once its wait (doubling from 1 s to 60 s) is over, logged once a try. */
+static void s_calendar_due(workflow_server_t *self)
+{
+    if (!self->calendar_due || !self->db || kc_clock_mono_us() < self->calendar_retry_us)
+        return;
+    kc_error_t error;
+    if (s_read_calendar(self, &error) == 0) {
+        self->calendar_due = false;
+        self->calendar_wait_s = 0;
+        return;
+    }
+    self->calendar_wait_s = self->calendar_wait_s ? self->calendar_wait_s * 2 : 1;
+    if (self->calendar_wait_s > 60)
+        self->calendar_wait_s = 60;
+    self->calendar_retry_us = kc_clock_mono_us() + (int64_t)self->calendar_wait_s * 1000000;
+    kc_log_warn("working-day calendar: %s (again in %d s)", error.message, self->calendar_wait_s);
 }
 
 /* Settle the copies linked nodes sent. */
@@ -100,8 +117,21 @@ static int s_connect(workflow_server_t *self, kc_error_t *error)
         kc_db_disconnect(&self->db);
         return -1;
     }
-    /* a calendar loaded while the connection was down is read now */
-    s_read_calendar(self);
+    /* a calendar loaded while the connection was down is read now; without
+     * one no notice can be counted, so a node that cannot read it waits */
+    kc_calendar_t fresh;
+    if (!self->calendar_read) {
+        if (kc_calendar_db_read(self->db, &fresh, error)) {
+            kc_db_disconnect(&self->db);
+            return -1;
+        }
+        self->calendar = fresh;
+        self->calendar_read = true;
+        workflow_store_set_calendar(self->store, &self->calendar);
+    }
+    self->calendar_due = true;
+    self->calendar_retry_us = 0;
+    s_calendar_due(self);
     if (workflow_store_adopt(self->store, self->db, error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error->message);
     s_settle(self);
@@ -375,8 +405,11 @@ static void s_drain_notifications(workflow_server_t *self)
             adopt = true;
         PQfreemem(notify);
     }
-    if (calendar)
-        s_read_calendar(self);
+    if (calendar) {
+        self->calendar_due = true;
+        self->calendar_retry_us = 0;
+    }
+    s_calendar_due(self);
     kc_error_t error;
     if (adopt && workflow_store_adopt(self->store, self->db, &error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error.message);

@@ -75,9 +75,11 @@ void workflow_store_set_calendar(workflow_store_t *self, const kc_calendar_t *ca
 
 /* After the calendar changed: count again every deadline still to come
  * (on a provisional year, or on a year whose notice was corrected), each
- * change announced
- * (DeadlineReached of kind "rescheduled"). A notice keeps the close it
- * announced. The number of deadlines moved, or -1. */
+ * change announced (DeadlineReached of kind "rescheduled"), and say of a
+ * notice counted on a provisional year whether it still is (its close
+ * stands: it was public). Each timer in a transaction of its own; one that
+ * fails is left for the next recount. The number of deadlines moved, or
+ * -1 with `error` when any timer failed. */
 int workflow_timers_recount(workflow_store_t *self, PGconn *conn, kc_error_t *error);
 
 /* Answer ResolveObjection: settle an objection to a notice. */

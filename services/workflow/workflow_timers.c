@@ -47,14 +47,16 @@ static int s_insert(PGconn *conn, const char *application_id, int version, const
 /* A notice or a deadline: `days` working days from `now_ms`. Where no
  * notice of the State Council is loaded for a year the window reaches,
  * the year is provisional (kc_calendar.h) and `*provisional` says so:
- * nothing is refused for want of a calendar year. */
+ * nothing is refused for want of a calendar year. Refused only before
+ * kc-workflow has read the calendar at all (it reads it on connecting). */
 static int s_workdays(workflow_store_t *self, int64_t now_ms, int days, int64_t *due_ms,
                       bool *provisional, kc_error_t *error)
 {
-    static const kc_calendar_t none = {0};
     const kc_calendar_t *calendar = workflow_store_calendar(self);
-    return kc_calendar_add_workdays(calendar ? calendar : &none, now_ms, days, due_ms, provisional,
-                                    error);
+    if (!calendar)
+        return kc_error_set(error, KC_ERR_DB_UNAVAILABLE, "calendar",
+                            "kc-workflow has not read the working-day calendar yet");
+    return kc_calendar_add_workdays(calendar, now_ms, days, due_ms, provisional, error);
 }
 
 int workflow_timers_arm(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
@@ -263,78 +265,117 @@ int workflow_enter(workflow_store_t *self, PGconn *conn, const wf_process_t *pro
 
 /* ---- a calendar year loaded --------------------------------------------- */
 
-static const char *s_recount_sql =
+/* What the calendar may have changed: every open deadline, and the
+ * notices still marked provisional. Read without locks; each row is then
+ * taken in a transaction of its own, so that a recount never holds many
+ * timers against a step that appends an event and then closes a timer. */
+static const char *s_recount_sql = "SELECT id FROM workflow_timer WHERE fired_ms IS NULL"
+                                   "   AND (kind IN ('deadline_warning', 'deadline_overdue')"
+                                   "        OR (kind = 'notice_end' AND provisional))"
+                                   " ORDER BY id";
+
+static const char *s_recount_row_sql =
     "SELECT t.id, t.kind, t.state, t.due_ms, t.armed_ms, w.definition, a.ref, w.county_code,"
     "       t.provisional"
     "  FROM workflow_timer t JOIN workflow_instance w ON w.application_id = t.application_id"
     "  JOIN application a ON a.id = t.application_id"
-    " WHERE t.fired_ms IS NULL AND t.kind IN ('deadline_warning', 'deadline_overdue')"
-    " ORDER BY t.id FOR UPDATE OF t";
+    " WHERE t.id = $1::bigint AND t.fired_ms IS NULL FOR UPDATE OF t SKIP LOCKED";
 
-/* Count row i's deadline again on the calendar as it is now (a year
- * loaded, or a corrected notice); 1 when its instant moved, 0 when not. */
-static int s_recount_one(workflow_store_t *self, PGconn *conn, const PGresult *rows, int i,
+static int s_recount_store(PGconn *conn, const char *id, int64_t due, bool provisional,
+                           kc_error_t *error)
+{
+    char due_text[24];
+    snprintf(due_text, sizeof due_text, "%lld", (long long)due);
+    const char *params[3] = {id, due_text, provisional ? "true" : "false"};
+    return kc_db_run_cached(conn,
+                            "UPDATE workflow_timer SET due_ms = $2::bigint,"
+                            " provisional = $3::boolean WHERE id = $1::bigint",
+                            3, params, NULL, NULL, "recounting a timer", NULL, error);
+}
+
+/* Count a locked timer again on the calendar as it is now (a year loaded,
+ * or a corrected notice). A notice keeps the close it announced: only
+ * whether it rests on a provisional year can change. A deadline moves,
+ * and a moved deadline is announced. 1 when an instant moved, else 0. */
+static int s_recount_one(workflow_store_t *self, PGconn *conn, const PGresult *row,
                          kc_error_t *error)
 {
     const wf_process_t *process =
-        workflow_store_definition(self, conn, PQgetvalue(rows, i, 5), error);
+        workflow_store_definition(self, conn, PQgetvalue(row, 0, 5), error);
     if (!process)
         return -1;
-    int state = process_state_index(process, PQgetvalue(rows, i, 2));
-    if (state < 0 || process->states[state].deadline_working_days <= 0)
+    int state = process_state_index(process, PQgetvalue(row, 0, 2));
+    const char *kind = PQgetvalue(row, 0, 1);
+    bool notice = strcmp(kind, "notice_end") == 0, overdue = strcmp(kind, "deadline_overdue") == 0;
+    int days = state < 0 ? 0
+               : notice  ? process->states[state].notice_working_days
+               : overdue ? process->states[state].deadline_working_days
+                         : process->states[state].deadline_working_days - DEADLINE_WARN_DAYS;
+    if (days <= 0)
         return 0;
-    bool overdue = strcmp(PQgetvalue(rows, i, 1), "deadline_overdue") == 0;
-    int days = process->states[state].deadline_working_days - (overdue ? 0 : DEADLINE_WARN_DAYS);
-    int64_t before = kc_db_int(rows, i, 3), due = 0;
-    bool provisional = false;
-    if (s_workdays(self, kc_db_int(rows, i, 4), days, &due, &provisional, error))
+    int64_t before = kc_db_int(row, 0, 3), due = 0;
+    bool provisional = false, was_provisional = strcmp(PQgetvalue(row, 0, 8), "t") == 0;
+    if (s_workdays(self, kc_db_int(row, 0, 4), days, &due, &provisional, error))
         return -1;
-    bool was_provisional = strcmp(PQgetvalue(rows, i, 8), "t") == 0;
+    if (notice)
+        due = before; /* it was public: its close stands */
     if (due == before && provisional == was_provisional)
         return 0;
-    char due_text[24];
-    snprintf(due_text, sizeof due_text, "%lld", (long long)due);
-    const char *params[3] = {PQgetvalue(rows, i, 0), due_text, provisional ? "true" : "false"};
-    if (kc_db_run_cached(conn,
-                         "UPDATE workflow_timer SET due_ms = $2::bigint,"
-                         " provisional = $3::boolean WHERE id = $1::bigint",
-                         3, params, NULL, NULL, "recounting a deadline", NULL, error))
+    if (s_recount_store(conn, PQgetvalue(row, 0, 0), due, provisional, error))
         return -1;
     if (due == before || !overdue)
         return due != before;
     Kc__V1__DeadlineReached event = KC__V1__DEADLINE_REACHED__INIT;
-    event.application_ref = PQgetvalue(rows, i, 6);
-    event.county_code = PQgetvalue(rows, i, 7);
-    event.state = PQgetvalue(rows, i, 2);
+    event.application_ref = PQgetvalue(row, 0, 6);
+    event.county_code = PQgetvalue(row, 0, 7);
+    event.state = PQgetvalue(row, 0, 2);
     event.level = (char *)process_level_name(process->states[state].level);
     event.kind = "rescheduled";
     event.due_ms = due;
     event.previous_due_ms = before;
     event.calendar_note = provisional ? KC_CALENDAR_PROVISIONAL_NOTE : "";
-    kc_log_notice("deadline of %s in %s recounted on the calendar loaded: %lld -> %lld",
+    kc_log_notice("deadline of %s in %s recounted on the calendar: %lld -> %lld",
                   event.application_ref, event.state, (long long)before, (long long)due);
     return workflow_event(self, conn, "DeadlineReached", &event.base, error) ? -1 : 1;
 }
 
-int workflow_timers_recount(workflow_store_t *self, PGconn *conn, kc_error_t *error)
+/* One timer in a transaction of its own; 1 moved, 0 not (or taken by a
+ * firing meanwhile), -1 failed and rolled back. */
+static int s_recount_timer(workflow_store_t *self, PGconn *conn, const char *id, kc_error_t *error)
 {
     if (workflow_tx_begin(self, conn, error))
         return -1;
-    PGresult *rows = NULL;
-    if (kc_db_run_cached(conn, s_recount_sql, 0, NULL, NULL, NULL, "reading the deadlines", &rows,
-                         error)) {
+    PGresult *row = NULL;
+    const char *params[1] = {id};
+    int rc = kc_db_run_cached(conn, s_recount_row_sql, 1, params, NULL, NULL, "locking a timer",
+                              &row, error);
+    if (rc == 0 && PQntuples(row) == 1)
+        rc = s_recount_one(self, conn, row, error);
+    PQclear(row);
+    if (rc < 0) {
         workflow_tx_rollback(self, conn);
         return -1;
     }
-    int moved = 0;
-    for (int i = 0; i < PQntuples(rows) && moved >= 0; i++) {
-        int rc = s_recount_one(self, conn, rows, i, error);
-        moved = rc < 0 ? -1 : moved + rc;
-    }
-    PQclear(rows);
-    if (moved < 0) {
-        workflow_tx_rollback(self, conn);
+    return workflow_tx_commit(self, conn, error) ? -1 : rc;
+}
+
+int workflow_timers_recount(workflow_store_t *self, PGconn *conn, kc_error_t *error)
+{
+    PGresult *ids = NULL;
+    if (kc_db_run_cached(conn, s_recount_sql, 0, NULL, NULL, NULL, "reading the open timers", &ids,
+                         error))
         return -1;
+    int moved = 0, failed = 0;
+    kc_error_t last;
+    for (int i = 0; i < PQntuples(ids); i++) {
+        int rc = s_recount_timer(self, conn, PQgetvalue(ids, i, 0), &last);
+        if (rc < 0) {
+            failed++;
+            *error = last;
+        } else {
+            moved += rc;
+        }
     }
-    return workflow_tx_commit(self, conn, error) ? -1 : moved;
+    PQclear(ids);
+    return failed ? -1 : moved;
 }

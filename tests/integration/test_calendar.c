@@ -64,14 +64,27 @@ static void s_write(const harness_node_t *node, const char *name, const char *te
     fclose(file);
 }
 
-/* kcctl calendar load of the test's official 2027 on `node`. */
-static int s_load_2027(const harness_node_t *node)
+/* kcctl calendar load of `text` as the official 2027 on `node`. */
+static int s_load_text(const harness_node_t *node, const char *text)
 {
     char path[320];
-    s_write(node, "2027.csv", s_official_2027, path);
+    s_write(node, "2027.csv", text, path);
     const char *load[] = {"calendar", "load",       path, "--notice", "测试用2027年节假日安排",
                           "--issued", "2026-12-01", NULL};
     return harness_kcctl(node, load);
+}
+
+static int s_load_2027(const harness_node_t *node)
+{
+    return s_load_text(node, s_official_2027);
+}
+
+/* The same year corrected: Tuesday 5 January off as well. */
+static int s_load_2027_corrected(const harness_node_t *node)
+{
+    char text[sizeof s_official_2027 + 64];
+    snprintf(text, sizeof text, "%s2027-01-05,holiday,元旦\n", s_official_2027);
+    return s_load_text(node, text);
 }
 
 static void s_precondition(const harness_node_t *node)
@@ -198,10 +211,14 @@ Test(calendar_db,
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM audit_entry WHERE action ="
                                         " 'calendar.load' AND target = '2027' AND allowed"),
                  1);
-    usleep(500 * 1000);
     /* a notice is public: it keeps the close it announced, though the
-     * official 2027 would count to 6 January */
-    cr_expect_eq(s_timers(&f.node, "notice_end", close, true, 0), 1);
+     * official 2027 would count to 6 January; kc-workflow, having read the
+     * year, says it no longer rests on a provisional one */
+    cr_expect_eq(s_timers(&f.node, "notice_end", close, false, 5000), 1,
+                 "the running kc-workflow did not take the year, or moved a public close");
+    kc_envelope_t *after = NULL;
+    cr_expect_str_eq(s_history(&f, &after)->timer_note, "");
+    kc_bus_free(&after);
     harness_clock_set(&f.node, close);
     cr_assert(harness_wait_count(&f.node,
                                  "SELECT count(*) FROM workflow_instance WHERE state = 'filed'", 1,
@@ -248,6 +265,17 @@ Test(calendar_db, an_open_deadline_is_counted_again_when_the_year_is_loaded_and_
     cr_assert_eq(s_load_2027(&f.node), 0);
     cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM calendar_version WHERE year = 2027"),
                  1);
+    /* a corrected notice (5 January off too) is version 2: the deadline
+     * moves again, to 15 January */
+    cr_assert_eq(s_load_2027_corrected(&f.node), 0);
+    cr_expect_eq(harness_count(&f.node, "SELECT max(version) FROM calendar_version WHERE year ="
+                                        " 2027"),
+                 2);
+    cr_expect_eq(s_timers(&f.node, "deadline_overdue", s_cst_ms(2027, 1, 15, 0), false, 5000), 1,
+                 "a corrected notice did not move the open deadline");
+    cr_expect_eq(harness_wait_count(
+                     &f.node, "SELECT count(*) FROM event WHERE type = 'DeadlineReached'", 2, 5000),
+                 2, "each move is an event");
     cr_expect_eq(kill(f.workflow, 0), 0, "kc-workflow was not restarted");
     wf_fixture_stop(&f);
 }
@@ -273,6 +301,20 @@ Test(calendar_db, a_partial_year_is_refused_whole_and_nothing_is_stored)
                  0);
     const char *show[] = {"calendar", "show", "2027", NULL};
     cr_expect_eq(harness_kcctl(&node, show), 0);
+    /* a calendar message from the parent whose days are not dated rows of
+     * its year is refused, and nothing is stored */
+    PGresult *refused =
+        PQexec(node.db, "INSERT INTO link_peer (division, relation, level) VALUES"
+                        " ('130131', 'self', 'county'), ('130100', 'parent', 'city');"
+                        "SELECT link_apply_calendar('130100', '{\"year\": 2027,"
+                        " \"notice\": \"x\", \"issued\": \"2026-12-01\", \"days\":"
+                        " [{\"date\": \"2027-01-01\", \"kind\": null, \"name\": \"元旦\"}]}')");
+    cr_assert_eq(PQresultStatus(refused), PGRES_TUPLES_OK, "%s", PQerrorMessage(node.db));
+    cr_expect_not_null(strstr(PQgetvalue(refused, 0, 0), "not a dated row"), "%s",
+                       PQgetvalue(refused, 0, 0));
+    PQclear(refused);
+    cr_expect_eq(harness_count(&node, "SELECT count(*) FROM calendar_version WHERE year >= 2027"),
+                 0);
     harness_node_stop(&node);
 }
 
@@ -304,11 +346,20 @@ Test(calendar_db, a_county_node_receives_the_calendar_its_province_loads)
     cr_expect_eq(harness_count(&fed.city.wf.node, "SELECT count(*) FROM calendar_version WHERE"
                                                   " year < 2027 AND version > 1"),
                  0);
-    /* a restarted link sends nothing again */
+    /* a restarted link sends nothing again: after it, a corrected 2027 is
+     * the one calendar message more the city takes */
+    long long taken = harness_count(&fed.city.wf.node,
+                                    "SELECT count(*) FROM link_inbox WHERE kind = 'calendar.year'");
     fed_link_stop(&fed.province, SIGTERM);
     fed_link_start(&fed, &fed.province);
-    cr_expect_eq(
-        harness_count(&fed.province.wf.node, "SELECT count(*) FROM calendar_sent"),
-        harness_count(&fed.province.wf.node, "SELECT count(DISTINCT year) FROM calendar_version"));
+    cr_assert_eq(s_load_2027_corrected(&fed.province.wf.node), 0);
+    cr_expect_eq(harness_wait_count(&fed.county.wf.node,
+                                    "SELECT count(*) FROM calendar_version WHERE year = 2027"
+                                    " AND version = 2",
+                                    1, 10000),
+                 1);
+    cr_expect_eq(harness_count(&fed.city.wf.node,
+                               "SELECT count(*) FROM link_inbox WHERE kind = 'calendar.year'"),
+                 taken + 1);
     fed_stop(&fed);
 }

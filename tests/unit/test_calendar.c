@@ -461,6 +461,19 @@ Test(calendar, rows_in_any_order_with_crlf_and_blank_lines_load_sorted)
     free(text);
 }
 
+Test(calendar, a_file_saved_by_excel_with_a_byte_order_mark_reads)
+{
+    char *text = s_read(S_DIR "2026.csv");
+    char *marked = calloc(1, S_TEXT_MAX);
+    snprintf(marked, S_TEXT_MAX, "\xEF\xBB\xBF%s", text);
+    int rc = s_parse_text(marked);
+    s_log_errors();
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(s_calendar.years[0].year, 2026);
+    free(marked);
+    free(text);
+}
+
 Test(calendar, a_year_of_a_single_row_is_refused_with_every_missing_holiday)
 {
     cr_assert_eq(s_parse_text("date,kind,name\n2027-01-01,holiday,元旦\n"), -1);
