@@ -52,6 +52,9 @@ struct workflow_server_t {
     bool calendar_due;         /* to read again (NOTIFY kc_calendar) or a recount to finish */
     int64_t calendar_retry_us; /* after a failure, not before (monotonic) */
     int calendar_wait_s;       /* the wait after the last failure */
+    int64_t outage_since_us;   /* when the database went away, 0: connected (monotonic) */
+    int64_t reconnect_at_us;   /* the next try to connect, after reconnect_wait_ms */
+    int reconnect_wait_ms;     /* 250 doubling to 5,000 while the database is away */
     int64_t next_due_ms;       /* the earliest armed timer, 0: none known */
     int64_t checked_us;        /* when the timers were last looked at (monotonic) */
     bool grouping;             /* answers are held until the group commits */
@@ -366,8 +369,8 @@ static bool s_more_waiting(void *router)
 static void s_serve_group(workflow_server_t *self)
 {
     kc_error_t error;
-    if (!self->db && s_connect(self, &error))
-        kc_log_warn("database unavailable: %s", error.message);
+    /* without a database each request is refused at once
+     * (database.unavailable); the loop reconnects (s_reconnect) */
     if (!self->db || workflow_store_group(self->store, self->db, true, false, &error)) {
         kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
         return;
@@ -450,28 +453,67 @@ static long s_wait_ms(const workflow_server_t *self)
     return wait <= 0 ? 0 : wait > most ? most : (long)wait;
 }
 
+/* Without a database connection, try again when the wait is over (250 ms
+ * doubling to 5 s). An outage is logged when it begins and when it ends,
+ * never on every try. */
+static void s_reconnect(workflow_server_t *self)
+{
+    int64_t now = kc_clock_mono_us();
+    if (self->db || now < self->reconnect_at_us)
+        return;
+    kc_error_t error;
+    if (s_connect(self, &error) == 0) {
+        if (self->outage_since_us)
+            kc_log_notice("database connection back after %.1f s",
+                          (double)(kc_clock_mono_us() - self->outage_since_us) / 1e6);
+        self->outage_since_us = 0;
+        self->reconnect_wait_ms = 0;
+        return;
+    }
+    if (!self->outage_since_us) {
+        self->outage_since_us = now;
+        kc_log_warn("database unavailable: %s (trying again until it is back)", error.message);
+    }
+    self->reconnect_wait_ms = self->reconnect_wait_ms ? self->reconnect_wait_ms * 2 : 250;
+    if (self->reconnect_wait_ms > 5000)
+        self->reconnect_wait_ms = 5000;
+    self->reconnect_at_us = now + (int64_t)self->reconnect_wait_ms * 1000;
+}
+
+/* A connection the server found lost is dropped, which starts an outage:
+ * the timers, the notifications and the calendar wait for s_reconnect. */
+static void s_check_connection(workflow_server_t *self)
+{
+    if (!self->db || !kc_db_is_lost(self->db))
+        return;
+    kc_db_disconnect(&self->db);
+    if (!self->outage_since_us) {
+        self->outage_since_us = kc_clock_mono_us();
+        kc_log_warn("database connection lost (trying again until it is back)");
+    }
+    self->reconnect_at_us = 0;
+}
+
 int workflow_server_run(workflow_server_t *self, volatile sig_atomic_t *stop)
 {
-    kc_error_t error;
     while (!*stop) {
-        if (!self->db && s_connect(self, &error)) {
-            kc_log_warn("database unavailable: %s", error.message);
-            sleep(1);
-            continue;
-        }
+        s_reconnect(self);
         zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
-                                   {NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
+                                   {NULL, self->db ? PQsocket(self->db) : -1, ZMQ_POLLIN, 0}};
+        long wait = self->db ? s_wait_ms(self) : (long)self->reconnect_wait_ms;
         /* New applications arrive as NOTIFY kc_workflow (a trigger on
          * application), which a live connection never misses; s_connect
          * adopts what arrived while it was down. */
-        if (zmq_poll(items, 2, s_wait_ms(self)) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, self->db ? 2 : 1, wait) < 0 && zmq_errno() != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             s_serve_group(self);
+        s_check_connection(self);
         /* last: a NOTIFY that libpq read during the requests or the timers'
          * queries sits in its queue, and the socket would not wake for it */
         s_fire_timers(self);
         s_drain_notifications(self);
+        s_check_connection(self);
     }
     kc_log_notice("stopped");
     return 0;
