@@ -109,7 +109,14 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
         /* error set */
     } else if (request->body_case == KC__V1__ENVELOPE__BODY_LIST_NOTIFICATIONS ||
                request->body_case == KC__V1__ENVELOPE__BODY_MARK_NOTIFICATIONS_READ) {
-        if (notify_inbox_answer(self->db, request, &list, &error) == 0) {
+        int rc = notify_inbox_answer(self->db, request, &list, &error);
+        /* a connection that died since the last request (the server
+         * restarted) is only found out by using it: connect again and
+         * answer once more, which a listing or marking read allows */
+        if (rc && kc_db_is_lost(self->db) && s_connect(self, &error) == 0)
+            rc = notify_inbox_answer(self->db, request, &list, &error);
+        if (rc == 0) {
+            kc_error_clear(&error);
             reply.body_case = KC__V1__ENVELOPE__BODY_NOTIFICATION_LIST;
             reply.notification_list = list;
         }
@@ -172,12 +179,20 @@ static bool s_drain_notifications(notify_server_t *self)
 int notify_server_run(notify_server_t *self, volatile sig_atomic_t *stop)
 {
     kc_error_t error;
+    bool away = false; /* an outage is logged as it begins and as it ends */
     while (!*stop) {
+        if (self->db && kc_db_is_lost(self->db))
+            kc_db_disconnect(&self->db);
         if (!self->db && s_connect(self, &error)) {
-            kc_log_warn("database unavailable: %s", error.message);
+            if (!away)
+                kc_log_warn("database unavailable: %s (trying again every second)", error.message);
+            away = true;
             sleep(1);
             continue;
         }
+        if (away)
+            kc_log_notice("database connection back");
+        away = false;
         zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
                                    {NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
         if (zmq_poll(items, 2, 1000) < 0 && zmq_errno() != EINTR)

@@ -101,6 +101,31 @@ Test(notify, each_level_hears_of_the_steps_that_concern_it_and_no_one_else)
     s_stop(&f, notify);
 }
 
+Test(notify, the_first_request_after_the_database_ended_the_connection_is_answered)
+{
+    wf_fixture_t f;
+    pid_t notify = s_start(&f);
+    /* the server ends kc-notify's request connection, as a restart of
+     * PostgreSQL does, while kc-notify is stopped: when it goes on, the
+     * request waiting for it is the first to use the dead connection */
+    kill(notify, SIGSTOP);
+    cr_assert_eq(harness_count(&f.node, "SELECT (count(pg_terminate_backend(pid)) > 0)::int"
+                                        "  FROM pg_stat_activity WHERE datname = current_database()"
+                                        "   AND application_name = 'kc-notify'"),
+                 1);
+    pid_t waker = fork();
+    cr_assert(waker >= 0);
+    if (waker == 0) {
+        usleep(500 * 1000); /* the request below is queued by then */
+        kill(notify, SIGCONT);
+        _exit(0);
+    }
+    const char *list[] = {"notifications", "--user", "wangfang", "--attempts", "1", NULL};
+    cr_expect_eq(harness_kcctl(&f.node, list), 0, "the first request after it failed");
+    waitpid(waker, NULL, 0);
+    s_stop(&f, notify);
+}
+
 Test(notify, a_kill_9_in_a_burst_leaves_every_notification_exactly_once)
 {
     wf_fixture_t f;
