@@ -1,5 +1,6 @@
 /*  notify_channels: see notify_channels.h. */
 #include "notify/notify_channels.h"
+#include "notify/notify_mime.h"
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -54,18 +55,6 @@ static size_t s_discard(char *data, size_t size, size_t count, void *context)
     return size * count;
 }
 
-/* "=?UTF-8?B?...?=": a header in UTF-8, base64 (RFC 2047). */
-static void s_encoded_word(const char *text, char *out, size_t size)
-{
-    size_t length = strlen(text);
-    unsigned char *encoded = malloc(4 * ((length + 2) / 3) + 1);
-    if (!encoded)
-        abort();
-    EVP_EncodeBlock(encoded, (const unsigned char *)text, (int)length);
-    snprintf(out, size, "=?UTF-8?B?%s?=", encoded);
-    free(encoded);
-}
-
 static char *s_base64_lines(const char *text)
 {
     size_t length = strlen(text), encoded_size = 4 * ((length + 2) / 3);
@@ -90,29 +79,29 @@ static char *s_base64_lines(const char *text)
 static void s_email(const kc_config_t *config, s_transfer_t *t)
 {
     notify_item_t *item = t->item;
-    char subject[2048], date[64], node_host[64];
-    s_encoded_word(item->subject, subject, sizeof subject);
+    char date[64], identity[NOTIFY_MIME_ID_MAX];
+    char *subject = notify_mime_header_words(item->subject);
     time_t now = (time_t)(kc_clock_now_ms() / 1000);
     struct tm utc;
     gmtime_r(&now, &utc);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &utc);
-    snprintf(node_host, sizeof node_host, "kechuang");
+    notify_mime_identity(item->digest, config->node_division, (long long)item->id, identity);
     char *body = s_base64_lines(item->body);
-    size_t size = strlen(body) + 4096;
+    size_t size = strlen(body) + strlen(subject) + 4096;
     t->payload = malloc(size);
     if (!t->payload)
         abort();
-    t->size =
-        (size_t)snprintf(t->payload, size,
-                         "Date: %s\r\nFrom: %s\r\nTo: <%s>\r\nSubject: %s\r\n"
-                         "Message-ID: <%s-%lld@%s>\r\nMIME-Version: 1.0\r\n"
-                         "Content-Type: text/plain; charset=UTF-8\r\n"
-                         "Content-Transfer-Encoding: base64\r\n"
-                         "X-Kechuang-Notification: %s-%lld\r\n\r\n%s",
-                         date, config->smtp_from, item->address, subject,
-                         item->digest ? "digest" : "notification", (long long)item->id, node_host,
-                         item->digest ? "digest" : "notification", (long long)item->id, body);
+    /* the Message-ID is the notification's identity at the sender's domain */
+    t->size = (size_t)snprintf(t->payload, size,
+                               "Date: %s\r\nFrom: %s\r\nTo: <%s>\r\nSubject: %s\r\n"
+                               "Message-ID: <%s@%s>\r\nMIME-Version: 1.0\r\n"
+                               "Content-Type: text/plain; charset=UTF-8\r\n"
+                               "Content-Transfer-Encoding: base64\r\n"
+                               "X-Kechuang-Notification: %s\r\n\r\n%s",
+                               date, config->smtp_from, item->address, subject, identity,
+                               notify_mime_domain(config->smtp_from), identity, body);
     free(body);
+    free(subject);
     char from[300], to[600];
     snprintf(from, sizeof from, "<%s>", config->smtp_from);
     snprintf(to, sizeof to, "<%s>", item->address);
@@ -132,7 +121,11 @@ static void s_email(const kc_config_t *config, s_transfer_t *t)
 static void s_post(const kc_config_t *config, s_transfer_t *t, const char *url)
 {
     notify_item_t *item = t->item;
+    char identity[NOTIFY_MIME_ID_MAX];
+    notify_mime_identity(item->digest, config->node_division, (long long)item->id, identity);
     json_object *json = json_object_new_object();
+    /* "uid" is unique across every node; "id" is this node's number */
+    json_object_object_add(json, "uid", json_object_new_string(identity));
     json_object_object_add(json, "id", json_object_new_int64(item->id));
     json_object_object_add(json, "kind",
                            json_object_new_string(item->digest ? "digest" : "notification"));
@@ -157,8 +150,7 @@ static void s_post(const kc_config_t *config, s_transfer_t *t, const char *url)
     t->list = curl_slist_append(t->list, header);
     snprintf(header, sizeof header, "X-Kechuang-Signature: sha256=%s", signature);
     t->list = curl_slist_append(t->list, header);
-    snprintf(header, sizeof header, "X-Kechuang-Notification: %s-%lld",
-             item->digest ? "digest" : "notification", (long long)item->id);
+    snprintf(header, sizeof header, "X-Kechuang-Notification: %s", identity);
     t->list = curl_slist_append(t->list, header);
     curl_easy_setopt(t->easy, CURLOPT_URL, url);
     curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->list);

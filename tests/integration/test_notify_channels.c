@@ -251,7 +251,7 @@ Test(notify_channels, mail_and_signed_webhooks_arrive_dead_letters_replay_quiet_
                                          " AND status = 'sent'");
     for (int i = 0; i < PQntuples(sent); i++) {
         char header[96];
-        snprintf(header, sizeof header, "X-Kechuang-Notification: notification-%s",
+        snprintf(header, sizeof header, "X-Kechuang-Notification: notification-130000-%s",
                  PQgetvalue(sent, i, 0));
         cr_expect_not_null(strstr(mail, header), "%s did not reach the SMTP server", header);
     }
@@ -386,7 +386,7 @@ Test(notify_channels, a_kill_9_in_a_burst_loses_no_mail_and_doubles_no_notificat
     int arrived = 0;
     for (int i = 0; i < PQntuples(sent); i++) {
         char header[96];
-        snprintf(header, sizeof header, "X-Kechuang-Notification: notification-%s\n",
+        snprintf(header, sizeof header, "X-Kechuang-Notification: notification-130000-%s\n",
                  PQgetvalue(sent, i, 0));
         arrived += strstr(mail, header) != NULL;
     }
