@@ -1,5 +1,5 @@
 /*  kc-workflow: moves applications through county, city and province
- *  (DOMAIN.md Programme 2, seed 000 §三) as the officials act, each within
+ *  (the mountain-base programme, seed 000 §三) as the officials act, each within
  *  the jurisdiction of their role, every attempt audited.
  *
  *  Usage: kc-workflow [--config FILE]

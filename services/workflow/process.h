@@ -1,6 +1,6 @@
 /*  process: a programme's application procedure, as data.
  *
- *  Every programme of DOMAIN.md moves an application up through county,
+ *  Every programme kechuang runs moves an application up through county,
  *  city and province and its decisions back down (seed 000 §三 is the
  *  fullest). A process definition (deploy/workflow/<code>.ini, format in
  *  deploy/workflow/README.md) lists the states, and the transitions

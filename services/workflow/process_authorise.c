@@ -11,7 +11,7 @@
  *  question); `system` steps are timers and only the system takes them.
  *
  *  A county-level city that reports at city level (Hebei's Dingzhou 130682
- *  and Xinji 130181, DOMAIN.md "Levels and places") acts as the city for
+ *  and Xinji 130181, which report at city level in Hebei) acts as the city for
  *  its own applications: a city-level actor whose division is the
  *  application's county itself is allowed. That is the project's reading,
  *  not a rule the seeds state.
