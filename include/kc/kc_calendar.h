@@ -138,6 +138,9 @@ int kc_calendar_add_workdays(const kc_calendar_t *self, int64_t start_ms, int da
  * day of a window ending at end_ms, ask for end_ms - 1. */
 int kc_calendar_cst_date(int64_t utc_ms);
 
+/* "YYYY-MM-DD" of a real date as yyyymmdd, or -1. */
+int kc_calendar_parse_date(const char *text);
+
 /* Whether yyyymmdd is a real date (years 1..9999). */
 bool kc_calendar_date_valid(int yyyymmdd);
 

@@ -80,6 +80,11 @@ static int s_parse_date(const char *text, size_t size)
     return kc_calendar_date_valid(value) ? value : -1;
 }
 
+int kc_calendar_parse_date(const char *text)
+{
+    return text ? s_parse_date(text, strlen(text)) : -1;
+}
+
 static kc_calendar_day_t *s_push(s_reader_t *reader)
 {
     if (reader->count == reader->capacity) {

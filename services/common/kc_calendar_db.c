@@ -13,15 +13,6 @@
 #include <string.h>
 
 #include "kc/kc_db.h"
-#include "kc_calendar_date.h"
-
-static int s_date(const char *text)
-{
-    int y = 0, m = 0, d = 0;
-    if (!text || sscanf(text, "%4d-%2d-%2d", &y, &m, &d) != 3)
-        return -1;
-    return y * 10000 + m * 100 + d;
-}
 
 /* One version's days from its JSON; -1 (the days freed by the caller)
  * when a row is not a real dated day of a known kind with a name. */
@@ -46,8 +37,8 @@ static int s_days(const char *json, kc_calendar_day_t **days, size_t *count)
             json_object_object_get_ex(row, "kind", &kind) ? json_object_get_string(kind) : NULL;
         const char *name_text =
             json_object_object_get_ex(row, "name", &name) ? json_object_get_string(name) : NULL;
-        int yyyymmdd = s_date(date_text);
-        if (!kind_text || !name_text || !kc_calendar_date_valid(yyyymmdd) ||
+        int yyyymmdd = kc_calendar_parse_date(date_text);
+        if (!kind_text || !name_text || yyyymmdd < 0 ||
             (strcmp(kind_text, "holiday") != 0 && strcmp(kind_text, "workday") != 0)) {
             rc = -1;
             break;

@@ -70,12 +70,8 @@ static kc_calendar_t *s_parse_file(const char *path, kc_calendar_t *calendar)
 /* "YYYY-MM-DD" into yyyymmdd, or -1. */
 static int s_issued(const char *text)
 {
-    int y = 0, m = 0, d = 0;
-    char tail = 0;
-    if (sscanf(text, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || strlen(text) != 10 || y < 2000 ||
-        !kc_calendar_date_valid(y * 10000 + m * 100 + d))
-        return -1;
-    return y * 10000 + m * 100 + d;
+    int date = kc_calendar_parse_date(text);
+    return date >= 20000101 ? date : -1;
 }
 
 static int s_store(kcctl_t *self, PGconn *conn, kc_calendar_year_t *year, kc_error_t *error)
