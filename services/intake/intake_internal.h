@@ -13,6 +13,7 @@
 #include "intake/store.h"
 #include "intake/touched.h"
 #include "kc/kc_bus.h"
+#include "kc/kc_db_keeper.h"
 
 /* Group commits travel on lanes, each a database connection with the group
  * it carries: while one lane's group is in the database, the next gathers
@@ -49,7 +50,7 @@ struct intake_server_t {
     intake_lane_t lanes[LANES];    /* lanes[0].db is also the control connection */
     int lane;                      /* the lane gathering writes */
     catalogue_t *catalogue;        /* NULL until the database was first reached */
-    int64_t next_connect_us;       /* earliest time of the next connection attempt */
+    kc_outage_t outage;            /* the lanes' connections lost: one outage, logged twice */
     long refused;                  /* requests refused at the door, not yet logged */
     int64_t refused_logged_us;     /* when they were last logged */
     long undelivered;              /* answers lost to gone or full peers, not yet logged */
@@ -61,9 +62,10 @@ struct intake_server_t {
     bool others_wrote; /* NOTIFY kc_events: kc-scoring or kcctl appended events to publish */
 };
 
-/* Connect the lanes and load the catalogue if needed (at most one attempt
- * a second); true when writes can be taken. */
-bool intake_database_ready(intake_server_t *self);
+/* Connect the lanes and load the catalogue if needed (a try when the
+ * outage's wait is over: 250 ms doubling to 5 s, or, `asked` by a request,
+ * when the last try is 250 ms old); true when writes can be taken. */
+bool intake_database_ready(intake_server_t *self, bool asked);
 
 /* Everything received so far committed and answered; afterwards the
  * control connection (lanes[0].db) is idle and may be used synchronously. */

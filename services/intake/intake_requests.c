@@ -127,7 +127,7 @@ static void s_take_write(intake_server_t *self, intake_pending_t *pending)
      * rare. */
     if (pending->request->body_case != KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS)
         intake_quiesce(self);
-    if (!intake_database_ready(self)) {
+    if (!intake_database_ready(self, true)) {
         kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
         kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
         intake_reply_error(self, pending, &error);
@@ -190,7 +190,7 @@ static void s_answer_query(intake_server_t *self, const intake_pending_t *pendin
         intake_reply(self, pending, &reply);
         return;
     }
-    if (!intake_database_ready(self)) {
+    if (!intake_database_ready(self, true)) {
         kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
         intake_reply_error(self, pending, &error);
         return;

@@ -98,22 +98,20 @@ static int s_learn_next_seq(intake_server_t *self, PGconn *db, kc_error_t *error
     return 0;
 }
 
-/* Connect the lanes and load the catalogue if needed, trying at most once
- * a second: a node whose database is down or not yet migrated keeps
- * answering "database.unavailable" until it is ready. The control
+/* Connect the lanes and load the catalogue if needed, trying again when
+ * the outage's wait is over: a node whose database is down or not yet
+ * migrated keeps answering "database.unavailable" until it is ready. The control
  * connection listens first and then reads the map, so no change can fall
  * between the two. A lane in flight is left alone: settling it tells. */
-bool intake_database_ready(intake_server_t *self)
+bool intake_database_ready(intake_server_t *self, bool asked)
 {
     bool ready = self->catalogue != NULL;
     for (int i = 0; i < LANES; i++)
         ready = ready && self->lanes[i].db && !kc_db_is_lost(self->lanes[i].db);
     if (ready)
         return true;
-    int64_t now = kc_clock_mono_us();
-    if (now < self->next_connect_us)
+    if (asked ? !kc_outage_request_may_try(&self->outage) : !kc_outage_try_due(&self->outage))
         return false;
-    self->next_connect_us = now + 1000000;
     kc_error_t error;
     for (int i = 0; i < LANES; i++) {
         intake_lane_t *lane = &self->lanes[i];
@@ -128,7 +126,9 @@ bool intake_database_ready(intake_server_t *self)
             (i == 0 && kc_db_exec(lane->db, "LISTEN kc_events", &error)) ||
             (i == 0 && kc_db_check_linked(lane->db, &self->config, &error)) ||
             (i == 0 && s_learn_next_seq(self, lane->db, &error))) {
-            kc_log_error("database unavailable: %s (%s)", error.message, error.detail);
+            char why[KC_ERROR_MESSAGE_MAX + KC_ERROR_DETAIL_MAX + 4];
+            snprintf(why, sizeof why, "%s (%s)", error.message, error.detail);
+            kc_outage_failed(&self->outage, why);
             kc_db_disconnect(&lane->db);
             return false;
         }
@@ -137,6 +137,7 @@ bool intake_database_ready(intake_server_t *self)
         if (self->lanes[0].in_flight)
             return false;
         if (!(self->catalogue = catalogue_load(self->lanes[0].db, &error))) {
+            kc_outage_failed(&self->outage, "the catalogue could not be read");
             kc_log_error("cannot load the catalogue (has `kcctl migrate` run?): %s (%s)",
                          error.message, error.detail);
             return false;
@@ -148,6 +149,7 @@ bool intake_database_ready(intake_server_t *self)
     for (int i = 0; i < LANES; i++)
         if (!self->lanes[i].db)
             return false;
+    kc_outage_ended(&self->outage);
     return true;
 }
 
@@ -171,6 +173,39 @@ static void s_reload(intake_server_t *self)
                   catalogue_county_count(fresh), catalogue_indicator_count(fresh));
 }
 
+/* A lane's connection proved lost: drop it and begin the outage (logged
+ * once, however many lanes find it). The first try comes at once: a
+ * server that restarted quickly is back before any wait. */
+static void s_lane_lost(intake_server_t *self, intake_lane_t *lane)
+{
+    char why[256];
+    snprintf(why, sizeof why, "%s", PQerrorMessage(lane->db));
+    why[strcspn(why, "\n")] = '\0';
+    kc_db_disconnect(&lane->db);
+    bool began = self->outage.since_us == 0;
+    kc_outage_failed(&self->outage, *why ? why : "the connection was lost");
+    if (!began)
+        return;
+    /* the other idle lanes went with the same server, though their sockets
+     * may not have said so yet: they are connected again with this one,
+     * never found lost one by one after it came back */
+    for (int i = 0; i < LANES; i++)
+        if (self->lanes[i].db && !self->lanes[i].in_flight) {
+            if (i == 0)
+                catalogue_destroy(&self->catalogue); /* read again on reconnection */
+            kc_db_disconnect(&self->lanes[i].db);
+        }
+    kc_outage_try_now(&self->outage);
+}
+
+/* An idle lane's socket woke: the server ended the connection (a restart),
+ * which is found here rather than by the next write. */
+static void s_check_idle_lane(intake_server_t *self, intake_lane_t *lane)
+{
+    if (lane->db && !lane->in_flight && (!PQconsumeInput(lane->db) || kc_db_is_lost(lane->db)))
+        s_lane_lost(self, lane);
+}
+
 /* True when the database announced a change of the map or the catalogue
  * (NOTIFY kc_catalogue, sent by division_change and by migrations); notes
  * NOTIFY kc_events (events appended by the node's other writers). */
@@ -181,9 +216,8 @@ static bool s_catalogue_changed(intake_server_t *self)
         return false;
     if (!PQconsumeInput(self->lanes[0].db)) {
         /* The connection is gone: drop it, or its socket would keep the
-         * poll awake; the next write reconnects, listens and reloads. */
-        kc_log_warn("database connection lost: %s", PQerrorMessage(self->lanes[0].db));
-        kc_db_disconnect(&self->lanes[0].db);
+         * poll awake; the loop reconnects, listens and reloads. */
+        s_lane_lost(self, &self->lanes[0]);
         return false;
     }
     PGnotify *notice;
@@ -384,7 +418,7 @@ static void s_settle(intake_server_t *self, intake_lane_t *lane)
         rc = 0;
     }
     if (!store_connection_usable(lane->db))
-        kc_db_disconnect(&lane->db); /* reconnected on the next write */
+        s_lane_lost(self, lane); /* the loop connects again */
     s_answer_lane(self, lane, rc, &error);
 }
 
@@ -408,7 +442,7 @@ static void s_flush(intake_server_t *self)
     if (lane->count == 0)
         return;
     kc_error_t error;
-    if (!intake_database_ready(self) || !lane->db) {
+    if (!intake_database_ready(self, true) || !lane->db) {
         kc_error_set(&error, KC_ERR_DB_UNAVAILABLE, NULL, "the database is not reachable");
         kc_error_hint(&error, "nothing was stored; send again with the same idempotency key");
         s_answer_lane(self, lane, -1, &error);
@@ -416,7 +450,7 @@ static void s_flush(intake_server_t *self)
     }
     if (store_group_send(lane->db, lane->writes, lane->count, &error)) {
         if (!store_connection_usable(lane->db))
-            kc_db_disconnect(&lane->db);
+            s_lane_lost(self, lane);
         s_answer_lane(self, lane, -1, &error);
         return;
     }
@@ -519,7 +553,8 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
     char description[512];
     kc_config_describe(&self->config, description, sizeof description);
     kc_log_notice("kc-intake serving: %s", description);
-    intake_database_ready(self);
+    kc_outage_init(&self->outage, "kc-intake");
+    intake_database_ready(self, false);
     while (!*stop) {
         if (*reload) {
             *reload = 0;
@@ -535,16 +570,24 @@ int intake_server_run(intake_server_t *self, volatile sig_atomic_t *stop,
         intake_lane_t *polled[LANES];
         for (int i = 0; i < LANES; i++) {
             intake_lane_t *lane = &self->lanes[i];
-            if (lane->db && (lane->in_flight || i == 0)) {
+            /* idle lanes too: their sockets wake only when the server
+             * ends the connection, which is then found at once */
+            if (lane->db) {
                 polled[count - 2] = lane;
                 items[count++] = (zmq_pollitem_t){NULL, PQsocket(lane->db), ZMQ_POLLIN, 0};
             }
         }
-        if (zmq_poll(items, count, 1000) < 0)
+        /* during an outage the loop wakes for its next try by itself */
+        long wait = self->outage.since_us ? kc_outage_wait_ms(&self->outage) : 1000;
+        if (zmq_poll(items, count, wait > 1000 ? 1000 : wait) < 0)
             continue; /* EINTR: a signal; the loop re-reads the flags */
         for (int i = 2; i < count; i++)
             if ((items[i].revents & ZMQ_POLLIN) && polled[i - 2]->in_flight)
                 s_settle_through(self, polled[i - 2]);
+            else if ((items[i].revents & ZMQ_POLLIN) && polled[i - 2] != &self->lanes[0])
+                s_check_idle_lane(self, polled[i - 2]);
+        if (self->outage.since_us)
+            intake_database_ready(self, false);
         if (s_catalogue_changed(self))
             s_reload(self);
         s_publish_others(self);

@@ -11,6 +11,7 @@
 #include "kc/kc_audit.h"
 #include "kc/kc_clock.h"
 #include "kc/kc_db.h"
+#include "kc/kc_db_keeper.h"
 #include "kc/kc_log.h"
 #include "kc/kc_zap.h"
 #include "link/link_peers.h"
@@ -44,9 +45,10 @@ typedef struct {
 struct link_server_t {
     kc_config_t config;
     void *context;
-    void *down; /* ROUTER for the children, or NULL */
-    void *up;   /* DEALER to the parent, or NULL */
-    PGconn *db;
+    void *down;            /* ROUTER for the children, or NULL */
+    void *up;              /* DEALER to the parent, or NULL */
+    kc_db_keeper_t keeper; /* healed by itself after an outage */
+    PGconn *db;            /* keeper.conn during a round */
     kc_keyring_t keyring;
     kc_zap_t *zap;
     char public_key[KC_KEY_Z85], secret_key[KC_KEY_Z85];
@@ -159,6 +161,19 @@ static int s_open_parent(link_server_t *self, const kc_peer_t *parent, kc_error_
     return 0;
 }
 
+/* Each new connection listens, and every stream starts again from what is
+ * not acknowledged: the outbox may have grown while it was away. */
+static int s_setup(PGconn *db, void *context, kc_error_t *error)
+{
+    link_server_t *self = context;
+    if (kc_db_exec(db, "LISTEN kc_link", error))
+        return -1;
+    link_sender_wake(&self->parent.sender);
+    for (size_t i = 0; i < self->n_children; i++)
+        link_sender_wake(&self->children[i].sender);
+    return 0;
+}
+
 link_server_t *link_server_new(const kc_config_t *config, kc_error_t *error)
 {
     link_server_t *self = calloc(1, sizeof *self);
@@ -185,9 +200,9 @@ link_server_t *link_server_new(const kc_config_t *config, kc_error_t *error)
         goto failed;
     if (*config->link_parent && s_open_parent(self, parent, error))
         goto failed;
-    self->db = kc_db_connect(config->conninfo, "kc-link", error);
-    if (!self->db || link_peers_record(self->db, config, &self->keyring, error) ||
-        kc_db_exec(self->db, "LISTEN kc_link", error))
+    kc_db_keeper_init(&self->keeper, self->config.conninfo, "kc-link", "kc-link", s_setup, self);
+    if (!(self->db = kc_db_keeper_get(&self->keeper, error)) ||
+        link_peers_record(self->db, config, &self->keyring, error))
         goto failed;
     kc_log_notice("linking %s (%s): %zu children on %s, parent %s %s", config->node_division,
                   config->node_level, self->n_children,
@@ -221,7 +236,8 @@ void link_server_destroy(link_server_t **self_p)
     free(self->children);
     s_peer_release(&self->parent);
     kc_keyring_release(&self->keyring);
-    kc_db_disconnect(&self->db);
+    kc_db_keeper_close(&self->keeper);
+    self->db = NULL;
     free(self);
     *self_p = NULL;
 }
@@ -408,6 +424,12 @@ static void s_send(link_server_t *self)
 int link_server_run(link_server_t *self, volatile sig_atomic_t *stop)
 {
     while (!*stop) {
+        if (!(self->db = kc_db_keeper_get(&self->keeper, NULL))) {
+            /* nothing can be stored or sent: the peers' messages wait in
+             * their sockets, and what is not acknowledged is sent again */
+            zmq_poll(NULL, 0, kc_db_keeper_wait_ms(&self->keeper, 100));
+            continue;
+        }
         s_send(self);
         /* the database wakes us when something is queued (NOTIFY kc_link);
          * the timeout keeps the hellos and the resends going */
@@ -427,7 +449,8 @@ int link_server_run(link_server_t *self, volatile sig_atomic_t *stop)
             else
                 s_from_parent(self);
         }
-        PQconsumeInput(self->db);
+        if (!kc_db_keeper_consume(&self->keeper))
+            continue; /* lost: the outage is logged, the keeper connects again */
         bool queued = false;
         for (PGnotify *notify; (notify = PQnotifies(self->db)) != NULL; queued = true)
             PQfreemem(notify);
@@ -435,18 +458,6 @@ int link_server_run(link_server_t *self, volatile sig_atomic_t *stop)
             link_sender_wake(&self->parent.sender);
             for (size_t i = 0; i < self->n_children; i++)
                 link_sender_wake(&self->children[i].sender);
-        }
-        if (kc_db_is_lost(self->db)) {
-            kc_error_t error;
-            kc_db_disconnect(&self->db);
-            while (!*stop &&
-                   (!(self->db = kc_db_connect(self->config.conninfo, "kc-link", &error)) ||
-                    kc_db_exec(self->db, "LISTEN kc_link", &error))) {
-                kc_db_disconnect(&self->db);
-                sleep(1);
-            }
-            if (!self->db)
-                break;
         }
     }
     kc_log_notice("stopped");

@@ -11,6 +11,7 @@
 
 #include "kc/kc_clock.h"
 #include "kc/kc_db.h"
+#include "kc/kc_db_keeper.h"
 #include "kc/kc_log.h"
 #include "notify/notify_channels.h"
 
@@ -21,7 +22,8 @@ struct notify_deliver_t {
     kc_config_t config;
     pthread_t thread;
     atomic_bool stop;
-    PGconn *db;
+    kc_db_keeper_t keeper; /* the delivery thread's own, healed by itself */
+    PGconn *db;            /* keeper.conn for the round under way */
 };
 
 static const char *s_claim_sql =
@@ -178,25 +180,24 @@ static void *s_run(void *context)
 {
     notify_deliver_t *self = context;
     kc_error_t error;
+    kc_db_keeper_init(&self->keeper, self->config.conninfo, "kc-notify delivery", "delivery", NULL,
+                      NULL);
     while (!atomic_load(&self->stop)) {
-        if (!self->db) {
-            self->db = kc_db_connect(self->config.conninfo, "kc-notify delivery", &error);
-            if (!self->db) {
-                kc_log_warn("delivery: database unavailable: %s", error.message);
-                sleep(1);
-                continue;
-            }
+        if (!(self->db = kc_db_keeper_get(&self->keeper, NULL))) {
+            /* short naps, so that a stop is not kept waiting for a try */
+            long wait = kc_db_keeper_wait_ms(&self->keeper, 100);
+            usleep((useconds_t)(wait > 100 ? 100 : wait > 0 ? wait : 1) * 1000);
+            continue;
         }
         int done = s_round(self, &error);
-        if (done < 0) {
+        /* a lost connection is the outage's to log, once */
+        if (done < 0 && !kc_db_keeper_check(&self->keeper))
             kc_log_warn("delivery: %s", error.message);
-            if (kc_db_is_lost(self->db))
-                kc_db_disconnect(&self->db);
-        }
         if (done <= 0)
             usleep(100 * 1000);
     }
-    kc_db_disconnect(&self->db);
+    kc_db_keeper_close(&self->keeper);
+    self->db = NULL;
     return NULL;
 }
 

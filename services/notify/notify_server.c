@@ -18,6 +18,7 @@
 
 #include "kc/kc_bus.h"
 #include "kc/kc_db.h"
+#include "kc/kc_db_keeper.h"
 #include "kc/kc_id.h"
 #include "kc/kc_log.h"
 #include "kc/kc_router.h"
@@ -31,21 +32,19 @@ struct notify_server_t {
     kc_config_t config;
     void *context;
     void *router;
-    PGconn *db;
+    kc_db_keeper_t keeper; /* requests and expansion; healed by itself */
     notify_expander_t *expander;
     notify_deliver_t *deliver; /* the delivery worker thread */
 };
 
-static int s_connect(notify_server_t *self, kc_error_t *error)
+/* Each new connection listens and reads the definition again (it may have
+ * changed while the connection was away). */
+static int s_setup(PGconn *db, void *context, kc_error_t *error)
 {
-    kc_db_disconnect(&self->db);
-    self->db = kc_db_connect(self->config.conninfo, "kc-notify", error);
-    if (!self->db || kc_db_exec(self->db, "LISTEN kc_events", error) ||
-        kc_db_exec(self->db, "LISTEN kc_notify", error)) {
-        kc_db_disconnect(&self->db);
+    notify_server_t *self = context;
+    if (kc_db_exec(db, "LISTEN kc_events", error) || kc_db_exec(db, "LISTEN kc_notify", error))
         return -1;
-    }
-    if (notify_expander_load(self->expander, self->db, error) < 0)
+    if (notify_expander_load(self->expander, db, error) < 0)
         kc_log_warn("notification definition: %s", error->message);
     return 0;
 }
@@ -62,7 +61,8 @@ notify_server_t *notify_server_new(const kc_config_t *config, kc_error_t *error)
         notify_server_destroy(&self);
         return NULL;
     }
-    if (s_connect(self, error)) {
+    kc_db_keeper_init(&self->keeper, self->config.conninfo, "kc-notify", "requests", s_setup, self);
+    if (!kc_db_keeper_get(&self->keeper, error)) {
         notify_server_destroy(&self);
         return NULL;
     }
@@ -83,7 +83,7 @@ void notify_server_destroy(notify_server_t **self_p)
         return;
     notify_deliver_stop(&self->deliver);
     kc_router_close(&self->context, &self->router);
-    kc_db_disconnect(&self->db);
+    kc_db_keeper_close(&self->keeper);
     notify_expander_destroy(&self->expander);
     free(self);
     *self_p = NULL;
@@ -105,16 +105,17 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
         pong.node = self->config.node_id;
         reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
         reply.pong = &pong;
-    } else if (!self->db && s_connect(self, &error)) {
-        /* error set */
+    } else if (!kc_db_keeper_for_request(&self->keeper, &error)) {
+        /* refused at once: the loop connects again by itself */
     } else if (request->body_case == KC__V1__ENVELOPE__BODY_LIST_NOTIFICATIONS ||
                request->body_case == KC__V1__ENVELOPE__BODY_MARK_NOTIFICATIONS_READ) {
-        int rc = notify_inbox_answer(self->db, request, &list, &error);
-        /* a connection that died since the last request (the server
-         * restarted) is only found out by using it: connect again and
-         * answer once more, which a listing or marking read allows */
-        if (rc && kc_db_is_lost(self->db) && s_connect(self, &error) == 0)
-            rc = notify_inbox_answer(self->db, request, &list, &error);
+        int rc = notify_inbox_answer(self->keeper.conn, request, &list, &error);
+        /* a connection that died since the last look (the server ended it
+         * while the loop slept) is only found out by using it: connect
+         * again and answer once more, which a listing or marking read allows */
+        if (rc && kc_db_keeper_check(&self->keeper) &&
+            kc_db_keeper_for_request(&self->keeper, &error))
+            rc = notify_inbox_answer(self->keeper.conn, request, &list, &error);
         if (rc == 0) {
             kc_error_clear(&error);
             reply.body_case = KC__V1__ENVELOPE__BODY_NOTIFICATION_LIST;
@@ -126,8 +127,7 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
     if (error.code != KC_ERR_NONE) {
         kc_bus_send_error(self->router, identity, identity_size, delimited, self->config.node_id,
                           request->message_id, &error);
-        if (self->db && kc_db_is_lost(self->db))
-            kc_db_disconnect(&self->db);
+        kc_db_keeper_check(&self->keeper);
     } else {
         reply.type = (char *)kc_bus_body_name(reply.body_case);
         kc_bus_send(self->router, identity, identity_size, delimited, &reply, &error);
@@ -145,16 +145,16 @@ static void s_expand(notify_server_t *self)
     long notified = 0;
     int rc;
     do {
-        rc = notify_expand_batch(self->expander, self->db, BATCH, &notified, &error);
+        rc = notify_expand_batch(self->expander, self->keeper.conn, BATCH, &notified, &error);
         if (rc < 0) {
-            kc_log_warn("expanding events: %s", error.message);
-            if (kc_db_is_lost(self->db))
-                kc_db_disconnect(&self->db);
+            /* a lost connection is the outage's to log, once */
+            if (!kc_db_keeper_check(&self->keeper))
+                kc_log_warn("expanding events: %s", error.message);
             return;
         }
         if (notified > 0)
             kc_log_info("%d event(s) expanded into %ld notification(s)", rc, notified);
-    } while (rc > 0 || (self->db && s_drain_notifications(self)));
+    } while (rc > 0 || s_drain_notifications(self));
 }
 
 /* Read the wake-ups that came; true if there were any. libpq also queues
@@ -162,47 +162,40 @@ static void s_expand(notify_server_t *self)
  * so this is asked after every expansion, not only when the socket wakes. */
 static bool s_drain_notifications(notify_server_t *self)
 {
-    PQconsumeInput(self->db);
+    if (!kc_db_keeper_consume(&self->keeper))
+        return false;
     PGnotify *notify;
     bool reload = false, any = false;
-    while ((notify = PQnotifies(self->db)) != NULL) {
+    while ((notify = PQnotifies(self->keeper.conn)) != NULL) {
         any = true;
         reload = reload || strcmp(notify->relname, "kc_notify") == 0;
         PQfreemem(notify);
     }
     kc_error_t error;
-    if (reload && notify_expander_load(self->expander, self->db, &error) < 0)
+    if (reload && notify_expander_load(self->expander, self->keeper.conn, &error) < 0)
         kc_log_warn("notification definition: %s", error.message);
     return any;
 }
 
 int notify_server_run(notify_server_t *self, volatile sig_atomic_t *stop)
 {
-    kc_error_t error;
-    bool away = false; /* an outage is logged as it begins and as it ends */
     while (!*stop) {
-        if (self->db && kc_db_is_lost(self->db))
-            kc_db_disconnect(&self->db);
-        if (!self->db && s_connect(self, &error)) {
-            if (!away)
-                kc_log_warn("database unavailable: %s (trying again every second)", error.message);
-            away = true;
-            sleep(1);
-            continue;
-        }
-        if (away)
-            kc_log_notice("database connection back");
-        away = false;
+        kc_db_keeper_get(&self->keeper, NULL);
         zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
-                                   {NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, 1000) < 0 && zmq_errno() != EINTR)
+                                   {NULL, kc_db_keeper_socket(&self->keeper), ZMQ_POLLIN, 0}};
+        /* without a connection requests are still answered (refused at
+         * once) while the keeper waits for its next try */
+        if (zmq_poll(items, self->keeper.conn ? 2 : 1, kc_db_keeper_wait_ms(&self->keeper, 1000)) <
+                0 &&
+            zmq_errno() != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
-        if (!self->db)
+        if (!self->keeper.conn)
             continue;
         s_drain_notifications(self);
-        s_expand(self);
+        if (self->keeper.conn)
+            s_expand(self);
     }
     kc_log_notice("stopped");
     return 0;

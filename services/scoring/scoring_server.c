@@ -18,6 +18,7 @@
 #include "kc/kc_bus.h"
 #include "kc/kc_check.h"
 #include "kc/kc_db.h"
+#include "kc/kc_db_keeper.h"
 #include "kc/kc_id.h"
 #include "kc/kc_log.h"
 #include "kc/kc_router.h"
@@ -28,20 +29,21 @@ struct scoring_server_t {
     kc_config_t config;
     void *context;
     void *router;
-    PGconn *db;
+    kc_db_keeper_t keeper; /* healed by itself after an outage */
     scoring_trigger_t *trigger;
     char worker[96]; /* host:pid, recorded with each run */
 };
 
-static int s_connect(scoring_server_t *self, kc_error_t *error)
+/* Each new connection listens; the years whose data or rules changed while
+ * it was away are looked at again, as after a rules change. */
+static int s_setup(PGconn *db, void *context, kc_error_t *error)
 {
-    kc_db_disconnect(&self->db);
-    self->db = kc_db_connect(self->config.conninfo, "kc-scoring", error);
-    if (!self->db || kc_db_exec(self->db, "LISTEN kc_scoring_job", error) ||
-        kc_db_exec(self->db, "LISTEN kc_scoring_rules", error)) {
-        kc_db_disconnect(&self->db);
+    scoring_server_t *self = context;
+    if (kc_db_exec(db, "LISTEN kc_scoring_job", error) ||
+        kc_db_exec(db, "LISTEN kc_scoring_rules", error))
         return -1;
-    }
+    if (self->trigger)
+        scoring_trigger_mark_all(self->trigger, db);
     return 0;
 }
 
@@ -59,11 +61,13 @@ scoring_server_t *scoring_server_new(const kc_config_t *config, kc_error_t *erro
         scoring_server_destroy(&self);
         return NULL;
     }
-    if (s_connect(self, error)) {
+    kc_db_keeper_init(&self->keeper, self->config.conninfo, "kc-scoring", "kc-scoring", s_setup,
+                      self);
+    if (!kc_db_keeper_get(&self->keeper, error)) {
         scoring_server_destroy(&self);
         return NULL;
     }
-    self->trigger = scoring_trigger_new(config, self->db, error);
+    self->trigger = scoring_trigger_new(config, self->keeper.conn, error);
     if (!self->trigger) {
         scoring_server_destroy(&self);
         return NULL;
@@ -79,7 +83,7 @@ void scoring_server_destroy(scoring_server_t **self_p)
         return;
     scoring_trigger_destroy(&self->trigger);
     kc_router_close(&self->context, &self->router);
-    kc_db_disconnect(&self->db);
+    kc_db_keeper_close(&self->keeper);
     free(self);
     *self_p = NULL;
 }
@@ -146,8 +150,10 @@ static int s_validate(const kc_envelope_t *request, kc_error_t *error)
 static int s_handle(scoring_server_t *self, const kc_envelope_t *request, scoring_job_t *job,
                     kc_error_t *error)
 {
+    if (!kc_db_keeper_for_request(&self->keeper, error))
+        return -1; /* refused at once: the loop connects again by itself */
     if (request->body_case == KC__V1__ENVELOPE__BODY_GET_SCORING_JOB)
-        return scoring_jobs_get(self->db, request->get_scoring_job->job_id, job, error);
+        return scoring_jobs_get(self->keeper.conn, request->get_scoring_job->job_id, job, error);
     if (s_validate(request, error))
         return -1;
     const Kc__V1__ScoreYear *score = request->score_year;
@@ -163,7 +169,8 @@ static int s_handle(scoring_server_t *self, const kc_envelope_t *request, scorin
                                          score->force,
                                          "request",
                                          by};
-    return scoring_jobs_enqueue(self->db, request->idempotency_key, &job_request, job, error);
+    return scoring_jobs_enqueue(self->keeper.conn, request->idempotency_key, &job_request, job,
+                                error);
 }
 
 static void s_reply(void *context, const void *identity, size_t identity_size, bool delimited,
@@ -195,8 +202,7 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
     if (error.code != KC_ERR_NONE) {
         kc_bus_send_error(self->router, identity, identity_size, delimited, self->config.node_id,
                           request->message_id, &error);
-        if (kc_db_is_lost(self->db))
-            s_connect(self, &error);
+        kc_db_keeper_check(&self->keeper);
         return;
     }
     reply.type = (char *)kc_bus_body_name(reply.body_case);
@@ -225,14 +231,16 @@ static void s_work(scoring_server_t *self, volatile sig_atomic_t *stop)
         while (s_request_waiting(self))
             s_serve_one(self);
         int64_t job_id = 0;
-        int rc =
-            scoring_jobs_work_one(self->db, self->worker, self->config.node_id, &job_id, &error);
+        if (!self->keeper.conn)
+            return;
+        int rc = scoring_jobs_work_one(self->keeper.conn, self->worker, self->config.node_id,
+                                       &job_id, &error);
         if (rc == 0)
             return;
         if (rc < 0) {
-            kc_log_warn("scoring job %lld left queued: %s", (long long)job_id, error.message);
-            if (kc_db_is_lost(self->db))
-                s_connect(self, &error);
+            /* a lost connection is the outage's to log, once */
+            if (!kc_db_keeper_check(&self->keeper))
+                kc_log_warn("scoring job %lld left queued: %s", (long long)job_id, error.message);
             return;
         }
     }
@@ -240,32 +248,33 @@ static void s_work(scoring_server_t *self, volatile sig_atomic_t *stop)
 
 static void s_drain_notifications(scoring_server_t *self)
 {
-    PQconsumeInput(self->db);
+    if (!kc_db_keeper_consume(&self->keeper))
+        return;
     PGnotify *notify;
-    while ((notify = PQnotifies(self->db)) != NULL) {
+    while ((notify = PQnotifies(self->keeper.conn)) != NULL) {
         if (strcmp(notify->relname, "kc_scoring_rules") == 0)
-            scoring_trigger_mark_all(self->trigger, self->db);
+            scoring_trigger_mark_all(self->trigger, self->keeper.conn);
         PQfreemem(notify);
     }
 }
 
 int scoring_server_run(scoring_server_t *self, volatile sig_atomic_t *stop)
 {
-    kc_error_t error;
     while (!*stop) {
-        if (!self->db && s_connect(self, &error)) {
-            kc_log_warn("database unavailable: %s", error.message);
-            sleep(1);
-            continue;
-        }
+        kc_db_keeper_get(&self->keeper, NULL);
         zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
-                                   {NULL, PQsocket(self->db), ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 2, 1000) < 0 && zmq_errno() != EINTR)
+                                   {NULL, kc_db_keeper_socket(&self->keeper), ZMQ_POLLIN, 0}};
+        /* without a connection requests are still answered (refused at
+         * once) while the keeper waits for its next try */
+        if (zmq_poll(items, self->keeper.conn ? 2 : 1, kc_db_keeper_wait_ms(&self->keeper, 1000)) <
+                0 &&
+            zmq_errno() != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             s_serve_one(self);
         s_drain_notifications(self);
-        scoring_trigger_check(self->trigger, self->db);
+        if (self->keeper.conn)
+            scoring_trigger_check(self->trigger, self->keeper.conn);
         s_work(self, stop);
     }
     kc_log_notice("stopped");

@@ -22,6 +22,7 @@
 
 #define TIMER_LOOK_US 250000 /* how often armed timers are looked at anyway */
 #include "kc/kc_db.h"
+#include "kc/kc_db_keeper.h"
 #include "kc/kc_id.h"
 #include "kc/kc_log.h"
 #include "kc/kc_router.h"
@@ -45,16 +46,13 @@ struct workflow_server_t {
     kc_config_t config;
     void *context;
     void *router;
-    PGconn *db;
+    kc_db_keeper_t keeper; /* the connection, healed by itself after an outage */
     workflow_store_t *store;
     kc_calendar_t calendar;    /* the official years for notices and deadlines */
     bool calendar_read;        /* read once at least: until then nothing is counted */
     bool calendar_due;         /* to read again (NOTIFY kc_calendar) or a recount to finish */
     int64_t calendar_retry_us; /* after a failure, not before (monotonic) */
     int calendar_wait_s;       /* the wait after the last failure */
-    int64_t outage_since_us;   /* when the database went away, 0: connected (monotonic) */
-    int64_t reconnect_at_us;   /* the next try to connect, after reconnect_wait_ms */
-    int reconnect_wait_ms;     /* 250 doubling to 5,000 while the database is away */
     int64_t next_due_ms;       /* the earliest armed timer, 0: none known */
     int64_t checked_us;        /* when the timers were last looked at (monotonic) */
     bool grouping;             /* answers are held until the group commits */
@@ -68,7 +66,7 @@ struct workflow_server_t {
 static int s_read_calendar(workflow_server_t *self, kc_error_t *error)
 {
     kc_calendar_t fresh;
-    if (kc_calendar_db_read(self->db, &fresh, error))
+    if (kc_calendar_db_read(self->keeper.conn, &fresh, error))
         return -1;
     kc_calendar_release(&self->calendar);
     self->calendar = fresh;
@@ -77,7 +75,7 @@ static int s_read_calendar(workflow_server_t *self, kc_error_t *error)
     int last = self->calendar.count ? self->calendar.years[self->calendar.count - 1].year : 0;
     kc_log_info("working-day calendar: %zu official year%s (%d..%d), every other year provisional",
                 self->calendar.count, self->calendar.count == 1 ? "" : "s", first, last);
-    int moved = workflow_timers_recount(self->store, self->db, error);
+    int moved = workflow_timers_recount(self->store, self->keeper.conn, error);
     if (moved > 0)
         kc_log_notice("%d deadline%s recounted on the calendar", moved, moved == 1 ? "" : "s");
     return moved < 0 ? -1 : 0;
@@ -87,7 +85,7 @@ static int s_read_calendar(workflow_server_t *self, kc_error_t *error)
  * once its wait (doubling from 1 s to 60 s) is over, logged once a try. */
 static void s_calendar_due(workflow_server_t *self)
 {
-    if (!self->calendar_due || !self->db || kc_clock_mono_us() < self->calendar_retry_us)
+    if (!self->calendar_due || !self->keeper.conn || kc_clock_mono_us() < self->calendar_retry_us)
         return;
     kc_error_t error;
     if (s_read_calendar(self, &error) == 0) {
@@ -106,28 +104,24 @@ static void s_calendar_due(workflow_server_t *self)
 static void s_settle(workflow_server_t *self)
 {
     kc_error_t error;
-    if (workflow_store_settle(self->store, self->db, &error) < 0)
+    if (workflow_store_settle(self->store, self->keeper.conn, &error) < 0)
         kc_log_warn("settling copies from linked nodes: %s", error.message);
 }
 
-static int s_connect(workflow_server_t *self, kc_error_t *error)
+/* Each new connection: listen, check the node is linked, read the calendar
+ * and take up what arrived while the connection was away. */
+static int s_setup(PGconn *db, void *context, kc_error_t *error)
 {
-    kc_db_disconnect(&self->db);
-    self->db = kc_db_connect(self->config.conninfo, "kc-workflow", error);
-    if (!self->db || kc_db_exec(self->db, "LISTEN kc_workflow", error) ||
-        kc_db_exec(self->db, "LISTEN kc_calendar", error) ||
-        kc_db_check_linked(self->db, &self->config, error)) {
-        kc_db_disconnect(&self->db);
+    workflow_server_t *self = context;
+    if (kc_db_exec(db, "LISTEN kc_workflow", error) ||
+        kc_db_exec(db, "LISTEN kc_calendar", error) || kc_db_check_linked(db, &self->config, error))
         return -1;
-    }
     /* a calendar loaded while the connection was down is read now; without
      * one no notice can be counted, so a node that cannot read it waits */
     kc_calendar_t fresh;
     if (!self->calendar_read) {
-        if (kc_calendar_db_read(self->db, &fresh, error)) {
-            kc_db_disconnect(&self->db);
+        if (kc_calendar_db_read(db, &fresh, error))
             return -1;
-        }
         self->calendar = fresh;
         self->calendar_read = true;
         workflow_store_set_calendar(self->store, &self->calendar);
@@ -135,9 +129,11 @@ static int s_connect(workflow_server_t *self, kc_error_t *error)
     self->calendar_due = true;
     self->calendar_retry_us = 0;
     s_calendar_due(self);
-    if (workflow_store_adopt(self->store, self->db, error) < 0)
+    if (workflow_store_adopt(self->store, db, error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error->message);
     s_settle(self);
+    /* timers that fell due while the connection was away fire now */
+    self->checked_us = 0;
     return 0;
 }
 
@@ -159,7 +155,9 @@ workflow_server_t *workflow_server_new(const kc_config_t *config, kc_error_t *er
         workflow_server_destroy(&self);
         return NULL;
     }
-    if (s_connect(self, error)) {
+    kc_db_keeper_init(&self->keeper, self->config.conninfo, "kc-workflow", "kc-workflow", s_setup,
+                      self);
+    if (!kc_db_keeper_get(&self->keeper, error)) {
         workflow_server_destroy(&self);
         return NULL;
     }
@@ -174,7 +172,7 @@ void workflow_server_destroy(workflow_server_t **self_p)
         return;
     kc_calendar_release(&self->calendar);
     kc_router_close(&self->context, &self->router);
-    kc_db_disconnect(&self->db);
+    kc_db_keeper_close(&self->keeper);
     workflow_store_destroy(&self->store);
     free(self);
     *self_p = NULL;
@@ -195,11 +193,11 @@ static void s_audit_denied_read(workflow_server_t *self, const kc_envelope_t *re
         target = request->get_progress->programme;
     else if (request->body_case != KC__V1__ENVELOPE__BODY_LIST_INBOX)
         return;
-    if (error->code != KC_ERR_DENIED || !self->db)
+    if (error->code != KC_ERR_DENIED || !self->keeper.conn)
         return;
     char action[64];
     snprintf(action, sizeof action, "workflow.read:%s", request->type);
-    workflow_audit_denied(self->store, self->db, request->actor, action, target, error);
+    workflow_audit_denied(self->store, self->keeper.conn, request->actor, action, target, error);
 }
 
 static ProtobufCMessage *s_answer_body(workflow_server_t *self, const kc_envelope_t *request,
@@ -219,17 +217,17 @@ static ProtobufCMessage *s_answer_body(workflow_server_t *self, const kc_envelop
 {
     Kc__V1__WorkflowState *state = NULL;
     Kc__V1__Inbox *inbox = NULL;
-    if (!self->db && s_connect(self, error))
+    if (!kc_db_keeper_for_request(&self->keeper, error))
         return NULL;
     switch (request->body_case) {
     case KC__V1__ENVELOPE__BODY_ACT_ON_APPLICATION:
-        if (workflow_store_act(self->store, self->db, request, &state, error))
+        if (workflow_store_act(self->store, self->keeper.conn, request, &state, error))
             return NULL;
         reply->body_case = KC__V1__ENVELOPE__BODY_WORKFLOW_STATE;
         reply->workflow_state = state;
         return &state->base;
     case KC__V1__ENVELOPE__BODY_GET_APPLICATION_HISTORY:
-        if (workflow_store_history(self->store, self->db, request, &state, error)) {
+        if (workflow_store_history(self->store, self->keeper.conn, request, &state, error)) {
             if (state)
                 protobuf_c_message_free_unpacked(&state->base, NULL);
             return NULL;
@@ -238,7 +236,8 @@ static ProtobufCMessage *s_answer_body(workflow_server_t *self, const kc_envelop
         reply->workflow_state = state;
         return &state->base;
     case KC__V1__ENVELOPE__BODY_RESOLVE_OBJECTION:
-        if (workflow_store_resolve_objection(self->store, self->db, request, &state, error)) {
+        if (workflow_store_resolve_objection(self->store, self->keeper.conn, request, &state,
+                                             error)) {
             if (state)
                 protobuf_c_message_free_unpacked(&state->base, NULL);
             return NULL;
@@ -247,7 +246,7 @@ static ProtobufCMessage *s_answer_body(workflow_server_t *self, const kc_envelop
         reply->workflow_state = state;
         return &state->base;
     case KC__V1__ENVELOPE__BODY_LIST_INBOX:
-        if (workflow_store_inbox(self->store, self->db, request, &inbox, error))
+        if (workflow_store_inbox(self->store, self->keeper.conn, request, &inbox, error))
             return NULL;
         reply->body_case = KC__V1__ENVELOPE__BODY_INBOX;
         reply->inbox = inbox;
@@ -256,11 +255,12 @@ static ProtobufCMessage *s_answer_body(workflow_server_t *self, const kc_envelop
     case KC__V1__ENVELOPE__BODY_SCORE_APPLICATION:
     case KC__V1__ENVELOPE__BODY_GET_PANEL: {
         Kc__V1__PanelView *panel = NULL;
-        int rc = request->body_case == KC__V1__ENVELOPE__BODY_DECLARE_CONFLICT
-                     ? workflow_store_declare(self->store, self->db, request, &panel, error)
-                 : request->body_case == KC__V1__ENVELOPE__BODY_SCORE_APPLICATION
-                     ? workflow_store_score(self->store, self->db, request, &panel, error)
-                     : workflow_store_panel(self->store, self->db, request, &panel, error);
+        int rc =
+            request->body_case == KC__V1__ENVELOPE__BODY_DECLARE_CONFLICT
+                ? workflow_store_declare(self->store, self->keeper.conn, request, &panel, error)
+            : request->body_case == KC__V1__ENVELOPE__BODY_SCORE_APPLICATION
+                ? workflow_store_score(self->store, self->keeper.conn, request, &panel, error)
+                : workflow_store_panel(self->store, self->keeper.conn, request, &panel, error);
         if (rc) {
             if (panel)
                 protobuf_c_message_free_unpacked(&panel->base, NULL);
@@ -272,7 +272,7 @@ static ProtobufCMessage *s_answer_body(workflow_server_t *self, const kc_envelop
     }
     case KC__V1__ENVELOPE__BODY_GET_PROGRESS: {
         Kc__V1__Progress *progress = NULL;
-        if (workflow_store_progress(self->store, self->db, request, &progress, error))
+        if (workflow_store_progress(self->store, self->keeper.conn, request, &progress, error))
             return NULL;
         reply->body_case = KC__V1__ENVELOPE__BODY_PROGRESS;
         reply->progress = progress;
@@ -321,8 +321,7 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
     if (error.code != KC_ERR_NONE) {
         kc_bus_send_error(self->router, identity, identity_size, delimited, self->config.node_id,
                           request->message_id, &error);
-        if (self->db && kc_db_is_lost(self->db))
-            kc_db_disconnect(&self->db);
+        kc_db_keeper_check(&self->keeper);
         return;
     }
     reply.type = (char *)kc_bus_body_name(reply.body_case);
@@ -370,8 +369,9 @@ static void s_serve_group(workflow_server_t *self)
 {
     kc_error_t error;
     /* without a database each request is refused at once
-     * (database.unavailable); the loop reconnects (s_reconnect) */
-    if (!self->db || workflow_store_group(self->store, self->db, true, false, &error)) {
+     * (database.unavailable); the loop reconnects (kc_db_keeper_get) */
+    if (!self->keeper.conn ||
+        workflow_store_group(self->store, self->keeper.conn, true, false, &error)) {
         kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
         return;
     }
@@ -379,16 +379,16 @@ static void s_serve_group(workflow_server_t *self)
     size_t served = 0;
     do
         kc_router_serve_one(self->router, self->config.node_id, s_reply, self);
-    while (++served < GROUP_MAX && self->db && s_more_waiting(self->router));
+    while (++served < GROUP_MAX && self->keeper.conn && s_more_waiting(self->router));
     self->grouping = false;
     kc_error_t failed;
     kc_error_clear(&failed);
-    if (!self->db || workflow_store_group(self->store, self->db, false, true, &failed)) {
+    if (!self->keeper.conn ||
+        workflow_store_group(self->store, self->keeper.conn, false, true, &failed)) {
         if (failed.code == KC_ERR_NONE)
             kc_error_set(&failed, KC_ERR_DB_UNAVAILABLE, NULL, "the database went away");
         s_release(self, &failed);
-        if (self->db && kc_db_is_lost(self->db))
-            kc_db_disconnect(&self->db);
+        kc_db_keeper_check(&self->keeper);
         return;
     }
     s_release(self, NULL);
@@ -396,12 +396,11 @@ static void s_serve_group(workflow_server_t *self)
 
 static void s_drain_notifications(workflow_server_t *self)
 {
-    if (!self->db)
+    if (!kc_db_keeper_consume(&self->keeper))
         return;
-    PQconsumeInput(self->db);
     PGnotify *notify;
     bool adopt = false, calendar = false;
-    while ((notify = PQnotifies(self->db)) != NULL) {
+    while ((notify = PQnotifies(self->keeper.conn)) != NULL) {
         if (strcmp(notify->relname, "kc_calendar") == 0)
             calendar = true;
         else
@@ -414,7 +413,7 @@ static void s_drain_notifications(workflow_server_t *self)
     }
     s_calendar_due(self);
     kc_error_t error;
-    if (adopt && workflow_store_adopt(self->store, self->db, &error) < 0)
+    if (adopt && workflow_store_adopt(self->store, self->keeper.conn, &error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error.message);
     if (adopt)
         s_settle(self);
@@ -424,7 +423,7 @@ static void s_drain_notifications(workflow_server_t *self)
  * backlog (a restart after a long stop) never starves the officials. */
 static void s_fire_timers(workflow_server_t *self)
 {
-    if (!self->db)
+    if (!self->keeper.conn)
         return;
     int64_t mono = kc_clock_mono_us();
     bool due = self->next_due_ms > 0 && kc_clock_now_ms() >= self->next_due_ms;
@@ -433,10 +432,13 @@ static void s_fire_timers(workflow_server_t *self)
     if (!due && mono - self->checked_us < TIMER_LOOK_US)
         return;
     kc_error_t error;
-    int fired = workflow_store_fire_timers(self->store, self->db, 64, &error);
-    if (fired < 0)
+    int fired = workflow_store_fire_timers(self->store, self->keeper.conn, 64, &error);
+    /* a lost connection is the outage's to log, once */
+    if (fired < 0 && !kc_db_keeper_check(&self->keeper))
         kc_log_warn("timers: %s", error.message);
-    self->next_due_ms = workflow_store_next_timer(self->db);
+    if (!self->keeper.conn)
+        return;
+    self->next_due_ms = workflow_store_next_timer(self->keeper.conn);
     /* a full batch: more may be due, look again at once */
     self->checked_us = fired == 64 ? 0 : mono;
 }
@@ -453,67 +455,26 @@ static long s_wait_ms(const workflow_server_t *self)
     return wait <= 0 ? 0 : wait > most ? most : (long)wait;
 }
 
-/* Without a database connection, try again when the wait is over (250 ms
- * doubling to 5 s). An outage is logged when it begins and when it ends,
- * never on every try. */
-static void s_reconnect(workflow_server_t *self)
-{
-    int64_t now = kc_clock_mono_us();
-    if (self->db || now < self->reconnect_at_us)
-        return;
-    kc_error_t error;
-    if (s_connect(self, &error) == 0) {
-        if (self->outage_since_us)
-            kc_log_notice("database connection back after %.1f s",
-                          (double)(kc_clock_mono_us() - self->outage_since_us) / 1e6);
-        self->outage_since_us = 0;
-        self->reconnect_wait_ms = 0;
-        return;
-    }
-    if (!self->outage_since_us) {
-        self->outage_since_us = now;
-        kc_log_warn("database unavailable: %s (trying again until it is back)", error.message);
-    }
-    self->reconnect_wait_ms = self->reconnect_wait_ms ? self->reconnect_wait_ms * 2 : 250;
-    if (self->reconnect_wait_ms > 5000)
-        self->reconnect_wait_ms = 5000;
-    self->reconnect_at_us = now + (int64_t)self->reconnect_wait_ms * 1000;
-}
-
-/* A connection the server found lost is dropped, which starts an outage:
- * the timers, the notifications and the calendar wait for s_reconnect. */
-static void s_check_connection(workflow_server_t *self)
-{
-    if (!self->db || !kc_db_is_lost(self->db))
-        return;
-    kc_db_disconnect(&self->db);
-    if (!self->outage_since_us) {
-        self->outage_since_us = kc_clock_mono_us();
-        kc_log_warn("database connection lost (trying again until it is back)");
-    }
-    self->reconnect_at_us = 0;
-}
-
 int workflow_server_run(workflow_server_t *self, volatile sig_atomic_t *stop)
 {
     while (!*stop) {
-        s_reconnect(self);
+        kc_db_keeper_get(&self->keeper, NULL);
         zmq_pollitem_t items[2] = {{self->router, 0, ZMQ_POLLIN, 0},
-                                   {NULL, self->db ? PQsocket(self->db) : -1, ZMQ_POLLIN, 0}};
-        long wait = self->db ? s_wait_ms(self) : (long)self->reconnect_wait_ms;
+                                   {NULL, kc_db_keeper_socket(&self->keeper), ZMQ_POLLIN, 0}};
+        long wait = kc_db_keeper_wait_ms(&self->keeper, s_wait_ms(self));
         /* New applications arrive as NOTIFY kc_workflow (a trigger on
          * application), which a live connection never misses; s_connect
          * adopts what arrived while it was down. */
-        if (zmq_poll(items, self->db ? 2 : 1, wait) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, self->keeper.conn ? 2 : 1, wait) < 0 && zmq_errno() != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             s_serve_group(self);
-        s_check_connection(self);
+        kc_db_keeper_check(&self->keeper);
         /* last: a NOTIFY that libpq read during the requests or the timers'
          * queries sits in its queue, and the socket would not wake for it */
         s_fire_timers(self);
         s_drain_notifications(self);
-        s_check_connection(self);
+        kc_db_keeper_check(&self->keeper);
     }
     kc_log_notice("stopped");
     return 0;

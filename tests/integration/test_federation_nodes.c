@@ -151,29 +151,8 @@ static void s_submit_reports(fed_t *f, int count)
     int sent = 0, answered = 0;
     while (answered < count) {
         for (; sent < count && sent - answered < 100; sent++) {
-            Kc__V1__IndicatorReport item = KC__V1__INDICATOR_REPORT__INIT;
-            Kc__V1__IndicatorReport *items[1] = {&item};
-            item.county_code = "130131";
-            item.year = 2023;
-            item.indicator_code = "I15";
-            item.value = (sent + 1) / 100.0;
-            Kc__V1__SubmitReports body = KC__V1__SUBMIT_REPORTS__INIT;
-            body.provider = "county";
-            body.n_reports = 1;
-            body.reports = items;
-            kc_envelope_t request = KC__V1__ENVELOPE__INIT;
-            request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
-            request.submit_reports = &body;
-            Kc__V1__Actor actor = KC__V1__ACTOR__INIT;
-            actor.user_id = "pingshan-clerk";
-            actor.role = "county_bureau";
-            actor.division_code = "130131";
-            actor.organisation = "平山县科学技术局";
-            char id[KC_ID_SIZE], key[48];
-            kc_bus_stamp(&request, id, "test", &actor);
-            snprintf(key, sizeof key, "pingshan-I15-%d", sent + 1);
-            request.idempotency_key = key;
-            requests_send_packed(socket, &request);
+            fed_county_value_t value;
+            requests_send_packed(socket, fed_county_value(&value, "pingshan-I15", sent + 1));
         }
         kc_envelope_t *reply = requests_receive(socket);
         if (reply->body_case != KC__V1__ENVELOPE__BODY_ACCEPTED)

@@ -183,3 +183,30 @@ bool fed_wait_state(fed_site_t *site, const char *ref, const char *state, int ti
         usleep(50 * 1000);
     }
 }
+
+kc_envelope_t *fed_county_value(fed_county_value_t *value, const char *prefix, int number)
+{
+    memset(value, 0, sizeof *value);
+    kc__v1__indicator_report__init(&value->item);
+    value->item.county_code = "130131";
+    value->item.year = 2023;
+    value->item.indicator_code = "I15";
+    value->item.value = number / 100.0;
+    value->items[0] = &value->item;
+    kc__v1__submit_reports__init(&value->body);
+    value->body.provider = "county";
+    value->body.n_reports = 1;
+    value->body.reports = value->items;
+    kc__v1__actor__init(&value->actor);
+    value->actor.user_id = "pingshan-clerk";
+    value->actor.role = "county_bureau";
+    value->actor.division_code = "130131";
+    value->actor.organisation = "平山县科学技术局";
+    kc__v1__envelope__init(&value->request);
+    value->request.body_case = KC__V1__ENVELOPE__BODY_SUBMIT_REPORTS;
+    value->request.submit_reports = &value->body;
+    kc_bus_stamp(&value->request, value->id, "test", &value->actor);
+    snprintf(value->key, sizeof value->key, "%s-%d", prefix, number);
+    value->request.idempotency_key = value->key;
+    return &value->request;
+}

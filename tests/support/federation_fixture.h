@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include "kc/kc_bus.h"
 #include "kc/kc_zap.h"
 #include "workflow_fixture.h"
 
@@ -46,6 +47,22 @@ void fed_workflow_start(fed_t *federation, fed_site_t *site);
 
 /* Stop a site's kc-link with `signal` (SIGTERM, or SIGKILL) and reap it. */
 void fed_link_stop(fed_site_t *site, int signal);
+
+/* One value of 平山县 as its S&T bureau's clerk sends it to the county's
+ * kc-intake: I15 of 2023, `number` / 100, keyed `prefix-number`. The
+ * storage of the request it fills. */
+typedef struct {
+    Kc__V1__IndicatorReport item;
+    Kc__V1__IndicatorReport *items[1];
+    Kc__V1__SubmitReports body;
+    Kc__V1__Actor actor;
+    kc_envelope_t request;
+    char id[KC_ID_SIZE];
+    char key[48];
+} fed_county_value_t;
+
+/* Fill `value` and return its request, ready to send. */
+kc_envelope_t *fed_county_value(fed_county_value_t *value, const char *prefix, int number);
 
 /* Wait up to `timeout_ms` for the application `ref` to be settled in
  * `state` on `site`; whether it is. */

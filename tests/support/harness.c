@@ -239,3 +239,16 @@ int harness_kcctl(const harness_node_t *node, const char *const *args)
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
+
+int harness_log_lines(const char *path, const char *text)
+{
+    FILE *log = fopen(path, "r");
+    if (!log)
+        return 0;
+    char line[4096];
+    int found = 0;
+    while (fgets(line, sizeof line, log))
+        found += strstr(line, text) != NULL;
+    fclose(log);
+    return found;
+}

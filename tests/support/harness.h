@@ -99,6 +99,9 @@ void harness_clock_set(const harness_node_t *node, long long ms);
 long long harness_wait_count(const harness_node_t *node, const char *sql, long long expected,
                              int timeout_ms);
 
+/* How many lines of the log at `path` hold `text` (0 when there is no log). */
+int harness_log_lines(const char *path, const char *text);
+
 /* A fresh loopback endpoint "tcp://127.0.0.1:PORT" with a free port. */
 void harness_free_endpoint(char *out, size_t size);
 
