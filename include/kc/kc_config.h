@@ -4,7 +4,8 @@
  *  wins, so one image serves every site: KC_NODE_ID, KC_NODE_LEVEL,
  *  KC_NODE_DIVISION, KC_DATABASE_URL, KC_INTAKE_ENDPOINT,
  *  KC_EVENTS_ENDPOINT, KC_SCORING_ENDPOINT, KC_LOG_LEVEL, KC_MAX_MESSAGE_BYTES, KC_GROUP_MAX,
- *  KC_SCORING_AUTO_COVERAGE, KC_WORKFLOW_ENDPOINT. The database connection
+ *  KC_SCORING_AUTO_COVERAGE, KC_WORKFLOW_ENDPOINT, KC_MAIL_DOMAIN (and the
+ *  other KC_* of s_environment in kc_config.c). The database connection
  * string may carry a password: it is never logged (see kc_config_describe).
  */
 #ifndef KC_CONFIG_H
@@ -26,6 +27,7 @@ typedef struct {
     char notify_endpoint[256];   /* ROUTER of kc-notify, e.g. tcp://127.0.0.1:7131 */
     char smtp_url[256];          /* smtp://host:port for e-mail; "" turns e-mail off */
     char smtp_from[256];         /* the sender address */
+    char mail_domain[256];       /* right side of every Message-ID; by default smtp_from's */
     char smtp_user[128];         /* secrets: from the file or the environment, never logged */
     char smtp_password[256];
     char webhook_secret[256];  /* HMAC-SHA256 key signing webhooks and SMS requests */
