@@ -58,6 +58,22 @@ static int s_number(long long *out, const char *value, long long low, long long 
     return 0;
 }
 
+/* Six digits: the node's identity across the federation rests on it. */
+static int s_division(kc_config_t *self, const char *value, kc_error_t *error)
+{
+    bool digits = strlen(value) == 6;
+    for (size_t i = 0; digits && i < 6; i++)
+        digits = value[i] >= '0' && value[i] <= '9';
+    if (!digits) {
+        kc_error_set(error, KC_ERR_CONFIG, "node.division",
+                     "node.division 的值 '%s' 不是六位行政区划代码", value);
+        kc_error_hint(error, "give the code of the division the node serves, e.g. 130131");
+        return -1;
+    }
+    snprintf(self->node_division, sizeof self->node_division, "%s", value);
+    return 0;
+}
+
 /* Apply one key; `key` is "section.name". */
 static int s_apply(kc_config_t *self, const char *key, const char *value, kc_error_t *error)
 {
@@ -67,7 +83,7 @@ static int s_apply(kc_config_t *self, const char *key, const char *value, kc_err
     if (strcmp(key, "node.level") == 0)
         return s_copy(self->node_level, sizeof self->node_level, value, key, error);
     if (strcmp(key, "node.division") == 0)
-        return s_copy(self->node_division, sizeof self->node_division, value, key, error);
+        return s_division(self, value, error);
     if (strcmp(key, "database.conninfo") == 0)
         return s_copy(self->conninfo, sizeof self->conninfo, value, key, error);
     if (strcmp(key, "intake.endpoint") == 0)
@@ -246,6 +262,11 @@ int kc_config_load(kc_config_t *self, const char *path, kc_error_t *error)
         return kc_error_set(error, KC_ERR_CONFIG, "database.conninfo",
                             "no database given: set database.conninfo or KC_DATABASE_URL");
     return 0;
+}
+
+const char *kc_config_division(const kc_config_t *self)
+{
+    return *self->node_division ? self->node_division : "000000";
 }
 
 void kc_config_describe(const kc_config_t *self, char *out, size_t out_size)

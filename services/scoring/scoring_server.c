@@ -225,8 +225,8 @@ static void s_work(scoring_server_t *self, volatile sig_atomic_t *stop)
         while (s_request_waiting(self))
             s_serve_one(self);
         int64_t job_id = 0;
-        int rc =
-            scoring_jobs_work_one(self->db, self->worker, self->config.node_id, &job_id, &error);
+        int rc = scoring_jobs_work_one(self->db, self->worker, kc_config_division(&self->config),
+                                       &job_id, &error);
         if (rc == 0)
             return;
         if (rc < 0) {

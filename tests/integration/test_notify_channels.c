@@ -469,3 +469,104 @@ Test(notify_channels, preferences_sms_a_critical_notice_in_quiet_hours_and_the_p
                  5);
     s_stop(&w);
 }
+
+/* How many times the receivers saw `identity` arrive (answered or not). */
+static int s_arrivals(const s_world_t *w, const char *identity)
+{
+    char path[340];
+    snprintf(path, sizeof path, "%s.arrivals", w->http_log);
+    char *text = s_slurp(path);
+    int seen = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        seen += strcmp(line, identity) == 0;
+    free(text);
+    return seen;
+}
+
+static int s_wait_arrivals(const s_world_t *w, const char *identity, int expected)
+{
+    int seen = 0;
+    for (int tries = 0; tries < 600 && (seen = s_arrivals(w, identity)) < expected; tries++)
+        usleep(50 * 1000);
+    return seen;
+}
+
+static void s_touch(const s_world_t *w, const char *suffix, bool present)
+{
+    char path[340];
+    snprintf(path, sizeof path, "%s%s", w->http_log, suffix);
+    if (present)
+        fclose(fopen(path, "w"));
+    else
+        unlink(path);
+}
+
+/* kc-notify for the attempts test: 4 attempts; a transfer may hang for a
+ * minute (the receiver holds it until the kill); retries an hour apart at
+ * most, so that only the test's clock makes the next one due. */
+static pid_t s_notify_for_attempts(s_world_t *w)
+{
+    char clock[320];
+    snprintf(clock, sizeof clock, "%s.clock", w->f.node.log_path);
+    setenv("KC_NOTIFY_ATTEMPTS", "4", 1);
+    setenv("KC_NOTIFY_TIMEOUT_MS", "60000", 1);
+    setenv("KC_NOTIFY_BACKOFF_MS", "60000", 1);
+    setenv("KC_FAKE_CLOCK_FILE", clock, 1);
+    pid_t pid = harness_notify_start(&w->f.node);
+    unsetenv("KC_FAKE_CLOCK_FILE");
+    return pid;
+}
+
+Test(notify_channels, kills_mid_transfer_never_take_a_webhook_past_its_attempts)
+{
+    s_world_t w;
+    s_start(&w);
+    s_stop_child(w.notify);
+    /* the city's webhook answers now, but hangs or fails as the test says */
+    s_touch(&w, ".stall", true);
+    pid_t receiver = s_http_receiver(&w, w.dead_port);
+    w.notify = s_notify_for_attempts(&w);
+    s_submit_and_approve(&w.f);
+#define S_HOOK " FROM notification WHERE recipient_id = 'liuqiang' AND channel = 'webhook'"
+    cr_assert_eq(s_wait(&w, "SELECT count(*)" S_HOOK, 1), 1);
+    char identity[64];
+    snprintf(identity, sizeof identity, "notification-130000-%lld",
+             harness_count(&w.f.node, "SELECT id" S_HOOK));
+    /* attempts 1, 3 and 4 hang and kc-notify is killed mid-transfer; 2 fails */
+    static const bool killed[4] = {true, false, true, true};
+    long long clock = MONDAY_1000;
+    for (int attempt = 1; attempt <= 4; attempt++) {
+        cr_assert_eq(s_wait_arrivals(&w, identity, attempt), attempt,
+                     "attempt %d did not reach the receiver", attempt);
+        /* counted before the transfer started: it is under way now */
+        cr_expect_eq(harness_count(&w.f.node, "SELECT attempts" S_HOOK), attempt);
+        if (killed[attempt - 1]) {
+            kill(w.notify, SIGKILL);
+            waitpid(w.notify, NULL, 0);
+            w.notify = s_notify_for_attempts(&w);
+        } else {
+            s_touch(&w, ".down", true);
+            s_touch(&w, ".stall", false);
+            cr_assert_eq(s_wait(&w, "SELECT count(*)" S_HOOK " AND status = 'failed'", 1), 1,
+                         "attempt %d was not recorded as failed", attempt);
+            s_touch(&w, ".stall", true);
+            s_touch(&w, ".down", false);
+        }
+        cr_expect_eq(s_arrivals(&w, identity), attempt);
+        cr_expect_eq(harness_count(&w.f.node, "SELECT attempts" S_HOOK), attempt);
+        /* an hour on: past the lease (a minute and 5 s) and any backoff */
+        clock += 3600000;
+        harness_clock_set(&w.f.node, clock);
+    }
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*)" S_HOOK " AND status = 'dead' AND attempts = 4"
+                        " AND last_error LIKE 'attempt 4 of 4 cut short%'",
+                        1),
+                 1, "the fourth attempt cut short did not end it");
+    cr_expect_eq(s_arrivals(&w, identity), 4, "the receiver saw more than the limit");
+    cr_expect_eq(harness_count(&w.f.node, "SELECT attempts" S_HOOK), 4);
+#undef S_HOOK
+    s_touch(&w, ".stall", false);
+    s_stop_child(receiver);
+    s_stop(&w);
+}
