@@ -260,6 +260,22 @@ static int s_round(notify_deliver_t *self, kc_error_t *error)
     return started + digests + (int)ended + (int)notify_sender_busy(self->sender);
 }
 
+/* On a clean stop, let the transfers under way end (each within its time
+ * limit) and record them, rather than leave them to their leases: a stop
+ * then cuts no attempt short. */
+static void s_drain(notify_deliver_t *self)
+{
+    kc_error_t error;
+    while (self->db && notify_sender_busy(self->sender) > 0) {
+        s_recording_t recording = {self, &error, false};
+        notify_sender_run(self->sender, WAIT_MS, s_on_ended, &recording);
+        if (recording.failed) {
+            kc_log_warn("delivery: %s", error.message);
+            return;
+        }
+    }
+}
+
 static void *s_run(void *context)
 {
     notify_deliver_t *self = context;
@@ -282,6 +298,7 @@ static void *s_run(void *context)
         if (done <= 0)
             usleep(100 * 1000);
     }
+    s_drain(self);
     kc_db_disconnect(&self->db);
     return NULL;
 }

@@ -15,7 +15,8 @@
  *  operator to replay. Only what has attempts left is claimed: a claim
  *  whose lease runs out with no outcome (a kill mid-transfer) was an
  *  attempt, and if it was the last, the delivery is dead then, so nothing
- *  is ever tried more often than `notify.attempts`. A crash between
+ *  is ever tried more often than `notify.attempts`. A clean stop lets the
+ *  transfers under way end and records them. A crash between
  *  sending and recording may thus leave a delivered notification to be
  *  sent again, or declared dead: at least once, with the notification's
  *  id in every copy for the receiver to drop the second.
