@@ -50,6 +50,12 @@ int kc_check_phone(const char *text, const char *field, kc_errors_t *errors);
  * or trailing hyphen), total ≤ 254. */
 int kc_check_email(const char *text, const char *field, kc_errors_t *errors);
 
+/* A domain name for the right side of a Message-ID (RFC 5322 id-right as
+ * dot-atom-text, narrowed to host names): one or more labels of letters,
+ * digits and hyphens (≤ 63 each, no hyphen at either end) separated by
+ * single dots, ≤ 253 in all; "localhost" passes, "a..b" and "" do not. */
+bool kc_check_mail_domain(const char *text);
+
 /* http:// or https:// URL with a host (domain name, IPv4 or "localhost"),
  * optional port 1-65535, optional path/query/fragment without spaces or
  * control characters, total ≤ 2048. */

@@ -342,21 +342,33 @@ static bool s_is_label(const char *text, size_t length)
     return true;
 }
 
-/* At least two labels separated by dots, at most 253 characters in all. */
-static bool s_is_domain(const char *text, size_t length)
+/* How many labels separated by dots `text` is made of, at most 253
+ * characters in all; 0 when it is not a domain name. */
+static size_t s_domain_labels(const char *text, size_t length)
 {
     size_t labels = 0, start = 0;
     if (length > KC_CHECK_DOMAIN_MAX)
-        return false;
+        return 0;
     for (size_t i = 0; i <= length; i++) {
         if (i < length && text[i] != '.')
             continue;
         if (!s_is_label(text + start, i - start))
-            return false;
+            return 0;
         labels++;
         start = i + 1;
     }
-    return labels >= 2;
+    return labels;
+}
+
+/* At least two labels: a domain mail can be sent to. */
+static bool s_is_domain(const char *text, size_t length)
+{
+    return s_domain_labels(text, length) >= 2;
+}
+
+bool kc_check_mail_domain(const char *text)
+{
+    return text && s_domain_labels(text, strlen(text)) >= 1;
 }
 
 static bool s_is_local_part_character(unsigned char c)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc/kc_check.h"
 #include "kc/kc_log.h"
 
 typedef struct {
@@ -57,6 +58,22 @@ static int s_number(long long *out, const char *value, long long low, long long 
     return 0;
 }
 
+/* Six digits: the node's identity across the federation rests on it. */
+static int s_division(kc_config_t *self, const char *value, kc_error_t *error)
+{
+    bool digits = strlen(value) == 6;
+    for (size_t i = 0; digits && i < 6; i++)
+        digits = value[i] >= '0' && value[i] <= '9';
+    if (!digits) {
+        kc_error_set(error, KC_ERR_CONFIG, "node.division",
+                     "node.division 的值 '%s' 不是六位行政区划代码", value);
+        kc_error_hint(error, "give the code of the division the node serves, e.g. 130131");
+        return -1;
+    }
+    snprintf(self->node_division, sizeof self->node_division, "%s", value);
+    return 0;
+}
+
 /* Apply one key; `key` is "section.name". */
 static int s_apply(kc_config_t *self, const char *key, const char *value, kc_error_t *error)
 {
@@ -66,7 +83,7 @@ static int s_apply(kc_config_t *self, const char *key, const char *value, kc_err
     if (strcmp(key, "node.level") == 0)
         return s_copy(self->node_level, sizeof self->node_level, value, key, error);
     if (strcmp(key, "node.division") == 0)
-        return s_copy(self->node_division, sizeof self->node_division, value, key, error);
+        return s_division(self, value, error);
     if (strcmp(key, "database.conninfo") == 0)
         return s_copy(self->conninfo, sizeof self->conninfo, value, key, error);
     if (strcmp(key, "intake.endpoint") == 0)
@@ -93,6 +110,8 @@ static int s_apply(kc_config_t *self, const char *key, const char *value, kc_err
         return s_copy(self->smtp_url, sizeof self->smtp_url, value, key, error);
     if (strcmp(key, "notify.smtp_from") == 0)
         return s_copy(self->smtp_from, sizeof self->smtp_from, value, key, error);
+    if (strcmp(key, "notify.mail_domain") == 0)
+        return s_copy(self->mail_domain, sizeof self->mail_domain, value, key, error);
     if (strcmp(key, "notify.smtp_user") == 0)
         return s_copy(self->smtp_user, sizeof self->smtp_user, value, key, error);
     if (strcmp(key, "notify.smtp_password") == 0)
@@ -171,6 +190,7 @@ static const struct {
     {"KC_LINK_PEERS", "link.peers"},
     {"KC_SMTP_URL", "notify.smtp_url"},
     {"KC_SMTP_FROM", "notify.smtp_from"},
+    {"KC_MAIL_DOMAIN", "notify.mail_domain"},
     {"KC_SMTP_USER", "notify.smtp_user"},
     {"KC_SMTP_PASSWORD", "notify.smtp_password"},
     {"KC_WEBHOOK_SECRET", "notify.webhook_secret"},
@@ -182,6 +202,36 @@ static const struct {
     {"KC_MAX_MESSAGE_BYTES", "intake.max_message_bytes"},
     {"KC_GROUP_MAX", "intake.group_max"},
 };
+
+/* The domain of every Message-ID this node writes: notify.mail_domain, or
+ * else the sender's own domain; checked once here rather than found wrong
+ * in every message. */
+static int s_mail_domain(kc_config_t *self, kc_error_t *error)
+{
+    bool given = *self->mail_domain != '\0';
+    if (!given) {
+        const char *at = strrchr(self->smtp_from, '@');
+        snprintf(self->mail_domain, sizeof self->mail_domain, "%s", at ? at + 1 : "");
+    }
+    if (kc_check_mail_domain(self->mail_domain))
+        return 0;
+    if (given) {
+        kc_error_set(error, KC_ERR_CONFIG, "notify.mail_domain",
+                     "notify.mail_domain 的值 '%s' 不是域名", self->mail_domain);
+        kc_error_detail(error, "a Message-ID's right side is a domain name (RFC 5322)");
+        kc_error_hint(error, "give a name such as kjt.hebei.gov.cn (labels of letters, digits"
+                             " and hyphens separated by dots)");
+    } else {
+        kc_error_set(error, KC_ERR_CONFIG, "notify.mail_domain",
+                     "发件地址 notify.smtp_from '%s' 没有可用作 Message-ID 的域名",
+                     self->smtp_from);
+        kc_error_detail(error, "notify.mail_domain is not set, and the sender's address has no"
+                               " domain after its '@'");
+        kc_error_hint(error, "set notify.mail_domain (KC_MAIL_DOMAIN) or give notify.smtp_from"
+                             " as name@domain");
+    }
+    return -1;
+}
 
 int kc_config_load(kc_config_t *self, const char *path, kc_error_t *error)
 {
@@ -203,6 +253,8 @@ int kc_config_load(kc_config_t *self, const char *path, kc_error_t *error)
         if (value && *value && s_apply(self, s_environment[i].key, value, error))
             return -1;
     }
+    if (s_mail_domain(self, error))
+        return -1;
     if (kc_log_level_parse(self->log_level) < 0)
         return kc_error_set(error, KC_ERR_CONFIG, "log.level", "unknown log level '%s'",
                             self->log_level);
@@ -210,6 +262,11 @@ int kc_config_load(kc_config_t *self, const char *path, kc_error_t *error)
         return kc_error_set(error, KC_ERR_CONFIG, "database.conninfo",
                             "no database given: set database.conninfo or KC_DATABASE_URL");
     return 0;
+}
+
+const char *kc_config_division(const kc_config_t *self)
+{
+    return *self->node_division ? self->node_division : "000000";
 }
 
 void kc_config_describe(const kc_config_t *self, char *out, size_t out_size)

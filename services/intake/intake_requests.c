@@ -157,8 +157,8 @@ static void s_take_write(intake_server_t *self, intake_pending_t *pending)
         store_write_t *write = &lane->writes[lane->count];
         const char *county_node =
             strcmp(self->config.node_level, "county") == 0 ? self->config.node_division : "";
-        if (store_write_init(write, self->lanes[0].db, pending->request, self->config.node_id,
-                             county_node, county, &error)) {
+        if (store_write_init(write, self->lanes[0].db, pending->request,
+                             kc_config_division(&self->config), county_node, county, &error)) {
             store_write_release(write);
             intake_reply_error(self, pending, &error);
         } else {

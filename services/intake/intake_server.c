@@ -320,8 +320,8 @@ static void s_hold(intake_server_t *self, const store_write_t *write)
     kc_error_t error;
     Kc__V1__Event *event =
         events_build(write->accepted.event_seq, write->event_type, write->accepted.committed_at_ms,
-                     self->config.node_id, write->accepted.submission_id, write->event_payload,
-                     write->event_size, &error);
+                     kc_config_division(&self->config), write->accepted.submission_id,
+                     write->event_payload, write->event_size, &error);
     if (!event)
         return;
     if (self->held_count == self->held_capacity) {

@@ -23,7 +23,7 @@
 typedef struct {
     /* in */
     const kc_envelope_t *request; /* borrowed; a validated write */
-    const char *node;             /* this node's id, for the event */
+    const char *node;             /* this node's division, the event's node */
     char reference[32];           /* application reference number, drawn beforehand */
     int64_t objection_id;         /* objection id, drawn beforehand */
     char *form_json;              /* application form as JSON (owned) */

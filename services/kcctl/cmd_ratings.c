@@ -129,7 +129,8 @@ static int s_store(kcctl_t *self, PGconn *conn, const char *key, s_sheet_t *shee
     event.count = (int32_t)stored;
     uint8_t payload[64];
     size_t size = kc__v1__ratings_submitted__pack(&event, payload);
-    const char *event_params[3] = {"RatingsSubmitted", self->config.node_id, (const char *)payload};
+    const char *event_params[3] = {"RatingsSubmitted", kc_config_division(&self->config),
+                                   (const char *)payload};
     int lengths[3] = {0, 0, (int)size}, formats[3] = {0, 0, 1};
     /* NOTIFY kc_events: kc-intake publishes the event once this commits */
     result =

@@ -272,7 +272,7 @@ static int s_publication_events(kcctl_t *self, PGconn *conn, const char *run, lo
                  "\"total\":%d,\"rank\":%d,\"rank_in_city\":%d,\"reward\":%d}",
                  run, event.scope_code, event.year, event.class_, event.total, event.rank,
                  event.rank_in_city, event.reward);
-        const char *values[5] = {"CountyClassPublished", self->config.node_id,
+        const char *values[5] = {"CountyClassPublished", kc_config_division(&self->config),
                                  (const char *)payload, event.county_code, result};
         int lengths[5] = {0, 0, (int)size, 0, 0}, formats[5] = {0, 0, 1, 0, 0};
         /* and down to the child node that holds the county, in the same

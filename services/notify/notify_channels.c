@@ -2,6 +2,7 @@
 #include "notify/notify_channels.h"
 #include "notify/notify_mime.h"
 
+#include <assert.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
@@ -13,14 +14,24 @@
 
 #include "kc/kc_clock.h"
 
-/* What one transfer needs while it runs. */
+/* One slot of the sender: a transfer and what it needs while it runs. */
 typedef struct {
-    notify_item_t *item;
-    CURL *easy;
+    notify_item_t *item;     /* &own while busy */
+    notify_item_t own;       /* the delivery, the sender's while busy */
+    bool busy;               /* started, not handed back yet */
+    bool ended;              /* its outcome is known */
+    CURL *easy;              /* NULL when it could not start */
     struct curl_slist *list; /* recipients or headers */
     char *payload;           /* the message or the JSON body */
     size_t size, sent;
 } s_transfer_t;
+
+struct notify_sender_t {
+    const kc_config_t *config;
+    CURLM *multi;
+    s_transfer_t *slots;
+    size_t parallel;
+};
 
 void notify_signature(const char *secret, const char *timestamp, const char *body, char out[65])
 {
@@ -91,7 +102,7 @@ static void s_email(const kc_config_t *config, s_transfer_t *t)
     t->payload = malloc(size);
     if (!t->payload)
         abort();
-    /* the Message-ID is the notification's identity at the sender's domain */
+    /* the Message-ID is the notification's identity at the node's mail domain */
     t->size = (size_t)snprintf(t->payload, size,
                                "Date: %s\r\nFrom: %s\r\nTo: <%s>\r\nSubject: %s\r\n"
                                "Message-ID: <%s@%s>\r\nMIME-Version: 1.0\r\n"
@@ -99,7 +110,7 @@ static void s_email(const kc_config_t *config, s_transfer_t *t)
                                "Content-Transfer-Encoding: base64\r\n"
                                "X-Kechuang-Notification: %s\r\n\r\n%s",
                                date, config->smtp_from, item->address, subject, identity,
-                               notify_mime_domain(config->smtp_from), identity, body);
+                               config->mail_domain, identity, body);
     free(body);
     free(subject);
     char from[300], to[600];
@@ -189,53 +200,123 @@ static int s_prepare(const kc_config_t *config, s_transfer_t *t)
     return 0;
 }
 
-void notify_send_all(const kc_config_t *config, notify_item_t *items, size_t count, int parallel)
+notify_sender_t *notify_sender_new(const kc_config_t *config, size_t parallel)
 {
-    if (count == 0)
-        return;
-    s_transfer_t *transfers = calloc(count, sizeof *transfers);
-    CURLM *multi = curl_multi_init();
-    if (!transfers || !multi)
+    notify_sender_t *self = calloc(1, sizeof *self);
+    if (!self)
         abort();
-    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)parallel);
-    for (size_t i = 0; i < count; i++) {
-        transfers[i].item = &items[i];
-        items[i].sent = false;
-        items[i].error[0] = '\0';
-        if (s_prepare(config, &transfers[i]) == 0)
-            curl_multi_add_handle(multi, transfers[i].easy);
+    self->config = config;
+    self->parallel = parallel;
+    self->slots = calloc(parallel, sizeof *self->slots);
+    self->multi = curl_multi_init();
+    if (!self->slots || !self->multi)
+        abort();
+    return self;
+}
+
+static void s_release(notify_sender_t *self, s_transfer_t *t)
+{
+    if (t->easy) {
+        curl_multi_remove_handle(self->multi, t->easy);
+        curl_easy_cleanup(t->easy);
     }
+    curl_slist_free_all(t->list);
+    free(t->payload);
+    free(t->own.body);
+    memset(t, 0, sizeof *t);
+}
+
+void notify_sender_destroy(notify_sender_t **self_p)
+{
+    notify_sender_t *self = self_p ? *self_p : NULL;
+    if (!self)
+        return;
+    for (size_t i = 0; i < self->parallel; i++)
+        if (self->slots[i].busy)
+            s_release(self, &self->slots[i]);
+    curl_multi_cleanup(self->multi);
+    free(self->slots);
+    free(self);
+    *self_p = NULL;
+}
+
+size_t notify_sender_busy(const notify_sender_t *self)
+{
+    size_t busy = 0;
+    for (size_t i = 0; i < self->parallel; i++)
+        busy += self->slots[i].busy;
+    return busy;
+}
+
+size_t notify_sender_room(const notify_sender_t *self)
+{
+    return self->parallel - notify_sender_busy(self);
+}
+
+void notify_sender_start(notify_sender_t *self, notify_item_t *item)
+{
+    s_transfer_t *t = NULL;
+    for (size_t i = 0; i < self->parallel && !t; i++)
+        if (!self->slots[i].busy)
+            t = &self->slots[i];
+    assert(t); /* the caller claims no more than there is room for */
+    t->own = *item;
+    item->body = NULL;
+    t->item = &t->own;
+    t->busy = true;
+    t->own.sent = false;
+    t->own.error[0] = '\0';
+    if (s_prepare(self->config, t) == 0)
+        curl_multi_add_handle(self->multi, t->easy);
+    else
+        t->ended = true;
+}
+
+/* Mark the transfers curl has finished with their outcome. */
+static void s_collect(notify_sender_t *self)
+{
+    CURLMsg *message;
+    int left;
+    while ((message = curl_multi_info_read(self->multi, &left))) {
+        if (message->msg != CURLMSG_DONE)
+            continue;
+        s_transfer_t *t = NULL;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+        long status = 0;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+        if (message->data.result != CURLE_OK)
+            snprintf(t->item->error, sizeof t->item->error, "%s",
+                     curl_easy_strerror(message->data.result));
+        else if (strcmp(t->item->channel, "email") != 0 && (status < 200 || status > 299))
+            snprintf(t->item->error, sizeof t->item->error, "HTTP status %ld", status);
+        else
+            t->item->sent = true;
+        t->ended = true;
+    }
+}
+
+size_t notify_sender_run(notify_sender_t *self, int wait_ms, notify_sender_ended_fn ended,
+                         void *context)
+{
     int running = 0;
-    do {
-        curl_multi_perform(multi, &running);
-        if (running)
-            curl_multi_poll(multi, NULL, 0, 200, NULL);
-        CURLMsg *message;
-        int left;
-        while ((message = curl_multi_info_read(multi, &left))) {
-            if (message->msg != CURLMSG_DONE)
-                continue;
-            s_transfer_t *t = NULL;
-            curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-            long status = 0;
-            curl_easy_getinfo(message->easy_handle, CURLINFO_RESPONSE_CODE, &status);
-            if (message->data.result != CURLE_OK)
-                snprintf(t->item->error, sizeof t->item->error, "%s",
-                         curl_easy_strerror(message->data.result));
-            else if (strcmp(t->item->channel, "email") != 0 && (status < 200 || status > 299))
-                snprintf(t->item->error, sizeof t->item->error, "HTTP status %ld", status);
-            else
-                t->item->sent = true;
-        }
-    } while (running);
-    for (size_t i = 0; i < count; i++) {
-        if (transfers[i].easy) {
-            curl_multi_remove_handle(multi, transfers[i].easy);
-            curl_easy_cleanup(transfers[i].easy);
-        }
-        curl_slist_free_all(transfers[i].list);
-        free(transfers[i].payload);
+    curl_multi_perform(self->multi, &running);
+    s_collect(self);
+    size_t done = 0;
+    for (size_t i = 0; i < self->parallel; i++)
+        done += self->slots[i].ended;
+    if (running && done == 0) {
+        curl_multi_poll(self->multi, NULL, 0, wait_ms, NULL);
+        curl_multi_perform(self->multi, &running);
+        s_collect(self);
     }
-    curl_multi_cleanup(multi);
-    free(transfers);
+    done = 0;
+    for (size_t i = 0; i < self->parallel; i++) {
+        s_transfer_t *t = &self->slots[i];
+        if (!t->busy || !t->ended)
+            continue;
+        ended(t->item, context);
+        s_release(self, t);
+        done++;
+    }
+    return done;
 }

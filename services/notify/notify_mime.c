@@ -17,12 +17,6 @@ void notify_mime_identity(bool digest, const char *division, long long id,
              division && *division ? division : "000000", id);
 }
 
-const char *notify_mime_domain(const char *address)
-{
-    const char *at = address ? strrchr(address, '@') : NULL;
-    return at && at[1] ? at + 1 : "kechuang.invalid";
-}
-
 /* The bytes of the next word: at most S_WORD_BYTES, ending on a whole
  * UTF-8 character (a continuation byte is 10xxxxxx). */
 static size_t s_word_bytes(const unsigned char *text, size_t left)

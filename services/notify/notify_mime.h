@@ -20,10 +20,6 @@
 void notify_mime_identity(bool digest, const char *division, long long id,
                           char out[NOTIFY_MIME_ID_MAX]);
 
-/* The part of `address` after its '@' ("kechuang.invalid" without one):
- * the right side of a Message-ID, the sender's own domain (RFC 5322). */
-const char *notify_mime_domain(const char *address);
-
 /* `text` (UTF-8) as "=?UTF-8?B?...?=" words of at most 75 characters
  * joined by CRLF and a space; the result is malloc'd (free it). */
 char *notify_mime_header_words(const char *text);

@@ -233,8 +233,8 @@ static void s_work(scoring_server_t *self, volatile sig_atomic_t *stop)
         int64_t job_id = 0;
         if (!self->keeper.conn)
             return;
-        int rc = scoring_jobs_work_one(self->keeper.conn, self->worker, self->config.node_id,
-                                       &job_id, &error);
+        int rc = scoring_jobs_work_one(self->keeper.conn, self->worker,
+                                       kc_config_division(&self->config), &job_id, &error);
         if (rc == 0)
             return;
         if (rc < 0) {

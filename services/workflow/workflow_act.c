@@ -177,7 +177,7 @@ int workflow_event(workflow_store_t *self, PGconn *conn, const char *type,
     if (!bytes)
         abort();
     protobuf_c_message_pack(payload, bytes);
-    const char *params[3] = {type, workflow_store_node(self), (const char *)bytes};
+    const char *params[3] = {type, workflow_store_division(self), (const char *)bytes};
     int lengths[3] = {0, 0, (int)size}, formats[3] = {0, 0, 1};
     int rc = kc_db_run_cached(
         conn, "SELECT kc_event_append($1, $2, NULL, $3), pg_notify('kc_events', '')", 3, params,

@@ -52,8 +52,11 @@ typedef struct {
     char waiting_for[WF_CODE_MAX];
 } wf_outcome_t;
 
-/* The node id events and audit entries are written under. */
+/* The node id audit entries are written under. */
 const char *workflow_store_node(const workflow_store_t *self);
+
+/* The node's division, its events' node: unique across the federation. */
+const char *workflow_store_division(const workflow_store_t *self);
 
 /* Whether this node holds states and steps of `level` (always, alone). */
 bool workflow_store_holds(const workflow_store_t *self, wf_level_t level);

@@ -143,7 +143,7 @@ workflow_server_t *workflow_server_new(const kc_config_t *config, kc_error_t *er
     if (!self)
         abort();
     self->config = *config;
-    self->store = workflow_store_new(config->node_id);
+    self->store = workflow_store_new(config->node_id, kc_config_division(config));
     /* linked to other nodes: this node holds its own level's states */
     if (*config->link_parent || *config->link_endpoint)
         workflow_store_set_level(self->store,

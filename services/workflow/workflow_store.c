@@ -13,7 +13,8 @@
 #define DEFINITIONS_MAX 64
 
 struct workflow_store_t {
-    char node[64];
+    char node[64];    /* the node's id, for audit entries */
+    char division[8]; /* the node's division, the node of its events */
     const kc_calendar_t *calendar;
     bool grouped;     /* requests run inside a group commit */
     wf_level_t level; /* this node's, when it is linked to others; NONE when alone */
@@ -21,12 +22,13 @@ struct workflow_store_t {
     wf_process_t *definitions[DEFINITIONS_MAX]; /* parsed, by code; never change once stored */
 };
 
-workflow_store_t *workflow_store_new(const char *node)
+workflow_store_t *workflow_store_new(const char *node, const char *division)
 {
     workflow_store_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
     snprintf(self->node, sizeof self->node, "%s", node);
+    snprintf(self->division, sizeof self->division, "%s", division);
     return self;
 }
 
@@ -43,6 +45,11 @@ void workflow_store_destroy(workflow_store_t **self_p)
 const char *workflow_store_node(const workflow_store_t *self)
 {
     return self->node;
+}
+
+const char *workflow_store_division(const workflow_store_t *self)
+{
+    return self->division;
 }
 
 bool workflow_store_grouped(const workflow_store_t *self)

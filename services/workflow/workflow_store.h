@@ -20,7 +20,7 @@
 
 typedef struct workflow_store_t workflow_store_t;
 
-workflow_store_t *workflow_store_new(const char *node);
+workflow_store_t *workflow_store_new(const char *node, const char *division);
 void workflow_store_destroy(workflow_store_t **self);
 
 /* The definition stored under `code`, parsed once; NULL with `error`. */

@@ -132,6 +132,19 @@ Test(federation_nodes, an_application_climbs_from_the_county_node_and_its_filing
     cr_expect_eq(harness_count(&f.county.wf.node,
                                "SELECT count(*) FROM event WHERE type = 'ApplicationMoved'"),
                  steps, "one ApplicationMoved event per step on the county's node");
+    /* an event's identity, (node, seq), names the node by its division, and
+     * a link message's id the division that sent it: no two nodes share one */
+    cr_expect_eq(
+        harness_count(&f.county.wf.node, "SELECT count(*) FROM event WHERE node <> '130131'"), 0);
+    cr_expect_eq(
+        harness_count(&f.city.wf.node, "SELECT count(*) FROM event WHERE node <> '130100'"), 0);
+    cr_expect_eq(
+        harness_count(&f.province.wf.node, "SELECT count(*) FROM event WHERE node <> '130000'"), 0);
+    cr_expect_gt(harness_count(&f.city.wf.node, "SELECT count(*) FROM link_inbox"), 0);
+    cr_expect_eq(harness_count(&f.city.wf.node,
+                               "SELECT count(*) FROM link_inbox"
+                               " WHERE message_id NOT LIKE origin_division || '-%'"),
+                 0);
     cr_expect_eq(harness_count(&f.county.wf.node,
                                "SELECT count(*) FROM link_inbox WHERE outcome <> 'taken'"),
                  0);

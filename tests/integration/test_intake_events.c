@@ -14,7 +14,9 @@ static harness_node_t s_node;
 
 static void s_start(void)
 {
+    setenv("KC_NODE_DIVISION", "130131", 1); /* the node's identity in its events */
     harness_node_start(&s_node);
+    unsetenv("KC_NODE_DIVISION");
 }
 
 static void s_stop(void)
@@ -60,6 +62,7 @@ Test(intake_events, a_subscriber_that_was_down_catches_up_in_order_then_follows_
         Kc__V1__Event *event = s_next(subscriber);
         cr_expect_eq(event->seq, i);
         cr_expect_str_eq(event->type, "ReportsSubmitted");
+        cr_expect_str_eq(event->node, "130131", "an event names its node by division");
         cr_assert_eq(event->payload_case, KC__V1__EVENT__PAYLOAD_REPORTS_SUBMITTED);
         cr_expect_str_eq(event->reports_submitted->provider, "samr");
         cr_expect_eq(event->reports_submitted->years[0], first + (i - 1) % years);

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,5 +468,277 @@ Test(notify_channels, preferences_sms_a_critical_notice_in_quiet_hours_and_the_p
                         " AND subject LIKE '【专家评估邀请】%' AND status = 'sent'",
                         5),
                  5);
+    s_stop(&w);
+}
+
+/* How many times the receivers saw `identity` arrive (answered or not). */
+static int s_arrivals(const s_world_t *w, const char *identity)
+{
+    char path[340];
+    snprintf(path, sizeof path, "%s.arrivals", w->http_log);
+    char *text = s_slurp(path);
+    int seen = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        seen += strcmp(line, identity) == 0;
+    free(text);
+    return seen;
+}
+
+static int s_wait_arrivals(const s_world_t *w, const char *identity, int expected)
+{
+    int seen = 0;
+    for (int tries = 0; tries < 600 && (seen = s_arrivals(w, identity)) < expected; tries++)
+        usleep(50 * 1000);
+    return seen;
+}
+
+static void s_touch(const s_world_t *w, const char *suffix, bool present)
+{
+    char path[340];
+    snprintf(path, sizeof path, "%s%s", w->http_log, suffix);
+    if (present)
+        fclose(fopen(path, "w"));
+    else
+        unlink(path);
+}
+
+/* kc-notify for the attempts test: 4 attempts; a transfer may hang for a
+ * minute (the receiver holds it until the kill); retries an hour apart at
+ * most, so that only the test's clock makes the next one due. */
+static pid_t s_notify_for_attempts(s_world_t *w)
+{
+    char clock[320];
+    snprintf(clock, sizeof clock, "%s.clock", w->f.node.log_path);
+    setenv("KC_NOTIFY_ATTEMPTS", "4", 1);
+    setenv("KC_NOTIFY_TIMEOUT_MS", "60000", 1);
+    setenv("KC_NOTIFY_BACKOFF_MS", "60000", 1);
+    setenv("KC_FAKE_CLOCK_FILE", clock, 1);
+    pid_t pid = harness_notify_start(&w->f.node);
+    unsetenv("KC_FAKE_CLOCK_FILE");
+    return pid;
+}
+
+Test(notify_channels, kills_mid_transfer_never_take_a_webhook_past_its_attempts)
+{
+    s_world_t w;
+    s_start(&w);
+    s_stop_child(w.notify);
+    /* the city's webhook answers now, but hangs or fails as the test says */
+    s_touch(&w, ".stall", true);
+    pid_t receiver = s_http_receiver(&w, w.dead_port);
+    w.notify = s_notify_for_attempts(&w);
+    s_submit_and_approve(&w.f);
+#define S_HOOK " FROM notification WHERE recipient_id = 'liuqiang' AND channel = 'webhook'"
+    cr_assert_eq(s_wait(&w, "SELECT count(*)" S_HOOK, 1), 1);
+    char identity[64];
+    snprintf(identity, sizeof identity, "notification-130000-%lld",
+             harness_count(&w.f.node, "SELECT id" S_HOOK));
+    /* attempts 1, 3 and 4 hang and kc-notify is killed mid-transfer; 2 fails */
+    static const bool killed[4] = {true, false, true, true};
+    long long clock = MONDAY_1000;
+    for (int attempt = 1; attempt <= 4; attempt++) {
+        cr_assert_eq(s_wait_arrivals(&w, identity, attempt), attempt,
+                     "attempt %d did not reach the receiver", attempt);
+        /* counted before the transfer started: it is under way now */
+        cr_expect_eq(harness_count(&w.f.node, "SELECT attempts" S_HOOK), attempt);
+        if (killed[attempt - 1]) {
+            kill(w.notify, SIGKILL);
+            waitpid(w.notify, NULL, 0);
+            w.notify = s_notify_for_attempts(&w);
+        } else {
+            s_touch(&w, ".down", true);
+            s_touch(&w, ".stall", false);
+            cr_assert_eq(s_wait(&w, "SELECT count(*)" S_HOOK " AND status = 'failed'", 1), 1,
+                         "attempt %d was not recorded as failed", attempt);
+            s_touch(&w, ".stall", true);
+            s_touch(&w, ".down", false);
+        }
+        cr_expect_eq(s_arrivals(&w, identity), attempt);
+        cr_expect_eq(harness_count(&w.f.node, "SELECT attempts" S_HOOK), attempt);
+        /* an hour on: past the lease (a minute and 5 s) and any backoff */
+        clock += 3600000;
+        harness_clock_set(&w.f.node, clock);
+    }
+    cr_expect_eq(s_wait(&w,
+                        "SELECT count(*)" S_HOOK " AND status = 'dead' AND attempts = 4"
+                        " AND last_error LIKE 'attempt 4 of 4 cut short%'",
+                        1),
+                 1, "the fourth attempt cut short did not end it");
+    cr_expect_eq(s_arrivals(&w, identity), 4, "the receiver saw more than the limit");
+    cr_expect_eq(harness_count(&w.f.node, "SELECT attempts" S_HOOK), 4);
+#undef S_HOOK
+    s_touch(&w, ".stall", false);
+    s_stop_child(receiver);
+    s_stop(&w);
+}
+
+/* A subject of 60 Chinese characters: 180 bytes of UTF-8, more than one
+ * RFC 2047 word can hold. */
+#define S_LONG_SUBJECT                                                                                                                           \
+    "关于二〇二五年度河北省县域科技创新能力评价结果及科技奖励资金分配方案的正式通知请各县科技局认" \
+    "真阅读并及时反馈意见和建议。"
+
+/* The definition the three nodes load: a county's class, told to its
+ * bureau by e-mail and webhook under the long subject. */
+static void s_write_long_definition(const char *path)
+{
+    FILE *file = fopen(path, "w");
+    cr_assert_not_null(file);
+    fputs("[notify]\ncode = notify-nodes\n\n"
+          "[template.long]\nevent = CountyClassPublished\nsubject = " S_LONG_SUBJECT "\n"
+          "body = {county_name}{year}年度：{class}类。\n\n"
+          "[route.class]\nevent = CountyClassPublished\nto = county_bureau\ntemplate = long\n"
+          "priority = critical\n",
+          file);
+    fclose(file);
+}
+
+/* Append what `kcctl publish` appends for county 130131, as the node's
+ * own event. */
+static void s_publish_class(const harness_node_t *node, const char *division)
+{
+    Kc__V1__CountyClassPublished event = KC__V1__COUNTY_CLASS_PUBLISHED__INIT;
+    event.run_id = 1;
+    event.scope_code = "130000";
+    event.year = 2025;
+    event.county_code = "130131";
+    event.class_ = "A";
+    uint8_t payload[256];
+    size_t size = kc__v1__county_class_published__pack(&event, payload);
+    const char *values[3] = {"CountyClassPublished", division, (const char *)payload};
+    int lengths[3] = {0, 0, (int)size}, formats[3] = {0, 0, 1};
+    harness_run(node, "SELECT kc_event_append($1, $2, NULL, $3), pg_notify('kc_events', '')", 3,
+                values, lengths, formats);
+}
+
+/* The text of every "=?UTF-8?B?...?=" word of `header` in order, each
+ * checked to be at most 75 characters, into `out`. */
+static void s_decode_words(const char *header, char *out, size_t size)
+{
+    size_t used = 0;
+    for (const char *at = header; (at = strstr(at, "=?UTF-8?B?")) != NULL;) {
+        const char *end = strstr(at + 10, "?=");
+        cr_assert_not_null(end);
+        size_t word = (size_t)(end + 2 - at), encoded = (size_t)(end - (at + 10));
+        cr_expect_leq(word, 75, "an encoded word of %zu characters", word);
+        unsigned char text[128];
+        cr_assert_lt(encoded, 160);
+        int n = EVP_DecodeBlock(text, (const unsigned char *)at + 10, (int)encoded);
+        cr_assert_geq(n, 0);
+        while (n > 0 && encoded > 0 && at[10 + encoded - 1] == '=') { /* padding decodes to 0 */
+            n--;
+            encoded--;
+        }
+        cr_assert_lt(used + (size_t)n, size);
+        memcpy(out + used, text, (size_t)n);
+        used += (size_t)n;
+        at = end + 2;
+    }
+    out[used] = '\0';
+}
+
+Test(notify_channels, three_nodes_notices_to_one_person_have_distinct_identities_and_whole_subjects)
+{
+    s_world_t w;
+    s_start(&w); /* the province's node, 130000 */
+    setenv("KC_MAIL_DOMAIN", "kjt.hebei.gov.cn", 1);
+    s_stop_child(w.notify);
+    w.notify = harness_notify_start(&w.f.node);
+    harness_node_t city, county;
+    harness_node_start(&city);
+    harness_node_start(&county);
+    harness_node_t *nodes[3] = {&w.f.node, &city, &county};
+    static const char *const divisions[3] = {"130000", "130100", "130131"};
+    pid_t notify[3] = {w.notify, 0, 0};
+    char people[320], definition[320];
+    snprintf(people, sizeof people, "%s.one-person.csv", w.f.node.log_path);
+    snprintf(definition, sizeof definition, "%s.notify-nodes.ini", w.f.node.log_path);
+    FILE *file = fopen(people, "w");
+    cr_assert_not_null(file);
+    fprintf(file,
+            "user_id,name,role,division_code,organisation,email,phone,webhook_url,quiet_hours,"
+            "digest_time\n"
+            "zhouyan,周燕,county_bureau,130131,平山县科学技术局,zhou@example.test,,"
+            "http://127.0.0.1:%d/hook,,\n",
+            w.http_port);
+    fclose(file);
+    s_write_long_definition(definition);
+    for (int i = 0; i < 3; i++) {
+        const char *load[] = {"recipients", "load", people, NULL};
+        cr_assert_eq(harness_kcctl(nodes[i], load), 0);
+        const char *rules[] = {"notify", "load", definition, NULL};
+        cr_assert_eq(harness_kcctl(nodes[i], rules), 0);
+        if (i > 0) {
+            setenv("KC_NODE_DIVISION", divisions[i], 1);
+            notify[i] = harness_notify_start(nodes[i]);
+        }
+    }
+    unsetenv("KC_NODE_DIVISION");
+    unsetenv("KC_MAIL_DOMAIN");
+    for (int i = 0; i < 3; i++)
+        s_publish_class(nodes[i], divisions[i]);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(harness_wait_count(nodes[i],
+                                        "SELECT count(*) FROM notification WHERE recipient_id ="
+                                        " 'zhouyan' AND channel IN ('email', 'webhook')"
+                                        " AND status = 'sent'",
+                                        2, 15000),
+                     2, "node %s did not deliver", divisions[i]);
+    /* each node's notice, the same number on each, is its own identity */
+    char *mail = s_slurp(w.smtp_log);
+    char ids[3][96];
+    int found = 0;
+    for (char *message = mail; message && *message;) {
+        char *end = strstr(message, "---------- END OF MESSAGE ----------");
+        if (end)
+            *end = '\0';
+        if (strstr(message, "RCPT: zhou@example.test")) {
+            cr_assert_lt(found, 3, "more than three messages to one person");
+            const char *id = strstr(message, "\nMessage-ID: <");
+            cr_assert_not_null(id);
+            sscanf(id + 14, "%95[^>]", ids[found]);
+            char *subject = strstr(message, "\nSubject: "),
+                 *after = strstr(subject, "\nMessage-ID:");
+            cr_assert(subject && after);
+            *after = '\0';
+            char decoded[512];
+            s_decode_words(subject, decoded, sizeof decoded);
+            cr_expect_str_eq(decoded, S_LONG_SUBJECT);
+            *after = '\n';
+            found++;
+        }
+        message = end ? end + 1 : NULL;
+    }
+    cr_expect_eq(found, 3);
+    for (int i = 0; i < found; i++) {
+        char expected[96];
+        snprintf(expected, sizeof expected, "notification-%s-", divisions[i]);
+        bool one_of_them = false;
+        for (int k = 0; k < found; k++) {
+            one_of_them |= strncmp(ids[k], expected, strlen(expected)) == 0;
+            if (k != i)
+                cr_expect_str_neq(ids[i], ids[k], "two nodes' notices share a Message-ID");
+        }
+        cr_expect(one_of_them, "no Message-ID names node %s", divisions[i]);
+        cr_expect_not_null(strstr(ids[i], "@kjt.hebei.gov.cn"), "%s", ids[i]);
+    }
+    free(mail);
+    /* and their webhooks' uids */
+    char *hooks = s_slurp(w.http_log);
+    for (int i = 0; i < 3; i++) {
+        char uid[96];
+        long long number =
+            harness_count(nodes[i], "SELECT id FROM notification WHERE"
+                                    " recipient_id = 'zhouyan' AND channel = 'webhook'");
+        snprintf(uid, sizeof uid, "\\\"uid\\\":\\\"notification-%s-%lld\\\"", divisions[i], number);
+        char *first = strstr(hooks, uid);
+        cr_expect_not_null(first, "no webhook with %s", uid);
+        cr_expect(first && !strstr(first + 1, uid), "%s twice", uid);
+    }
+    free(hooks);
+    for (int i = 1; i < 3; i++)
+        s_stop_child(notify[i]);
+    harness_node_stop(&county);
+    harness_node_stop(&city);
     s_stop(&w);
 }

@@ -5,12 +5,17 @@ Usage: http_receiver.py PORT LOG_FILE
 
 Every POST is appended to LOG_FILE as one JSON line: the path, the headers
 kc-notify signs with, and the body as received. While LOG_FILE + ".down"
-exists the receiver answers 503, like an endpoint that is failing; the
-tests create and remove that file. It prints "ready" once it listens.
+exists the receiver answers 503, like an endpoint that is failing; while
+LOG_FILE + ".stall" exists it holds each request unanswered (up to two
+minutes, then 503), like an endpoint that hangs. Every POST, answered or
+not, first adds its X-Kechuang-Notification to LOG_FILE + ".arrivals", one
+line each: the attempts as the receiver counts them. The tests create and
+remove those files. It prints "ready" once it listens.
 """
 import json
 import os
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT = int(sys.argv[1])
@@ -21,7 +26,14 @@ class Receiver(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length).decode("utf-8")
-        if os.path.exists(LOG + ".down"):
+        with open(LOG + ".arrivals", "a", encoding="utf-8") as arrivals:
+            arrivals.write(self.headers.get("X-Kechuang-Notification", "") + "\n")
+        deadline = time.monotonic() + 120
+        stalled = False
+        while os.path.exists(LOG + ".stall") and time.monotonic() < deadline:
+            stalled = True
+            time.sleep(0.05)
+        if stalled or os.path.exists(LOG + ".down"):
             self.send_response(503)
             self.end_headers()
             return
