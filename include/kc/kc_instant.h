@@ -14,7 +14,9 @@
  *  timer due in ten minutes by them still falls due ten real minutes
  *  later. A wall clock that steps forward is taken as it is: the instants
  *  follow it. The jump is told once (kc_instant_take logs it), not at
- *  every instant after it.
+ *  every instant after it. A steady clock that goes back is a host started
+ *  afresh (within a process only a test's rewound clock file does that):
+ *  the instants begin again from the wall, as in a new process.
  *
  *  An embedded struct with nothing to release: kc_instant_init, then
  *  kc_instant_take. kc_instant_next and kc_instant_floor are the same

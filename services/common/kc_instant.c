@@ -14,9 +14,14 @@ void kc_instant_init(kc_instant_t *self)
 
 int64_t kc_instant_next(kc_instant_t *self, int64_t wall_ms, int64_t steady_ms)
 {
-    /* a steady clock never goes back; if a fake one does, time stood still */
-    int64_t elapsed = steady_ms > self->last_steady ? steady_ms - self->last_steady : 0;
-    int64_t carried = self->last_ms ? self->last_ms + elapsed : 0;
+    if (steady_ms < self->last_steady) {
+        /* a steady clock goes back only when the host started afresh (or a
+         * test rewound its clock file): begin again from the wall, as a new
+         * process would */
+        self->last_ms = 0;
+        self->ahead_ms = 0;
+    }
+    int64_t carried = self->last_ms ? self->last_ms + (steady_ms - self->last_steady) : 0;
     int64_t instant = wall_ms > carried ? wall_ms : carried;
     int64_t ahead = instant - wall_ms;
     self->jumped_ms = ahead - self->ahead_ms > KC_INSTANT_JUMP_MS ? ahead : 0;

@@ -91,8 +91,9 @@ void workflow_store_take_instant(workflow_store_t *self);
 int64_t workflow_store_instant(const workflow_store_t *self);
 
 /* Hold the instant of the write in progress at `floor_ms` at least (the
- * application's last step, perhaps recorded by another process or a peer:
- * its next step never comes before it); returns the instant. */
+ * application's last step, perhaps recorded by another kc-workflow process
+ * or copied from a peer: its next step never comes before it); the node's
+ * clock itself is not moved. Returns the instant. */
 int64_t workflow_store_hold_instant(workflow_store_t *self, int64_t floor_ms);
 
 /* Whether requests run inside a group commit (workflow_store_group). */

@@ -91,10 +91,10 @@ int64_t workflow_store_instant(const workflow_store_t *self)
 
 int64_t workflow_store_hold_instant(workflow_store_t *self, int64_t floor_ms)
 {
-    if (floor_ms > self->instant_ms) {
+    /* this write only: a peer whose clock runs ahead does not pull the
+     * node's clock along */
+    if (floor_ms > self->instant_ms)
         self->instant_ms = floor_ms;
-        kc_instant_floor(&self->clock, floor_ms, kc_clock_steady_ms());
-    }
     return self->instant_ms;
 }
 
