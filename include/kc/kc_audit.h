@@ -17,9 +17,10 @@
  *  what timestamptz stores); allowed as t or f; every text field escaped
  *  (backslash as \\, tab as \t, newline as \n, carriage return as \r) so
  *  no field can forge a boundary: two different entries never share a
- *  line. The database computes the hash when it appends (audit_append);
- *  kc_audit_verify recomputes every one here, with OpenSSL, so a check does
- *  not trust the code that wrote the chain.
+ *  line. The writer gives `at` (one clock per entry, its writer's:
+ *  kc_audit_append_at); the database computes the hash when it appends
+ *  (audit_append); kc_audit_verify recomputes every one here, with
+ *  OpenSSL, so a check does not trust the code that wrote the chain.
  *
  *  UPDATE and DELETE are refused by a trigger; a superuser who disables it
  *  and alters, removes or appends an entry behind the log's back breaks
@@ -62,6 +63,13 @@ typedef struct {
  * row lock until that transaction ends. *id (may be NULL) receives the
  * entry's id. KC_ERR_DATABASE / KC_ERR_DB_UNAVAILABLE on failure. */
 int kc_audit_append(PGconn *conn, const kc_audit_entry_t *entry, int64_t *id, kc_error_t *error);
+
+/* kc_audit_append with the entry's instant `at_ms` (Unix ms) taken by the
+ * writer, so that the entry shows the same time as the rows it goes with
+ * (a step and its event); kc_audit_append passes the writer's clock
+ * (kc_clock_now_ms). Needs deploy/sql/0018_one_clock.sql. */
+int kc_audit_append_at(PGconn *conn, const kc_audit_entry_t *entry, int64_t at_ms, int64_t *id,
+                       kc_error_t *error);
 
 /* The canonical line of an entry (see above), malloc'd; the caller frees
  * it. `at_us` is microseconds since 1970-01-01 UTC. Aborts without

@@ -1,8 +1,9 @@
 /*  kc_audit: appending to the audit log, and checking its hash chain.
  *
  *  Appending is one call of the SQL function audit_append
- *  (deploy/sql/0006_audit.sql), which numbers, times and hashes the entry
- *  in the caller's transaction. Checking does not trust that function: it
+ *  (deploy/sql/0006_audit.sql, 0017_one_clock.sql), which numbers and
+ *  hashes the entry in the caller's transaction at the instant its writer
+ *  gives (one clock per entry: the writer's). Checking does not trust that function: it
  *  reads the entries back in id order, a page at a time inside one
  *  read-only snapshot, rebuilds each canonical line here (the same line,
  *  documented in include/kc/kc_audit.h) and hashes it with OpenSSL. The
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 
 #define S_PAGE_SIZE "1000" /* entries read per query while verifying */
@@ -133,14 +135,30 @@ void kc_audit_hash(const char *prev_hash, const char *canonical, char hash[KC_AU
 
 int kc_audit_append(PGconn *conn, const kc_audit_entry_t *entry, int64_t *id, kc_error_t *error)
 {
-    const char *values[] = {
-        entry->node,         entry->user_id, entry->role,   entry->division_code,
-        entry->organisation, entry->action,  entry->target, entry->allowed ? "t" : "f",
-        entry->reason,       entry->detail};
+    return kc_audit_append_at(conn, entry, kc_clock_now_ms(), id, error);
+}
+
+int kc_audit_append_at(PGconn *conn, const kc_audit_entry_t *entry, int64_t at_ms, int64_t *id,
+                       kc_error_t *error)
+{
+    char at[24];
+    snprintf(at, sizeof at, "%lld", (long long)at_ms);
+    const char *values[] = {entry->node,
+                            entry->user_id,
+                            entry->role,
+                            entry->division_code,
+                            entry->organisation,
+                            entry->action,
+                            entry->target,
+                            entry->allowed ? "t" : "f",
+                            entry->reason,
+                            entry->detail,
+                            at};
     PGresult *result = NULL;
     if (kc_db_run(conn,
-                  "SELECT id FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8::boolean, $9, $10)",
-                  10, values, NULL, NULL, "appending to the audit log", &result, error))
+                  "SELECT id FROM audit_append($1, $2, $3, $4, $5, $6, $7, $8::boolean, $9, $10,"
+                  " to_timestamp($11::bigint / 1000.0))",
+                  11, values, NULL, NULL, "appending to the audit log", &result, error))
         return -1;
     if (id)
         *id = kc_db_int(result, 0, 0);

@@ -8,47 +8,77 @@
 
 static int64_t s_fake_ms = -1; /* -1: not yet read from the environment */
 
-/* KC_FAKE_CLOCK_FILE's time, or 0 when unset or unreadable. The file
- * sets the clock at the instant it was written (its mtime); from there the
- * clock runs at the real pace, so retries and backoffs still come due. */
-static int64_t s_clock_file_ms(void)
+static int64_t s_real_ms(clockid_t clock)
 {
-    const char *path = getenv("KC_FAKE_CLOCK_FILE");
-    if (!path || !*path)
-        return 0;
-    FILE *file = fopen(path, "r");
-    if (!file)
-        return 0;
-    long long ms = 0;
-    struct stat info;
-    if (fscanf(file, "%lld", &ms) != 1 || ms < 0 || fstat(fileno(file), &info) != 0)
-        ms = 0;
-    fclose(file);
-    if (ms == 0)
-        return 0;
     struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t written = (int64_t)info.st_mtim.tv_sec * 1000 + info.st_mtim.tv_nsec / 1000000;
-    int64_t elapsed = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 - written;
-    return (int64_t)ms + (elapsed > 0 ? elapsed : 0);
+    clock_gettime(clock, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-int64_t kc_clock_now_ms(void)
+int kc_clock_read_file(const char *path, int64_t *wall_ms, int64_t *steady_ms)
 {
-    int64_t from_file = s_clock_file_ms();
-    if (from_file > 0)
-        return from_file;
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return -1;
+    long long wall = 0, steady = 0;
+    struct stat info;
+    int read = fscanf(file, "%lld %lld", &wall, &steady);
+    int rc = read >= 1 && wall > 0 && fstat(fileno(file), &info) == 0 ? 0 : -1;
+    fclose(file);
+    if (rc)
+        return -1;
+    if (read < 2 || steady <= 0)
+        steady = wall;
+    /* the file sets the clocks at the instant it was written (its mtime);
+     * from there they run at the real pace, so retries and backoffs still
+     * come due */
+    int64_t written = (int64_t)info.st_mtim.tv_sec * 1000 + info.st_mtim.tv_nsec / 1000000;
+    int64_t elapsed = s_real_ms(CLOCK_REALTIME) - written;
+    if (elapsed < 0)
+        elapsed = 0;
+    *wall_ms = (int64_t)wall + elapsed;
+    *steady_ms = (int64_t)steady + elapsed;
+    return 0;
+}
+
+/* The fixed fake (KC_FAKE_NOW_MS or kc_clock_set_fake), 0 when none. */
+static int64_t s_fixed_ms(void)
+{
     if (s_fake_ms < 0) {
         const char *fake = getenv("KC_FAKE_NOW_MS");
         s_fake_ms = fake ? strtoll(fake, NULL, 10) : 0;
         if (s_fake_ms < 0)
             s_fake_ms = 0;
     }
-    if (s_fake_ms > 0)
-        return s_fake_ms;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    return s_fake_ms;
+}
+
+void kc_clock_read(int64_t *wall_ms, int64_t *steady_ms)
+{
+    const char *path = getenv("KC_FAKE_CLOCK_FILE");
+    if (path && *path && kc_clock_read_file(path, wall_ms, steady_ms) == 0)
+        return;
+    int64_t fixed = s_fixed_ms();
+    if (fixed > 0) {
+        *wall_ms = *steady_ms = fixed;
+        return;
+    }
+    *wall_ms = s_real_ms(CLOCK_REALTIME);
+    *steady_ms = s_real_ms(CLOCK_MONOTONIC);
+}
+
+int64_t kc_clock_now_ms(void)
+{
+    int64_t wall, steady;
+    kc_clock_read(&wall, &steady);
+    return wall;
+}
+
+int64_t kc_clock_steady_ms(void)
+{
+    int64_t wall, steady;
+    kc_clock_read(&wall, &steady);
+    return steady;
 }
 
 int64_t kc_clock_mono_us(void)

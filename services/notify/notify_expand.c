@@ -304,7 +304,10 @@ static const char *const s_priorities[] = {"low", "normal", "critical"};
 static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, const char *type,
                     const s_facts_t *f, long *notified, kc_error_t *error)
 {
-    /* kc-notify's clock (kc_clock: tests move it for quiet hours and digests) */
+    /* a notification shows its event's instant (the step's: one time for
+     * the step, its event, its audit entry and what it tells people);
+     * when to deliver it is kc-notify's to decide, by its own clock
+     * (kc_clock: tests move it for quiet hours and digests) */
     char now[24];
     snprintf(now, sizeof now, "%lld", (long long)kc_clock_now_ms());
     for (size_t r = 0; r < self->rules.n_routes; r++) {
@@ -340,7 +343,8 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
         if (kc_db_run_cached(
                 conn,
                 "INSERT INTO notification (event_seq, recipient_id, channel, route, priority,"
-                " subject, body, application_ref, status, sent_at, next_attempt_at, digest_date)"
+                " subject, body, application_ref, status, sent_at, next_attempt_at, digest_date,"
+                " created_at)"
                 " SELECT $1::bigint, r.user_id, c.channel, $5, $6, $7, $8, $9,"
                 "   CASE WHEN c.channel = 'inbox' THEN 'sent'"
                 "        WHEN $6 = 'low' AND c.channel IN ('email', 'webhook') THEN 'digest'"
@@ -351,7 +355,8 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
                 "        ELSE notify_deliver_at(r.quiet_start, r.quiet_end, $6,"
                 "                               to_timestamp($10::bigint / 1000.0)) END,"
                 "   CASE WHEN $6 = 'low' AND c.channel IN ('email', 'webhook') THEN"
-                "     notify_digest_date(r.digest_minute, to_timestamp($10::bigint / 1000.0)) END"
+                "     notify_digest_date(r.digest_minute, to_timestamp($10::bigint / 1000.0)) END,"
+                "   (SELECT e.occurred_at FROM event e WHERE e.seq = $1::bigint)"
                 "   FROM recipient r"
                 "   LEFT JOIN notify_preference p ON p.recipient_id = r.user_id"
                 "                                AND p.event_type = $11"

@@ -22,7 +22,6 @@
 
 #include "kc/kc_audit.h"
 #include "kc/kc_check.h"
-#include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 #include "kc/v1/events.pb-c.h"
 #include "workflow/workflow_internal.h"
@@ -32,7 +31,9 @@
 
 static const char *s_lock_sql =
     "SELECT a.ref, a.title, w.county_code, w.definition, w.state, w.version, a.id,"
-    "       w.arrived_from IS NOT NULL"
+    "       w.arrived_from IS NOT NULL,"
+    "       coalesce((SELECT ceil(extract(epoch FROM max(s.at)) * 1000) FROM workflow_step s"
+    "                  WHERE s.application_id = a.id), 0)::bigint"
     "  FROM application a JOIN workflow_instance w ON w.application_id = a.id"
     " WHERE a.ref = $1 FOR UPDATE OF w";
 
@@ -172,16 +173,25 @@ static int s_check(PGconn *conn, const wf_process_t *process, const PGresult *ro
 int workflow_event(workflow_store_t *self, PGconn *conn, const char *type,
                    const ProtobufCMessage *payload, kc_error_t *error)
 {
+    return workflow_event_at(self, conn, type, payload, workflow_store_instant(self), error);
+}
+
+int workflow_event_at(workflow_store_t *self, PGconn *conn, const char *type,
+                      const ProtobufCMessage *payload, int64_t at_ms, kc_error_t *error)
+{
     size_t size = protobuf_c_message_get_packed_size(payload);
     uint8_t *bytes = malloc(size + 1);
     if (!bytes)
         abort();
     protobuf_c_message_pack(payload, bytes);
-    const char *params[3] = {type, workflow_store_division(self), (const char *)bytes};
-    int lengths[3] = {0, 0, (int)size}, formats[3] = {0, 0, 1};
-    int rc = kc_db_run_cached(
-        conn, "SELECT kc_event_append($1, $2, NULL, $3), pg_notify('kc_events', '')", 3, params,
-        lengths, formats, "appending the event", NULL, error);
+    char at[24];
+    snprintf(at, sizeof at, "%lld", (long long)at_ms);
+    const char *params[4] = {type, workflow_store_division(self), (const char *)bytes, at};
+    int lengths[4] = {0, 0, (int)size, 0}, formats[4] = {0, 0, 1, 0};
+    int rc = kc_db_run_cached(conn,
+                              "SELECT kc_event_append($1, $2, NULL, $3,"
+                              " to_timestamp($4::bigint / 1000.0)), pg_notify('kc_events', '')",
+                              4, params, lengths, formats, "appending the event", NULL, error);
     free(bytes);
     return rc;
 }
@@ -199,7 +209,7 @@ int workflow_audit(workflow_store_t *self, PGconn *conn, const Kc__V1__Actor *ac
                               true,
                               reason,
                               ""};
-    return kc_audit_append(conn, &entry, NULL, error);
+    return kc_audit_append_at(conn, &entry, workflow_store_instant(self), NULL, error);
 }
 
 void workflow_audit_refusal(workflow_store_t *self, PGconn *conn, const Kc__V1__Actor *actor,
@@ -227,7 +237,8 @@ void workflow_audit_denied(workflow_store_t *self, PGconn *conn, const Kc__V1__A
                               reason,
                               ""};
     kc_error_t error;
-    if (kc_audit_append(conn, &entry, NULL, &error))
+    /* a refusal is an entry of its own, at an instant of its own */
+    if (kc_audit_append_at(conn, &entry, workflow_store_now(self), NULL, &error))
         fprintf(stderr, "audit of a refusal failed: %s\n", error.message);
 }
 
@@ -252,8 +263,10 @@ static int s_move(workflow_store_t *self, PGconn *conn, const PGresult *row,
                   const wf_action_t *action, int depth, wf_outcome_t *outcome, kc_error_t *error)
 {
     const char *application_id = PQgetvalue(row, 0, 6);
-    /* the step's time is kc-workflow's clock, the one its timers keep */
-    int64_t now_ms = kc_clock_now_ms();
+    /* one instant for the step, the timers it closes and arms, its event
+     * and its audit entry: the write's (workflow_tx_begin), on the clock
+     * the timers keep, and never before the application's last step */
+    int64_t now_ms = workflow_store_hold_instant(self, kc_db_int(row, 0, 8));
     char now[24];
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
     const char *params[12] = {application_id,

@@ -86,6 +86,19 @@ int workflow_enter(workflow_store_t *self, PGconn *conn, const wf_process_t *pro
                    const char *application_id, int state, int version, int64_t now_ms,
                    wf_armed_t *armed, kc_error_t *error);
 
+/* The instant of the write in progress: taken once when its transaction
+ * begins (workflow_tx_begin), it is the time of every row the write
+ * records — the step, its timers, its event, its audit entry — so they
+ * show one time. */
+void workflow_store_take_instant(workflow_store_t *self);
+int64_t workflow_store_instant(const workflow_store_t *self);
+
+/* Hold the instant of the write in progress at `floor_ms` at least (the
+ * application's last step, perhaps recorded by another kc-workflow process
+ * or copied from a peer: its next step never comes before it); the node's
+ * clock itself is not moved. Returns the instant. */
+int64_t workflow_store_hold_instant(workflow_store_t *self, int64_t floor_ms);
+
 /* Whether requests run inside a group commit (workflow_store_group). */
 bool workflow_store_grouped(const workflow_store_t *self);
 
@@ -139,11 +152,17 @@ int workflow_panel_draw(workflow_store_t *self, PGconn *conn, const wf_process_t
 int workflow_panel_ready(PGconn *conn, const char *application_id, const char *ref, int version,
                          int min_score, kc_error_t *error);
 
-/* Append an event of `type` (packed payload) in the open transaction. */
+/* Append an event of `type` (packed payload) in the open transaction, at
+ * the instant of the write (workflow_store_instant). */
 int workflow_event(workflow_store_t *self, PGconn *conn, const char *type,
                    const ProtobufCMessage *payload, kc_error_t *error);
 
-/* Audit an allowed action in the open transaction. */
+/* The same at `at_ms` (a step copied from a peer: its own instant). */
+int workflow_event_at(workflow_store_t *self, PGconn *conn, const char *type,
+                      const ProtobufCMessage *payload, int64_t at_ms, kc_error_t *error);
+
+/* Audit an allowed action in the open transaction, at the instant of the
+ * write. */
 int workflow_audit(workflow_store_t *self, PGconn *conn, const Kc__V1__Actor *actor,
                    const char *action, const char *target, const char *reason, kc_error_t *error);
 

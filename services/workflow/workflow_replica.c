@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "kc/kc_audit.h"
-#include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 #include "workflow/workflow_internal.h"
@@ -31,7 +30,7 @@ static int s_events(workflow_store_t *self, PGconn *conn, const char *applicatio
     if (kc_db_run_cached(
             conn,
             "SELECT transition, decision, from_state, to_state, role, division_code,"
-            "       reason, version FROM workflow_step"
+            "       reason, version, (extract(epoch FROM at) * 1000)::bigint FROM workflow_step"
             " WHERE application_id = $1::bigint AND version > $2::int ORDER BY version",
             2, params, NULL, NULL, "reading the copied steps", &steps, error))
         return -1;
@@ -49,7 +48,9 @@ static int s_events(workflow_store_t *self, PGconn *conn, const char *applicatio
         moved.division_code = PQgetvalue(steps, i, 5);
         moved.reason = PQgetvalue(steps, i, 6);
         moved.version = (int32_t)kc_db_int(steps, i, 7);
-        rc = workflow_event(self, conn, "ApplicationMoved", &moved.base, error);
+        /* the step's event shows the step's instant, the peer's */
+        rc = workflow_event_at(self, conn, "ApplicationMoved", &moved.base, kc_db_int(steps, i, 8),
+                               error);
     }
     PQclear(steps);
     return rc;
@@ -82,7 +83,7 @@ static int s_settle(workflow_store_t *self, PGconn *conn, const char *applicatio
         kc_error_set(error, KC_ERR_INVALID_FORMAT, "state", "'%s' is not a state of %s",
                      PQgetvalue(row, 0, 3), process->code);
     else if (process) {
-        int64_t now_ms = kc_clock_now_ms();
+        int64_t now_ms = workflow_store_instant(self);
         char now[24];
         snprintf(now, sizeof now, "%lld", (long long)now_ms);
         const char *stale[3] = {application_id, now, PQgetvalue(row, 0, 4)};
@@ -113,7 +114,7 @@ static int s_settle(workflow_store_t *self, PGconn *conn, const char *applicatio
                                "UPDATE workflow_instance SET arrived_from = NULL,"
                                " arrived_after = NULL WHERE application_id = $1::bigint",
                                1, params, NULL, NULL, "settling the copy", NULL, error) ||
-              kc_audit_append(conn, &entry, NULL, error))
+              kc_audit_append_at(conn, &entry, now_ms, NULL, error))
                  ? -1
                  : 1;
     }

@@ -129,6 +129,9 @@ static int s_setup(PGconn *db, void *context, kc_error_t *error)
     self->calendar_due = true;
     self->calendar_retry_us = 0;
     s_calendar_due(self);
+    /* a restart goes on from the latest instant recorded, whatever the wall says */
+    if (workflow_store_resume_clock(self->store, db, error))
+        return -1;
     if (workflow_store_adopt(self->store, db, error) < 0)
         kc_log_warn("adoption of new applications failed: %s", error->message);
     s_settle(self);
@@ -426,7 +429,7 @@ static void s_fire_timers(workflow_server_t *self)
     if (!self->keeper.conn)
         return;
     int64_t mono = kc_clock_mono_us();
-    bool due = self->next_due_ms > 0 && kc_clock_now_ms() >= self->next_due_ms;
+    bool due = self->next_due_ms > 0 && workflow_store_now(self->store) >= self->next_due_ms;
     /* a timer armed since, by this process or another, or a clock moved by
      * a test, is seen within TIMER_LOOK_US */
     if (!due && mono - self->checked_us < TIMER_LOOK_US)
@@ -451,7 +454,7 @@ static long s_wait_ms(const workflow_server_t *self)
         return 0;
     if (self->next_due_ms == 0)
         return most;
-    int64_t wait = self->next_due_ms - kc_clock_now_ms();
+    int64_t wait = self->next_due_ms - workflow_store_now(self->store);
     return wait <= 0 ? 0 : wait > most ? most : (long)wait;
 }
 

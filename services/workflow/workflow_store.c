@@ -1,12 +1,14 @@
-/*  workflow_store: the definitions cache and the adoption of applications
- *  (see workflow_store.h). */
+/*  workflow_store: the definitions cache, the adoption of applications and
+ *  the node's clock (see workflow_store.h). */
 #include "workflow/workflow_store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kc/kc_clock.h"
 #include "kc/kc_db.h"
+#include "kc/kc_instant.h"
 #include "kc/kc_log.h"
 #include "workflow/workflow_internal.h"
 
@@ -16,8 +18,10 @@ struct workflow_store_t {
     char node[64];    /* the node's id, for audit entries */
     char division[8]; /* the node's division, the node of its events */
     const kc_calendar_t *calendar;
-    bool grouped;     /* requests run inside a group commit */
-    wf_level_t level; /* this node's, when it is linked to others; NONE when alone */
+    bool grouped;       /* requests run inside a group commit */
+    wf_level_t level;   /* this node's, when it is linked to others; NONE when alone */
+    kc_instant_t clock; /* the instants kc-workflow records: never one before the last */
+    int64_t instant_ms; /* the instant of the transaction in progress (workflow_tx_begin) */
     size_t count;
     wf_process_t *definitions[DEFINITIONS_MAX]; /* parsed, by code; never change once stored */
 };
@@ -29,6 +33,7 @@ workflow_store_t *workflow_store_new(const char *node, const char *division)
         abort();
     snprintf(self->node, sizeof self->node, "%s", node);
     snprintf(self->division, sizeof self->division, "%s", division);
+    kc_instant_init(&self->clock);
     return self;
 }
 
@@ -70,6 +75,51 @@ int workflow_store_group(workflow_store_t *self, PGconn *conn, bool begin, bool 
     if (commit)
         return kc_db_exec(conn, "COMMIT", error);
     PGresult *result = PQexec(conn, "ROLLBACK");
+    PQclear(result);
+    return 0;
+}
+
+/* ---- the node's clock -------------------------------------------------- */
+
+int64_t workflow_store_now(workflow_store_t *self)
+{
+    return kc_instant_take(&self->clock);
+}
+
+void workflow_store_take_instant(workflow_store_t *self)
+{
+    self->instant_ms = kc_instant_take(&self->clock);
+}
+
+int64_t workflow_store_instant(const workflow_store_t *self)
+{
+    return self->instant_ms;
+}
+
+int64_t workflow_store_hold_instant(workflow_store_t *self, int64_t floor_ms)
+{
+    /* this write only: a peer whose clock runs ahead does not pull the
+     * node's clock along */
+    if (floor_ms > self->instant_ms)
+        self->instant_ms = floor_ms;
+    return self->instant_ms;
+}
+
+/* The latest instant kc-workflow recorded on this node: its steps (and the
+ * steps copied from peers, which the next step of theirs must not precede),
+ * and its timers armed and fired (a deadline raised is no step). */
+static const char *s_latest_sql =
+    "SELECT coalesce(greatest("
+    "  (SELECT ceil(extract(epoch FROM max(at)) * 1000) FROM workflow_step),"
+    "  (SELECT max(greatest(armed_ms, fired_ms)) FROM workflow_timer)), 0)::bigint";
+
+int workflow_store_resume_clock(workflow_store_t *self, PGconn *conn, kc_error_t *error)
+{
+    PGresult *result = NULL;
+    if (kc_db_run(conn, s_latest_sql, 0, NULL, NULL, NULL, "reading the latest instant recorded",
+                  &result, error))
+        return -1;
+    kc_instant_floor(&self->clock, kc_db_int(result, 0, 0), kc_clock_steady_ms());
     PQclear(result);
     return 0;
 }

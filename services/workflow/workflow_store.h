@@ -52,8 +52,18 @@ int workflow_store_group(workflow_store_t *self, PGconn *conn, bool begin, bool 
 void workflow_audit_denied(workflow_store_t *self, PGconn *conn, const Kc__V1__Actor *actor,
                            const char *action, const char *target, const kc_error_t *why);
 
-/* Fire up to `max` timers that are due by the clock (kc_clock_now_ms), one
- * transaction each; returns how many fired, -1 on a database failure. */
+/* The node's clock now (kc_instant: the wall clock, but never before an
+ * instant kc-workflow gave already); timers fall due by it. */
+int64_t workflow_store_now(workflow_store_t *self);
+
+/* On connecting: no instant before the latest one kc-workflow recorded on
+ * the node (its steps, the steps copied from peers, its timers), so a
+ * restart under a clock set back does not record a step before the last. */
+int workflow_store_resume_clock(workflow_store_t *self, PGconn *conn, kc_error_t *error);
+
+/* Fire up to `max` timers that are due by the node's clock
+ * (workflow_store_now), one transaction each; returns how many fired, -1
+ * on a database failure. */
 int workflow_store_fire_timers(workflow_store_t *self, PGconn *conn, int max, kc_error_t *error);
 
 /* The earliest armed timer's due time (Unix ms), 0 when none. */

@@ -2,8 +2,10 @@
  *  assessments that open by themselves, deadlines that warn and expire.
  *
  *  A timer is a row of workflow_timer, armed in the transaction of the step
- *  that enters its state, due at an instant of kc-workflow's clock
- *  (kc_clock: the real one, or the test's). Firing is one transaction per
+ *  that enters its state, due at an instant of the node's clock
+ *  (workflow_store_now: the wall clock, real or the test's, but never
+ *  going back, so a timer due in ten minutes fires ten real minutes later
+ *  even if the wall clock is set back an hour meanwhile). Firing is one transaction per
  *  timer: the row is locked (SKIP LOCKED, so two kc-workflow processes
  *  never take the same one), the system step is taken as any action is
  *  (workflow_act_locked), and the row is marked fired in the same commit.
@@ -17,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kc/kc_clock.h"
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 #include "kc/v1/events.pb-c.h"
@@ -173,12 +174,14 @@ static int s_step(workflow_store_t *self, PGconn *conn, const PGresult *row, int
     return -1;
 }
 
-/* Fire row i of the due timers, in a savepoint of the group. */
-static int s_fire(workflow_store_t *self, PGconn *conn, const PGresult *rows, int i, int64_t now_ms,
+/* Fire row i of the due timers, in a savepoint of the group; the timer
+ * closes at the instant of the step or event it makes. */
+static int s_fire(workflow_store_t *self, PGconn *conn, const PGresult *rows, int i,
                   kc_error_t *error)
 {
     if (workflow_tx_begin(self, conn, error))
         return -1;
+    int64_t now_ms = workflow_store_instant(self);
     const char *id = PQgetvalue(rows, i, 0), *kind = PQgetvalue(rows, i, 1);
     int rc;
     if (strcmp(PQgetvalue(rows, i, 3), PQgetvalue(rows, i, 6)) != 0)
@@ -199,7 +202,8 @@ static int s_fire(workflow_store_t *self, PGconn *conn, const PGresult *rows, in
             kc_log_error("timer %s of %s cannot take '%s': %s", id, PQgetvalue(rows, i, 7),
                          PQgetvalue(rows, i, 2), error->message);
             workflow_tx_rollback(self, conn);
-            rc = workflow_tx_begin(self, conn, error) || s_close(conn, id, "raised", now_ms, error)
+            rc = workflow_tx_begin(self, conn, error) ||
+                         s_close(conn, id, "raised", workflow_store_instant(self), error)
                      ? -1
                      : 0;
         }
@@ -213,7 +217,7 @@ static int s_fire(workflow_store_t *self, PGconn *conn, const PGresult *rows, in
 
 int workflow_store_fire_timers(workflow_store_t *self, PGconn *conn, int max, kc_error_t *error)
 {
-    int64_t now_ms = kc_clock_now_ms();
+    int64_t now_ms = workflow_store_now(self);
     char now[24], limit[16];
     snprintf(now, sizeof now, "%lld", (long long)now_ms);
     snprintf(limit, sizeof limit, "%d", max);
@@ -225,7 +229,7 @@ int workflow_store_fire_timers(workflow_store_t *self, PGconn *conn, int max, kc
     int fired = 0;
     if (kc_db_run_cached(conn, s_due_sql, 2, params, NULL, NULL, "reading due timers", &rows,
                          error) == 0)
-        for (int i = 0; i < PQntuples(rows) && s_fire(self, conn, rows, i, now_ms, error) == 0; i++)
+        for (int i = 0; i < PQntuples(rows) && s_fire(self, conn, rows, i, error) == 0; i++)
             fired++;
     PQclear(rows);
     kc_error_t end;

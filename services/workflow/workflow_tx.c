@@ -9,12 +9,16 @@
  *  entry is then written in the group), the others stand, and one COMMIT
  *  makes them all durable before any answer leaves. Outside a group the
  *  same calls are BEGIN, COMMIT and ROLLBACK.
+ *
+ *  Beginning takes the write's one instant (workflow_store_take_instant):
+ *  each request of a group has its own, and everything it records shows it.
  */
 #include "kc/kc_db.h"
 #include "workflow/workflow_internal.h"
 
 int workflow_tx_begin(workflow_store_t *self, PGconn *conn, kc_error_t *error)
 {
+    workflow_store_take_instant(self);
     return kc_db_exec(conn, workflow_store_grouped(self) ? "SAVEPOINT request" : "BEGIN", error);
 }
 

@@ -81,6 +81,13 @@ Test(notify, each_level_hears_of_the_steps_that_concern_it_and_no_one_else)
                                         " 'inbox' AND subject LIKE '【县政府审核同意】%'"
                                         " AND body LIKE '%平山县%'"),
                  4, "the subject names the state, the body the county");
+    /* a notification shows the instant of its step (kc-workflow's clock,
+     * here 2025), not the moment kc-notify wrote it */
+    cr_expect_eq(harness_count(&f.node, "SELECT count(*) FROM notification n JOIN event e"
+                                        " ON e.seq = n.event_seq JOIN workflow_step s"
+                                        " ON s.at = e.occurred_at AND s.at = n.created_at"
+                                        " WHERE e.type = 'ApplicationMoved'"),
+                 harness_count(&f.node, "SELECT count(*) FROM notification"));
     /* the inbox through kc-notify: list, unread count, mark read */
     const char *list[] = {"notifications", "--user", "wangfang", "--unread", NULL};
     cr_expect_eq(harness_kcctl(&f.node, list), 0);

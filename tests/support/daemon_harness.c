@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "kc/kc_clock.h"
 
 /* Start the daemon `name` on the node, its requests on a fresh endpoint
  * written to `endpoint` (announced to it as `endpoint_variable`), with the
@@ -73,17 +74,40 @@ pid_t harness_notify_start(harness_node_t *node)
                     extra);
 }
 
-void harness_clock_set(const harness_node_t *node, long long ms)
+static void s_clock_path(const harness_node_t *node, char *path, size_t size)
+{
+    snprintf(path, size, "%s.clock", node->log_path);
+}
+
+/* Write the clock file: the wall clock, and the steady clock if > 0. */
+static void s_clock_write(const harness_node_t *node, long long wall_ms, long long steady_ms)
 {
     char path[300], temporary[310];
-    snprintf(path, sizeof path, "%s.clock", node->log_path);
+    s_clock_path(node, path, sizeof path);
     snprintf(temporary, sizeof temporary, "%s.new", path);
     FILE *file = fopen(temporary, "w");
     cr_assert_not_null(file, "cannot write %s", temporary);
-    fprintf(file, "%lld\n", ms);
+    if (steady_ms > 0)
+        fprintf(file, "%lld %lld\n", wall_ms, steady_ms);
+    else
+        fprintf(file, "%lld\n", wall_ms);
     fclose(file);
     /* a rename, so kc-workflow never reads a half-written number */
     cr_assert_eq(rename(temporary, path), 0);
+}
+
+void harness_clock_set(const harness_node_t *node, long long ms)
+{
+    s_clock_write(node, ms, 0);
+}
+
+void harness_clock_move(const harness_node_t *node, long long wall_by_ms, long long steady_by_ms)
+{
+    char path[300];
+    s_clock_path(node, path, sizeof path);
+    int64_t wall = 0, steady = 0;
+    cr_assert_eq(kc_clock_read_file(path, &wall, &steady), 0, "no clock set in %s", path);
+    s_clock_write(node, (long long)wall + wall_by_ms, (long long)steady + steady_by_ms);
 }
 
 long long harness_wait_count(const harness_node_t *node, const char *sql, long long expected,

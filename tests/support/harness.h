@@ -94,6 +94,12 @@ pid_t harness_notify_start(harness_node_t *node);
  * clock. Public notices, yearly timers and deadlines follow it. */
 void harness_clock_set(const harness_node_t *node, long long ms);
 
+/* Move that clock from where it is now: the wall clock by `wall_by_ms`
+ * and the host's steady clock (kc_clock_steady_ms) by `steady_by_ms`.
+ * (-3600000, 0) is the host's clock set back an hour; (t, t) is t of real
+ * time passing. */
+void harness_clock_move(const harness_node_t *node, long long wall_by_ms, long long steady_by_ms);
+
 /* Poll `sql` (one number) every 50 ms until it equals `expected` or
  * `timeout_ms` passes; returns the last value seen. */
 long long harness_wait_count(const harness_node_t *node, const char *sql, long long expected,
