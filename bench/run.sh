@@ -37,8 +37,10 @@
 #    data at a steady rate and times each message to its commit at the
 #    province through the city; then, with the city's kc-link stopped,
 #    queues 10,000 and times the drain once it is back.
-# 7. Prints one table of the figures, the goals and the ratios, and stops
-#    everything (trap), removing the cluster.
+# 7. Prints one table of the figures, the goals and the ratios. Each part
+#    stops the daemons it started when it ends; on exit, also on failure or
+#    Ctrl-C, everything still running that the bench started is stopped
+#    (trap) and the cluster removed.
 #
 # Knobs (environment): KC_BENCH_SECONDS (10) per measurement,
 # KC_BENCH_CLIENTS (16), KC_BENCH_WINDOW (32 requests in flight per client),

@@ -4,9 +4,10 @@
 #
 # It installs what is missing (deploy/local/install-deps.sh), builds with
 # make, starts its own PostgreSQL 15 under var/demo-pg (deploy/local/pg.sh),
-# migrates it, and starts kc-intake, kc-scoring and kc-workflow in the
-# background on four free ports (logs: var/demo/intake.log, scoring.log,
-# workflow.log). Then it tells the story of one province node, Hebei
+# migrates it, and starts kc-intake, kc-scoring, kc-workflow and kc-notify in
+# the background on five free ports, a port taken before its daemon binds it
+# moving to another (logs: var/demo/intake.log, scoring.log, workflow.log,
+# notify.log). Then it tells the story of one province node, Hebei
 # (130000), with the synthetic data of deploy/data/sample/:
 #
 #   1. the division map: Hebei's cities and how many counties each has;

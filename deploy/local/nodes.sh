@@ -22,8 +22,10 @@
 #
 # Each node's kc-intake, kc-workflow and kc-notify listen on loopback ports
 # of a block found free from 17500 up; the province's and the city's kc-link
-# bind a port of that block for their children. Builds nothing: run `make`
-# first (the demo does).
+# bind a port of that block for their children. A port another process takes
+# before its daemon binds it moves to a free one, in every node.ini that
+# names it (lib.sh, s_run_daemon). Builds nothing: run `make` first (the demo
+# does).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
