@@ -49,6 +49,14 @@ typedef struct {
     kc_error_t error;     /* why there is no usable answer */
 } s_target_t;
 
+static bool s_named_before(const s_target_t *targets, int count, const char *daemon)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(targets[i].daemon, daemon) == 0)
+            return true;
+    return false;
+}
+
 /* The daemons the words name, in the order given; -1 after saying why not. */
 static int s_targets(kcctl_t *self, s_target_t *targets, int *count)
 {
@@ -61,8 +69,8 @@ static int s_targets(kcctl_t *self, s_target_t *targets, int *count)
             if (!all && strcmp(word, s_daemons[d].word) != 0)
                 continue;
             known = true;
-            if (*count == PING_TARGETS_MAX)
-                break; /* a daemon named twice is asked once */
+            if (s_named_before(targets, *count, s_daemons[d].daemon))
+                continue; /* a daemon named twice is asked once */
             s_target_t *target = &targets[(*count)++];
             memset(target, 0, sizeof *target);
             target->daemon = s_daemons[d].daemon;
@@ -103,8 +111,8 @@ static int s_send(void *context, s_target_t *target, const kc_envelope_t *reques
     kc_bus_configure(target->socket, 0);
     zmq_setsockopt(target->socket, ZMQ_LINGER, &linger, sizeof linger);
     if (zmq_connect(target->socket, target->endpoint))
-        return kc_error_set(&target->error, KC_ERR_CONFIG, NULL, "%s: cannot connect to '%s': %s",
-                            target->daemon, target->endpoint, zmq_strerror(zmq_errno()));
+        return kc_error_set(&target->error, KC_ERR_CONFIG, NULL, "cannot connect: %s",
+                            zmq_strerror(zmq_errno()));
     return kc_bus_send(target->socket, NULL, 0, false, request, &target->error);
 }
 
@@ -166,9 +174,14 @@ static void s_await(s_target_t *targets, int count, const char *request_id, int6
 static int s_report(const s_target_t *target, int timeout_ms, int attempts)
 {
     const kc_envelope_t *reply = target->reply;
+    if (!reply && target->error.code == KC_ERR_NONE && attempts == 1) {
+        fprintf(stderr, "error: %s at %s did not answer within %d ms [%s]\n", target->daemon,
+                target->endpoint, timeout_ms, kc_error_code_name(KC_ERR_NO_ANSWER));
+        return -1;
+    }
     if (!reply && target->error.code == KC_ERR_NONE) {
-        fprintf(stderr, "error: %s at %s did not answer within %d ms%s [%s]\n", target->daemon,
-                target->endpoint, timeout_ms * attempts, attempts > 1 ? " (all attempts)" : "",
+        fprintf(stderr, "error: %s at %s did not answer in %d attempts of %d ms [%s]\n",
+                target->daemon, target->endpoint, attempts, timeout_ms,
                 kc_error_code_name(KC_ERR_NO_ANSWER));
         return -1;
     }
