@@ -43,6 +43,8 @@ static const struct {
     {"submit", false}, {"withdraw", false}, {"assign", false}, {"open", false},  {"consent", true},
     {"approve", true}, {"recommend", true}, {"return", true},  {"reject", true}, {"file", true},
     {"pass", true},    {"fail", true},      {"revoke", true},  {"rate", true},
+    /* a monitoring round's three outcomes are told apart (表彰, 合格, 通报批评) */
+    {"commend", true}, {"criticise", true},
 };
 
 #define S_COUNT(array) (sizeof(array) / sizeof((array)[0]))
@@ -74,7 +76,7 @@ const char *process_role_names(void)
 const char *process_decision_names(void)
 {
     return "submit, withdraw, assign, open, consent, approve, recommend, return, reject, file, "
-           "pass, fail, revoke, rate";
+           "pass, fail, revoke, rate, commend, criticise";
 }
 
 /* ---- references -------------------------------------------------------- */

@@ -53,7 +53,7 @@ static const char s_good[] = "[notify]\n"
 
 Test(notify_rules, the_shipped_definition_reads)
 {
-    FILE *file = fopen("deploy/notify/notify-v1.ini", "rb");
+    FILE *file = fopen("deploy/notify/notify-v2.ini", "rb");
     cr_assert_not_null(file);
     static char text[64 * 1024];
     size_t size = fread(text, 1, sizeof text, file);
@@ -62,7 +62,7 @@ Test(notify_rules, the_shipped_definition_reads)
     for (size_t i = 0; i < s_errors.kept; i++)
         fprintf(stderr, "%s: %s\n", s_errors.items[i].field, s_errors.items[i].message);
     cr_assert_eq(rc, 0);
-    cr_expect_str_eq(s_rules.code, "notify-v1");
+    cr_expect_str_eq(s_rules.code, "notify-v2");
     cr_expect_geq(s_rules.n_routes, 10);
 }
 
