@@ -10,6 +10,7 @@
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 #include "kc/v1/events.pb-c.h"
+#include "notify/notify_public.h"
 #include "workflow/process.h"
 
 #define DEFINITIONS_MAX 16
@@ -21,13 +22,15 @@ struct notify_expander_t {
     wf_process_t *processes[DEFINITIONS_MAX];
     size_t n_missing; /* codes not stored (asked once) */
     char missing[DEFINITIONS_MAX][64];
+    char public_dir[256]; /* where public notices go; "" for none */
 };
 
-notify_expander_t *notify_expander_new(void)
+notify_expander_t *notify_expander_new(const char *public_dir)
 {
     notify_expander_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
+    snprintf(self->public_dir, sizeof self->public_dir, "%s", public_dir ? public_dir : "");
     return self;
 }
 
@@ -270,8 +273,7 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         s_set(f, "due_date", f->extra[0]);
         s_set(f, "state", m->state);
         s_set(f, "state_name", s_state_name(self, conn, f->application.definition, m->state));
-        s_holders(self, conn, f->application.definition, m->state, f->holders,
-                  sizeof f->holders);
+        s_holders(self, conn, f->application.definition, m->state, f->holders, sizeof f->holders);
         s_set(f, "level", m->level);
         s_set(f, "kind",
               strcmp(m->kind, "overdue") == 0       ? "已逾期"
@@ -353,6 +355,25 @@ static bool s_route_matches(const notify_route_t *route, const char *type, const
            (!*route->kind || strcmp(route->kind, f->kind) == 0);
 }
 
+/* A route to `public` writes its notice for the site to publish, when
+ * the node has a public_dir (a node without one publishes nothing). */
+static int s_publish(const notify_expander_t *self, const notify_route_t *route, const char *seq,
+                     const char *subject, const char *body, kc_error_t *error)
+{
+    bool public = false;
+    for (size_t i = 0; i < route->n_roles; i++)
+    public = public || strcmp(route->roles[i], "public") == 0;
+    if (!public || !*self->public_dir)
+        return 0;
+    /* published: Beijing time on kc-notify's clock */
+    time_t at = (time_t)(kc_clock_now_ms() / 1000 + 8 * 3600);
+    struct tm when;
+    gmtime_r(&at, &when);
+    char published[32];
+    strftime(published, sizeof published, "%Y-%m-%d %H:%M", &when);
+    return notify_public_write(self->public_dir, seq, subject, body, published, error);
+}
+
 static const char *const s_priorities[] = {"low", "normal", "critical"};
 
 static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, const char *type,
@@ -372,6 +393,8 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
         char subject[NOTIFY_TEXT_MAX * 2], body[NOTIFY_TEXT_MAX * 4];
         notify_render(t->subject, f->names, f->values, subject, sizeof subject);
         notify_render(t->body, f->names, f->values, body, sizeof body);
+        if (s_publish(self, route, seq, subject, body, error))
+            return -1;
         /* one statement per route: every role, its division, each person's
          * channels (their preference, or every channel they have an address
          * for), quiet hours and digest */
@@ -379,8 +402,8 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
         size_t used = (size_t)snprintf(roles, sizeof roles, "{");
         for (size_t i = 0; i < route->n_roles; i++) {
             /* holders: the roles that may act on the state, put in its place */
-            const char *role = strcmp(route->roles[i], "holders") == 0 ? f->holders
-                                                                       : route->roles[i];
+            const char *role =
+                strcmp(route->roles[i], "holders") == 0 ? f->holders : route->roles[i];
             if (*role && used + strlen(role) + 3 < sizeof roles)
                 used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s",
                                          used > 1 ? "," : "", role);

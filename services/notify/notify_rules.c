@@ -10,9 +10,9 @@
 #include "kc/kc_check.h"
 #include "kc/kc_ini_scan.h"
 
-static const char *const s_moved[] = {"application_ref", "title",    "county_code", "county_name",
-                                      "transition",      "decision", "from_state",  "to_state",
-                                      "state_name",      "reason",   "actor_role",  "notice_end",
+static const char *const s_moved[] = {"application_ref", "title",     "county_code", "county_name",
+                                      "transition",      "decision",  "from_state",  "to_state",
+                                      "state_name",      "reason",    "actor_role",  "notice_end",
                                       "calendar_note",   "step_name", NULL};
 static const char *const s_deadline[] = {
     "application_ref", "title", "county_code", "county_name",   "state", "state_name",
@@ -22,7 +22,7 @@ static const char *const s_objection[] = {"application_ref", "title",  "county_c
 static const char *const s_panel[] = {"application_ref", "title", "county_code",
                                       "county_name",     "what",  NULL};
 
-static const char *const s_class[] = {"year", "county_code",  "county_name", "class", "total",
+static const char *const s_class[] = {"year", "county_code",  "county_name", "class",       "total",
                                       "rank", "rank_in_city", "reward",      "reward_note", NULL};
 
 static const struct {
@@ -36,10 +36,17 @@ static const struct {
 
 /* `holders`: whoever may act on the state the event is about (the roles
  * of the transitions out of it in the application's procedure), so that a
- * submission or a deadline reaches the level that must act. */
-static const char *const s_roles[] = {"applicant",   "county_bureau",       "county_government",
-                                      "city_bureau", "province_department", "panel_experts",
-                                      "holders",     NULL};
+ * submission or a deadline reaches the level that must act. `public`: the
+ * notice is written as a file for the site to publish (notify_public.h). */
+static const char *const s_roles[] = {"applicant",
+                                      "county_bureau",
+                                      "county_government",
+                                      "city_bureau",
+                                      "province_department",
+                                      "panel_experts",
+                                      "holders",
+                                      "public",
+                                      NULL};
 
 const char *const *notify_event_variables(const char *event)
 {
@@ -183,7 +190,7 @@ static int s_route_key(s_draft_t *d, size_t index, const char *name, const char 
             if (!known || r->n_roles == NOTIFY_MAX_ROLES)
                 s_note(d, field, 0, "'%s' is not a role notifications go to%s", word,
                        " (applicant, county_bureau, county_government, city_bureau, "
-                       "province_department, panel_experts, holders)");
+                       "province_department, panel_experts, holders, public)");
             else
                 snprintf(r->roles[r->n_roles++], sizeof r->roles[0], "%s", word);
         }
