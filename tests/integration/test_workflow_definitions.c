@@ -423,6 +423,11 @@ Test(definitions, project_pipeline_every_branch)
     s_every_branch("deploy/workflow/project-pipeline-v1.ini");
 }
 
+Test(definitions, county_monitoring_every_branch)
+{
+    s_every_branch("deploy/workflow/county-monitoring-v1.ini");
+}
+
 /* The programmes other than the mountain bases take their applications
  * through kc-intake too (ProgrammeForm), and kc-workflow gives each the
  * newest procedure of its programme. */
