@@ -13,7 +13,7 @@
  *
  *  Usage: notify_bench --database CONNINFO --pid PID [--rate 1000]
  *         [--seconds 10] [--fanout 20]
- *  The database must hold notify-v1 and nothing else of recipients; the
+ *  The database must hold notify-v2 and nothing else of recipients; the
  *  bench adds its own. It prints "figure NAME VALUE" lines for bench/run.sh.
  */
 #include <libpq-fe.h>

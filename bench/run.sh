@@ -383,7 +383,7 @@ if s_run_part notify; then
     {
         KC_DATABASE_URL="$notify_db_url" "$build/bin/kcctl" migrate &&
             KC_DATABASE_URL="$notify_db_url" "$build/bin/kcctl" notify load \
-                "$repo_root/deploy/notify/notify-v1.ini"
+                "$repo_root/deploy/notify/notify-v2.ini"
     } >"$out/notify-setup.log" 2>&1 || s_die "notify setup failed; see $out/notify-setup.log"
     notify_endpoint="$(s_new_endpoint)"
     s_checkpoint

@@ -397,9 +397,9 @@ s_procedure() {
     s_kcctl process load "$process"
     s_wait_adopted
     s_say ""
-    s_say "Who hears of which step, in which words, is data too (deploy/notify/notify-v1.ini), and"
+    s_say "Who hears of which step, in which words, is data too (deploy/notify/notify-v2.ini), and"
     s_say "so are the people of each level kc-notify tells:"
-    s_kcctl notify load deploy/notify/notify-v1.ini
+    s_kcctl notify load deploy/notify/notify-v2.ini
     s_kcctl recipients load "$sample/recipients.csv"
     s_say ""
     s_say "The county S&T bureau of 平山县 opens its inbox (待办): nothing yet. The application first"

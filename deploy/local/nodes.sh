@@ -138,7 +138,7 @@ s_set_up() {
             s_kcctl "$node" migrate
             s_load_calendar s_kcctl "$node"
             s_kcctl "$node" process load deploy/workflow/mountain-base-v1.ini
-            s_kcctl "$node" notify load deploy/notify/notify-v1.ini
+            s_kcctl "$node" notify load deploy/notify/notify-v2.ini
             s_kcctl "$node" recipients load deploy/data/sample/recipients.csv
             s_kcctl "$node" keys generate "$dir/$node/keys"
         } >"$dir/$node/setup.log"

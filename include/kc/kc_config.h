@@ -32,6 +32,7 @@ typedef struct {
     char smtp_password[256];
     char webhook_secret[256];  /* HMAC-SHA256 key signing webhooks and SMS requests */
     char sms_gateway[256];     /* URL the SMS requests are POSTed to; "" turns SMS off */
+    char public_dir[256];      /* where public notices are written for the site; "" for none */
     int notify_attempts;       /* attempts before a notification is dead */
     int notify_backoff_ms;     /* first retry delay; doubles each attempt, with jitter */
     int notify_timeout_ms;     /* one delivery at most */

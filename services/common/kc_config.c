@@ -120,6 +120,8 @@ static int s_apply(kc_config_t *self, const char *key, const char *value, kc_err
         return s_copy(self->webhook_secret, sizeof self->webhook_secret, value, key, error);
     if (strcmp(key, "notify.sms_gateway") == 0)
         return s_copy(self->sms_gateway, sizeof self->sms_gateway, value, key, error);
+    if (strcmp(key, "notify.public_dir") == 0)
+        return s_copy(self->public_dir, sizeof self->public_dir, value, key, error);
     if (strcmp(key, "notify.attempts") == 0) {
         if (s_number(&number, value, 1, 100, key, error))
             return -1;
@@ -195,6 +197,7 @@ static const struct {
     {"KC_SMTP_PASSWORD", "notify.smtp_password"},
     {"KC_WEBHOOK_SECRET", "notify.webhook_secret"},
     {"KC_SMS_GATEWAY", "notify.sms_gateway"},
+    {"KC_PUBLIC_DIR", "notify.public_dir"},
     {"KC_NOTIFY_ATTEMPTS", "notify.attempts"},
     {"KC_NOTIFY_BACKOFF_MS", "notify.backoff_ms"},
     {"KC_NOTIFY_TIMEOUT_MS", "notify.timeout_ms"},

@@ -174,8 +174,13 @@ static const struct {
     const char *programme;
     const char *prefix;
 } s_programmes[] = {
-    {"mountain_base", "MB"},    {"innovative_county", "IC"},    {"innovative_town", "IT"},
-    {"specialised_town", "ST"}, {"four_batches_project", "FB"},
+    {"mountain_base", "MB"},
+    {"innovative_county", "IC"},
+    {"innovative_town", "IT"},
+    {"specialised_town", "ST"},
+    {"four_batches_project", "FB"},
+    /* a county's yearly monitoring report (seed 003: every county, titled or not) */
+    {"county_monitoring", "CM"},
 };
 
 const char *validate_application_prefix(const char *programme)

@@ -62,6 +62,11 @@ int kcctl_process(kcctl_t *self)
                    process.panel_field, process.n_criteria, process.panel_aggregation);
         if (process.target_count > 0)
             printf("  target: %d by %d\n", process.target_count, process.target_year);
+        if (process.quota_per_year > 0)
+            printf("  quota: %d a year from %d to %d\n", process.quota_per_year, process.quota_from,
+                   process.target_year);
+        if (*process.goal_state)
+            printf("  goal: reaching %s\n", process.goal_state);
         if (load)
             rc = s_load(self, &process, text, size);
     }
@@ -231,11 +236,21 @@ int kcctl_progress(kcctl_t *self)
     const Kc__V1__Progress *p = reply->progress;
     printf("%s (procedure %s), seen from %s %s:\n", p->programme, p->definition, self->role,
            self->division);
+    /* the goal in the procedure's own words: 已备案, 已授予称号, 认定... */
+    const char *goal = *p->goal_state_name ? p->goal_state_name : "予以备案";
     if (p->target_count > 0)
-        printf("  filed %d of the %d planned by %d (%.0f %%), %d still running\n", p->filed,
-               p->target_count, p->target_year, 100.0 * p->filed / p->target_count, p->active);
+        printf("  goal “%s” reached %d of the %d planned by %d (%.0f %%), %d still running\n", goal,
+               p->filed, p->target_count, p->target_year, 100.0 * p->filed / p->target_count,
+               p->active);
     else
-        printf("  filed %d, %d still running\n", p->filed, p->active);
+        printf("  goal “%s” reached %d, %d still running\n", goal, p->filed, p->active);
+    for (size_t i = 0; i < p->n_years; i++) {
+        const Kc__V1__YearCount *y = p->years[i];
+        if (y->quota > 0)
+            printf("  %d: %d of the quota of %d\n", y->year, y->reached, y->quota);
+        else
+            printf("  %d: %d\n", y->year, y->reached);
+    }
     for (size_t i = 0; i < p->n_states; i++)
         printf("  %5d  %-26s %s\n", p->states[i]->count, p->states[i]->state,
                p->states[i]->state_name);

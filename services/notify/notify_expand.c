@@ -10,6 +10,7 @@
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 #include "kc/v1/events.pb-c.h"
+#include "notify/notify_public.h"
 #include "workflow/process.h"
 
 #define DEFINITIONS_MAX 16
@@ -21,13 +22,15 @@ struct notify_expander_t {
     wf_process_t *processes[DEFINITIONS_MAX];
     size_t n_missing; /* codes not stored (asked once) */
     char missing[DEFINITIONS_MAX][64];
+    char public_dir[256]; /* where public notices go; "" for none */
 };
 
-notify_expander_t *notify_expander_new(void)
+notify_expander_t *notify_expander_new(const char *public_dir)
 {
     notify_expander_t *self = calloc(1, sizeof *self);
     if (!self)
         abort();
+    snprintf(self->public_dir, sizeof self->public_dir, "%s", public_dir ? public_dir : "");
     return self;
 }
 
@@ -69,18 +72,17 @@ int notify_expander_load(notify_expander_t *self, PGconn *conn, kc_error_t *erro
     return rc;
 }
 
-/* The name of a state of a procedure, for the message ("" if unknown). */
-static const char *s_state_name(notify_expander_t *self, PGconn *conn, const char *definition,
-                                const char *state)
+/* A procedure, read from the database once and kept (NULL if unknown). */
+static const wf_process_t *s_process(notify_expander_t *self, PGconn *conn, const char *definition)
 {
-    wf_process_t *process = NULL;
     for (size_t i = 0; i < self->n_processes; i++)
         if (strcmp(self->processes[i]->code, definition) == 0)
-            process = self->processes[i];
-    for (size_t i = 0; !process && i < self->n_missing; i++)
+            return self->processes[i];
+    for (size_t i = 0; i < self->n_missing; i++)
         if (strcmp(self->missing[i], definition) == 0)
-            return "";
-    if (!process && self->n_processes < DEFINITIONS_MAX) {
+            return NULL;
+    wf_process_t *process = NULL;
+    if (self->n_processes < DEFINITIONS_MAX) {
         const char *params[1] = {definition};
         PGresult *result =
             PQexecParams(conn, "SELECT source FROM process_definition WHERE code = $1", 1, NULL,
@@ -104,8 +106,54 @@ static const char *s_state_name(notify_expander_t *self, PGconn *conn, const cha
         if (!process && self->n_missing < DEFINITIONS_MAX)
             snprintf(self->missing[self->n_missing++], sizeof self->missing[0], "%s", definition);
     }
+    return process;
+}
+
+/* The name of a state of a procedure, for the message ("" if unknown). */
+static const char *s_state_name(notify_expander_t *self, PGconn *conn, const char *definition,
+                                const char *state)
+{
+    const wf_process_t *process = s_process(self, conn, definition);
     int at = process ? process_state_index(process, state) : -1;
     return at >= 0 ? process->states[at].name_zh : "";
+}
+
+/* The name of a step (transition) of a procedure, so that each programme's
+ * step is told in its own words ("" if unknown). */
+static const char *s_step_name(notify_expander_t *self, PGconn *conn, const char *definition,
+                               const char *transition)
+{
+    const wf_process_t *process = s_process(self, conn, definition);
+    for (size_t i = 0; process && i < process->n_transitions; i++)
+        if (strcmp(process->transitions[i].code, transition) == 0)
+            return process->transitions[i].name_zh;
+    return "";
+}
+
+/* Whoever may act on `state`: the roles of the transitions out of it
+ * (not those open from every state, such as a withdrawal, nor the system's
+ * timers or the experts, who hear through their panel), as a comma list
+ * into `out` ("" when unknown: the route then tells its other roles). */
+static void s_holders(notify_expander_t *self, PGconn *conn, const char *definition,
+                      const char *state, char *out, size_t size)
+{
+    out[0] = '\0';
+    const wf_process_t *process = s_process(self, conn, definition);
+    int at = process ? process_state_index(process, state) : -1;
+    size_t used = 0;
+    for (size_t i = 0; at >= 0 && i < process->n_transitions; i++) {
+        const wf_transition_t *t = &process->transitions[i];
+        if (t->from_any || t->from != at || strcmp(t->role, "system") == 0 ||
+            strcmp(t->role, "expert") == 0 || strcmp(t->role, "public") == 0)
+            continue;
+        char item[40];
+        snprintf(item, sizeof item, ",%s,", t->role);
+        char seen[600];
+        snprintf(seen, sizeof seen, ",%s,", out);
+        if (strstr(seen, item) || used + strlen(t->role) + 2 >= size)
+            continue;
+        used += (size_t)snprintf(out + used, size - used, "%s%s", used ? "," : "", t->role);
+    }
 }
 
 /* A calendar note as said in a sentence: "（note）", or "" when none. */
@@ -155,6 +203,7 @@ typedef struct {
     s_application_t application;
     char extra[6][128];
     char experts[512]; /* PanelChanged: the experts concerned, as a text[] literal */
+    char holders[256]; /* who may act on the state the event is about, comma list */
 } s_facts_t;
 
 static void s_set(s_facts_t *f, const char *name, const char *value)
@@ -193,6 +242,8 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         s_set(f, "from_state", m->from_state);
         s_set(f, "to_state", m->to_state);
         s_set(f, "state_name", s_state_name(self, conn, m->definition, m->to_state));
+        s_set(f, "step_name", s_step_name(self, conn, m->definition, m->transition));
+        s_holders(self, conn, m->definition, m->to_state, f->holders, sizeof f->holders);
         s_set(f, "reason", m->reason);
         s_set(f, "actor_role", m->role);
         if (m->notice_end_ms > 0) {
@@ -222,6 +273,7 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         s_set(f, "due_date", f->extra[0]);
         s_set(f, "state", m->state);
         s_set(f, "state_name", s_state_name(self, conn, f->application.definition, m->state));
+        s_holders(self, conn, f->application.definition, m->state, f->holders, sizeof f->holders);
         s_set(f, "level", m->level);
         s_set(f, "kind",
               strcmp(m->kind, "overdue") == 0       ? "已逾期"
@@ -267,6 +319,10 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         s_set(f, "rank", f->extra[2]);
         s_set(f, "rank_in_city", f->extra[3]);
         s_set(f, "reward", f->extra[4]);
+        /* no reward is not said as "奖励0万元": the sentence is left out */
+        if (m->reward > 0)
+            snprintf(f->extra[5], sizeof f->extra[5], "；奖励%d万元", m->reward);
+        s_set(f, "reward_note", f->extra[5]);
     } else {
         Kc__V1__PanelChanged *m = kc__v1__panel_changed__unpack(NULL, size, payload);
         if (!m)
@@ -276,7 +332,7 @@ static int s_facts(notify_expander_t *self, PGconn *conn, const char *type, cons
         f->county = m->county_code;
         if (s_application(conn, m->application_ref, &f->application, error))
             return -1;
-        s_set(f, "what", m->what);
+        s_set(f, "what", notify_panel_what(m->what));
         f->kind = m->what;
         size_t used = (size_t)snprintf(f->experts, sizeof f->experts, "{");
         for (size_t i = 0; i < m->n_experts && used + 40 < sizeof f->experts; i++)
@@ -299,6 +355,25 @@ static bool s_route_matches(const notify_route_t *route, const char *type, const
            (!*route->kind || strcmp(route->kind, f->kind) == 0);
 }
 
+/* A route to `public` writes its notice for the site to publish, when
+ * the node has a public_dir (a node without one publishes nothing). */
+static int s_publish(const notify_expander_t *self, const notify_route_t *route, const char *seq,
+                     const char *subject, const char *body, kc_error_t *error)
+{
+    bool public = false;
+    for (size_t i = 0; i < route->n_roles; i++)
+    public = public || strcmp(route->roles[i], "public") == 0;
+    if (!public || !*self->public_dir)
+        return 0;
+    /* published: Beijing time on kc-notify's clock */
+    time_t at = (time_t)(kc_clock_now_ms() / 1000 + 8 * 3600);
+    struct tm when;
+    gmtime_r(&at, &when);
+    char published[32];
+    strftime(published, sizeof published, "%Y-%m-%d %H:%M", &when);
+    return notify_public_write(self->public_dir, seq, subject, body, published, error);
+}
+
 static const char *const s_priorities[] = {"low", "normal", "critical"};
 
 static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, const char *type,
@@ -318,14 +393,21 @@ static int s_notify(notify_expander_t *self, PGconn *conn, const char *seq, cons
         char subject[NOTIFY_TEXT_MAX * 2], body[NOTIFY_TEXT_MAX * 4];
         notify_render(t->subject, f->names, f->values, subject, sizeof subject);
         notify_render(t->body, f->names, f->values, body, sizeof body);
+        if (s_publish(self, route, seq, subject, body, error))
+            return -1;
         /* one statement per route: every role, its division, each person's
          * channels (their preference, or every channel they have an address
          * for), quiet hours and digest */
-        char roles[NOTIFY_MAX_ROLES * 34 + 4];
+        char roles[NOTIFY_MAX_ROLES * 34 + 260];
         size_t used = (size_t)snprintf(roles, sizeof roles, "{");
-        for (size_t i = 0; i < route->n_roles; i++)
-            used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s", i ? "," : "",
-                                     route->roles[i]);
+        for (size_t i = 0; i < route->n_roles; i++) {
+            /* holders: the roles that may act on the state, put in its place */
+            const char *role =
+                strcmp(route->roles[i], "holders") == 0 ? f->holders : route->roles[i];
+            if (*role && used + strlen(role) + 3 < sizeof roles)
+                used += (size_t)snprintf(roles + used, sizeof roles - used, "%s%s",
+                                         used > 1 ? "," : "", role);
+        }
         snprintf(roles + used, sizeof roles - used, "}");
         const char *params[12] = {seq,
                                   roles,

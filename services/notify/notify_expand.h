@@ -17,7 +17,9 @@
 
 typedef struct notify_expander_t notify_expander_t;
 
-notify_expander_t *notify_expander_new(void);
+/* `public_dir`: where notices addressed to `public` are written for the
+ * site (notify_public.h); "" writes none. */
+notify_expander_t *notify_expander_new(const char *public_dir);
 void notify_expander_destroy(notify_expander_t **self);
 
 /* Load the newest stored notification definition (0; 1 when none is

@@ -10,10 +10,10 @@
 #include "kc/kc_check.h"
 #include "kc/kc_ini_scan.h"
 
-static const char *const s_moved[] = {"application_ref", "title",    "county_code", "county_name",
-                                      "transition",      "decision", "from_state",  "to_state",
-                                      "state_name",      "reason",   "actor_role",  "notice_end",
-                                      "calendar_note",   NULL};
+static const char *const s_moved[] = {"application_ref", "title",     "county_code", "county_name",
+                                      "transition",      "decision",  "from_state",  "to_state",
+                                      "state_name",      "reason",    "actor_role",  "notice_end",
+                                      "calendar_note",   "step_name", NULL};
 static const char *const s_deadline[] = {
     "application_ref", "title", "county_code", "county_name",   "state", "state_name",
     "level",           "kind",  "due_date",    "calendar_note", NULL};
@@ -22,8 +22,8 @@ static const char *const s_objection[] = {"application_ref", "title",  "county_c
 static const char *const s_panel[] = {"application_ref", "title", "county_code",
                                       "county_name",     "what",  NULL};
 
-static const char *const s_class[] = {"year", "county_code",  "county_name", "class", "total",
-                                      "rank", "rank_in_city", "reward",      NULL};
+static const char *const s_class[] = {"year", "county_code",  "county_name", "class",       "total",
+                                      "rank", "rank_in_city", "reward",      "reward_note", NULL};
 
 static const struct {
     const char *event;
@@ -34,8 +34,18 @@ static const struct {
     {"PanelChanged", s_panel},
 };
 
-static const char *const s_roles[] = {"applicant",   "county_bureau",       "county_government",
-                                      "city_bureau", "province_department", "panel_experts",
+/* `holders`: whoever may act on the state the event is about (the roles
+ * of the transitions out of it in the application's procedure), so that a
+ * submission or a deadline reaches the level that must act. `public`: the
+ * notice is written as a file for the site to publish (notify_public.h). */
+static const char *const s_roles[] = {"applicant",
+                                      "county_bureau",
+                                      "county_government",
+                                      "city_bureau",
+                                      "province_department",
+                                      "panel_experts",
+                                      "holders",
+                                      "public",
                                       NULL};
 
 const char *const *notify_event_variables(const char *event)
@@ -44,6 +54,22 @@ const char *const *notify_event_variables(const char *event)
         if (strcmp(s_events[i].event, event) == 0)
             return s_events[i].variables;
     return NULL;
+}
+
+const char *notify_panel_what(const char *what)
+{
+    static const struct {
+        const char *what, *said;
+    } s_said[] = {
+        {"drawn", "评估专家已抽取"},
+        {"seat_replaced", "已补抽专家，替换回避或放弃的席位"},
+        {"complete", "专家评分已全部提交"},
+        {"no_reserve_left", "备选专家已用尽，需另行抽取"},
+    };
+    for (size_t i = 0; i < sizeof s_said / sizeof s_said[0]; i++)
+        if (what && strcmp(s_said[i].what, what) == 0)
+            return s_said[i].said;
+    return "评估专家组有变动";
 }
 
 void notify_render(const char *text, const char *const *names, const char *const *values, char *out,
@@ -164,7 +190,7 @@ static int s_route_key(s_draft_t *d, size_t index, const char *name, const char 
             if (!known || r->n_roles == NOTIFY_MAX_ROLES)
                 s_note(d, field, 0, "'%s' is not a role notifications go to%s", word,
                        " (applicant, county_bureau, county_government, city_bureau, "
-                       "province_department, panel_experts)");
+                       "province_department, panel_experts, holders, public)");
             else
                 snprintf(r->roles[r->n_roles++], sizeof r->roles[0], "%s", word);
         }
@@ -291,6 +317,13 @@ static void s_check(s_draft_t *d)
                 s_note(d, field, 0,
                        "route '%s' tells panel_experts of %s events: only a"
                        " PanelChanged event names a panel's experts",
+                       r->code, r->event);
+            else if (strcmp(r->roles[k], "holders") == 0 &&
+                     strcmp(r->event, "ApplicationMoved") != 0 &&
+                     strcmp(r->event, "DeadlineReached") != 0)
+                s_note(d, field, 0,
+                       "route '%s' tells holders of %s events: only an application's"
+                       " step or deadline names a state someone holds",
                        r->code, r->event);
     }
     if (rules->n_routes == 0)

@@ -60,6 +60,11 @@ int notify_rules_parse(const char *text, size_t size, notify_rules_t *out, kc_er
  * type no route may name. */
 const char *const *notify_event_variables(const char *event);
 
+/* What happened to a panel (a PanelChanged event's `what`: drawn,
+ * seat_replaced, complete, no_reserve_left), said in Chinese for a
+ * message; an unknown word is said as a change, never shown as it is. */
+const char *notify_panel_what(const char *what);
+
 /* Render `text` with `values` (value i for variable names[i]) into `out`;
  * an unknown variable renders as "" (the parser refused such templates). */
 void notify_render(const char *text, const char *const *names, const char *const *values, char *out,

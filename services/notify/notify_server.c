@@ -55,7 +55,7 @@ notify_server_t *notify_server_new(const kc_config_t *config, kc_error_t *error)
     if (!self)
         abort();
     self->config = *config;
-    self->expander = notify_expander_new();
+    self->expander = notify_expander_new(config->public_dir);
     if (kc_router_bind(&self->context, &self->router, config->notify_endpoint,
                        config->max_message_bytes, "notify.endpoint", error)) {
         notify_server_destroy(&self);

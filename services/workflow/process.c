@@ -62,6 +62,9 @@ static const s_key_t s_head_keys[] = {
     {"panel_disagreement", K_INT, S_FIELD(wf_process_t, panel_disagreement), false, 100},
     {"target_count", K_INT, S_FIELD(wf_process_t, target_count), false, 100000},
     {"target_year", K_INT, S_FIELD(wf_process_t, target_year), false, 2100},
+    {"goal_state", K_CODE, S_FIELD(wf_process_t, goal_state), false, 0},
+    {"quota_per_year", K_INT, S_FIELD(wf_process_t, quota_per_year), false, 100000},
+    {"quota_from", K_INT, S_FIELD(wf_process_t, quota_from), false, 2100},
     {NULL, K_TEXT, S_NONE, false, 0},
 };
 

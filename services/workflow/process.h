@@ -92,6 +92,9 @@ typedef struct {
     int panel_disagreement;        /* flag when max - min of the totals exceeds it (points) */
     int target_count;              /* the programme's target (e.g. 30 bases) ... */
     int target_year;               /* ... by this year; 0: no target */
+    char goal_state[WF_CODE_MAX];  /* reaching it first counts towards the target (filed) */
+    int quota_per_year;            /* > 0: so many a year (seed 003: 5 counties) ... */
+    int quota_from;                /* ... from this year to target_year */
     size_t n_criteria;
     wf_criterion_t criteria[WF_MAX_CRITERIA];
 } wf_process_t;

@@ -40,9 +40,23 @@ static const struct {
     const char *decision;
     bool reason;
 } s_decisions[] = {
-    {"submit", false}, {"withdraw", false}, {"assign", false}, {"open", false},  {"consent", true},
-    {"approve", true}, {"recommend", true}, {"return", true},  {"reject", true}, {"file", true},
-    {"pass", true},    {"fail", true},      {"revoke", true},  {"rate", true},
+    {"submit", false},
+    {"withdraw", false},
+    {"assign", false},
+    {"open", false},
+    {"consent", true},
+    {"approve", true},
+    {"recommend", true},
+    {"return", true},
+    {"reject", true},
+    {"file", true},
+    {"pass", true},
+    {"fail", true},
+    {"revoke", true},
+    {"rate", true},
+    /* a monitoring round's three outcomes are told apart (表彰, 合格, 通报批评) */
+    {"commend", true},
+    {"criticise", true},
 };
 
 #define S_COUNT(array) (sizeof(array) / sizeof((array)[0]))
@@ -74,7 +88,7 @@ const char *process_role_names(void)
 const char *process_decision_names(void)
 {
     return "submit, withdraw, assign, open, consent, approve, recommend, return, reject, file, "
-           "pass, fail, revoke, rate";
+           "pass, fail, revoke, rate, commend, criticise";
 }
 
 /* ---- references -------------------------------------------------------- */
@@ -396,6 +410,23 @@ static void s_check_graph(wf_draft_t *draft)
     }
 }
 
+/* The goal a programme counts (progress): a known state, and a yearly
+ * quota only within the years its target spans. Without a goal_state a
+ * definition stored before it existed counts its `file` decisions. */
+static void s_check_goal(wf_draft_t *draft)
+{
+    const wf_process_t *p = draft->process;
+    if (*p->goal_state && process_state_index(p, p->goal_state) < 0)
+        process_note(draft, KC_ERR_INPUT, "process.goal_state", 0,
+                     "goal_state '%s' is not a state of the process", p->goal_state);
+    if (p->quota_per_year > 0 &&
+        (p->quota_from <= 0 || p->target_year <= 0 || p->quota_from > p->target_year))
+        process_note(draft, KC_ERR_INPUT, "process.quota_from", 0,
+                     "quota_per_year needs quota_from, the first year, and target_year, the "
+                     "last, with quota_from <= target_year (quota_from %d)",
+                     p->quota_from);
+}
+
 int process_check(wf_draft_t *draft)
 {
     size_t before = draft->errors->total;
@@ -410,6 +441,7 @@ int process_check(wf_draft_t *draft)
     for (size_t s = 0; s < p->n_states; s++)
         s_check_timer(draft, s);
     s_check_panel(draft);
+    s_check_goal(draft);
     if (p->n_states == 0)
         process_note(draft, KC_ERR_REQUIRED, "state", 0, "the process has no [state.<code>]");
     else

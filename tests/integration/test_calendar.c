@@ -161,7 +161,7 @@ Test(calendar_db,
     wf_fixture_start(&f, s_cst_ms(2026, 12, 28, 9));
     s_precondition(&f.node);
     /* kc-notify tells the applicant, with the shipped rules and people */
-    const char *rules[] = {"notify", "load", "deploy/notify/notify-v1.ini", NULL};
+    const char *rules[] = {"notify", "load", "deploy/notify/notify-v2.ini", NULL};
     cr_assert_eq(harness_kcctl(&f.node, rules), 0);
     const char *people[] = {"recipients", "load", "deploy/data/sample/recipients.csv", NULL};
     cr_assert_eq(harness_kcctl(&f.node, people), 0);

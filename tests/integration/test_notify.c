@@ -17,7 +17,7 @@ TestSuite(notify, .timeout = 240);
 static pid_t s_start(wf_fixture_t *f)
 {
     wf_fixture_start(f, 1740963600000LL); /* 2025-03-03 09:00 CST */
-    const char *rules[] = {"notify", "load", "deploy/notify/notify-v1.ini", NULL};
+    const char *rules[] = {"notify", "load", "deploy/notify/notify-v2.ini", NULL};
     cr_assert_eq(harness_kcctl(&f->node, rules), 0);
     const char *people[] = {"recipients", "load", "deploy/data/sample/recipients.csv", NULL};
     cr_assert_eq(harness_kcctl(&f->node, people), 0);

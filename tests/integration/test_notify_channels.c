@@ -135,7 +135,7 @@ static void s_start_with(s_world_t *w, const char *custom_people)
     fclose(file);
     const char *load[] = {"recipients", "load", people, NULL};
     cr_assert_eq(harness_kcctl(&w->f.node, load), 0);
-    const char *rules[] = {"notify", "load", "deploy/notify/notify-v1.ini", NULL};
+    const char *rules[] = {"notify", "load", "deploy/notify/notify-v2.ini", NULL};
     cr_assert_eq(harness_kcctl(&w->f.node, rules), 0);
     char smtp_url[64], clock[320];
     snprintf(smtp_url, sizeof smtp_url, "smtp://127.0.0.1:%d", w->smtp_port);

@@ -38,7 +38,8 @@ typedef struct {
     pid_t workflow;
     kc_client_t *client;
     wf_process_t process;
-    int serial; /* applications started */
+    int serial;       /* applications started */
+    long long now_ms; /* the clock the officials act at (a timer moves it and back) */
 } s_walk_t;
 
 static void s_load(s_walk_t *w, const char *path)
@@ -78,6 +79,7 @@ static void s_start(s_walk_t *w, const char *path)
 {
     memset(w, 0, sizeof *w);
     harness_node_start(&w->node);
+    w->now_ms = START_MS;
     harness_clock_set(&w->node, START_MS);
     w->workflow = harness_workflow_start(&w->node);
     kc_error_t error;
@@ -241,7 +243,7 @@ static void s_take(s_walk_t *w, const char *ref, int t)
         for (int tries = 0; tries < 100 && strcmp(s_state_of(w, ref), expected) != 0; tries++)
             usleep(50 * 1000);
         cr_assert_str_eq(s_state_of(w, ref), expected, "the timer did not take '%s'", step->code);
-        harness_clock_set(&w->node, START_MS);
+        harness_clock_set(&w->node, w->now_ms);
         return;
     }
     if (step->requires & WF_REQUIRES_SCORES)
@@ -300,6 +302,72 @@ static void s_walk_to(s_walk_t *w, const char *ref, int state, const int via[WF_
         s_take(w, ref, path[--n]);
 }
 
+/* The programme's progress as the province sees it (NULL: refused). */
+static kc_envelope_t *s_progress(s_walk_t *w)
+{
+    kc_envelope_t request = KC__V1__ENVELOPE__INIT;
+    Kc__V1__GetProgress get = KC__V1__GET_PROGRESS__INIT;
+    get.programme = w->process.programme;
+    request.body_case = KC__V1__ENVELOPE__BODY_GET_PROGRESS;
+    request.get_progress = &get;
+    kc_envelope_t *reply = s_send(w, &request, "walker", "province_department", "130000");
+    if (!reply || reply->body_case != KC__V1__ENVELOPE__BODY_PROGRESS)
+        s_refused(reply, "progress");
+    return reply;
+}
+
+/* Progress counts the definition's own goal (its goal_state reached, each
+ * application once, in the year it first did) year by year against the
+ * yearly quota: after the walk (all in 2025) one more application reaches
+ * the goal a year on, in 2026; the quota's years are listed even empty. */
+static void s_progress_by_year(s_walk_t *w)
+{
+    const wf_process_t *p = &w->process;
+    int goal = process_state_index(p, p->goal_state);
+    cr_assert_geq(goal, 0, "%s names no goal_state", p->code);
+    const char *params[1] = {p->goal_state};
+    PGresult *result = PQexecParams(w->node.db,
+                                    "SELECT count(DISTINCT application_id) FROM workflow_step"
+                                    " WHERE to_state = $1",
+                                    1, NULL, params, NULL, NULL, 0);
+    long long walked = strtoll(PQgetvalue(result, 0, 0), NULL, 10);
+    PQclear(result);
+    cr_assert_gt(walked, 0, "the walk never reached '%s'", p->goal_state);
+    w->now_ms = START_MS + 364LL * 86400000; /* 2026-03-02 09:00 CST, a Monday */
+    harness_clock_set(&w->node, w->now_ms);
+    int via[WF_MAX_STATES];
+    s_paths(p, via);
+    char ref[32];
+    s_new_application(w, ref);
+    s_walk_to(w, ref, goal, via);
+    kc_envelope_t *reply = s_progress(w);
+    const Kc__V1__Progress *progress = reply->progress;
+    cr_expect_str_eq(progress->goal_state, p->goal_state);
+    cr_expect_str_eq(progress->goal_state_name, p->states[goal].name_zh);
+    cr_expect_eq(progress->filed, walked + 1);
+    cr_expect_eq(progress->target_count, p->target_count);
+    int quota_years = p->quota_per_year > 0 ? p->target_year - p->quota_from + 1 : 0;
+    cr_assert_eq(progress->n_years, (size_t)quota_years + 2, "%s: %zu years", p->code,
+                 progress->n_years);
+    for (int i = 0; i < quota_years; i++) {
+        cr_expect_eq(progress->years[i]->year, p->quota_from + i);
+        cr_expect_eq(progress->years[i]->quota, p->quota_per_year);
+        cr_expect_eq(progress->years[i]->reached, 0);
+    }
+    const Kc__V1__YearCount *y2025 = progress->years[quota_years];
+    const Kc__V1__YearCount *y2026 = progress->years[quota_years + 1];
+    cr_expect_eq(y2025->year, 2025);
+    cr_expect_eq(y2025->reached, walked);
+    cr_expect_eq(y2025->quota, 0);
+    cr_expect_eq(y2026->year, 2026);
+    cr_expect_eq(y2026->reached, 1);
+    kc_bus_free(&reply);
+    const char *print[] = {
+        "progress",   "--programme", p->programme, "--role", "province_department",
+        "--division", "130000",      NULL};
+    cr_expect_eq(harness_kcctl(&w->node, print), 0);
+}
+
 static void s_every_branch(const char *path)
 {
     s_walk_t w;
@@ -326,6 +394,7 @@ static void s_every_branch(const char *path)
                  steps);
     const char *verify[] = {"audit", "verify", NULL};
     cr_expect_eq(harness_kcctl(&w.node, verify), 0);
+    s_progress_by_year(&w);
     s_stop(&w);
 }
 
@@ -352,6 +421,11 @@ Test(definitions, specialised_town_every_branch)
 Test(definitions, project_pipeline_every_branch)
 {
     s_every_branch("deploy/workflow/project-pipeline-v1.ini");
+}
+
+Test(definitions, county_monitoring_every_branch)
+{
+    s_every_branch("deploy/workflow/county-monitoring-v1.ini");
 }
 
 /* The programmes other than the mountain bases take their applications

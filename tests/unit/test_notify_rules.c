@@ -53,7 +53,7 @@ static const char s_good[] = "[notify]\n"
 
 Test(notify_rules, the_shipped_definition_reads)
 {
-    FILE *file = fopen("deploy/notify/notify-v1.ini", "rb");
+    FILE *file = fopen("deploy/notify/notify-v2.ini", "rb");
     cr_assert_not_null(file);
     static char text[64 * 1024];
     size_t size = fread(text, 1, sizeof text, file);
@@ -62,7 +62,7 @@ Test(notify_rules, the_shipped_definition_reads)
     for (size_t i = 0; i < s_errors.kept; i++)
         fprintf(stderr, "%s: %s\n", s_errors.items[i].field, s_errors.items[i].message);
     cr_assert_eq(rc, 0);
-    cr_expect_str_eq(s_rules.code, "notify-v1");
+    cr_expect_str_eq(s_rules.code, "notify-v2");
     cr_expect_geq(s_rules.n_routes, 10);
 }
 
@@ -116,4 +116,32 @@ Test(notify_rules, rendering_fills_the_variables_and_drops_unknown_ones)
     char small[10];
     notify_render("{title}", names, values, small, sizeof small);
     cr_expect_str_eq(small, "平山县", "cut on a character boundary");
+}
+
+Test(notify_rules, holders_and_the_public_are_told_only_of_what_names_them)
+{
+    const char *text = "[notify]\n"
+                       "code = t-v1\n"
+                       "[template.p]\n"
+                       "event = PanelChanged\n"
+                       "subject = 【专家评估】{title}\n"
+                       "body = {what}\n"
+                       "[template.m]\n"
+                       "event = ApplicationMoved\n"
+                       "subject = 【待办】{title}\n"
+                       "body = {step_name}\n"
+                       "[route.m]\n"
+                       "event = ApplicationMoved\n"
+                       "decision = submit\n"
+                       "to = holders, public\n"
+                       "template = m\n"
+                       "priority = normal\n"
+                       "[route.p]\n"
+                       "event = PanelChanged\n"
+                       "to = holders\n"
+                       "template = p\n"
+                       "priority = low\n";
+    cr_assert_eq(s_parse(text), -1);
+    cr_expect(s_has(NULL, "route 'p' tells holders of PanelChanged events"));
+    cr_expect_eq(s_errors.kept, 1, "route m, to holders and the public, is good");
 }

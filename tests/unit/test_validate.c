@@ -305,3 +305,10 @@ Test(validate, the_filing_title_follows_seed_000)
     cr_expect_str_eq(title,
                      "河北省山区“一县一业一基地一团队”科技示范工程——涞源县中药材产业科技示范基地");
 }
+
+Test(validate, every_county_files_its_yearly_monitoring_report_as_a_programme)
+{
+    cr_expect_str_eq(validate_application_prefix("county_monitoring"), "CM");
+    cr_expect_str_eq(validate_application_prefix("innovative_county"), "IC");
+    cr_expect_null(validate_application_prefix("science_park"), "no procedure for a park");
+}
