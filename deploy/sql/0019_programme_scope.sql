@@ -47,6 +47,33 @@ CREATE TRIGGER eligible_list_append_only BEFORE UPDATE OR DELETE ON eligible_lis
 CREATE TRIGGER eligible_division_append_only BEFORE UPDATE OR DELETE ON eligible_division
     FOR EACH ROW EXECUTE FUNCTION kc_refuse_change();
 
+-- A process definition of a programme known here states the programme's
+-- province ("province = 130000" under [process]), and the right one: the
+-- Gansu procedure of seed 003 cannot be loaded for a Hebei programme.
+-- Checked on the stored text, so it holds whatever loaded the file.
+CREATE FUNCTION process_definition_names_its_province() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    expected text;
+    stated text;
+BEGIN
+    SELECT province_code INTO expected FROM programme_scope WHERE programme = NEW.programme;
+    IF NOT FOUND THEN
+        RETURN NEW;
+    END IF;
+    stated := substring(NEW.source FROM '(?n)^[ \t]*province[ \t]*=[ \t]*([0-9]{6})[ \t]*$');
+    IF stated IS DISTINCT FROM expected THEN
+        RAISE EXCEPTION 'process "%" states province %, but programme % belongs to %', NEW.code,
+                        coalesce(stated, '(none)'), NEW.programme, expected
+            USING ERRCODE = 'check_violation',
+                  HINT = format('write "province = %s" under [process]', expected);
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER process_definition_province BEFORE INSERT ON process_definition
+    FOR EACH ROW EXECUTE FUNCTION process_definition_names_its_province();
+
 -- Store `p_codes` as the next version of the programme's list, unless it
 -- equals the version in force (then 0). Every code must name a division of
 -- the programme's level in its province, in force today, and where

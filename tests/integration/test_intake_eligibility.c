@@ -198,3 +198,39 @@ Test(eligibility, a_gansu_or_guangdong_programme_takes_only_its_province_and_the
     kc_bus_free(&reply);
     cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM application"), 2);
 }
+
+/* Copy `from` into `to` with every line "province = ..." replaced by
+ * `province` ("" drops the line) and the code given a new version. */
+static void s_definition_with(const char *from, const char *to, const char *province)
+{
+    FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+    cr_assert(in && out);
+    char line[4096];
+    while (fgets(line, sizeof line, in)) {
+        if (strncmp(line, "province = ", 11) == 0) {
+            if (*province)
+                fprintf(out, "province = %s\n", province);
+        } else if (strncmp(line, "code = ", 7) == 0) {
+            fputs("code = innovative-county-v99\n", out);
+        } else {
+            fputs(line, out);
+        }
+    }
+    fclose(in);
+    fclose(out);
+}
+
+Test(eligibility, a_procedure_stating_another_province_than_its_programme_s_is_not_loaded)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s.process.ini", s_node.log_path);
+    const char *load[] = {"process", "load", path, NULL};
+    const char *wrong[] = {"130000", ""}; /* Hebei for seed 003, or none at all */
+    for (int i = 0; i < 2; i++) {
+        s_definition_with("deploy/workflow/innovative-county-v1.ini", path, wrong[i]);
+        cr_expect_neq(harness_kcctl(&s_node, load), 0, "province '%s'", wrong[i]);
+    }
+    s_definition_with("deploy/workflow/innovative-county-v1.ini", path, "620000");
+    cr_expect_eq(harness_kcctl(&s_node, load), 0);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM process_definition"), 1);
+}
