@@ -132,7 +132,11 @@ static void s_check_plan(const Kc__V1__ImplementationPlan *plan, kc_errors_t *er
     }
 }
 
-static void s_check_county(const catalogue_t *catalogue, const char *code, kc_errors_t *errors)
+/* `town`: the applicant is a town, and a few cities have towns and no
+ * counties (东莞 441900, 中山 442000, 儋州 460400): their towns name the city
+ * here, and the database checks that the town is the city's. */
+static void s_check_county(const catalogue_t *catalogue, const char *code, bool town,
+                           kc_errors_t *errors)
 {
     const char *field = "form.county_code";
     if (kc_check_text(code, field, true, 6, errors))
@@ -140,12 +144,14 @@ static void s_check_county(const catalogue_t *catalogue, const char *code, kc_er
     switch (catalogue_county(catalogue, code, kc_clock_year())) {
     case CATALOGUE_COUNTY_VALID:
         return;
-    case CATALOGUE_COUNTY_NOT_IN_YEAR:
-        kc_errors_add(errors, KC_ERR_COUNTY_NOT_IN_YEAR, field, "county '%s' no longer exists",
+    case CATALOGUE_COUNTY_WRONG_LEVEL:
+        if (town && strcmp(code + 4, "00") == 0 && strcmp(code + 2, "0000") != 0)
+            return;
+        kc_errors_add(errors, KC_ERR_NOT_COUNTY_LEVEL, field, "'%s' is not a county-level division",
                       code);
         return;
-    case CATALOGUE_COUNTY_WRONG_LEVEL:
-        kc_errors_add(errors, KC_ERR_NOT_COUNTY_LEVEL, field, "'%s' is not a county-level division",
+    case CATALOGUE_COUNTY_NOT_IN_YEAR:
+        kc_errors_add(errors, KC_ERR_COUNTY_NOT_IN_YEAR, field, "county '%s' no longer exists",
                       code);
         return;
     case CATALOGUE_COUNTY_UNKNOWN:
@@ -201,7 +207,7 @@ static void s_check_mountain_base(const catalogue_t *catalogue, const Kc__V1__Mo
     kc_check_text(f->applicant_organisation, "form.applicant_organisation", true, NAME_MAX_CHARS,
                   errors);
     s_check_applicant_kind(f, errors);
-    s_check_county(catalogue, f->county_code, errors);
+    s_check_county(catalogue, f->county_code, false, errors);
     kc_check_text(f->industry, "form.industry", true, PERSON_MAX_CHARS, errors);
     kc_check_text(f->location, "form.location", true, ADDRESS_MAX_CHARS, errors);
     if (kc_check_text(f->website, "form.website", false, 2048, errors) == 0)
@@ -263,7 +269,7 @@ void validate_application_key(const Kc__V1__SubmitApplication *request, const ch
 static void s_check_programme_form(const catalogue_t *catalogue, const Kc__V1__ProgrammeForm *f,
                                    bool town, kc_errors_t *errors)
 {
-    s_check_county(catalogue, f->county_code, errors);
+    s_check_county(catalogue, f->county_code, town, errors);
     if (town) {
         const char *field = "form.town_code";
         if (kc_check_text(f->town_code, field, true, 9, errors) == 0 &&

@@ -178,6 +178,15 @@ Test(eligibility, a_gansu_or_guangdong_programme_takes_only_its_province_and_the
     requests_dump(reply);
     cr_expect_eq(reply->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     kc_bus_free(&reply);
+    /* 塘厦镇 of 东莞, a city with towns and no counties (the form names the city) */
+    reply = s_submit_programme("specialised_town", "441900", "441900116", "塘厦镇");
+    requests_dump(reply);
+    cr_expect_eq(reply->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
+    kc_bus_free(&reply);
+    /* a city with counties is no town's county: 广州 440100 and a town of 顺德区 */
+    reply = s_submit_programme("specialised_town", "440100", "440606101", "陈村镇");
+    cr_expect(requests_has_error(reply, "validation.not_eligible", "form.town_code"));
+    kc_bus_free(&reply);
     /* 东回舍镇 of 平山县 is a Hebei town */
     reply = s_submit_programme("specialised_town", "130131", "130131101", "东回舍镇");
     cr_expect(requests_has_error(reply, "validation.outside_province", "form.county_code"));
@@ -196,7 +205,7 @@ Test(eligibility, a_gansu_or_guangdong_programme_takes_only_its_province_and_the
     requests_dump(reply);
     cr_expect_eq(reply->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     kc_bus_free(&reply);
-    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM application"), 2);
+    cr_expect_eq(harness_count(&s_node, "SELECT count(*) FROM application"), 3);
 }
 
 /* Copy `from` into `to` with every line "province = ..." replaced by
