@@ -16,8 +16,9 @@
 #      file; a retry with the same idempotency key gets the first answer
 #      back; a corrected value becomes revision 2 and the history shows both;
 #   3. Programme 2: a mountain demonstration-base application is accepted
-#      (reference number and the title it will be filed under), a faulty one
-#      is refused with every error listed, an objection before any public
+#      (its reference number; the designation comes with filing), a faulty one
+#      is refused with every error listed, so is one from 正定县 (not a
+#      mountain county), an objection before any public
 #      notice is refused; then the event log;
 #   4. Programme 2's procedure (deploy/workflow/mountain-base-v1.ini): the
 #      application waits with its applicant, who submits it; the county
@@ -314,13 +315,21 @@ s_applications() {
     event="$(sed -n 's/^  event \([0-9]*\)$/\1/p' "$work/application.out")"
     [[ -n "$application_id" && -n "$event" ]] || s_die "no reference number in the answer"
     s_say ""
-    s_say "Its event carries the title it will be filed under once the public notice passes:"
+    s_say "Its event carries the base's own name: the designation comes with filing (省级备案):"
     s_kcctl events --after "$((event - 1))"
 
     s_header "7. A faulty application is refused, every error listed"
     s_say "$sample/sample-application-bad.json: five mistakes in one form:"
     s_kcctl_refused submit-application "$sample/sample-application-bad.json" --user lizhenhua \
         --role applicant --division 130131 --organisation 平山县太行菌业科技有限公司
+
+    s_say ""
+    s_say "The same form from 正定县 (130123), on the plain: seed 000 takes only Hebei's mountain"
+    s_say "counties (kcctl eligible show mountain_base lists them), so it is refused:"
+    sed 's/"county_code": "130131"/"county_code": "130123"/' "$sample/sample-application.json" \
+        >"$work/application-zhengding.json"
+    s_kcctl_refused submit-application "$work/application-zhengding.json" --user lizhenhua \
+        --role applicant --division 130123 --organisation 平山县太行菌业科技有限公司
 
     s_header "8. An objection before any public notice is refused"
     s_say "Objections are taken while an application's public notice (公示) is open: $application_id has"

@@ -56,6 +56,8 @@ typedef enum {
     KC_ERR_INPUT,                 /* input.invalid: a file given to kcctl */
     KC_ERR_INTERNAL,              /* internal.error */
     KC_ERR_LOW_COVERAGE,          /* conflict.low_coverage */
+    KC_ERR_OUTSIDE_PROVINCE,      /* validation.outside_province */
+    KC_ERR_NOT_ELIGIBLE,          /* validation.not_eligible */
     KC_ERR_COUNT_
 } kc_error_code_t;
 

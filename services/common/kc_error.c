@@ -48,6 +48,8 @@ static const char *const s_code_names[KC_ERR_COUNT_] = {
     [KC_ERR_INPUT] = "input.invalid",
     [KC_ERR_INTERNAL] = "internal.error",
     [KC_ERR_LOW_COVERAGE] = "conflict.low_coverage",
+    [KC_ERR_OUTSIDE_PROVINCE] = "validation.outside_province",
+    [KC_ERR_NOT_ELIGIBLE] = "validation.not_eligible",
 };
 
 const char *kc_error_code_name(kc_error_code_t code)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intake/eligibility.h"
 #include "intake/intake_internal.h"
 #include "intake/validate.h"
 #include "kc/kc_clock.h"
@@ -54,6 +55,9 @@ static int s_validate_write(intake_server_t *self, intake_pending_t *pending, kc
         break;
     case KC__V1__ENVELOPE__BODY_SUBMIT_APPLICATION:
         validate_application(self->catalogue, request->submit_application, errors);
+        if (!errors->total)
+            eligibility_check(self->lanes[0].db, request->submit_application, kc_clock_year(),
+                              errors);
         if (!errors->total)
             s_check_not_filed(self, request->submit_application, errors);
         dry_run = request->submit_application->dry_run;

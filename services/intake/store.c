@@ -24,7 +24,7 @@ static const struct {
     const char *sql;
 } s_statements[] = {
     {"store_application", "SELECT * FROM intake_store_application($1, $2, $3, $4, $5, $6, $7,"
-                          " $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17)"},
+                          " $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18)"},
     {"store_objection", "SELECT * FROM intake_store_objection($1, $2, $3, $4, $5, $6, $7, $8,"
                         " $9::bigint, $10, $11, $12, $13, $14, $15, $16, $17)"},
 };
@@ -140,8 +140,12 @@ int store_write_init(store_write_t *write, PGconn *conn, const kc_envelope_t *re
                  *county_node ? "-" : "", number);
         const ProtobufCMessage *form;
         if (application->form_case == KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE) {
-            validate_filing_title(county_name, application->mountain_base->industry, write->title,
-                                  sizeof write->title);
+            /* known by the base's own name until filing grants the
+             * designation (seed 000: "省级备案……备案为……") */
+            snprintf(write->title, sizeof write->title, "%s",
+                     application->mountain_base->base_name);
+            validate_filing_title(county_name, application->mountain_base->industry,
+                                  write->designation, sizeof write->designation);
             form = &application->mountain_base->base;
         } else {
             snprintf(write->title, sizeof write->title, "%s", application->programme_form->title);
@@ -246,6 +250,7 @@ static const char *s_params_build(s_params_t *self, const store_write_t *write)
         s_param(self, write->form_json);
         s_param_bytes(self, write->event_payload, write->event_size);
         s_param(self, write->node);
+        s_param(self, write->designation);
         return "store_application";
     }
     default: {

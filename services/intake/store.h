@@ -27,7 +27,8 @@ typedef struct {
     char reference[32];           /* application reference number, drawn beforehand */
     int64_t objection_id;         /* objection id, drawn beforehand */
     char *form_json;              /* application form as JSON (owned) */
-    char title[512];              /* filing title of an application */
+    char title[512];              /* title an application is known by until filed */
+    char designation[512];        /* name granted at filing ("" if none) */
     /* out */
     int outcome; /* 0 stored or replayed, -1 refused: see error */
     kc_error_t error;

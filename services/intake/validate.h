@@ -49,8 +49,6 @@ void validate_application(const catalogue_t *catalogue, const Kc__V1__SubmitAppl
  * against the database by the caller. */
 void validate_objection(const Kc__V1__SubmitObjection *request, kc_errors_t *errors);
 
-/* The title a mountain base is filed under (seed 000 §四.3):
- * 河北省山区“一县一业一基地一团队”科技示范工程——{县}{产业}产业科技示范基地. */
 /* The prefix of a programme's reference numbers ("MB"), NULL when the
  * programme takes no applications. */
 const char *validate_application_prefix(const char *programme);
@@ -60,6 +58,12 @@ const char *validate_application_prefix(const char *programme);
 void validate_application_key(const Kc__V1__SubmitApplication *request, const char **county,
                               const char **name, const char **organisation);
 
+/* True for the programmes whose applicant is a town (innovative_town,
+ * specialised_town): their form names the town as well as its county. */
+bool validate_application_town(const char *programme);
+
+/* The designation a mountain base is granted at filing (seed 000 §三.(二).3):
+ * 河北省山区“一县一业一基地一团队”科技示范工程——{县}{产业}产业科技示范基地. */
 void validate_filing_title(const char *county_name, const char *industry, char *out,
                            size_t out_size);
 

@@ -101,8 +101,23 @@ static void s_check_plan(const Kc__V1__ImplementationPlan *plan, kc_errors_t *er
         {plan->funding, "form.plan.funding"},
         {plan->safeguards, "form.plan.safeguards"},
     };
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
-        kc_check_text(parts[i].text, parts[i].field, true, SECTION_MAX_CHARS, errors);
+    /* The seed gives the plan "（参考格式）": each part is a guide and may be
+     * left empty, but a plan that says nothing at all is no plan. */
+    bool said = false;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        kc_check_text(parts[i].text, parts[i].field, false, SECTION_MAX_CHARS, errors);
+        said = said || (parts[i].text && *parts[i].text);
+    }
+    if (!said) {
+        kc_error_t *error = kc_errors_add(errors, KC_ERR_REQUIRED, "form.plan",
+                                          "实施方案内容为空：参考格式的八个部分至少填写一个");
+        if (error)
+            kc_error_hint(error, "参考格式：产业发展基础、示范基地建设基础、布局及功能定位、"
+                                 "总体目标和建设内容、任务分工及进度安排、考核指标、"
+                                 "经费投入与资金管理、保障措施");
+    }
+    kc_check_text(plan->implementing_organisation, "form.plan.implementing_organisation", true,
+                  NAME_MAX_CHARS, errors);
     for (size_t i = 0; i < plan->n_attachments; i++) {
         const Kc__V1__Attachment *attachment = plan->attachments[i];
         char prefix[64], field[KC_ERROR_FIELD_MAX];
@@ -117,7 +132,11 @@ static void s_check_plan(const Kc__V1__ImplementationPlan *plan, kc_errors_t *er
     }
 }
 
-static void s_check_county(const catalogue_t *catalogue, const char *code, kc_errors_t *errors)
+/* `town`: the applicant is a town, and a few cities have towns and no
+ * counties (东莞 441900, 中山 442000, 儋州 460400): their towns name the city
+ * here, and the database checks that the town is the city's. */
+static void s_check_county(const catalogue_t *catalogue, const char *code, bool town,
+                           kc_errors_t *errors)
 {
     const char *field = "form.county_code";
     if (kc_check_text(code, field, true, 6, errors))
@@ -125,12 +144,14 @@ static void s_check_county(const catalogue_t *catalogue, const char *code, kc_er
     switch (catalogue_county(catalogue, code, kc_clock_year())) {
     case CATALOGUE_COUNTY_VALID:
         return;
-    case CATALOGUE_COUNTY_NOT_IN_YEAR:
-        kc_errors_add(errors, KC_ERR_COUNTY_NOT_IN_YEAR, field, "county '%s' no longer exists",
+    case CATALOGUE_COUNTY_WRONG_LEVEL:
+        if (town && strcmp(code + 4, "00") == 0 && strcmp(code + 2, "0000") != 0)
+            return;
+        kc_errors_add(errors, KC_ERR_NOT_COUNTY_LEVEL, field, "'%s' is not a county-level division",
                       code);
         return;
-    case CATALOGUE_COUNTY_WRONG_LEVEL:
-        kc_errors_add(errors, KC_ERR_NOT_COUNTY_LEVEL, field, "'%s' is not a county-level division",
+    case CATALOGUE_COUNTY_NOT_IN_YEAR:
+        kc_errors_add(errors, KC_ERR_COUNTY_NOT_IN_YEAR, field, "county '%s' no longer exists",
                       code);
         return;
     case CATALOGUE_COUNTY_UNKNOWN:
@@ -140,13 +161,53 @@ static void s_check_county(const catalogue_t *catalogue, const char *code, kc_er
     }
 }
 
+/* 主体条件: who may apply, and with whom. A university or an institute
+ * applies jointly with an enterprise, an enterprise with an expert team. */
+static void s_check_applicant_kind(const Kc__V1__MountainBaseForm *f, kc_errors_t *errors)
+{
+    static const struct {
+        const char *kind;
+        const char *partner;
+    } kinds[] = {
+        {"enterprise", "专家团队"},
+        {"university", "企业"},
+        {"institute", "企业"},
+    };
+    const char *field = "form.applicant_kind";
+    if (kc_check_text(f->applicant_kind, field, true, 16, errors))
+        return;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(kinds[i].kind, f->applicant_kind) != 0)
+            continue;
+        if (f->joint_applicant && *f->joint_applicant) {
+            kc_check_text(f->joint_applicant, "form.joint_applicant", true, NAME_MAX_CHARS, errors);
+            return;
+        }
+        kc_error_t *error = kc_errors_add(errors, KC_ERR_REQUIRED, "form.joint_applicant",
+                                          "%s作为申报主体的，需要和%s联合申报",
+                                          strcmp(kinds[i].kind, "enterprise") == 0   ? "企业"
+                                          : strcmp(kinds[i].kind, "university") == 0 ? "高校"
+                                                                                     : "科研院所",
+                                          kinds[i].partner);
+        if (error)
+            kc_error_hint(error, "在 joint_applicant 填写联合申报的%s名称", kinds[i].partner);
+        return;
+    }
+    kc_error_t *error =
+        kc_errors_add(errors, KC_ERR_INVALID_FORMAT, field,
+                      "申报主体类别 '%.16s' 不在高校、科研院所、企业之列", f->applicant_kind);
+    if (error)
+        kc_error_hint(error, "enterprise（企业）、university（高校）或 institute（科研院所）");
+}
+
 static void s_check_mountain_base(const catalogue_t *catalogue, const Kc__V1__MountainBaseForm *f,
                                   kc_errors_t *errors)
 {
     kc_check_text(f->base_name, "form.base_name", true, NAME_MAX_CHARS, errors);
     kc_check_text(f->applicant_organisation, "form.applicant_organisation", true, NAME_MAX_CHARS,
                   errors);
-    s_check_county(catalogue, f->county_code, errors);
+    s_check_applicant_kind(f, errors);
+    s_check_county(catalogue, f->county_code, false, errors);
     kc_check_text(f->industry, "form.industry", true, PERSON_MAX_CHARS, errors);
     kc_check_text(f->location, "form.location", true, ADDRESS_MAX_CHARS, errors);
     if (kc_check_text(f->website, "form.website", false, 2048, errors) == 0)
@@ -191,6 +252,11 @@ const char *validate_application_prefix(const char *programme)
     return NULL;
 }
 
+bool validate_application_town(const char *programme)
+{
+    return strcmp(programme, "innovative_town") == 0 || strcmp(programme, "specialised_town") == 0;
+}
+
 void validate_application_key(const Kc__V1__SubmitApplication *request, const char **county,
                               const char **name, const char **organisation)
 {
@@ -206,9 +272,16 @@ void validate_application_key(const Kc__V1__SubmitApplication *request, const ch
 }
 
 static void s_check_programme_form(const catalogue_t *catalogue, const Kc__V1__ProgrammeForm *f,
-                                   kc_errors_t *errors)
+                                   bool town, kc_errors_t *errors)
 {
-    s_check_county(catalogue, f->county_code, errors);
+    s_check_county(catalogue, f->county_code, town, errors);
+    if (town) {
+        const char *field = "form.town_code";
+        if (kc_check_text(f->town_code, field, true, 9, errors) == 0 &&
+            (strlen(f->town_code) != 9 || strspn(f->town_code, "0123456789") != 9))
+            kc_errors_add(errors, KC_ERR_INVALID_FORMAT, field, "乡镇代码 '%.16s' 应为九位数字",
+                          f->town_code);
+    }
     kc_check_text(f->subject_name, "form.subject_name", true, 100, errors);
     kc_check_text(f->title, "form.title", true, 100, errors);
     kc_check_text(f->applicant_organisation, "form.applicant_organisation", true, 100, errors);
@@ -228,7 +301,7 @@ void validate_application(const catalogue_t *catalogue, const Kc__V1__SubmitAppl
                           "programme '%.64s' does not take applications here", request->programme);
         if (error)
             kc_error_hint(error, "mountain_base, innovative_county, innovative_town, "
-                                 "specialised_town or four_batches_project");
+                                 "specialised_town, four_batches_project or county_monitoring");
         return;
     }
     if (strcmp(request->programme, "mountain_base") != 0) {
@@ -238,7 +311,8 @@ void validate_application(const catalogue_t *catalogue, const Kc__V1__SubmitAppl
                           "a %.32s application needs the programme_form", request->programme);
             return;
         }
-        s_check_programme_form(catalogue, request->programme_form, errors);
+        s_check_programme_form(catalogue, request->programme_form,
+                               validate_application_town(request->programme), errors);
         return;
     }
     if (request->form_case != KC__V1__SUBMIT_APPLICATION__FORM_MOUNTAIN_BASE ||

@@ -43,7 +43,7 @@ typedef struct {
     char reason[2048];         /* --reason, for act */
     char return_to[48];        /* --return-to STATE, for act */
     char programme[32];        /* --programme, for inbox */
-    char notice[385];          /* --notice, for calendar load: the notice's title and number */
+    char notice[385];          /* --notice, for calendar and eligible load: the source document */
     char issued[16];           /* --issued YYYY-MM-DD, for calendar load */
     bool attest;               /* --attest, for act */
     bool unread;               /* --unread, for notifications */
@@ -100,6 +100,7 @@ char *kcctl_read_small_file(const char *path, size_t *size);
 
 int kcctl_migrate(kcctl_t *self);
 int kcctl_division_change(kcctl_t *self);
+int kcctl_eligible(kcctl_t *self);
 int kcctl_submit_values(kcctl_t *self);
 int kcctl_submit_application(kcctl_t *self);
 int kcctl_submit_objection(kcctl_t *self);

@@ -23,6 +23,7 @@
  *    history REF                     an application's procedure and every step so far
  *    audit verify|list               check the audit log's hash chain, or list entries (--after N)
  *    calendar check|load|show        the working-day calendar (a year's holiday notice)
+ *    eligible load|show              the divisions that may apply to a programme
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,7 @@ static const struct {
     {"link", kcctl_link},
     {"classes", kcctl_classes},
     {"calendar", kcctl_calendar},
+    {"eligible", kcctl_eligible},
 };
 
 static void s_usage(void)
@@ -92,6 +94,8 @@ static void s_usage(void)
           "          keys generate|show DIR, link status,\n"
           "          calendar check FILE.csv, calendar show YEAR,\n"
           "          calendar load FILE.csv --notice TITLE --issued YYYY-MM-DD,\n"
+          "          eligible show PROGRAMME,\n"
+          "          eligible load PROGRAMME FILE.csv --notice SOURCE,\n"
           "          audit verify, audit list [--after ID]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
           "          --endpoint URL    kc-intake requests endpoint (ping: the daemon's)\n"

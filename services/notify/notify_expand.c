@@ -177,7 +177,8 @@ static int s_application(PGconn *conn, const char *ref, s_application_t *out, kc
     const char *params[1] = {ref};
     PGresult *result = NULL;
     if (kc_db_run_cached(conn,
-                         "SELECT a.title, coalesce((SELECT d.name FROM division d WHERE d.code ="
+                         "SELECT coalesce(a.designation, a.title), coalesce((SELECT d.name FROM "
+                         "division d WHERE d.code ="
                          "   a.county_code ORDER BY d.valid_to DESC LIMIT 1), ''),"
                          "   a.applicant_organisation, coalesce(w.definition, '')"
                          "  FROM application a LEFT JOIN workflow_instance w"

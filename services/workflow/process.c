@@ -55,6 +55,7 @@ static const s_key_t s_head_keys[] = {
     {"code", K_CODE, S_FIELD(wf_process_t, code), true, 0},
     {"programme", K_CODE, S_FIELD(wf_process_t, programme), true, 0},
     {"title", K_TEXT, S_FIELD(wf_process_t, title_zh), true, 0},
+    {"province", K_CODE, S_FIELD(wf_process_t, province), false, 0},
     {"initial", K_INITIAL, S_NONE, true, 0},
     {"panel_size", K_INT, S_FIELD(wf_process_t, panel_size), false, WF_PANEL_MAX},
     {"panel_field", K_CODE, S_FIELD(wf_process_t, panel_field), false, 0},

@@ -81,7 +81,9 @@ typedef struct {
     char code[WF_CODE_MAX]; /* mountain-base-v1: unique, the key in the database */
     char programme[32];     /* the application's programme it governs: mountain_base */
     char title_zh[128];
-    int initial; /* index of the state a new application starts in */
+    char province[8]; /* the province the programme belongs to (130000); the database
+                         requires it of the programmes it knows (programme_scope) */
+    int initial;      /* index of the state a new application starts in */
     size_t n_states;
     wf_state_t states[WF_MAX_STATES];
     size_t n_transitions;

@@ -332,6 +332,12 @@ static void s_check_panel(wf_draft_t *draft)
         strcmp(p->panel_aggregation, "trimmed_mean") != 0)
         process_note(draft, KC_ERR_INVALID_FORMAT, "process.panel_aggregation", line,
                      "panel_aggregation '%s' is not mean or trimmed_mean", p->panel_aggregation);
+    /* a province, not a city or county: the programme's applications come
+     * from its divisions (kc-intake checks them against programme_scope) */
+    if (p->province[0] && (strlen(p->province) != 6 || strspn(p->province, "0123456789") != 6 ||
+                           strcmp(p->province + 2, "0000") != 0))
+        process_note(draft, KC_ERR_INVALID_FORMAT, "process.province", line,
+                     "province '%s' is not a six-digit province code (e.g. 130000)", p->province);
     int points = 0;
     for (size_t c = 0; c < p->n_criteria; c++)
         points += p->criteria[c].points;

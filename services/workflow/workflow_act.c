@@ -30,7 +30,8 @@
 #define KEPT_DEPTH_MAX   4 /* kept submissions taken one after another in one step */
 
 static const char *s_lock_sql =
-    "SELECT a.ref, a.title, w.county_code, w.definition, w.state, w.version, a.id,"
+    "SELECT a.ref, coalesce(a.designation, a.title), w.county_code, w.definition, w.state, "
+    "w.version, a.id,"
     "       w.arrived_from IS NOT NULL,"
     "       coalesce((SELECT ceil(extract(epoch FROM max(s.at)) * 1000) FROM workflow_step s"
     "                  WHERE s.application_id = a.id), 0)::bigint"

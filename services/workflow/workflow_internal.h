@@ -16,7 +16,7 @@
  * version, the open notice or timer (due ms, kind), the level's deadline
  * (due ms), then the application id. */
 #define WF_INSTANCE_COLUMNS                                                                        \
-    "a.ref, a.title, w.county_code, w.definition, w.state, w.version,"                             \
+    "a.ref, coalesce(a.designation, a.title), w.county_code, w.definition, w.state, w.version,"    \
     " coalesce(tm.due_ms, 0), coalesce(tm.kind, ''), coalesce(dl.due_ms, 0), a.id,"                \
     " coalesce(tm.provisional, false), coalesce(dl.provisional, false)"
 #define WF_INSTANCE_FROM                                                                           \

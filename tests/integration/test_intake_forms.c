@@ -57,7 +57,10 @@ static kc_envelope_t *s_submit_objection(const char *application_id, const char 
     return requests_call(&s_node, &request, "public", key);
 }
 
-Test(intake_forms, a_complete_application_is_stored_with_its_filing_title)
+/* Seed 000 grants the designation at "省级备案": until then the application
+ * is known by its base's name (tests/integration/test_workflow_designation.c
+ * files it). */
+Test(intake_forms, a_complete_application_is_stored_under_its_base_name_until_filed)
 {
     Kc__V1__SubmitApplication *application = s_fixture();
     kc_envelope_t *reply = s_submit_application(application, "app-1");
@@ -65,10 +68,15 @@ Test(intake_forms, a_complete_application_is_stored_with_its_filing_title)
     cr_assert_eq(reply->body_case, KC__V1__ENVELOPE__BODY_ACCEPTED);
     cr_expect_eq(strncmp(reply->accepted->application_id, "MB-", 3), 0);
     PGresult *row = PQexec(s_node.db, "SELECT title, county_code, form->'chief_expert'->>'email',"
-                                      " form->'plan'->'attachments'->0->>'name' FROM application");
+                                      " form->'plan'->'attachments'->0->>'name',"
+                                      " designation IS NULL, designation_on_filing,"
+                                      " form->>'joint_applicant' FROM application");
     cr_assert_eq(PQntuples(row), 1);
-    cr_expect_str_eq(PQgetvalue(row, 0, 0),
+    cr_expect_str_eq(PQgetvalue(row, 0, 0), "平山县核桃产业科技示范基地");
+    cr_expect_str_eq(PQgetvalue(row, 0, 4), "t");
+    cr_expect_str_eq(PQgetvalue(row, 0, 5),
                      "河北省山区“一县一业一基地一团队”科技示范工程——平山县核桃产业科技示范基地");
+    cr_expect_str_eq(PQgetvalue(row, 0, 6), "河北农业大学核桃创新团队");
     cr_expect_str_eq(PQgetvalue(row, 0, 1), "130131");
     cr_expect_str_eq(PQgetvalue(row, 0, 2), "lixiulan@example.edu.cn");
     cr_expect_str_eq(PQgetvalue(row, 0, 3), "营业执照");

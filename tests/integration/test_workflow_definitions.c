@@ -38,8 +38,11 @@ typedef struct {
     pid_t workflow;
     kc_client_t *client;
     wf_process_t process;
-    int serial;       /* applications started */
-    long long now_ms; /* the clock the officials act at (a timer moves it and back) */
+    int serial;           /* applications started */
+    long long now_ms;     /* the clock the officials act at (a timer moves it and back) */
+    const char *county;   /* where the walk's applications come from */
+    const char *city;     /* its city */
+    const char *province; /* its province */
 } s_walk_t;
 
 static void s_load(s_walk_t *w, const char *path)
@@ -78,6 +81,9 @@ static void s_pool(s_walk_t *w)
 static void s_start(s_walk_t *w, const char *path)
 {
     memset(w, 0, sizeof *w);
+    w->county = COUNTY;
+    w->city = "130100";
+    w->province = "130000";
     harness_node_start(&w->node);
     w->now_ms = START_MS;
     harness_clock_set(&w->node, START_MS);
@@ -113,13 +119,13 @@ static void s_new_application(s_walk_t *w, char ref[32])
     snprintf(ref, 32, "WALK-%04d", w->serial);
     char base[32];
     snprintf(base, sizeof base, "base %d", w->serial);
-    const char *params[3] = {ref, w->process.programme, base};
-    PGresult *result = PQexecParams(
-        w->node.db,
-        "INSERT INTO application (ref, programme, county_code, title, base_name,"
-        " applicant_organisation, submission_id, form) SELECT $1, $2, '" COUNTY "', $3, $3,"
-        " '测试申报单位', id, '{}' FROM submission WHERE idempotency_key = 'walk'",
-        3, NULL, params, NULL, NULL, 0);
+    const char *params[4] = {ref, w->process.programme, base, w->county};
+    PGresult *result =
+        PQexecParams(w->node.db,
+                     "INSERT INTO application (ref, programme, county_code, title, base_name,"
+                     " applicant_organisation, submission_id, form) SELECT $1, $2, $4, $3, $3,"
+                     " '测试申报单位', id, '{}' FROM submission WHERE idempotency_key = 'walk'",
+                     4, NULL, params, NULL, NULL, 0);
     cr_assert_eq(PQresultStatus(result), PGRES_COMMAND_OK, "%s", PQerrorMessage(w->node.db));
     PQclear(result);
     for (int tries = 0; tries < 200; tries++) {
@@ -216,9 +222,9 @@ static void s_panel(s_walk_t *w, const char *ref)
     PQclear(seated);
 }
 
-static const char *s_division(wf_level_t level)
+static const char *s_division(const s_walk_t *w, wf_level_t level)
 {
-    return level == WF_LEVEL_CITY ? "130100" : level == WF_LEVEL_PROVINCE ? "130000" : COUNTY;
+    return level == WF_LEVEL_CITY ? w->city : level == WF_LEVEL_PROVINCE ? w->province : w->county;
 }
 
 /* Take transition t of application ref, as its role or by its timer. */
@@ -257,7 +263,7 @@ static void s_take(s_walk_t *w, const char *ref, int t)
     act.return_to = step->to_earlier ? w->process.states[w->process.initial].code : (char *)"";
     request.body_case = KC__V1__ENVELOPE__BODY_ACT_ON_APPLICATION;
     request.act_on_application = &act;
-    kc_envelope_t *reply = s_send(w, &request, "walker", step->role, s_division(step->level));
+    kc_envelope_t *reply = s_send(w, &request, "walker", step->role, s_division(w, step->level));
     if (!reply || reply->body_case != KC__V1__ENVELOPE__BODY_WORKFLOW_STATE) {
         char what[160];
         snprintf(what, sizeof what, "%s: '%s' from %s", w->process.code, step->code,
@@ -435,16 +441,19 @@ Test(definitions, an_innovative_county_applies_through_intake_and_enters_its_pro
 {
     s_walk_t w;
     s_start(&w, "deploy/workflow/innovative-county-v1.ini");
+    w.county = "620123"; /* 榆中县, of 兰州 620100: seed 003 is Gansu's */
+    w.city = "620100";
+    w.province = "620000";
     const char *submit[] = {"submit-application",
                             "deploy/data/sample/sample-application-county.json",
                             "--user",
-                            "wangfang",
+                            "maxiaoyan",
                             "--role",
                             "applicant",
                             "--division",
-                            COUNTY,
+                            "620123",
                             "--organisation",
-                            "平山县科学技术局",
+                            "榆中县科学技术局",
                             "--key",
                             "ic-1",
                             NULL};
@@ -483,12 +492,12 @@ Test(definitions, an_innovative_county_applies_through_intake_and_enters_its_pro
     snprintf(path, sizeof path, "%s.bad.json", w.node.log_path);
     FILE *file = fopen(path, "w");
     cr_assert_not_null(file);
-    fputs("{\"programme\": \"innovative_town\", \"programme_form\": {\"county_code\": \"130131\","
-          " \"subject_name\": \"温塘镇\", \"applicant_organisation\": \"温塘镇人民政府\"}}",
+    fputs("{\"programme\": \"innovative_town\", \"programme_form\": {\"county_code\": \"620123\","
+          " \"subject_name\": \"夏官营镇\", \"applicant_organisation\": \"夏官营镇人民政府\"}}",
           file);
     fclose(file);
-    const char *bad[] = {"submit-application", path,   "--role", "applicant",
-                         "--division",         COUNTY, NULL};
+    const char *bad[] = {"submit-application", path,     "--role", "applicant",
+                         "--division",         "620123", NULL};
     cr_expect_neq(harness_kcctl(&w.node, bad), 0);
     cr_expect_eq(harness_count(&w.node, "SELECT count(*) FROM application"), 1);
     s_stop(&w);

@@ -55,8 +55,10 @@ static const char s_full_form[] =
     "\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"},"
     "    {\"name\": \"合作协议.pdf\", \"uri\": \"file:///b.pdf\", \"sha256\": "
     "\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}"
-    "  ]},"
-    "\"filled_on\": \"2024-02-28\""
+    "  ], \"implementing_organisation\": \"平山县农业科学研究所\"},"
+    "\"filled_on\": \"2024-02-28\","
+    "\"applicant_kind\": \"institute\","
+    "\"joint_applicant\": \"平山县太行菌业科技有限公司\""
     "}";
 
 static struct json_object *s_parse(const char *text)
@@ -137,7 +139,7 @@ Test(kc_json, writes_every_field_of_an_empty_message_with_defaults)
 {
     Kc__V1__MountainBaseForm form = KC__V1__MOUNTAIN_BASE_FORM__INIT;
     struct json_object *output = kc_json_from_message(&form.base);
-    cr_assert_eq(json_object_object_length(output), 19);
+    cr_assert_eq(json_object_object_length(output), 21);
     struct json_object *value;
     cr_assert(json_object_object_get_ex(output, "filled_on", &value));
     cr_assert_str_eq(json_object_get_string(value), "");

@@ -4,11 +4,13 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalogue_fixture.h"
 #include "intake/validate.h"
 #include "kc/kc_clock.h"
+#include "kc/kc_json.h"
 
 static catalogue_t *s_catalogue;
 
@@ -284,9 +286,10 @@ Test(validate, an_empty_mountain_base_form_lists_every_required_field)
     kc_errors_t errors;
     kc_errors_init(&errors);
     validate_application(s_catalogue, &application, &errors);
-    /* 12 required texts (the website is optional), head, chief expert,
+    /* 13 required texts (the website is optional), head, chief expert,
      * applicant opinion, plan. */
-    cr_expect_eq(errors.total, 16);
+    cr_expect_eq(errors.total, 17);
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.applicant_kind"));
     cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.base_name"));
     cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.county_code"));
     cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.chief_expert"));
@@ -311,4 +314,106 @@ Test(validate, every_county_files_its_yearly_monitoring_report_as_a_programme)
     cr_expect_str_eq(validate_application_prefix("county_monitoring"), "CM");
     cr_expect_str_eq(validate_application_prefix("innovative_county"), "IC");
     cr_expect_null(validate_application_prefix("science_park"), "no procedure for a park");
+}
+
+/* The sample form of the integration tests: complete and valid. */
+static Kc__V1__SubmitApplication *s_mountain_base(void)
+{
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    ProtobufCMessage *message =
+        kc_json_file_to_message("tests/integration/fixtures/mountain_base.json",
+                                &kc__v1__submit_application__descriptor, &errors);
+    cr_assert(message, "fixture: %s", errors.kept ? errors.items[0].message : "?");
+    kc_errors_release(&errors);
+    return (Kc__V1__SubmitApplication *)message;
+}
+
+static void s_replace(char **field, const char *text)
+{
+    free(*field);
+    *field = strdup(text);
+}
+
+Test(validate, a_university_or_an_institute_applies_jointly_with_an_enterprise)
+{
+    Kc__V1__SubmitApplication *application = s_mountain_base();
+    Kc__V1__MountainBaseForm *form = application->mountain_base;
+    kc_errors_t errors;
+    const char *kinds[] = {"university", "institute", "enterprise"};
+    for (size_t i = 0; i < 3; i++) {
+        s_replace(&form->applicant_kind, kinds[i]);
+        s_replace(&form->joint_applicant, "");
+        kc_errors_init(&errors);
+        validate_application(s_catalogue, application, &errors);
+        cr_expect_eq(errors.total, 1, "%s alone", kinds[i]);
+        cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.joint_applicant"));
+        cr_expect(strstr(errors.items[0].message,
+                         i < 2 ? "需要和企业联合申报" : "需要和专家团队联合申报"),
+                  "%s", errors.items[0].message);
+        kc_errors_release(&errors);
+        s_replace(&form->joint_applicant, "河北省食用菌产业技术研究院有限公司");
+        kc_errors_init(&errors);
+        validate_application(s_catalogue, application, &errors);
+        cr_expect_eq(errors.total, 0, "%s with a partner", kinds[i]);
+        kc_errors_release(&errors);
+    }
+    s_replace(&form->applicant_kind, "合作社");
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, application, &errors);
+    cr_expect(s_has(&errors, KC_ERR_INVALID_FORMAT, "form.applicant_kind"));
+    kc_errors_release(&errors);
+    protobuf_c_message_free_unpacked(&application->base, NULL);
+}
+
+Test(validate, the_plan_parts_of_the_reference_format_may_be_left_empty_but_not_all)
+{
+    Kc__V1__SubmitApplication *application = s_mountain_base();
+    Kc__V1__ImplementationPlan *plan = application->mountain_base->plan;
+    char **parts[] = {
+        &plan->industry_base,  &plan->base_foundation,       &plan->layout_positioning,
+        &plan->tasks_schedule, &plan->assessment_indicators, &plan->funding,
+        &plan->safeguards};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        s_replace(parts[i], "");
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, application, &errors);
+    cr_expect_eq(errors.total, 0, "only 总体目标和建设内容 given");
+    kc_errors_release(&errors);
+
+    s_replace(&plan->goals_content, "");
+    s_replace(&plan->implementing_organisation, "");
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, application, &errors);
+    cr_expect_eq(errors.total, 2);
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.plan"), "a plan that says nothing");
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.plan.implementing_organisation"));
+    kc_errors_release(&errors);
+    protobuf_c_message_free_unpacked(&application->base, NULL);
+}
+
+Test(validate, a_town_programme_needs_the_town_as_nine_digits)
+{
+    Kc__V1__SubmitApplication application = KC__V1__SUBMIT_APPLICATION__INIT;
+    Kc__V1__ProgrammeForm form = KC__V1__PROGRAMME_FORM__INIT;
+    application.programme = "specialised_town";
+    application.form_case = KC__V1__SUBMIT_APPLICATION__FORM_PROGRAMME_FORM;
+    application.programme_form = &form;
+    kc_errors_t errors;
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, &application, &errors);
+    cr_expect(s_has(&errors, KC_ERR_REQUIRED, "form.town_code"));
+    kc_errors_release(&errors);
+    form.town_code = "4406061";
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, &application, &errors);
+    cr_expect(s_has(&errors, KC_ERR_INVALID_FORMAT, "form.town_code"));
+    kc_errors_release(&errors);
+    application.programme = "innovative_county"; /* a county applies for itself */
+    form.town_code = "";
+    kc_errors_init(&errors);
+    validate_application(s_catalogue, &application, &errors);
+    cr_expect(!s_has(&errors, KC_ERR_REQUIRED, "form.town_code"));
+    kc_errors_release(&errors);
 }
