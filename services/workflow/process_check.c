@@ -302,10 +302,12 @@ static void s_check_timer(wf_draft_t *draft, size_t s)
     s_check_one_timer(draft, s, "notice_working_days", state->notice_working_days, "on_notice_end",
                       state->on_notice_end);
     s_check_one_timer(draft, s, "timer_days", state->timer_days, "on_timer", state->on_timer);
-    /* a notice says where an upheld objection sends the application:
-     * "公示无异议后，备案", so never into filing */
-    s_check_one_timer(draft, s, "notice_working_days", state->notice_working_days,
-                      "on_objection_upheld", state->on_objection_upheld);
+    /* where an upheld objection sends the application ("公示无异议后，
+     * 备案", so never into filing); without it the notice waits, held,
+     * for the level that holds it to act */
+    if (process_key_given(&draft->state_marks[s], false, "on_objection_upheld"))
+        s_check_one_timer(draft, s, "notice_working_days", state->notice_working_days,
+                          "on_objection_upheld", state->on_objection_upheld);
     s_check_one_timer(draft, s, "period_days", state->period_days, "on_period_end",
                       state->on_period_end);
     s_check_period(draft, s);
@@ -342,8 +344,8 @@ static void s_check_system(wf_draft_t *draft, size_t i)
     process_note(draft, KC_ERR_INPUT, field,
                  process_key_line(&draft->transition_marks[i], true, "role"),
                  "nobody may take transition '%s': role 'system' acts only when a notice "
-                 "closes or a timer runs out, and no state's on_notice_end, on_timer,"
-                 " on_objection_upheld or on_period_end names it",
+                 "closes or a timer runs out, and no state's on_notice_end or on_timer names it"
+                 " (nor on_objection_upheld, on_period_end)",
                  t->code);
 }
 

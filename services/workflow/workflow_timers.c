@@ -194,26 +194,24 @@ static int s_notice_step(workflow_store_t *self, PGconn *conn, const PGresult *r
     if (workflow_objections_of_notice(conn, PQgetvalue(row, i, 11), (int)kc_db_int(row, i, 3),
                                       &objections, error))
         return -1;
-    if (objections.open > 0) {
-        kc_log_notice("notice of %s closed with %ld objection(s) to settle: held",
-                      PQgetvalue(row, i, 7), objections.open);
-        return kc_db_run_cached(conn, "UPDATE workflow_timer SET held = true WHERE id = $1::bigint",
-                                1, (const char *const[]){PQgetvalue(row, i, 0)}, NULL, NULL,
-                                "holding the notice", NULL, error) == 0
-                   ? 1
-                   : -1;
-    }
-    if (objections.upheld == 0)
+    if (objections.open == 0 && objections.upheld == 0)
         return 0;
     const wf_process_t *process =
         workflow_store_definition(self, conn, PQgetvalue(row, i, 9), error);
     if (!process)
         return -1;
     int state = process_state_index(process, PQgetvalue(row, i, 4));
-    if (state < 0 || !process->states[state].on_objection_upheld[0])
-        return kc_error_set(error, KC_ERR_INTERNAL, "state.on_objection_upheld",
-                            "notice '%s' of %s names no step for an upheld objection",
-                            PQgetvalue(row, i, 4), PQgetvalue(row, i, 7));
+    /* open ones: wait for them; upheld ones with no step named: wait for
+     * the level that holds the notice to return or reject it */
+    if (objections.open > 0 || state < 0 || !process->states[state].on_objection_upheld[0]) {
+        kc_log_notice("notice of %s closed with %ld objection(s) open, %ld upheld: held",
+                      PQgetvalue(row, i, 7), objections.open, objections.upheld);
+        return kc_db_run_cached(conn, "UPDATE workflow_timer SET held = true WHERE id = $1::bigint",
+                                1, (const char *const[]){PQgetvalue(row, i, 0)}, NULL, NULL,
+                                "holding the notice", NULL, error) == 0
+                   ? 1
+                   : -1;
+    }
     *transition = process->states[state].on_objection_upheld;
     snprintf(reason, size, "公示期间异议成立：%s", objections.reason);
     return 0;
