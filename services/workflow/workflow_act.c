@@ -113,7 +113,7 @@ static int s_check(PGconn *conn, const wf_process_t *process, const PGresult *ro
         kc_error_set(denied, KC_ERR_DENIED, "act_on_application.transition",
                      "'%s' cannot be taken while application %s is at '%s'", transition->code,
                      PQgetvalue(row, 0, 0), PQgetvalue(row, 0, 4));
-        kc_error_hint(denied, "“%s”期间不能%s", process->states[state].name_zh,
+        kc_error_hint(denied, "“%s”期间不受理“%s”", process->states[state].name_zh,
                       transition->name_zh);
         return -1;
     }

@@ -2,11 +2,14 @@
  *
  *  Objections arrive through kc-intake while a notice is open (公示期间).
  *  The level that holds the notice settles each one, upheld or dismissed,
- *  with a written reason; an upheld objection is then acted on with the
- *  notice's own steps (return for revision, reject). A notice that closed
- *  while objections were open waits (its timer is held); when the last one
- *  is dismissed the timer is released and the notice closes into filing
- *  at the next tick, by itself, as it would have without objections.
+ *  with a written reason; an upheld objection may then be acted on with
+ *  the notice's own steps (return for revision, reject). A notice that
+ *  closed while objections were open waits (its timer is held); when the
+ *  last one is settled the timer is released and the notice closes at the
+ *  next tick, by itself (workflow_timers.c): into filing when all were
+ *  dismissed, to the definition's on_objection_upheld step when one was
+ *  upheld. Objections count for the notice they were made against (their
+ *  notice_version), never for a later one.
  */
 #include <stdio.h>
 #include <stdlib.h>
