@@ -37,8 +37,10 @@
 #    data at a steady rate and times each message to its commit at the
 #    province through the city; then, with the city's kc-link stopped,
 #    queues 10,000 and times the drain once it is back.
-# 7. Prints one table of the figures, the goals and the ratios, and stops
-#    everything (trap), removing the cluster.
+# 7. Prints one table of the figures, the goals and the ratios. Each part
+#    stops the daemons it started when it ends; on exit, also on failure or
+#    Ctrl-C, everything still running that the bench started is stopped
+#    (trap) and the cluster removed.
 #
 # Knobs (environment): KC_BENCH_SECONDS (10) per measurement,
 # KC_BENCH_CLIENTS (16), KC_BENCH_WINDOW (32 requests in flight per client),
@@ -97,19 +99,38 @@ readonly wf_clients=${KC_BENCH_WF_CLIENTS:-8}
 readonly pg_dir="$repo_root/var/bench-pg"
 readonly out="$repo_root/var/bench-out"
 readonly pg_sh="$repo_root/deploy/local/pg.sh"
+# What the bench starts, each stopped at the end of its part and, whatever
+# happens, on exit: the daemons, and the city's kc-link start-node of the
+# link part runs in the background. Their endpoints (tcp://127.0.0.1:PORT).
 intake_pid=
 workflow_pid=
 notify_pid=
+restart_pid=
+intake_endpoint=
+events_endpoint=
+workflow_endpoint=
+notify_endpoint=
+
+# Stop one process the bench started ($1, a pid or nothing): SIGTERM, and
+# SIGKILL if it has not ended within 30 s.
+s_stop() {
+    local pid=$1 waited
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((waited = 0; waited < 300; waited++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
 
 s_cleanup() {
     local status=$?
     trap - EXIT INT TERM
     local pid
-    for pid in "$intake_pid" "$workflow_pid" "$notify_pid"; do
-        if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid"
-            wait "$pid" 2>/dev/null || true
-        fi
+    for pid in "$restart_pid" "$intake_pid" "$workflow_pid" "$notify_pid"; do
+        s_stop "$pid"
     done
     [[ -d "$out/nodes" ]] && "$repo_root/deploy/local/nodes.sh" stop "$out/nodes" --purge >/dev/null 2>&1
     if [[ "${KC_BENCH_KEEP:-0}" == 1 ]]; then
@@ -165,16 +186,32 @@ s_pgbench() {
     echo "$tps"
 }
 
-# A free loopback port from 17000 up (7101/7102 are the usual kc-intake's).
-s_pick_port() {
+# Endpoints on free loopback ports from 17000 up (7101/7102 are the usual
+# kc-intake's); one taken before its daemon binds it moves (s_run_daemon).
+s_new_endpoint() {
     local port
-    for ((port = 17000 + RANDOM % 1000; port < 18000; port++)); do
-        if [[ "$port" != "${1:-}" ]] && s_port_is_free "$port"; then
-            echo "$port"
-            return 0
-        fi
-    done
-    s_die "no free port between 17000 and 18000"
+    port="$(s_free_port 17000 18000 "${intake_endpoint##*:}" "${events_endpoint##*:}" \
+        "${workflow_endpoint##*:}" "${notify_endpoint##*:}")" ||
+        s_die "no free port between 17000 and 18000"
+    echo "tcp://127.0.0.1:$port"
+}
+
+s_move_port() {
+    s_move_endpoint "$1" 17000 18000 intake_endpoint events_endpoint workflow_endpoint \
+        notify_endpoint
+}
+
+# Start a daemon with the function $2 (which reads the endpoints when it
+# runs), logging to $3, and wait until it answers a ping on the endpoint in
+# the variable named by $4; its pid goes to the variable named by $1.
+s_start_daemon() {
+    # shellcheck disable=SC2034 # endpoint_var is read by the READY below
+    local pid_var=$1 start=$2 log=$3 endpoint_var=$4 rc=0
+    # shellcheck disable=SC2016 # evaluated by s_run_daemon, after any move
+    s_run_daemon "$log" 's_answers "$build/bin/kcctl" "${!endpoint_var}"' s_move_port "$start" ||
+        rc=$?
+    printf -v "$pid_var" '%s' "$daemon_pid"
+    ((rc == 0)) || s_die "$start: the daemon did not start or answer; see $log"
 }
 
 pg_one_row=
@@ -249,22 +286,26 @@ s_psql "$conninfo" -c "DROP TABLE bench_one_row, bench_multi_row, bench_copy"
 # ---- kc-intake ------------------------------------------------------------------
 
 
-intake_port="$(s_pick_port)"
-events_port="$(s_pick_port "$intake_port")"
+intake_endpoint="$(s_new_endpoint)"
+events_endpoint="$(s_new_endpoint)"
 group_max=${KC_GROUP_MAX:-256}
-echo "== kc-intake on tcp://127.0.0.1:$intake_port (group_max $group_max)"
 s_checkpoint
-KC_DATABASE_URL="$conninfo" KC_INTAKE_ENDPOINT="tcp://127.0.0.1:$intake_port" \
-    KC_EVENTS_ENDPOINT="tcp://127.0.0.1:$events_port" KC_NODE_ID=bench KC_LOG_LEVEL=notice \
-    KC_GROUP_MAX="$group_max" "$build/bin/kc-intake" 2>"$out/intake.log" &
-intake_pid=$!
+s_kc_intake() {
+    KC_DATABASE_URL="$conninfo" KC_INTAKE_ENDPOINT="$intake_endpoint" \
+        KC_EVENTS_ENDPOINT="$events_endpoint" KC_NODE_ID=bench KC_LOG_LEVEL=notice \
+        KC_GROUP_MAX="$group_max" exec "$build/bin/kc-intake"
+}
+s_start_daemon intake_pid s_kc_intake "$out/intake.log" intake_endpoint
+echo "== kc-intake on $intake_endpoint (group_max $group_max)"
 
-bench_args=(--endpoint "tcp://127.0.0.1:$intake_port" --database "$conninfo" --pid "$intake_pid"
+bench_args=(--endpoint "$intake_endpoint" --database "$conninfo" --pid "$intake_pid"
     --clients "$clients" --window "$window" --seconds "$seconds" --warmup 2)
 [[ -z "$sweep" ]] || bench_args+=(--sweep "$sweep")
 "$build/bench/intake_bench" "${bench_args[@]}" | tee "$out/intake_bench.out" ||
     s_die "intake_bench failed; see $out/intake_bench.out and $out/intake.log"
 kill -0 "$intake_pid" 2>/dev/null || s_die "kc-intake died; see $out/intake.log"
+s_stop "$intake_pid"
+intake_pid=
 
 fi # intake
 
@@ -315,23 +356,22 @@ if s_run_part workflow; then
     # kc-workflow's clock: 2025-03-03 09:00 CST (a Monday; the notices run
     # on the 2025 calendar) until the bench moves it past every notice.
     echo 1740963600000 >"$out/workflow.clock"
-    workflow_port="$(s_pick_port)"
+    workflow_endpoint="$(s_new_endpoint)"
     s_checkpoint
-    (cd "$repo_root" && KC_DATABASE_URL="$workflow_db_url" \
-        KC_WORKFLOW_ENDPOINT="tcp://127.0.0.1:$workflow_port" KC_NODE_ID=bench \
-        KC_NODE_DIVISION=130000 KC_LOG_LEVEL=notice KC_FAKE_CLOCK_FILE="$out/workflow.clock" \
-        exec "$build/bin/kc-workflow") 2>"$out/workflow.log" &
-    workflow_pid=$!
-    for ((tries = 0; tries < 50; tries++)); do
-        "$build/bin/kcctl" ping --endpoint "tcp://127.0.0.1:$workflow_port" --timeout 200 \
-            --attempts 1 >/dev/null 2>&1 && break
-        sleep 0.2
-    done
-    "$build/bench/workflow_bench" --endpoint "tcp://127.0.0.1:$workflow_port" \
+    s_kc_workflow() {
+        cd "$repo_root" && KC_DATABASE_URL="$workflow_db_url" \
+            KC_WORKFLOW_ENDPOINT="$workflow_endpoint" KC_NODE_ID=bench \
+            KC_NODE_DIVISION=130000 KC_LOG_LEVEL=notice KC_FAKE_CLOCK_FILE="$out/workflow.clock" \
+            exec "$build/bin/kc-workflow"
+    }
+    s_start_daemon workflow_pid s_kc_workflow "$out/workflow.log" workflow_endpoint
+    "$build/bench/workflow_bench" --endpoint "$workflow_endpoint" \
         --database "$workflow_db_url" --pid "$workflow_pid" --clock-file "$out/workflow.clock" \
         --applications "$wf_applications" --clients "$wf_clients" | tee "$out/workflow_bench.out" ||
         s_die "workflow_bench failed; see $out/workflow_bench.out and $out/workflow.log"
     kill -0 "$workflow_pid" 2>/dev/null || s_die "kc-workflow died; see $out/workflow.log"
+    s_stop "$workflow_pid"
+    workflow_pid=
 fi
 
 # ---- kc-notify ----------------------------------------------------------------------
@@ -345,20 +385,19 @@ if s_run_part notify; then
             KC_DATABASE_URL="$notify_db_url" "$build/bin/kcctl" notify load \
                 "$repo_root/deploy/notify/notify-v1.ini"
     } >"$out/notify-setup.log" 2>&1 || s_die "notify setup failed; see $out/notify-setup.log"
-    notify_port="$(s_pick_port)"
+    notify_endpoint="$(s_new_endpoint)"
     s_checkpoint
-    KC_DATABASE_URL="$notify_db_url" KC_NOTIFY_ENDPOINT="tcp://127.0.0.1:$notify_port" \
-        KC_NODE_ID=bench KC_LOG_LEVEL=notice "$build/bin/kc-notify" 2>"$out/notify.log" &
-    notify_pid=$!
-    for ((tries = 0; tries < 50; tries++)); do
-        "$build/bin/kcctl" ping --endpoint "tcp://127.0.0.1:$notify_port" --timeout 200 \
-            --attempts 1 >/dev/null 2>&1 && break
-        sleep 0.2
-    done
+    s_kc_notify() {
+        KC_DATABASE_URL="$notify_db_url" KC_NOTIFY_ENDPOINT="$notify_endpoint" \
+            KC_NODE_ID=bench KC_LOG_LEVEL=notice exec "$build/bin/kc-notify"
+    }
+    s_start_daemon notify_pid s_kc_notify "$out/notify.log" notify_endpoint
     "$build/bench/notify_bench" --database "$notify_db_url" --pid "$notify_pid" \
         --seconds "$seconds" | tee "$out/notify_bench.out" ||
         s_die "notify_bench failed; see $out/notify_bench.out and $out/notify.log"
     kill -0 "$notify_pid" 2>/dev/null || s_die "kc-notify died; see $out/notify.log"
+    s_stop "$notify_pid"
+    notify_pid=
 fi
 
 # ---- kc-link ---------------------------------------------------------------------
@@ -380,10 +419,14 @@ if s_run_part link; then
     "$build/bench/link_bench" queue --county "$(s_node_db county)" --count 10000 \
         | tee -a "$out/link_bench.out"
     "$nodes_sh" start-node "$out/nodes" city >>"$out/nodes.log" 2>&1 &
+    restart_pid=$!
     "$build/bench/link_bench" drain --city "$(s_node_db city)" --province "$(s_node_db province)" \
         --count 10000 | tee -a "$out/link_bench.out" ||
         s_die "link_bench failed; see $out/link_bench.out and $out/nodes/*/link.log"
-    wait
+    # only the start-node above: a bare `wait` would wait for every child,
+    # a daemon an earlier part left running too
+    wait "$restart_pid" || s_die "the city did not start again; see $out/nodes.log"
+    restart_pid=
     echo "figure link_peak_rss $(awk '/^VmHWM:/ {print $2}' "/proc/$(cat "$out/nodes/city/link.pid")/status")" \
         >>"$out/link_bench.out"
     "$nodes_sh" stop "$out/nodes" --purge >/dev/null 2>&1

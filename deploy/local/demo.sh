@@ -4,9 +4,10 @@
 #
 # It installs what is missing (deploy/local/install-deps.sh), builds with
 # make, starts its own PostgreSQL 15 under var/demo-pg (deploy/local/pg.sh),
-# migrates it, and starts kc-intake, kc-scoring and kc-workflow in the
-# background on four free ports (logs: var/demo/intake.log, scoring.log,
-# workflow.log). Then it tells the story of one province node, Hebei
+# migrates it, and starts kc-intake, kc-scoring, kc-workflow and kc-notify in
+# the background on five free ports, a port taken before its daemon binds it
+# moving to another (logs: var/demo/intake.log, scoring.log, workflow.log,
+# notify.log). Then it tells the story of one province node, Hebei
 # (130000), with the synthetic data of deploy/data/sample/:
 #
 #   1. the division map: Hebei's cities and how many counties each has;
@@ -156,8 +157,12 @@ s_stop_stale() {
     rm -f "$pid_file"
 }
 
-# Five free neighbouring ports on 127.0.0.1, away from 7101/7102/7111/7121/7131:
-# kc-intake's requests and events, kc-scoring's, kc-workflow's and kc-notify's requests.
+# The daemons' endpoints: neighbouring free ports on 127.0.0.1 from 17100
+# up, away from 7101/7102/7111/7121/7131 (a developer's node); a port that
+# turns out taken when a daemon binds it moves (s_run_daemon).
+readonly endpoint_variables=(KC_INTAKE_ENDPOINT KC_EVENTS_ENDPOINT KC_SCORING_ENDPOINT
+    KC_WORKFLOW_ENDPOINT KC_NOTIFY_ENDPOINT)
+
 s_pick_ports() {
     local port
     for ((port = 17100; port < 17900; port += 5)); do
@@ -171,29 +176,31 @@ s_pick_ports() {
     s_die "no five free ports between 17100 and 17900"
 }
 
-# Start a daemon in the background and wait until it answers kcctl ping on
-# its requests endpoint. Sets the variable named by $1 to its pid.
+s_move_port() {
+    s_move_endpoint "$1" 17100 17900 "${endpoint_variables[@]}"
+}
+
+# Start a daemon in the background (its log truncated) and wait until it
+# answers kcctl ping on the endpoint in the variable named by $5. Sets the
+# variable named by $1 to its pid.
 s_start_daemon() {
-    local pid_var=$1 name=$2 binary=$3 log=$4 endpoint=$5 pid tries
-    "$binary" >"$work/$log.log" 2>&1 &
-    pid=$!
-    printf -v "$pid_var" '%s' "$pid"
-    echo "$pid" >"$work/$log.pid"
-    for ((tries = 0; tries < 50; tries++)); do
-        kill -0 "$pid" 2>/dev/null || {
-            wait "$pid" || true
-            printf -v "$pid_var" '%s' ""
-            s_die "$name exited at start"
-        }
-        if "$kcctl_bin" ping --endpoint "$endpoint" --timeout 200 --attempts 1 \
-            >"$work/ping.out" 2>&1; then
-            s_say "$name $pid: requests $endpoint"
-            cat "$work/ping.out"
-            return 0
-        fi
-        sleep 0.2
-    done
-    s_die "$name does not answer kcctl ping on $endpoint"
+    local pid_var=$1 name=$2 binary=$3 log=$4 endpoint_var=$5 rc=0
+    : >"$work/$log.log"
+    # shellcheck disable=SC2016 # evaluated by s_run_daemon, after any move
+    s_run_daemon "$work/$log.log" 's_answers "$kcctl_bin" "${!endpoint_var}"' s_move_port \
+        "$binary" || rc=$?
+    printf -v "$pid_var" '%s' "$daemon_pid"
+    echo "$daemon_pid" >"$work/$log.pid"
+    case $rc in
+    0) ;;
+    2) s_die "$name does not answer kcctl ping on ${!endpoint_var}" ;;
+    *)
+        printf -v "$pid_var" '%s' ""
+        s_die "$name exited at start"
+        ;;
+    esac
+    s_say "$name $daemon_pid: requests ${!endpoint_var}"
+    "$kcctl_bin" ping --endpoint "${!endpoint_var}"
 }
 
 s_start_daemons() {
@@ -204,20 +211,20 @@ s_start_daemons() {
     export KC_SCORING_ENDPOINT="tcp://127.0.0.1:$((port + 2))"
     export KC_WORKFLOW_ENDPOINT="tcp://127.0.0.1:$((port + 3))"
     export KC_NOTIFY_ENDPOINT="tcp://127.0.0.1:$((port + 4))"
-    s_start_daemon intake_pid kc-intake "$intake_bin" intake "$KC_INTAKE_ENDPOINT"
+    s_start_daemon intake_pid kc-intake "$intake_bin" intake KC_INTAKE_ENDPOINT
     s_say "kc-intake publishes its events on $KC_EVENTS_ENDPOINT"
     # kc-scoring follows those events (the trigger of complete years).
-    s_start_daemon scoring_pid kc-scoring "$scoring_bin" scoring "$KC_SCORING_ENDPOINT"
+    s_start_daemon scoring_pid kc-scoring "$scoring_bin" scoring KC_SCORING_ENDPOINT
     # kc-workflow gives each new application its procedure and moves it as
     # the officials act.
     # Its clock is the file workflow.clock while that exists (sections 12
     # and 13 move it forward a notice and a year); until then, the real one.
     rm -f "$work/workflow.clock"
     export KC_FAKE_CLOCK_FILE="$work/workflow.clock"
-    s_start_daemon workflow_pid kc-workflow "$workflow_bin" workflow "$KC_WORKFLOW_ENDPOINT"
+    s_start_daemon workflow_pid kc-workflow "$workflow_bin" workflow KC_WORKFLOW_ENDPOINT
     unset KC_FAKE_CLOCK_FILE
     # kc-notify follows the event log and tells the people concerned.
-    s_start_daemon notify_pid kc-notify "$notify_bin" notify "$KC_NOTIFY_ENDPOINT"
+    s_start_daemon notify_pid kc-notify "$notify_bin" notify KC_NOTIFY_ENDPOINT
 }
 
 s_psql() {

@@ -22,8 +22,10 @@
 #
 # Each node's kc-intake, kc-workflow and kc-notify listen on loopback ports
 # of a block found free from 17500 up; the province's and the city's kc-link
-# bind a port of that block for their children. Builds nothing: run `make`
-# first (the demo does).
+# bind a port of that block for their children. A port another process takes
+# before its daemon binds it moves to a free one, in every node.ini that
+# names it (lib.sh, s_run_daemon). Builds nothing: run `make` first (the demo
+# does).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
@@ -154,64 +156,89 @@ s_set_up() {
     touch "$dir/.set-up"
 }
 
-s_ping() {
-    local node=$1 endpoint=$2 tries
-    for ((tries = 0; tries < 50; tries++)); do
-        "$bin/kcctl" ping --endpoint "$endpoint" --timeout 200 --attempts 1 >/dev/null 2>&1 &&
-            return 0
-        sleep 0.2
-    done
-    s_die "$node: no answer on $endpoint (see $dir/$node/*.log)"
-}
-
 s_endpoint() {
     sed -n "/^\[$2\]/,/^\[/s/^endpoint = //p" "$dir/$1/node.ini" | head -n 1
 }
 
+# Every port the nodes' configuration files name.
+s_ports_in_use() {
+    grep -oh 'tcp://127\.0\.0\.1:[0-9]*' "$dir"/*/node.ini | sed 's/.*://'
+}
+
+# A port that was free when the block was picked is taken (s_run_daemon):
+# the endpoint moves to another free port in every node's file that names
+# it (the parent's kc-link endpoint is also its children's link.parent), and
+# a child's kc-link already running is started again to follow it.
+s_move_port() {
+    local taken=$1 port node
+    # shellcheck disable=SC2046 # one port a word
+    port="$(s_free_port 17500 18500 $(s_ports_in_use))" || return 1
+    for node in "${nodes[@]}"; do
+        grep -q "$taken\$" "$dir/$node/node.ini" || continue
+        sed -i "s|$taken\$|tcp://127.0.0.1:$port|" "$dir/$node/node.ini"
+        if [[ "$node" != "$starting" && -f "$dir/$node/link.pid" ]] &&
+            kill -0 "$(cat "$dir/$node/link.pid")" 2>/dev/null; then
+            s_stop_daemon "$node" link
+            s_start_daemon "$node" link
+        fi
+    done
+}
+
+# kc-link is ready once it has logged "linking": it has bound its endpoint
+# and recorded the node and its peers, which a linked kc-intake or
+# kc-workflow waits for before it takes anything.
+s_link_ready() {
+    tail -c "+$(($2 + 1))" "$1" 2>/dev/null | grep -q ' linking '
+}
+
 s_start_daemon() {
-    local node=$1 daemon=$2 pid_file="$dir/$1/$2.pid"
+    local node=$1 daemon=$2 pid_file="$dir/$1/$2.pid" log="$dir/$1/$2.log" ready rc=0
     if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
         return 0
     fi
+    # shellcheck disable=SC2016 # evaluated by s_run_daemon, after any move
+    ready='s_answers "$bin/kcctl" "$(s_endpoint "$node" "$daemon")"'
+    # shellcheck disable=SC2016
+    [[ "$daemon" != link ]] || ready='s_link_ready "$log" "$daemon_log_size"'
+    local starting=$node
     KC_FAKE_CLOCK_FILE="$dir/$node/workflow.clock" \
-        "$bin/kc-$daemon" --config "$dir/$node/node.ini" >>"$dir/$node/$daemon.log" 2>&1 &
-    echo $! >"$pid_file"
+        s_run_daemon "$log" "$ready" s_move_port \
+        "$bin/kc-$daemon" --config "$dir/$node/node.ini" || rc=$?
+    echo "$daemon_pid" >"$pid_file"
+    ((rc == 0)) || s_die "$node: kc-$daemon did not start (see $log)"
 }
 
 s_start_node() {
-    local node=$1 daemon tries
+    local node=$1 daemon
     # kc-link first: it records the node and its peers, and a linked
     # kc-intake or kc-workflow accepts nothing before that
-    s_start_daemon "$node" link
-    for ((tries = 0; tries < 50; tries++)); do
-        [[ "$(s_psql_node "$node" "SELECT count(*) FROM link_peer WHERE relation = 'self'")" == 1 ]] &&
-            break
-        sleep 0.2
-    done
-    for daemon in intake workflow notify; do
+    for daemon in link intake workflow notify; do
         s_start_daemon "$node" "$daemon"
     done
-    s_ping "$node" "$(s_endpoint "$node" intake)"
-    s_ping "$node" "$(s_endpoint "$node" workflow)"
-    s_ping "$node" "$(s_endpoint "$node" notify)"
     echo "$node node ${division[$node]} (${node_id[$node]}): kc-intake $(s_endpoint "$node" intake)," \
         "kc-workflow $(s_endpoint "$node" workflow), kc-link $(cat "$dir/$node/link.pid")"
 }
 
-s_stop_node() {
-    local node=$1 daemon pid waited
-    for daemon in link notify workflow intake; do
-        [[ -f "$dir/$node/$daemon.pid" ]] || continue
-        pid="$(cat "$dir/$node/$daemon.pid")"
-        rm -f "$dir/$node/$daemon.pid"
-        kill -TERM "$pid" 2>/dev/null || continue
-        for ((waited = 0; waited < 100; waited++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+# Stop one daemon of the node: SIGTERM, then SIGKILL after 10 s.
+s_stop_daemon() {
+    local node=$1 daemon=$2 pid waited
+    [[ -f "$dir/$node/$daemon.pid" ]] || return 0
+    pid="$(cat "$dir/$node/$daemon.pid")"
+    rm -f "$dir/$node/$daemon.pid"
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((waited = 0; waited < 100; waited++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
     done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
     return 0
+}
+
+s_stop_node() {
+    local daemon
+    for daemon in link notify workflow intake; do
+        s_stop_daemon "$1" "$daemon"
+    done
 }
 
 # Wait until every link is up (each child heard by its parent).

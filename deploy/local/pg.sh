@@ -12,7 +12,8 @@
 #   log/       the server log       conninfo, port   for other scripts
 #
 # The cluster listens on 127.0.0.1 only, on the first free port from 54320
-# up, and trusts every local connection: nothing outside this machine can
+# up (the next one when another process takes it before the server binds
+# it), and trusts every local connection: nothing outside this machine can
 # reach it and it holds nothing but test data. Do not point it at real
 # data. fsync stays on so that tests see honest durability and timings.
 #
@@ -67,10 +68,12 @@ s_port_is_free() {
     ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null
 }
 
+# The first free port of the range that is none of the arguments (ports a
+# start already found taken).
 s_pick_port() {
     local port
     for ((port = first_port; port <= last_port; port++)); do
-        if s_port_is_free "$port"; then
+        if [[ " $* " != *" $port "* ]] && s_port_is_free "$port"; then
             echo "$port"
             return 0
         fi
@@ -162,16 +165,24 @@ s_start() {
     fi
     [[ -f "$data_dir/PG_VERSION" ]] || s_initdb
 
-    local attempt port
-    for attempt in 1 2 3 4 5; do
-        port="$(s_pick_port)"
+    # A port found free may be taken before the server binds it (other
+    # work on this machine starts servers too): checking again cannot close
+    # that gap, so a start that could not bind tries the next free port,
+    # never one already found taken.
+    local attempt port size taken=
+    for attempt in 1 2 3 4 5 6 7 8; do
+        port="$(s_pick_port "$taken")"
         s_write_settings "$port"
+        size="$(stat -c %s "$log_dir/postgres.log" 2>/dev/null || echo 0)"
+        # (pg_ctl's own words say only "see the log": the log is shown below)
         if s_as_owner "$pg_bin/pg_ctl" start -D "$data_dir" -l "$log_dir/postgres.log" \
-            -w -t 60 >/dev/null; then
+            -w -t 60 >/dev/null 2>&1; then
             break
         fi
-        # Another process may have taken the port between the check and the bind.
-        if ((attempt < 5)) && tail -n 20 "$log_dir/postgres.log" | grep -q 'could not bind'; then
+        if ((attempt < 8)) &&
+            tail -c "+$((size + 1))" "$log_dir/postgres.log" | grep -q 'could not bind'; then
+            echo "pg.sh: port $port was taken before the server bound it; trying another" >&2
+            taken="$taken $port"
             continue
         fi
         tail -n 20 "$log_dir/postgres.log" >&2 || true

@@ -56,8 +56,17 @@ static int64_t s_fixed_ms(void)
 void kc_clock_read(int64_t *wall_ms, int64_t *steady_ms)
 {
     const char *path = getenv("KC_FAKE_CLOCK_FILE");
-    if (path && *path && kc_clock_read_file(path, wall_ms, steady_ms) == 0)
+    if (path && *path) {
+        if (kc_clock_read_file(path, wall_ms, steady_ms) == 0)
+            return;
+        /* a clock file not written yet: the real wall clock, and as the
+         * steady clock the same, as a file with one number gives it, so
+         * that writing the file later moves both clocks together (the
+         * host's monotonic clock counts from its boot and would seem to
+         * leap by decades) */
+        *wall_ms = *steady_ms = s_real_ms(CLOCK_REALTIME);
         return;
+    }
     int64_t fixed = s_fixed_ms();
     if (fixed > 0) {
         *wall_ms = *steady_ms = fixed;

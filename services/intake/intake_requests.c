@@ -179,12 +179,17 @@ static void s_answer_query(intake_server_t *self, const intake_pending_t *pendin
     if (request->body_case == KC__V1__ENVELOPE__BODY_PING) {
         Kc__V1__Pong pong = KC__V1__PONG__INIT;
         pong.node = self->config.node_id;
+        pong.daemon = "kc-intake";
         /* A ping must answer even while the database is away: it asks the
-         * daemon, and only uses a connection that is already there. */
+         * daemon, and only uses a connection that is already there. The
+         * log counts from 1, so its head's 0 means no event yet: -1, as
+         * when the head cannot be read. */
+        int64_t last = 0;
+        pong.last_event_seq = -1;
         if (self->lanes[0].db && !self->lanes[0].in_flight &&
             store_connection_usable(self->lanes[0].db) &&
-            store_last_event_seq(self->lanes[0].db, &pong.last_event_seq, &error))
-            pong.last_event_seq = -1;
+            store_last_event_seq(self->lanes[0].db, &last, &error) == 0 && last > 0)
+            pong.last_event_seq = last;
         reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
         reply.pong = &pong;
         intake_reply(self, pending, &reply);

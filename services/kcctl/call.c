@@ -75,7 +75,8 @@ int kcctl_call(kcctl_t *self, kc_envelope_t *request, Kc__V1__Envelope__BodyCase
     request->idempotency_key = self->key;
     kc_client_t *client =
         kc_client_new(self->call_endpoint ? self->call_endpoint : self->config.intake_endpoint,
-                      self->timeout_ms, self->attempts, &error);
+                      self->timeout_ms >= 0 ? self->timeout_ms : KCCTL_TIMEOUT_MS,
+                      self->attempts >= 0 ? self->attempts : KCCTL_ATTEMPTS, &error);
     if (!client) {
         kcctl_print_error(&error);
         return -1;

@@ -1,4 +1,4 @@
-/*  cmd_query: kcctl's read-only commands — status, divisions, events, ping. */
+/*  cmd_query: kcctl's read-only commands — status, divisions, events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,20 +162,4 @@ int kcctl_events(kcctl_t *self)
         fflush(stdout);
         zmq_sleep(1); /* --follow polls the log once a second; a subscriber would use PUB */
     }
-}
-
-int kcctl_ping(kcctl_t *self)
-{
-    Kc__V1__Ping ping = KC__V1__PING__INIT;
-    kc_envelope_t request = KC__V1__ENVELOPE__INIT, *reply = NULL;
-    request.body_case = KC__V1__ENVELOPE__BODY_PING;
-    request.ping = &ping;
-    int64_t start = kc_clock_mono_us();
-    if (kcctl_call(self, &request, KC__V1__ENVELOPE__BODY_PONG, &reply, NULL, NULL))
-        return -1;
-    printf("%s of node %s answered in %.1f ms; last event %lld\n", self->config.intake_endpoint,
-           reply->pong->node, (double)(kc_clock_mono_us() - start) / 1000.0,
-           (long long)reply->pong->last_event_seq);
-    kc_bus_free(&reply);
-    return 0;
 }

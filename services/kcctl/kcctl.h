@@ -14,6 +14,8 @@
 #include "kc/kc_config.h"
 
 #define KCCTL_POSITIONAL_MAX 8
+#define KCCTL_TIMEOUT_MS     5000 /* a request's wait per attempt, unless --timeout */
+#define KCCTL_ATTEMPTS       3    /* and its attempts, unless --attempts */
 
 typedef struct {
     kc_config_t config;
@@ -47,10 +49,11 @@ typedef struct {
     bool unread;               /* --unread, for notifications */
     const char *call_endpoint; /* daemon kcctl_call talks to; NULL: kc-intake */
     int after;                 /* --after, for events */
-    int timeout_ms;            /* per attempt */
-    int attempts;
-    bool key_given; /* --key was on the command line */
-    bool writing;   /* the command stores something: refusals say nothing was */
+    int timeout_ms;            /* --timeout, per attempt; -1: the command's own default */
+    int attempts;              /* --attempts; -1: the command's own default */
+    bool key_given;            /* --key was on the command line */
+    bool endpoint_given;       /* --endpoint was (it went to config.intake_endpoint) */
+    bool writing;              /* the command stores something: refusals say nothing was */
     bool dry_run;
     bool follow;
     const char *positional[KCCTL_POSITIONAL_MAX];
@@ -103,7 +106,7 @@ int kcctl_submit_objection(kcctl_t *self);
 int kcctl_status(kcctl_t *self);
 int kcctl_divisions(kcctl_t *self);
 int kcctl_events(kcctl_t *self);
-int kcctl_ping(kcctl_t *self);
+int kcctl_ping(kcctl_t *self); /* cmd_ping.c */
 int kcctl_methodology(kcctl_t *self);
 int kcctl_rewards(kcctl_t *self);
 int kcctl_submit_ratings(kcctl_t *self);

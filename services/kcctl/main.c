@@ -9,7 +9,8 @@
  *    divisions [CODE]                the divisions under CODE (provinces if none)
  *    division-change KIND CODE DATE [SUCCESSORS]  record a reorganisation of the map
  *    events                          the event log (--after N, --follow)
- *    ping                            whether kc-intake answers
+ *    ping [DAEMON ...]               whether the daemons answer (intake, scoring, workflow,
+ *                                    notify or all; kc-intake when none is named)
  *    methodology check|load FILE     a scoring methodology (an .ini file of deploy/scoring)
  *    rewards check|load FILE         a reward policy
  *    submit-ratings FILE.csv         expert ratings of the qualitative indicators (--year)
@@ -71,7 +72,8 @@ static void s_usage(void)
 {
     fputs("usage: kcctl [options] COMMAND [ARGS]\n"
           "commands: migrate, submit-values FILE.csv, submit-application FILE.json,\n"
-          "          submit-objection FILE.json, status ID, divisions [CODE], events, ping,\n"
+          "          submit-objection FILE.json, status ID, divisions [CODE], events,\n"
+          "          ping [intake|scoring|workflow|notify|all ...],\n"
           "          division-change rename|recode|merge|split|abolish CODE YYYY-MM-DD\n"
           "                          [SUCCESSOR,...] [--name NAME] [--note TEXT]\n"
           "          methodology check|load FILE.ini, rewards check|load FILE.ini,\n"
@@ -92,13 +94,14 @@ static void s_usage(void)
           "          calendar load FILE.csv --notice TITLE --issued YYYY-MM-DD,\n"
           "          audit verify, audit list [--after ID]\n"
           "options:  --config FILE     node configuration (default: environment only)\n"
-          "          --endpoint URL    kc-intake requests endpoint\n"
+          "          --endpoint URL    kc-intake requests endpoint (ping: the daemon's)\n"
           "          --user NAME --role ROLE --division CODE --organisation ORG\n"
           "                            who is acting (defaults: $USER, operator, node division)\n"
           "          --provider CODE --year YEAR   for submit-values\n"
           "          --dry-run         validate and report, store nothing\n"
           "          --key KEY         idempotency key (default: a new one per run)\n"
-          "          --timeout MS --attempts N     per-attempt wait and attempts (5000, 3)\n"
+          "          --timeout MS --attempts N     per-attempt wait and attempts (5000, 3;\n"
+          "                            ping: 1000, 1)\n"
           "          --after SEQ --follow          for events\n"
           "          --methodology CODE --policy CODE  rules to score with (default: in force)\n"
           "          --wait SECONDS    how long score waits for its job (default 120)\n",
@@ -158,6 +161,8 @@ static int s_option(kcctl_t *self, const char *option, const char *value)
     };
     if (strcmp(option, "--key") == 0)
         self->key_given = true;
+    if (strcmp(option, "--endpoint") == 0)
+        self->endpoint_given = true;
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if (strcmp(option, texts[i].name) == 0)
             return s_copy(texts[i].out, texts[i].size, value, option);
@@ -254,8 +259,8 @@ int main(int argc, char **argv)
 {
     kcctl_t self;
     memset(&self, 0, sizeof self);
-    self.timeout_ms = 5000;
-    self.attempts = 3;
+    self.timeout_ms = -1; /* each command's own, unless given */
+    self.attempts = -1;
     self.wait_s = 120;
     const char *command = NULL;
     if (s_parse(&self, argc, argv, &command) || s_configure(&self)) {

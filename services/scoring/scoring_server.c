@@ -188,6 +188,8 @@ static void s_reply(void *context, const void *identity, size_t identity_size, b
     reply.correlation_id = request->message_id;
     if (request->body_case == KC__V1__ENVELOPE__BODY_PING) {
         pong.node = self->config.node_id;
+        pong.daemon = "kc-scoring";
+        pong.last_event_seq = -1; /* the event log is kc-intake's */
         reply.body_case = KC__V1__ENVELOPE__BODY_PONG;
         reply.pong = &pong;
     } else if (request->body_case != KC__V1__ENVELOPE__BODY_SCORE_YEAR &&

@@ -252,3 +252,23 @@ int harness_log_lines(const char *path, const char *text)
     fclose(log);
     return found;
 }
+
+char *harness_kcctl_output(const harness_node_t *node, const char *const *args, int *status)
+{
+    /* kcctl writes to the node's log: what it printed is what was appended */
+    FILE *log = fopen(node->log_path, "ab+");
+    cr_assert(log, "cannot open %s", node->log_path);
+    fseek(log, 0, SEEK_END);
+    long before = ftell(log);
+    fclose(log);
+    *status = harness_kcctl(node, args);
+    log = fopen(node->log_path, "rb");
+    cr_assert(log);
+    fseek(log, 0, SEEK_END);
+    long after = ftell(log);
+    fseek(log, before, SEEK_SET);
+    char *text = calloc(1, (size_t)(after - before) + 1);
+    cr_assert(text && fread(text, 1, (size_t)(after - before), log) == (size_t)(after - before));
+    fclose(log);
+    return text;
+}

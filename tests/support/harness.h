@@ -75,6 +75,11 @@ int harness_evaluation_years(const harness_node_t *node, int *first);
  * against the node; returns its exit status. */
 int harness_kcctl(const harness_node_t *node, const char *const *args);
 
+/* Run kcctl like harness_kcctl and return what it printed, standard output
+ * and error in the order written (malloc'd, NUL-terminated); its exit
+ * status goes to *status. */
+char *harness_kcctl_output(const harness_node_t *node, const char *const *args, int *status);
+
 /* Start a kc-scoring process on the node, on an endpoint of its own; the
  * last one started is the one kcctl talks to (node->scoring). `hold_ms`
  * keeps each job's transaction open that long (KC_SCORING_HOLD_MS), for

@@ -6,7 +6,11 @@
  *  tests/integration/test_workflow_clock.c.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include "kc/kc_clock.h"
 #include "kc/kc_instant.h"
 
 #define HOUR_MS (3600 * 1000LL)
@@ -106,4 +110,32 @@ Test(kc_instant, a_floor_recorded_elsewhere_holds_after_a_restart)
     /* one above them is kept, and the instants run on from it */
     kc_instant_floor(&clock, T0 + 9000, 2100);
     cr_expect_eq(kc_instant_next(&clock, T0 - HOUR_MS + 3000, 3100), T0 + 10000);
+}
+
+/* The demo starts kc-workflow on the real clock and writes its clock file
+ * later with one number: the steady clock must move with the wall (a
+ * week), not leap from the host's boot-relative count to the epoch's. */
+Test(kc_instant, a_clock_file_written_after_the_start_moves_both_clocks_together)
+{
+    char path[] = "/tmp/kc-clock-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    unlink(path); /* not written yet */
+    setenv("KC_FAKE_CLOCK_FILE", path, 1);
+    int64_t wall = 0, steady = 0;
+    kc_clock_read(&wall, &steady);
+    int64_t week = 7 * 24 * 3600 * 1000LL;
+    FILE *file = fopen(path, "w");
+    cr_assert_not_null(file);
+    fprintf(file, "%lld\n", (long long)(wall + week));
+    fclose(file);
+    int64_t wall_after = 0, steady_after = 0;
+    kc_clock_read(&wall_after, &steady_after);
+    unsetenv("KC_FAKE_CLOCK_FILE");
+    unlink(path);
+    cr_assert_geq(wall_after - wall, week);
+    cr_assert_lt(steady_after - steady, week + 60000, "the steady clock leapt by %lld ms",
+                 (long long)(steady_after - steady));
+    cr_assert_geq(steady_after - steady, week);
 }
