@@ -85,6 +85,9 @@ static const s_key_t s_state_keys[] = {
     {"deadline_working_days", K_INT, S_FIELD(wf_state_t, deadline_working_days), false, 60},
     {"timer_days", K_INT, S_FIELD(wf_state_t, timer_days), false, 1100},
     {"on_timer", K_CODE, S_FIELD(wf_state_t, on_timer), false, 0},
+    {"on_objection_upheld", K_CODE, S_FIELD(wf_state_t, on_objection_upheld), false, 0},
+    {"period_days", K_INT, S_FIELD(wf_state_t, period_days), false, 4000},
+    {"on_period_end", K_CODE, S_FIELD(wf_state_t, on_period_end), false, 0},
     {NULL, K_TEXT, S_NONE, false, 0},
 };
 
@@ -97,6 +100,8 @@ static const s_key_t s_transition_keys[] = {
     {"decision", K_CODE, S_FIELD(wf_transition_t, decision), true, 0},
     {"requires", K_REQUIRES, S_FIELD(wf_transition_t, requires), false, 0},
     {"min_score", K_INT, S_FIELD(wf_transition_t, min_score), false, 100},
+    {"except", K_TEXT, S_FIELD(wf_transition_t, except), false, 0},
+    {"starts_period", K_FLAG, S_FIELD(wf_transition_t, starts_period), false, 0},
     {NULL, K_TEXT, S_NONE, false, 0},
 };
 
@@ -597,6 +602,15 @@ int process_state_index(const wf_process_t *self, const char *code)
         if (strcmp(self->states[i].code, code) == 0)
             return (int)i;
     return -1;
+}
+
+bool process_takes_from(const wf_process_t *self, const wf_transition_t *transition, int state)
+{
+    if (state < 0 || (size_t)state >= self->n_states)
+        return false;
+    if (transition->from_any)
+        return !self->states[state].final && !(transition->except_states & (1u << state));
+    return transition->from == state;
 }
 
 int process_transition_index(const wf_process_t *self, const char *code)

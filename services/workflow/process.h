@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kc/kc_error.h"
 
@@ -53,6 +54,12 @@ typedef struct {
     int deadline_working_days;       /* > 0: who holds it must act within that many working days */
     int timer_days; /* > 0: after that many calendar days the system takes on_timer */
     char on_timer[WF_CODE_MAX];
+    char on_objection_upheld[WF_CODE_MAX]; /* notice: the step taken when it closes with an
+                                              objection upheld (instead of on_notice_end) */
+    int period_days; /* > 0: a period (建设期) of that many days from the latest step into the
+                        state by a transition with starts_period; when it ends before the
+                        next on_timer would fire, on_period_end is taken instead, at its end */
+    char on_period_end[WF_CODE_MAX];
 } wf_state_t;
 
 typedef struct {
@@ -68,6 +75,9 @@ typedef struct {
     char decision[16]; /* approve, recommend, return, reject, revoke, file, submit... */
     unsigned requires; /* WF_REQUIRES_* */
     int min_score;     /* > 0: the panel's aggregate score must be at least this */
+    char except[192];  /* with from = *: the states it may not be taken from, as written */
+    uint32_t except_states; /* ... resolved: bit i for state i */
+    bool starts_period;     /* entering its target state starts the state's period_days */
 } wf_transition_t;
 
 /* One criterion the experts score against; points add up to 100. */
@@ -110,6 +120,10 @@ int process_parse(const char *text, size_t size, wf_process_t *out, kc_errors_t 
 
 int process_state_index(const wf_process_t *self, const char *code);
 int process_transition_index(const wf_process_t *self, const char *code);
+
+/* Whether `transition` may be taken from state index `state`: its own
+ * from, or with from = * every non-final state but those of `except`. */
+bool process_takes_from(const wf_process_t *self, const wf_transition_t *transition, int state);
 
 /* Stable names: "county", "city", "province", "" */
 const char *process_level_name(wf_level_t level);

@@ -103,6 +103,34 @@ static int s_state_ref(wf_draft_t *draft, const char *code, const char *field, i
     return index;
 }
 
+/* except = a, b: the states a from = * transition may not be taken from
+ * (withdrawal under rectification: the seed's 取消资格 must not be escaped). */
+static void s_resolve_except(wf_draft_t *draft, size_t i)
+{
+    wf_transition_t *t = &draft->process->transitions[i];
+    const wf_mark_t *mark = &draft->transition_marks[i];
+    char field[KC_ERROR_FIELD_MAX];
+    snprintf(field, sizeof field, "transition.%s.except", t->code);
+    int line = process_key_line(mark, true, "except");
+    if (strcmp(draft->from[i], "*") != 0)
+        process_note(draft, KC_ERR_INPUT, field, line,
+                     "except is given with from = * only ('%s' is taken from '%s')", t->code,
+                     draft->from[i]);
+    const char *at = t->except;
+    while (*at) {
+        at += strspn(at, " \t,");
+        size_t n = strcspn(at, ", \t");
+        if (n == 0)
+            break;
+        char code[WF_CODE_MAX];
+        snprintf(code, sizeof code, "%.*s", (int)(n < sizeof code ? n : sizeof code - 1), at);
+        int state = s_state_ref(draft, code, field, line, "except");
+        if (state >= 0)
+            t->except_states |= 1u << state;
+        at += n;
+    }
+}
+
 static void s_resolve_transition(wf_draft_t *draft, size_t i)
 {
     wf_transition_t *t = &draft->process->transitions[i];
@@ -115,6 +143,8 @@ static void s_resolve_transition(wf_draft_t *draft, size_t i)
             t->from = s_state_ref(draft, draft->from[i], field,
                                   process_key_line(mark, true, "from"), "from");
     }
+    if (process_key_valid(mark, true, "except"))
+        s_resolve_except(draft, i);
     if (process_key_valid(mark, true, "to")) {
         snprintf(field, sizeof field, "transition.%s.to", t->code);
         t->to_earlier = strcmp(draft->to[i], "earlier") == 0;
@@ -262,12 +292,39 @@ static void s_check_one_timer(wf_draft_t *draft, size_t s, const char *amount_ke
                      end->role);
 }
 
+/* A period starts when some transition with starts_period enters the
+ * state; without one it would never start. */
+static void s_check_period(wf_draft_t *draft, size_t s)
+{
+    const wf_process_t *p = draft->process;
+    if (p->states[s].period_days <= 0)
+        return;
+    for (size_t i = 0; i < p->n_transitions; i++)
+        if (p->transitions[i].starts_period && p->transitions[i].to == (int)s)
+            return;
+    char field[KC_ERROR_FIELD_MAX];
+    snprintf(field, sizeof field, "state.%s.period_days", p->states[s].code);
+    process_note(draft, KC_ERR_INPUT, field,
+                 process_key_line(&draft->state_marks[s], false, "period_days"),
+                 "state '%s' has a period but no transition into it has starts_period = true",
+                 p->states[s].code);
+}
+
 static void s_check_timer(wf_draft_t *draft, size_t s)
 {
     const wf_state_t *state = &draft->process->states[s];
     s_check_one_timer(draft, s, "notice_working_days", state->notice_working_days, "on_notice_end",
                       state->on_notice_end);
     s_check_one_timer(draft, s, "timer_days", state->timer_days, "on_timer", state->on_timer);
+    /* where an upheld objection sends the application ("公示无异议后，
+     * 备案", so never into filing); without it the notice waits, held,
+     * for the level that holds it to act */
+    if (process_key_given(&draft->state_marks[s], false, "on_objection_upheld"))
+        s_check_one_timer(draft, s, "notice_working_days", state->notice_working_days,
+                          "on_objection_upheld", state->on_objection_upheld);
+    s_check_one_timer(draft, s, "period_days", state->period_days, "on_period_end",
+                      state->on_period_end);
+    s_check_period(draft, s);
     if (state->notice_working_days > 0 && state->timer_days > 0)
         process_note(draft, KC_ERR_INPUT, NULL, draft->state_marks[s].line,
                      "state '%s' holds both a notice and a timer: give each its own state",
@@ -291,14 +348,18 @@ static void s_check_system(wf_draft_t *draft, size_t i)
     for (size_t s = 0; s < p->n_states; s++)
         if ((p->states[s].notice_working_days > 0 &&
              strcmp(p->states[s].on_notice_end, t->code) == 0) ||
-            (p->states[s].timer_days > 0 && strcmp(p->states[s].on_timer, t->code) == 0))
+            (p->states[s].timer_days > 0 && strcmp(p->states[s].on_timer, t->code) == 0) ||
+            (p->states[s].notice_working_days > 0 &&
+             strcmp(p->states[s].on_objection_upheld, t->code) == 0) ||
+            (p->states[s].period_days > 0 && strcmp(p->states[s].on_period_end, t->code) == 0))
             return;
     char field[KC_ERROR_FIELD_MAX];
     snprintf(field, sizeof field, "transition.%s.role", t->code);
     process_note(draft, KC_ERR_INPUT, field,
                  process_key_line(&draft->transition_marks[i], true, "role"),
                  "nobody may take transition '%s': role 'system' acts only when a notice "
-                 "closes or a timer runs out, and no state's on_notice_end or on_timer names it",
+                 "closes or a timer runs out, and no state's on_notice_end or on_timer names it"
+                 " (nor on_objection_upheld, on_period_end)",
                  t->code);
 }
 

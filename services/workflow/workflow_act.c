@@ -54,22 +54,6 @@ static int s_passed_through(PGconn *conn, const char *application_id, const char
     return found;
 }
 
-/* How many objections to the application are not settled yet (-1: the
- * database failed, which counts as "not clear"). */
-static long s_open_objections(PGconn *conn, const char *application_id)
-{
-    const char *params[1] = {application_id};
-    PGresult *result = PQexecParams(conn,
-                                    "SELECT count(*) FROM objection o WHERE application_id = "
-                                    "$1::bigint AND NOT EXISTS (SELECT 1 FROM objection_resolution"
-                                    " r WHERE r.objection_id = o.id)",
-                                    1, NULL, params, NULL, NULL, 0);
-    long open =
-        PQresultStatus(result) == PGRES_TUPLES_OK ? strtol(PQgetvalue(result, 0, 0), NULL, 10) : -1;
-    PQclear(result);
-    return open;
-}
-
 /* Whether state `to` can be reached from `from` by steps forward (the
  * place a kept submission waits for must lie ahead). */
 static bool s_ahead(const wf_process_t *process, int from, int to)
@@ -125,8 +109,16 @@ static int s_check(PGconn *conn, const wf_process_t *process, const PGresult *ro
                           error))
         return -1;
     int state = process_state_index(process, PQgetvalue(row, 0, 4));
-    if (state < 0 ||
-        (transition->from_any ? process->states[state].final : transition->from != state)) {
+    if (state >= 0 && transition->from_any && (transition->except_states & (1u << state))) {
+        kc_error_t *denied = error;
+        kc_error_set(denied, KC_ERR_DENIED, "act_on_application.transition",
+                     "'%s' cannot be taken while application %s is at '%s'", transition->code,
+                     PQgetvalue(row, 0, 0), PQgetvalue(row, 0, 4));
+        kc_error_hint(denied, "“%s”期间不受理“%s”", process->states[state].name_zh,
+                      transition->name_zh);
+        return -1;
+    }
+    if (!process_takes_from(process, transition, state)) {
         if (s_keepable(process, transition, state, action))
             return 1;
         return kc_error_set(error, KC_ERR_STATE_CHANGED, "act_on_application.transition",
@@ -154,11 +146,19 @@ static int s_check(PGconn *conn, const wf_process_t *process, const PGresult *ro
                              transition->min_score, error))
         return -1;
     if (transition->requires & WF_REQUIRES_NO_OBJECTION) {
-        long open = s_open_objections(conn, PQgetvalue(row, 0, 6));
-        if (open != 0)
+        /* "公示无异议后，备案": none of this notice's objections open or upheld */
+        wf_objections_t objections;
+        if (workflow_objections_of_notice(conn, PQgetvalue(row, 0, 6), version, &objections, error))
+            return -1;
+        if (objections.open > 0)
             return kc_error_set(error, KC_ERR_STATE_CHANGED, "act_on_application.transition",
                                 "application %s has %ld objection(s) to settle first",
-                                PQgetvalue(row, 0, 0), open);
+                                PQgetvalue(row, 0, 0), objections.open);
+        if (objections.upheld > 0)
+            return kc_error_set(error, KC_ERR_DENIED, "act_on_application.transition",
+                                "application %s had %ld objection(s) upheld on notice: '%s' "
+                                "cannot file it",
+                                PQgetvalue(row, 0, 0), objections.upheld, transition->code);
     }
     *to = transition->to;
     if (transition->to_earlier) {

@@ -134,6 +134,18 @@ int workflow_state_of(workflow_store_t *self, PGconn *conn, const char *ref,
  * panel, append the event and the audit entry, take a kept submission the
  * new state waits for. -1 with `error` when refused or failed (the caller
  * rolls back). */
+/* The objections to one notice (the instance's version while on notice). */
+typedef struct {
+    long open;        /* not settled yet */
+    long upheld;      /* settled as upheld */
+    char reason[600]; /* the upheld ones' reasons, joined with "；" (cut to fit) */
+} wf_objections_t;
+
+/* Count the objections made against the notice the application held at
+ * `version`. 0, or -1 with `error` when the database failed. */
+int workflow_objections_of_notice(PGconn *conn, const char *application_id, int version,
+                                  wf_objections_t *out, kc_error_t *error);
+
 int workflow_act_locked(workflow_store_t *self, PGconn *conn, const wf_action_t *action,
                         wf_outcome_t *outcome, kc_error_t *error);
 

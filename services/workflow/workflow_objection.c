@@ -2,11 +2,14 @@
  *
  *  Objections arrive through kc-intake while a notice is open (公示期间).
  *  The level that holds the notice settles each one, upheld or dismissed,
- *  with a written reason; an upheld objection is then acted on with the
- *  notice's own steps (return for revision, reject). A notice that closed
- *  while objections were open waits (its timer is held); when the last one
- *  is dismissed the timer is released and the notice closes into filing
- *  at the next tick, by itself, as it would have without objections.
+ *  with a written reason; an upheld objection may then be acted on with
+ *  the notice's own steps (return for revision, reject). A notice that
+ *  closed while objections were open waits (its timer is held); when the
+ *  last one is settled the timer is released and the notice closes at the
+ *  next tick, by itself (workflow_timers.c): into filing when all were
+ *  dismissed, to the definition's on_objection_upheld step when one was
+ *  upheld. Objections count for the notice they were made against (their
+ *  notice_version), never for a later one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,31 @@
 #include "workflow/workflow_internal.h"
 
 #define REASON_MAX_CHARS 2000
+
+int workflow_objections_of_notice(PGconn *conn, const char *application_id, int version,
+                                  wf_objections_t *out, kc_error_t *error)
+{
+    memset(out, 0, sizeof *out);
+    char version_text[16];
+    snprintf(version_text, sizeof version_text, "%d", version);
+    const char *params[2] = {application_id, version_text};
+    PGresult *result = NULL;
+    if (kc_db_run_cached(
+            conn,
+            "SELECT count(*) FILTER (WHERE r.objection_id IS NULL),"
+            "       count(*) FILTER (WHERE r.outcome = 'upheld'),"
+            "       coalesce(string_agg(r.reason, '；' ORDER BY o.id)"
+            "                FILTER (WHERE r.outcome = 'upheld'), '')"
+            "  FROM objection o LEFT JOIN objection_resolution r ON r.objection_id = o.id"
+            " WHERE o.application_id = $1::bigint AND o.notice_version = $2::int",
+            2, params, NULL, NULL, "counting the notice's objections", &result, error))
+        return -1;
+    out->open = strtol(PQgetvalue(result, 0, 0), NULL, 10);
+    out->upheld = strtol(PQgetvalue(result, 0, 1), NULL, 10);
+    kc_utf8_sanitise(PQgetvalue(result, 0, 2), out->reason, sizeof out->reason);
+    PQclear(result);
+    return 0;
+}
 
 static const char *s_lock_sql =
     "SELECT o.id, a.ref, w.county_code, w.definition, w.state, w.application_id, w.version,"
@@ -92,8 +120,8 @@ static int s_settle(workflow_store_t *self, PGconn *conn, const kc_envelope_t *r
         "UPDATE workflow_timer SET held = false WHERE application_id = $1::bigint"
         "   AND version = $2::int AND kind = 'notice_end' AND held"
         "   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application_id ="
-        "       $1::bigint AND NOT EXISTS (SELECT 1 FROM objection_resolution r"
-        "       WHERE r.objection_id = o.id))",
+        "       $1::bigint AND o.notice_version = $2::int AND NOT EXISTS"
+        "       (SELECT 1 FROM objection_resolution r WHERE r.objection_id = o.id))",
         2, release, NULL, NULL, "releasing the notice", NULL, error);
 }
 

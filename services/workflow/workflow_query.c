@@ -62,7 +62,7 @@ Kc__V1__WorkflowState *workflow_state_reply(const wf_process_t *process, const P
     for (size_t t = 0; at >= 0 && actor && t < process->n_transitions; t++) {
         const wf_transition_t *transition = &process->transitions[t];
         kc_error_t ignored;
-        int from_here = transition->from_any ? !process->states[at].final : transition->from == at;
+        int from_here = process_takes_from(process, transition, at);
         if (from_here && strcmp(transition->role, "system") != 0 &&
             process_authorise(transition, actor->role, actor->division_code, state->county_code,
                               &ignored) == 0)
@@ -211,8 +211,7 @@ static int s_role_states(workflow_store_t *self, PGconn *conn, const char *role,
             bool acts = false;
             for (size_t t = 0; t < process->n_transitions && !acts; t++) {
                 const wf_transition_t *step = &process->transitions[t];
-                acts = strcmp(step->role, role) == 0 &&
-                       (step->from_any ? !process->states[s].final : step->from == (int)s);
+                acts = strcmp(step->role, role) == 0 && process_takes_from(process, step, (int)s);
             }
             if (acts)
                 pg_array_add(states, process->states[s].code);

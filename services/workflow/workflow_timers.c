@@ -22,6 +22,7 @@
 #include "kc/kc_db.h"
 #include "kc/kc_log.h"
 #include "kc/v1/events.pb-c.h"
+#include "workflow/pg_array.h"
 #include "workflow/workflow_internal.h"
 
 #define DAY_MS             (24LL * 3600 * 1000)
@@ -60,6 +61,52 @@ static int s_workdays(workflow_store_t *self, int64_t now_ms, int days, int64_t 
     return kc_calendar_add_workdays(calendar, now_ms, days, due_ms, provisional, error);
 }
 
+/* When the state's period (建设期) ends: the latest step into the state by
+ * a transition that starts it, plus period_days; 0 when none started it. */
+static int s_period_end(PGconn *conn, const wf_process_t *process, const char *application_id,
+                        int state, int64_t *end_ms, kc_error_t *error)
+{
+    pg_array_t starts = {0};
+    for (size_t t = 0; t < process->n_transitions; t++)
+        if (process->transitions[t].starts_period && process->transitions[t].to == state)
+            pg_array_add(&starts, process->transitions[t].code);
+    const char *params[3] = {application_id, process->states[state].code, pg_array_text(&starts)};
+    PGresult *result = NULL;
+    int rc = kc_db_run_cached(
+        conn,
+        "SELECT coalesce(ceil(extract(epoch FROM max(at)) * 1000), 0)::bigint FROM workflow_step"
+        " WHERE application_id = $1::bigint AND to_state = $2 AND transition = ANY ($3::text[])",
+        3, params, NULL, NULL, "reading when the period began", &result, error);
+    pg_array_free(&starts);
+    if (rc)
+        return -1;
+    int64_t start = kc_db_int(result, 0, 0);
+    PQclear(result);
+    *end_ms = start > 0 ? start + process->states[state].period_days * DAY_MS : 0;
+    return 0;
+}
+
+/* The state's calendar timer: its yearly step (on_timer) a timer_days on,
+ * unless the period ends before half a year more has passed: then the
+ * period's end (on_period_end) replaces that year's step, at its end
+ * ("三年建设期满进行总体评估", not a third yearly assessment as well). */
+static int s_arm_timer(PGconn *conn, const wf_process_t *process, const char *application_id,
+                       int state, int version, int64_t now_ms, kc_error_t *error)
+{
+    const wf_state_t *s = &process->states[state];
+    int64_t period_end = 0, yearly = s->timer_days * DAY_MS;
+    if (s->period_days > 0 &&
+        s_period_end(conn, process, application_id, state, &period_end, error))
+        return -1;
+    if (period_end > 0 && (s->timer_days == 0 || now_ms + yearly + yearly / 2 > period_end))
+        return s_insert(conn, application_id, version, "timer", s->code, s->on_period_end,
+                        period_end > now_ms ? period_end : now_ms, now_ms, false, error);
+    if (s->timer_days == 0)
+        return 0;
+    return s_insert(conn, application_id, version, "timer", s->code, s->on_timer, now_ms + yearly,
+                    now_ms, false, error);
+}
+
 int workflow_timers_arm(workflow_store_t *self, PGconn *conn, const wf_process_t *process,
                         const char *application_id, int state, int version, int64_t now_ms,
                         wf_armed_t *armed, kc_error_t *error)
@@ -74,8 +121,8 @@ int workflow_timers_arm(workflow_store_t *self, PGconn *conn, const wf_process_t
          s_insert(conn, application_id, version, "notice_end", s->code, s->on_notice_end,
                   made.notice_end_ms, now_ms, made.notice_provisional, error)))
         return -1;
-    if (s->timer_days > 0 && s_insert(conn, application_id, version, "timer", s->code, s->on_timer,
-                                      now_ms + s->timer_days * DAY_MS, now_ms, false, error))
+    if ((s->timer_days > 0 || s->period_days > 0) &&
+        s_arm_timer(conn, process, application_id, state, version, now_ms, error))
         return -1;
     if (s->deadline_working_days > 0) {
         if (s_workdays(self, now_ms, s->deadline_working_days, &made.deadline_ms,
@@ -99,7 +146,7 @@ int workflow_timers_arm(workflow_store_t *self, PGconn *conn, const wf_process_t
 
 static const char *s_due_sql =
     "SELECT t.id, t.kind, t.transition, t.version, t.state, t.due_ms, w.version, a.ref,"
-    "       w.county_code, w.definition, t.provisional"
+    "       w.county_code, w.definition, t.provisional, t.application_id"
     "  FROM workflow_timer t JOIN workflow_instance w ON w.application_id = t.application_id"
     "  JOIN application a ON a.id = t.application_id"
     " WHERE t.fired_ms IS NULL AND NOT t.held AND t.due_ms <= $1::bigint"
@@ -137,16 +184,66 @@ static int s_deadline(workflow_store_t *self, PGconn *conn, const PGresult *row,
     return workflow_event(self, conn, "DeadlineReached", &event.base, error);
 }
 
+/* A notice closes into filing only without objections open or upheld
+ * ("公示无异议后，备案"): with one open it is held (1); with one upheld it
+ * takes the state's on_objection_upheld, the objections' reasons its own. */
+static int s_notice_step(workflow_store_t *self, PGconn *conn, const PGresult *row, int i,
+                         const char **transition, char *reason, size_t size, kc_error_t *error)
+{
+    wf_objections_t objections;
+    if (workflow_objections_of_notice(conn, PQgetvalue(row, i, 11), (int)kc_db_int(row, i, 3),
+                                      &objections, error))
+        return -1;
+    if (objections.open == 0 && objections.upheld == 0)
+        return 0;
+    const wf_process_t *process =
+        workflow_store_definition(self, conn, PQgetvalue(row, i, 9), error);
+    if (!process)
+        return -1;
+    int state = process_state_index(process, PQgetvalue(row, i, 4));
+    /* open ones: wait for them; upheld ones with no step named: wait for
+     * the level that holds the notice to return or reject it */
+    if (objections.open > 0 || state < 0 || !process->states[state].on_objection_upheld[0]) {
+        kc_log_notice("notice of %s closed with %ld objection(s) open, %ld upheld: held",
+                      PQgetvalue(row, i, 7), objections.open, objections.upheld);
+        return kc_db_run_cached(conn, "UPDATE workflow_timer SET held = true WHERE id = $1::bigint",
+                                1, (const char *const[]){PQgetvalue(row, i, 0)}, NULL, NULL,
+                                "holding the notice", NULL, error) == 0
+                   ? 1
+                   : -1;
+    }
+    *transition = process->states[state].on_objection_upheld;
+    snprintf(reason, size, "公示期间异议成立：%s", objections.reason);
+    return 0;
+}
+
+/* A timer's step states its own name as its reason (满一年，自动启动年度考核;
+ * 三年建设期满，启动总体评估): what happened, in the definition's words. */
+static const char *s_timer_reason(workflow_store_t *self, PGconn *conn, const PGresult *row, int i)
+{
+    kc_error_t ignored;
+    const wf_process_t *process =
+        workflow_store_definition(self, conn, PQgetvalue(row, i, 9), &ignored);
+    int t = process ? process_transition_index(process, PQgetvalue(row, i, 2)) : -1;
+    return t >= 0 ? process->transitions[t].name_zh : "期限届满，系统自动进入下一步";
+}
+
 /* The system step of a notice or timer; 1 when it is held (objections). */
 static int s_step(workflow_store_t *self, PGconn *conn, const PGresult *row, int i,
                   kc_error_t *error)
 {
     bool notice = strcmp(PQgetvalue(row, i, 1), "notice_end") == 0;
-    char key[48];
+    char key[48], reason[700] = "公示期满无异议";
+    const char *transition = PQgetvalue(row, i, 2);
     snprintf(key, sizeof key, "timer:%s", PQgetvalue(row, i, 0));
+    if (notice) {
+        int held = s_notice_step(self, conn, row, i, &transition, reason, sizeof reason, error);
+        if (held != 0)
+            return held;
+    }
     wf_action_t action = {.application_ref = PQgetvalue(row, i, 7),
-                          .transition = PQgetvalue(row, i, 2),
-                          .reason = notice ? "公示期满无异议" : "期限届满，系统自动进入下一步",
+                          .transition = transition,
+                          .reason = notice ? reason : s_timer_reason(self, conn, row, i),
                           .return_to = "",
                           .user_id = "kc-workflow",
                           .role = "system",
@@ -160,17 +257,7 @@ static int s_step(workflow_store_t *self, PGconn *conn, const PGresult *row, int
     if (workflow_act_locked(self, conn, &action, &outcome, error) == 0)
         return 0;
     kc_error_t ignored;
-    if (kc_db_exec(conn, "ROLLBACK TO SAVEPOINT timer_step", &ignored))
-        return -1;
-    if (error->code == KC_ERR_STATE_CHANGED && notice) {
-        kc_log_notice("notice of %s closed with objections to settle: held",
-                      action.application_ref);
-        return kc_db_run_cached(conn, "UPDATE workflow_timer SET held = true WHERE id = $1::bigint",
-                                1, (const char *const[]){PQgetvalue(row, i, 0)}, NULL, NULL,
-                                "holding the notice", NULL, error) == 0
-                   ? 1
-                   : -1;
-    }
+    kc_db_exec(conn, "ROLLBACK TO SAVEPOINT timer_step", &ignored);
     return -1;
 }
 

@@ -227,6 +227,51 @@ static const char *s_division(const s_walk_t *w, wf_level_t level)
     return level == WF_LEVEL_CITY ? w->city : level == WF_LEVEL_PROVINCE ? w->province : w->county;
 }
 
+/* A system step taken only on a condition: an objection upheld during the
+ * notice (on_objection_upheld), or the period over (on_period_end). The
+ * objection is written as kc-intake stores it and upheld through
+ * kc-workflow. The end of a three-year period is reached by turning the
+ * yearly timer the daemon armed into the period's step: the walk checks
+ * that the step can be taken; the management suite checks when the daemon
+ * arms it. */
+static void s_condition(s_walk_t *w, const char *ref, const wf_transition_t *step)
+{
+    const wf_state_t *from = &w->process.states[step->from];
+    const char *params[2] = {ref, step->code};
+    if (from->notice_working_days > 0 && strcmp(from->on_objection_upheld, step->code) == 0) {
+        PGresult *made = PQexecParams(
+            w->node.db,
+            "INSERT INTO objection (application_id, objector_name, objector_organisation, phone,"
+            " email, reason, submission_id) SELECT a.id, '测试异议人', '', '0311-82918806', '',"
+            " '测试：公示异议', s.id FROM application a, submission s WHERE a.ref = $1"
+            " AND s.idempotency_key = 'walk' RETURNING id",
+            1, NULL, params, NULL, NULL, 0);
+        cr_assert_eq(PQresultStatus(made), PGRES_TUPLES_OK, "%s", PQerrorMessage(w->node.db));
+        kc_envelope_t request = KC__V1__ENVELOPE__INIT;
+        Kc__V1__ResolveObjection resolve = KC__V1__RESOLVE_OBJECTION__INIT;
+        resolve.objection_id = strtoll(PQgetvalue(made, 0, 0), NULL, 10);
+        resolve.outcome = "upheld";
+        resolve.reason = "测试：异议成立";
+        PQclear(made);
+        request.body_case = KC__V1__ENVELOPE__BODY_RESOLVE_OBJECTION;
+        request.resolve_objection = &resolve;
+        kc_envelope_t *reply = s_send(w, &request, "walker", "province_department", "130000");
+        if (!reply || reply->body_case != KC__V1__ENVELOPE__BODY_WORKFLOW_STATE)
+            s_refused(reply, "upholding an objection");
+        kc_bus_free(&reply);
+    }
+    if (from->period_days > 0 && strcmp(from->on_period_end, step->code) == 0) {
+        PGresult *result = PQexecParams(
+            w->node.db,
+            "UPDATE workflow_timer t SET transition = $2 FROM application a WHERE"
+            " a.id = t.application_id AND a.ref = $1 AND t.kind = 'timer' AND t.fired_ms IS NULL",
+            2, NULL, params, NULL, NULL, 0);
+        cr_assert_eq(PQresultStatus(result), PGRES_COMMAND_OK, "%s", PQerrorMessage(w->node.db));
+        cr_assert_str_eq(PQcmdTuples(result), "1", "%s has no timer armed", ref);
+        PQclear(result);
+    }
+}
+
 /* Take transition t of application ref, as its role or by its timer. */
 static void s_take(s_walk_t *w, const char *ref, int t)
 {
@@ -234,6 +279,7 @@ static void s_take(s_walk_t *w, const char *ref, int t)
     const char *expected = step->to_earlier ? w->process.states[w->process.initial].code
                                             : w->process.states[step->to].code;
     if (strcmp(step->role, "system") == 0) {
+        s_condition(w, ref, step);
         const char *params[1] = {ref};
         PGresult *due = PQexecParams(
             w->node.db,

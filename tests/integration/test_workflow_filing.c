@@ -179,17 +179,7 @@ Test(filing, a_notice_closes_by_itself_after_five_working_days_and_files_the_bas
 
 static int s_objection(wf_fixture_t *f)
 {
-    char path[300];
-    snprintf(path, sizeof path, "%s.objection.json", f->node.log_path);
-    FILE *file = fopen(path, "w");
-    cr_assert_not_null(file);
-    fprintf(file,
-            "{\"application_id\": \"%s\", \"objector_name\": \"赵国强\", \"phone\":"
-            " \"0311-82918806\", \"reason\": \"基地东侧林地流转合同尚未经村民代表会议表决。\"}",
-            f->ref);
-    fclose(file);
-    const char *args[] = {"submit-objection", path, "--role", "public", NULL};
-    return harness_kcctl(&f->node, args);
+    return wf_fixture_object(f, "基地东侧林地流转合同尚未经村民代表会议表决。");
 }
 
 Test(filing, an_objection_holds_the_notice_until_it_is_settled)

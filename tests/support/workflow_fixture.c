@@ -163,3 +163,28 @@ void wf_fixture_to_notice(wf_fixture_t *f)
                  0);
     cr_assert_str_eq(wf_fixture_state(f), "public_notice");
 }
+
+int wf_fixture_object(wf_fixture_t *f, const char *reason)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s.objection.json", f->node.log_path);
+    FILE *file = fopen(path, "w");
+    cr_assert_not_null(file);
+    fprintf(file,
+            "{\"application_id\": \"%s\", \"objector_name\": \"赵国强\", \"phone\":"
+            " \"0311-82918806\", \"reason\": \"%s\"}",
+            f->ref, reason);
+    fclose(file);
+    const char *args[] = {"submit-objection", path, "--role", "public", NULL};
+    return harness_kcctl(&f->node, args);
+}
+
+int wf_fixture_settle(wf_fixture_t *f, long long id, const char *outcome, const char *reason)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", id);
+    const char *args[] = {
+        "resolve-objection",   text,         outcome,  "--reason", reason, "--role",
+        "province_department", "--division", "130000", NULL};
+    return harness_kcctl(&f->node, args);
+}

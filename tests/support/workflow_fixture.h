@@ -57,4 +57,12 @@ void wf_fixture_to_expert_review(wf_fixture_t *fixture);
 /* On to the public notice: the panel scores, the province approves. */
 void wf_fixture_to_notice(wf_fixture_t *fixture);
 
+/* An objection to the application by a member of the public, through
+ * kc-intake, with `reason`; kcctl's exit status. */
+int wf_fixture_object(wf_fixture_t *fixture, const char *reason);
+
+/* The province settles objection `id` as `outcome` (upheld, dismissed);
+ * kcctl's exit status. */
+int wf_fixture_settle(wf_fixture_t *fixture, long long id, const char *outcome, const char *reason);
+
 #endif

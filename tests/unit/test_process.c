@@ -162,9 +162,9 @@ Test(process, the_shipped_mountain_base_definition_parses_with_every_branch_of_s
     cr_assert_eq(s_errors.total, 0);
     cr_assert_str_eq(s_p.code, "mountain-base-v1");
     cr_assert_str_eq(s_p.programme, "mountain_base");
-    /* 13 working states + 6 final ones; 34 transitions, counted in the file */
+    /* 13 working states + 6 final ones; 36 transitions, counted in the file */
     cr_assert_eq(s_p.n_states, 19);
-    cr_assert_eq(s_p.n_transitions, 34);
+    cr_assert_eq(s_p.n_transitions, 36);
     cr_assert_eq(s_p.initial, process_state_index(&s_p, "drafting"));
 
     const wf_state_t *notice = &s_p.states[process_state_index(&s_p, "public_notice")];
@@ -180,6 +180,77 @@ Test(process, the_shipped_mountain_base_definition_parses_with_every_branch_of_s
     for (size_t i = 0; i < 6; i++)
         cr_assert(s_p.states[process_state_index(&s_p, finals[i])].final, "%s", finals[i]);
     cr_assert_not(s_p.states[process_state_index(&s_p, "filed")].final);
+    /* "公示无异议后，备案": an upheld objection goes back to the province's review */
+    cr_assert_str_eq(notice->on_objection_upheld, "notice_objection_upheld");
+    const wf_transition_t *upheld =
+        &s_p.transitions[process_transition_index(&s_p, "notice_objection_upheld")];
+    cr_assert_eq(upheld->to, process_state_index(&s_p, "province_review"));
+    /* "三年建设期满进行总体评估": by the calendar, from filing or continued support */
+    const wf_state_t *filed = &s_p.states[process_state_index(&s_p, "filed")];
+    cr_assert_eq(filed->period_days, 1095);
+    cr_assert_str_eq(filed->on_period_end, "overall_opens");
+    cr_assert(s_p.transitions[process_transition_index(&s_p, "notice_closed")].starts_period);
+    cr_assert(s_p.transitions[process_transition_index(&s_p, "overall_continued")].starts_period);
+    cr_assert_lt(process_transition_index(&s_p, "overall_open"), 0, "opened by hand");
+}
+
+/* Every shipped procedure with a rectification: it has its period, and
+ * withdrawal does not escape it; every notice names where an upheld
+ * objection goes. */
+Test(process, every_shipped_rectification_has_its_period_and_cannot_be_left_by_withdrawal)
+{
+    const char *files[] = {
+        "deploy/workflow/mountain-base-v1.ini", "deploy/workflow/innovative-county-v1.ini",
+        "deploy/workflow/innovative-town-v1.ini", "deploy/workflow/specialised-town-v1.ini"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        size_t size = 0;
+        char *text = s_read_file(files[f], &size);
+        int rc = process_parse(text, size, &s_p, &s_errors);
+        free(text);
+        cr_assert_eq(rc, 0, "%s", files[f]);
+        int rectification = process_state_index(&s_p, "rectification");
+        int review = process_state_index(&s_p, "rectification_review");
+        cr_assert_geq(rectification, 0, "%s", files[f]);
+        cr_expect_eq(s_p.states[rectification].timer_days, 365, "%s", files[f]);
+        const wf_transition_t *withdraw =
+            &s_p.transitions[process_transition_index(&s_p, "withdraw")];
+        cr_expect_not(process_takes_from(&s_p, withdraw, rectification), "%s", files[f]);
+        cr_expect_not(process_takes_from(&s_p, withdraw, review), "%s", files[f]);
+        cr_expect(process_takes_from(&s_p, withdraw, s_p.initial), "%s", files[f]);
+        for (size_t s = 0; s < s_p.n_states; s++)
+            if (s_p.states[s].notice_working_days > 0)
+                cr_expect_neq(s_p.states[s].on_objection_upheld[0], '\0', "%s %s", files[f],
+                              s_p.states[s].code);
+    }
+}
+
+Test(process, except_needs_from_star_and_known_states)
+{
+    cr_assert_eq(s_parse_bent("from = *\nto = rejected\n",
+                              "from = *\nexcept = notice, nowhere\nto = rejected\n"),
+                 -1);
+    cr_expect_not_null(s_find("transition.reject.except", "nowhere"));
+    cr_assert_eq(
+        s_parse_bent("from = *\nto = rejected\n", "from = *\nexcept = notice\nto = rejected\n"), 0);
+    const wf_transition_t *reject = &s_p.transitions[process_transition_index(&s_p, "reject")];
+    cr_expect_not(process_takes_from(&s_p, reject, process_state_index(&s_p, "notice")));
+    cr_expect(process_takes_from(&s_p, reject, process_state_index(&s_p, "county")));
+    cr_assert_eq(s_parse_bent("from = county\nto = earlier\n",
+                              "from = county\nexcept = notice\nto = earlier\n"),
+                 -1);
+    cr_expect_not_null(s_find("transition.county_return.except", "from = *"));
+}
+
+Test(process, a_period_nothing_starts_is_refused)
+{
+    cr_assert_eq(s_parse_bent("[state.done]\n", "[state.wait]\nname = 建设期\nlevel = province\n"
+                                                "period_days = 1095\non_period_end = wait_end\n"
+                                                "[transition.wait_end]\nname = 期满\n"
+                                                "from = wait\nto = done\nrole = system\n"
+                                                "level = none\ndecision = open\n"
+                                                "[state.done]\n"),
+                 -1);
+    cr_expect_not_null(s_find("state.wait.period_days", "starts_period"));
 }
 
 Test(process, the_shipped_definition_routes_each_level_to_the_right_role)
