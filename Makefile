@@ -46,6 +46,9 @@ KCCTL_SRC := $(filter-out services/kcctl/main.c,$(wildcard services/kcctl/*.c))
 SCORING_SRC := $(filter-out services/scoring/main.c,$(wildcard services/scoring/*.c))
 WORKFLOW_SRC := $(filter-out services/workflow/main.c,$(wildcard services/workflow/*.c))
 NOTIFY_SRC := $(filter-out services/notify/main.c,$(wildcard services/notify/*.c))
+# the process definitions (parse, check, who may act): a library of their
+# own, read by kc-workflow, kc-notify and kcctl, none linking another daemon
+PROCESS_SRC := $(wildcard services/process/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 SUPPORT_SRC := $(wildcard tests/support/*.c)
 INTEG_SRC := $(wildcard tests/integration/*.c)
@@ -58,6 +61,7 @@ LIBINTAKE := $(B)/lib/libintake.a
 LIBKCCTL := $(B)/lib/libkcctl.a
 LIBSCORING := $(B)/lib/libscoring.a
 LIBWORKFLOW := $(B)/lib/libworkflow.a
+LIBPROCESS := $(B)/lib/libprocess.a
 LIBNOTIFY := $(B)/lib/libnotify.a
 BINS := $(B)/bin/kc-intake $(B)/bin/kc-scoring $(B)/bin/kc-workflow $(B)/bin/kc-notify $(B)/bin/kc-link $(B)/bin/kcctl
 TESTS := $(B)/tests/unit $(B)/tests/integration
@@ -104,6 +108,10 @@ $(LIBSCORING): $(call obj,$(SCORING_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
+$(LIBPROCESS): $(call obj,$(PROCESS_SRC))
+	@mkdir -p $(dir $@)
+	@rm -f $@ && ar rcs $@ $^
+
 $(LIBWORKFLOW): $(call obj,$(WORKFLOW_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
@@ -112,7 +120,7 @@ $(LIBNOTIFY): $(call obj,$(NOTIFY_SRC))
 	@mkdir -p $(dir $@)
 	@rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/kc-notify: $(call obj,services/notify/main.c) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBKC)
+$(B)/bin/kc-notify: $(call obj,services/notify/main.c) $(LIBNOTIFY) $(LIBPROCESS) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
@@ -128,23 +136,23 @@ $(B)/bin/kc-scoring: $(call obj,services/scoring/main.c) $(LIBSCORING) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/bin/kc-workflow: $(call obj,services/workflow/main.c) $(LIBWORKFLOW) $(LIBKC)
+$(B)/bin/kc-workflow: $(call obj,services/workflow/main.c) $(LIBWORKFLOW) $(LIBPROCESS) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBNOTIFY) $(LIBINTAKE) $(LIBKC)
+$(B)/bin/kcctl: $(call obj,services/kcctl/main.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBNOTIFY) $(LIBINTAKE) $(LIBPROCESS) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBSCORING) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/support/catalogue_fixture.c) $(LIBKCCTL) $(LIBSCORING) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBPROCESS) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBSCORING) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
+$(B)/tests/integration: $(call obj,$(INTEG_SRC) $(SUPPORT_SRC)) $(LIBKCCTL) $(LIBSCORING) $(LIBNOTIFY) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBPROCESS) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS) -lcriterion
 
-$(B)/bench/%: $(call obj,bench/%.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBKC)
+$(B)/bench/%: $(call obj,bench/%.c) $(LIBKCCTL) $(LIBSCORING) $(LIBWORKFLOW) $(LIBINTAKE) $(LIBPROCESS) $(LIBKC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
 

@@ -51,7 +51,22 @@ done < <(perl -0777 -ne '
         print "$ARGV:$line\n";
     }' "${sources[@]}")
 
-# 3. Formatting. clang-format reports file:line:column per difference; one
+# 3. A daemon never includes another daemon's headers: daemons talk only
+# through messages, and rules two of them share live in a library of their
+# own (services/common, services/process). kcctl, the operator's tool,
+# may call into any of them.
+while IFS= read -r hit; do
+    echo "$hit"
+    offences=$((offences + 1))
+done < <(perl -ne '
+    if ($ARGV =~ m{^services/(intake|scoring|workflow|notify|link)/}) {
+        my $own = $1;
+        print "$ARGV:$.: includes another daemon\x27s header \"$1/...\" (share it through a library)\n"
+            if /^\s*#\s*include\s+"(intake|scoring|workflow|notify|link)\// && $1 ne $own;
+    }
+    close ARGV if eof' "${sources[@]}")
+
+# 4. Formatting. clang-format reports file:line:column per difference; one
 # line per file:line is enough to find them.
 if ! command -v clang-format >/dev/null 2>&1; then
     echo "lint: clang-format not found: run deploy/local/install-deps.sh" >&2

@@ -14,7 +14,7 @@
 #include "kc/kc_db.h"
 #include "kcctl/kcctl.h"
 #include "scoring/snapshot.h"
-#include "workflow/process.h"
+#include "process/process.h"
 
 static int s_load(kcctl_t *self, const wf_process_t *process, const char *text, size_t size)
 {

@@ -11,7 +11,7 @@
 #include "kc/kc_log.h"
 #include "kc/v1/events.pb-c.h"
 #include "notify/notify_public.h"
-#include "workflow/process.h"
+#include "process/process.h"
 
 #define DEFINITIONS_MAX 16
 

@@ -8,7 +8,7 @@
 
 #include "kc/kc_bus.h"
 #include "kc/kc_calendar.h"
-#include "workflow/process.h"
+#include "process/process.h"
 #include "workflow/workflow_store.h"
 
 /* The columns every instance query returns, in this order (read by

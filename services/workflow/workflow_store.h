@@ -16,7 +16,7 @@
 #include "kc/kc_bus.h"
 #include "kc/kc_error.h"
 #include "kc/kc_calendar.h"
-#include "workflow/process.h"
+#include "process/process.h"
 
 typedef struct workflow_store_t workflow_store_t;
 

@@ -44,7 +44,7 @@
 #include "scoring/periods.h"
 #include "scoring/rewards.h"
 #include "scoring/snapshot.h"
-#include "workflow/process.h"
+#include "process/process.h"
 
 #define S_CHECK(condition)                                                                         \
     do {                                                                                           \

@@ -105,7 +105,7 @@ COMMON_SRC=(services/common/*.c "$B"/gen/kc/v1/*.pb-c.c "$B/gen/kc_calendar_luna
 INTAKE_SRC=(services/intake/validate_*.c services/intake/catalogue.c)
 KCCTL_SRC=(services/kcctl/values_sheet.c services/kcctl/csv_table.c)
 # The scoring files' decoders, and what rewards_evaluate and snapshot_write need.
-WORKFLOW_SRC=(services/workflow/process*.c)
+PROCESS_SRC=(services/process/*.c)
 SCORING_SRC=(services/scoring/methodology*.c services/scoring/rewards*.c services/scoring/periods.c
     services/scoring/snapshot.c services/scoring/text_buffer.c)
 
@@ -113,7 +113,7 @@ sources_of() {
     case $1 in
     fuzz_envelope) echo "${COMMON_SRC[*]} ${INTAKE_SRC[*]} tests/support/catalogue_fixture.c" ;;
     fuzz_values_sheet) echo "${COMMON_SRC[*]} ${KCCTL_SRC[*]}" ;;
-    fuzz_scoring_files) echo "${COMMON_SRC[*]} ${SCORING_SRC[*]} ${WORKFLOW_SRC[*]}" ;;
+    fuzz_scoring_files) echo "${COMMON_SRC[*]} ${SCORING_SRC[*]} ${PROCESS_SRC[*]}" ;;
     *) echo "${COMMON_SRC[*]}" ;;
     esac
 }

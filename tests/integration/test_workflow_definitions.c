@@ -26,7 +26,7 @@
 
 #include "harness.h"
 #include "kc/kc_id.h"
-#include "workflow/process.h"
+#include "process/process.h"
 
 TestSuite(definitions, .timeout = 900);
 

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "workflow/process.h"
+#include "process/process.h"
 
 static wf_process_t s_p;
 static kc_errors_t s_errors;

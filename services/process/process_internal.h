@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "kc/kc_error.h"
-#include "workflow/process.h"
+#include "process/process.h"
 
 #define WF_KEY_LINES_MAX                                                                           \
     1024 /* keys whose line is remembered; more keys are located by field only */

@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "workflow/process.h"
+#include "process/process.h"
 
 static bool s_division_valid(const char *code)
 {

@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "workflow/process_internal.h"
+#include "process/process_internal.h"
 
 /* Who may act, and at which level they act (the role's only level). */
 static const struct {

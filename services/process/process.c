@@ -15,7 +15,7 @@
  *  key, so each error says where it is. Every problem is collected; the
  *  whole-definition rules are in process_check.c.
  */
-#include "workflow/process.h"
+#include "process/process.h"
 
 #include <ini.h>
 #include <stdarg.h>
@@ -25,7 +25,7 @@
 
 #include "kc/kc_check.h"
 #include "kc/kc_ini_scan.h"
-#include "workflow/process_internal.h"
+#include "process/process_internal.h"
 
 typedef enum {
     K_TEXT,     /* UTF-8 text (names, titles) */
