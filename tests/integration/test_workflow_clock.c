@@ -77,18 +77,7 @@ static void s_submit_another(wf_fixture_t *f, char ref[32])
     fprintf(second, "%.*s平山县太行山区中药材科技示范基地%s", (int)(at - text), text,
             at + strlen(name));
     fclose(second);
-    const char *submit[] = {"submit-application",
-                            path,
-                            "--user",
-                            "lizhenhua",
-                            "--role",
-                            "applicant",
-                            "--division",
-                            "130131",
-                            "--organisation",
-                            "平山县太行菌业科技有限公司",
-                            NULL};
-    cr_assert_eq(harness_kcctl(&f->node, submit), 0, "see %s", f->node.log_path);
+    wf_fixture_submit_file(&f->node, path);
     cr_assert_eq(harness_wait_count(&f->node, "SELECT count(*) FROM workflow_instance", 2, 10000),
                  2);
     PGresult *result = PQexecParams(f->node.db, "SELECT ref FROM application WHERE ref <> $1", 1,

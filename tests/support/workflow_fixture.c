@@ -7,10 +7,10 @@
 #include <string.h>
 #include <sys/wait.h>
 
-void wf_fixture_submit(const harness_node_t *node)
+void wf_fixture_submit_file(const harness_node_t *node, const char *path)
 {
     const char *submit[] = {"submit-application",
-                            "deploy/data/sample/sample-application.json",
+                            path,
                             "--user",
                             "lizhenhua",
                             "--role",
@@ -21,6 +21,11 @@ void wf_fixture_submit(const harness_node_t *node)
                             "平山县太行菌业科技有限公司",
                             NULL};
     cr_assert_eq(harness_kcctl(node, submit), 0, "see %s", node->log_path);
+}
+
+void wf_fixture_submit(const harness_node_t *node)
+{
+    wf_fixture_submit_file(node, "deploy/data/sample/sample-application.json");
 }
 
 void wf_fixture_start(wf_fixture_t *f, long long clock_ms)

@@ -20,6 +20,9 @@ typedef struct {
  * applicant (平山县太行菌业科技有限公司). */
 void wf_fixture_submit(const harness_node_t *node);
 
+/* Another application form, at `path`, submitted by the same applicant. */
+void wf_fixture_submit_file(const harness_node_t *node, const char *path);
+
 /* Start it all; `clock_ms` > 0 sets kc-workflow's clock first (0: real). */
 void wf_fixture_start(wf_fixture_t *fixture, long long clock_ms);
 
